@@ -1,0 +1,60 @@
+//! Writing events in the same transaction as the business change.
+
+use std::sync::Arc;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use tokio::sync::Notify;
+
+use crate::catalog::DomainEvent;
+use crate::envelope::EventEnvelope;
+use crate::schema::outbox_events;
+
+/// Records `event` in the outbox on `conn`. Call it inside the transaction that
+/// makes the change: the event is published if and only if the change commits.
+pub async fn enqueue<E: DomainEvent>(
+    conn: &mut AsyncPgConnection,
+    event: &E,
+) -> QueryResult<EventEnvelope> {
+    let envelope = EventEnvelope::wrap(event);
+    enqueue_envelope(conn, E::TOPIC.as_str(), &envelope).await?;
+    Ok(envelope)
+}
+
+/// `topic` is the name without the deployment prefix; the relay adds it.
+pub async fn enqueue_envelope(
+    conn: &mut AsyncPgConnection,
+    topic: &str,
+    envelope: &EventEnvelope,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox_events::table)
+        .values((
+            outbox_events::event_id.eq(envelope.id),
+            outbox_events::topic.eq(topic),
+            outbox_events::message_key.eq(&envelope.aggregate_id),
+            outbox_events::envelope
+                .eq(serde_json::to_value(envelope).expect("envelopes serialize")),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Wakes the relay right after a commit so events leave without waiting for its
+/// next poll. Purely a latency hint: the relay also polls.
+#[derive(Clone, Default)]
+pub struct OutboxSignal(Arc<Notify>);
+
+impl OutboxSignal {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn committed(&self) {
+        self.0.notify_one();
+    }
+
+    pub(crate) async fn wait(&self) {
+        self.0.notified().await;
+    }
+}

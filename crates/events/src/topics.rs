@@ -1,0 +1,33 @@
+//! One topic per producing service; the message key is the aggregate id, so the
+//! events of one aggregate stay in order.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    Products,
+    Inventory,
+}
+
+impl Topic {
+    pub const ALL: &'static [Topic] = &[Topic::Products, Topic::Inventory];
+
+    /// The name without the deployment's prefix.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Products => "products",
+            Topic::Inventory => "inventory",
+        }
+    }
+
+    /// The full topic name for a deployment whose prefix is `prefix`.
+    pub fn name(self, prefix: &str) -> String {
+        format!("{prefix}{}", self.as_str())
+    }
+}
+
+impl fmt::Display for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,148 @@
+//! The steps every subgraph takes at start, in order: open and migrate its
+//! database, make sure the topics exist, start the outbox relay and its
+//! consumers, then serve GraphQL with health and readiness probes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use diesel_migrations::EmbeddedMigrations;
+use mart_events::{ConsumerSettings, EventHandler, OutboxRelay, OutboxSignal, Topic};
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{ServiceConfig, ServiceName};
+use crate::db::{Database, DbError};
+use crate::http::{
+    CheckFuture, Readiness, ReadinessCheck, ServiceHandle, probe_routes, spawn_server,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("kafka at {brokers}: {reason}")]
+    Kafka { brokers: String, reason: String },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// A subgraph being started.
+pub struct Bootstrap {
+    pub service: ServiceName,
+    pub config: ServiceConfig,
+    pub db: Database,
+    /// Signal it after committing a transaction that enqueued events.
+    pub outbox: OutboxSignal,
+    pub shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Bootstrap {
+    /// Opens the database (shared outbox tables, then `migrations`), creates the
+    /// topics, and starts the outbox relay.
+    pub async fn start(
+        config: &ServiceConfig,
+        service: ServiceName,
+        migrations: &'static EmbeddedMigrations,
+        shutdown: CancellationToken,
+    ) -> Result<Self, StartError> {
+        let db = Database::open(config, service, &[&mart_events::MIGRATIONS, migrations]).await?;
+        let kafka_error = |reason: String| StartError::Kafka {
+            brokers: config.kafka_brokers.clone(),
+            reason,
+        };
+        let topics: Vec<String> = Topic::ALL
+            .iter()
+            .map(|t| t.name(&config.topic_prefix))
+            .collect();
+        mart_events::kafka::ensure_topics(&config.kafka_brokers, &topics, 1)
+            .await
+            .map_err(|e| kafka_error(e.to_string()))?;
+        let producer = mart_events::kafka::idempotent_producer(&config.kafka_brokers)
+            .map_err(|e| kafka_error(e.to_string()))?;
+        let outbox = OutboxSignal::new();
+        let relay = OutboxRelay::new(
+            db.pool().clone(),
+            producer,
+            config.topic_prefix.clone(),
+            outbox.clone(),
+        );
+        let relay_task = tokio::spawn(relay.run(shutdown.clone()));
+        Ok(Self {
+            service,
+            config: config.clone(),
+            db,
+            outbox,
+            shutdown,
+            tasks: vec![relay_task],
+        })
+    }
+
+    /// Starts a consumer of `topics` in this service's consumer group `group`
+    /// (instances sharing the group split the work; processed events are
+    /// recorded under the same name).
+    pub fn consume(&mut self, group: &str, topics: &[Topic], handler: Arc<dyn EventHandler>) {
+        let settings = ConsumerSettings {
+            brokers: self.config.kafka_brokers.clone(),
+            group_id: self.config.prefixed(&format!("{}.{group}", self.service)),
+            topics: topics
+                .iter()
+                .map(|t| t.name(&self.config.topic_prefix))
+                .collect(),
+            name: format!("{}.{group}", self.service),
+        };
+        let pool = self.db.pool().clone();
+        let shutdown = self.shutdown.clone();
+        self.tasks.push(tokio::spawn(async move {
+            if let Err(e) = mart_events::run_consumer(pool, settings, handler, shutdown).await {
+                tracing::error!(error = %e, "consumer stopped");
+            }
+        }));
+    }
+
+    /// Adds a background task that stops with the service.
+    pub fn spawn(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.tasks.push(tokio::spawn(task));
+    }
+
+    pub fn readiness(&self) -> Readiness {
+        Readiness::new()
+            .with("postgres", self.db.clone())
+            .with("kafka", KafkaProbe(self.config.kafka_brokers.clone()))
+    }
+
+    /// Serves `app` (plus `/health` and `/ready`) on `listener` until shutdown.
+    pub fn serve(self, listener: TcpListener, app: Router) -> Result<ServiceHandle, StartError> {
+        let app = app.merge(probe_routes(self.readiness()));
+        let mut handle = spawn_server(self.service.as_str(), listener, app, self.shutdown)?;
+        handle.tasks.extend(self.tasks);
+        Ok(handle)
+    }
+}
+
+/// Kafka is reachable when a metadata request to the brokers answers.
+pub struct KafkaProbe(pub String);
+
+impl ReadinessCheck for KafkaProbe {
+    fn check(&self) -> CheckFuture<'_> {
+        let brokers = self.0.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let consumer: BaseConsumer = ClientConfig::new()
+                    .set("bootstrap.servers", &brokers)
+                    .create()
+                    .map_err(|e| e.to_string())?;
+                consumer
+                    .fetch_metadata(None, Duration::from_secs(2))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        })
+    }
+}

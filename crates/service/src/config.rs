@@ -1,0 +1,350 @@
+//! Configuration shared by every service, read from `MART_*` environment variables.
+//!
+//! Every variable is listed once in [`ENV_VARS`] with its default and meaning; the
+//! README's configuration table and the docker-compose drift test read that list.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// The services `mart` knows, with the port each listens on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceName {
+    Router,
+    Products,
+    Inventory,
+}
+
+impl ServiceName {
+    /// Every service, in start order (subgraphs first, router last).
+    pub const ALL: &'static [ServiceName] = &[Self::Products, Self::Inventory, Self::Router];
+
+    /// The subgraphs only.
+    pub fn subgraphs() -> impl Iterator<Item = ServiceName> {
+        Self::ALL.iter().copied().filter(|s| *s != Self::Router)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Router => "router",
+            Self::Products => "products",
+            Self::Inventory => "inventory",
+        }
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            Self::Router => 4000,
+            Self::Products => 4001,
+            Self::Inventory => 4002,
+        }
+    }
+
+    /// `MART_<SERVICE>_PORT`
+    pub fn port_var(self) -> String {
+        format!("MART_{}_PORT", self.as_str().to_uppercase())
+    }
+
+    /// `MART_<SERVICE>_URL`: where other services reach this one.
+    pub fn url_var(self) -> String {
+        format!("MART_{}_URL", self.as_str().to_uppercase())
+    }
+}
+
+impl fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ServiceName {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|n| n.as_str() == s)
+            .ok_or_else(|| ConfigError::UnknownService(s.to_string()))
+    }
+}
+
+/// One documented environment variable.
+pub struct EnvVar {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+/// Every variable [`ServiceConfig::from_env`] reads, besides the per-service
+/// `MART_<SERVICE>_PORT` and `MART_<SERVICE>_URL` (see [`ServiceName`]).
+pub const ENV_VARS: &[EnvVar] = &[
+    EnvVar {
+        name: "MART_DATABASE_URL",
+        default: "postgres://postgres@127.0.0.1:5432",
+        meaning: "PostgreSQL server; each service creates and migrates its own database on it",
+    },
+    EnvVar {
+        name: "MART_DATABASE_PREFIX",
+        default: "mart_",
+        meaning: "prefix of each service's database name (products uses mart_products)",
+    },
+    EnvVar {
+        name: "MART_DATABASE_POOL_SIZE",
+        default: "16",
+        meaning: "maximum Postgres connections per service",
+    },
+    EnvVar {
+        name: "MART_KAFKA_BROKERS",
+        default: "127.0.0.1:9092",
+        meaning: "Kafka bootstrap servers, comma separated",
+    },
+    EnvVar {
+        name: "MART_TOPIC_PREFIX",
+        default: "mart.",
+        meaning: "prefix of every Kafka topic and consumer group",
+    },
+    EnvVar {
+        name: "MART_REDIS_URL",
+        default: "redis://127.0.0.1:6379",
+        meaning: "Redis server for notification fan-out",
+    },
+    EnvVar {
+        name: "MART_BIND_HOST",
+        default: "127.0.0.1",
+        meaning: "address every service listens on (0.0.0.0 in containers)",
+    },
+    EnvVar {
+        name: "MART_DATA_DIR",
+        default: "data",
+        meaning: "directory for local state (the broker's files, development keys)",
+    },
+    EnvVar {
+        name: "MART_LOG",
+        default: "info",
+        meaning: "log filter, in tracing's EnvFilter syntax (RUST_LOG also works)",
+    },
+    EnvVar {
+        name: "MART_LOG_FORMAT",
+        default: "text",
+        meaning: "text or json",
+    },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {name} has an invalid value: {reason}")]
+    Invalid { name: String, reason: String },
+    #[error("unknown service {0:?}")]
+    UnknownService(String),
+}
+
+/// Configuration of one process; every field's default is in [`ENV_VARS`].
+#[derive(Clone)]
+pub struct ServiceConfig {
+    pub database_url: String,
+    pub database_prefix: String,
+    pub database_pool_size: usize,
+    pub kafka_brokers: String,
+    pub topic_prefix: String,
+    pub redis_url: String,
+    pub bind_host: IpAddr,
+    pub data_dir: PathBuf,
+    /// Port per service; missing entries use [`ServiceName::default_port`].
+    pub ports: HashMap<ServiceName, u16>,
+    /// URL per service for calls between services; missing entries are derived
+    /// from `bind_host` and the port.
+    pub urls: HashMap<ServiceName, String>,
+}
+
+// The database URL may carry a password: never print it.
+impl fmt::Debug for ServiceConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceConfig")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("database_prefix", &self.database_prefix)
+            .field("kafka_brokers", &self.kafka_brokers)
+            .field("topic_prefix", &self.topic_prefix)
+            .field("redis_url", &redact_url(&self.redis_url))
+            .field("bind_host", &self.bind_host)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `scheme://user:secret@host/db` → `scheme://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+fn default_of(name: &str) -> &'static str {
+    ENV_VARS
+        .iter()
+        .find(|v| v.name == name)
+        .map(|v| v.default)
+        .expect("every variable read has an ENV_VARS entry")
+}
+
+impl ServiceConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).unwrap_or_else(|| default_of(name).to_string());
+        let invalid = |name: &str, reason: String| ConfigError::Invalid {
+            name: name.to_string(),
+            reason,
+        };
+
+        let database_pool_size = get("MART_DATABASE_POOL_SIZE")
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                invalid(
+                    "MART_DATABASE_POOL_SIZE",
+                    "expected a positive integer".into(),
+                )
+            })?;
+        let bind_host = get("MART_BIND_HOST")
+            .parse::<IpAddr>()
+            .map_err(|e| invalid("MART_BIND_HOST", e.to_string()))?;
+
+        let mut ports = HashMap::new();
+        let mut urls = HashMap::new();
+        for service in ServiceName::ALL {
+            let var = service.port_var();
+            if let Some(raw) = lookup(&var) {
+                let port = raw
+                    .parse::<u16>()
+                    .map_err(|e| invalid(&var, e.to_string()))?;
+                ports.insert(*service, port);
+            }
+            if let Some(url) = lookup(&service.url_var()) {
+                urls.insert(*service, url);
+            }
+        }
+
+        Ok(Self {
+            database_url: get("MART_DATABASE_URL").trim_end_matches('/').to_string(),
+            database_prefix: get("MART_DATABASE_PREFIX"),
+            database_pool_size,
+            kafka_brokers: get("MART_KAFKA_BROKERS"),
+            topic_prefix: get("MART_TOPIC_PREFIX"),
+            redis_url: get("MART_REDIS_URL"),
+            bind_host,
+            data_dir: PathBuf::from(get("MART_DATA_DIR")),
+            ports,
+            urls,
+        })
+    }
+
+    pub fn port(&self, service: ServiceName) -> u16 {
+        self.ports
+            .get(&service)
+            .copied()
+            .unwrap_or_else(|| service.default_port())
+    }
+
+    pub fn listen_addr(&self, service: ServiceName) -> SocketAddr {
+        SocketAddr::new(self.bind_host, self.port(service))
+    }
+
+    /// The GraphQL endpoint other services call to reach `service`.
+    pub fn graphql_url(&self, service: ServiceName) -> String {
+        if let Some(url) = self.urls.get(&service) {
+            return url.clone();
+        }
+        let host = if self.bind_host.is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            self.bind_host.to_string()
+        };
+        format!("http://{host}:{}/graphql", self.port(service))
+    }
+
+    /// The name of `service`'s own database.
+    pub fn database_name(&self, service: ServiceName) -> String {
+        format!("{}{}", self.database_prefix, service.as_str())
+    }
+
+    /// A topic or consumer-group name with this deployment's prefix.
+    pub fn prefixed(&self, name: &str) -> String {
+        format!("{}{}", self.topic_prefix, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<ServiceConfig, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ServiceConfig::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "postgres://postgres@127.0.0.1:5432");
+        assert_eq!(c.database_name(ServiceName::Products), "mart_products");
+        assert_eq!(c.port(ServiceName::Inventory), 4002);
+        assert_eq!(
+            c.graphql_url(ServiceName::Products),
+            "http://127.0.0.1:4001/graphql"
+        );
+    }
+
+    #[test]
+    fn overrides_are_read() {
+        let c = config(&[
+            ("MART_PRODUCTS_PORT", "5001"),
+            ("MART_BIND_HOST", "0.0.0.0"),
+            ("MART_INVENTORY_URL", "http://inventory:4002/graphql"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.listen_addr(ServiceName::Products).to_string(),
+            "0.0.0.0:5001"
+        );
+        assert_eq!(
+            c.graphql_url(ServiceName::Products),
+            "http://127.0.0.1:5001/graphql"
+        );
+        assert_eq!(
+            c.graphql_url(ServiceName::Inventory),
+            "http://inventory:4002/graphql"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = config(&[("MART_PRODUCTS_PORT", "http")]).unwrap_err();
+        assert!(err.to_string().contains("MART_PRODUCTS_PORT"), "{err}");
+        let err = config(&[("MART_DATABASE_POOL_SIZE", "0")]).unwrap_err();
+        assert!(err.to_string().contains("MART_DATABASE_POOL_SIZE"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let c = config(&[("MART_DATABASE_URL", "postgres://app:hunter2@db:5432")]).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("app:***@db"), "{shown}");
+    }
+}

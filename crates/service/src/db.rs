@@ -1,0 +1,204 @@
+//! The service's own Postgres database: created if missing, migrated at start,
+//! reached through a deadpool of diesel-async connections.
+
+use diesel::QueryableByName;
+use diesel::migration::{Migration, MigrationSource};
+use diesel::pg::Pg;
+use diesel::sql_types::Text;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+
+use crate::config::{ServiceConfig, ServiceName, redact_url};
+
+pub type PgPool = Pool<AsyncPgConnection>;
+pub type PgConn = Object<AsyncPgConnection>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to PostgreSQL at {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("database name {0:?} may only contain lowercase letters, digits and '_'")]
+    BadName(String),
+    #[error("migrating database {database} failed: {reason}")]
+    Migration { database: String, reason: String },
+    #[error("no database connection available: {0}")]
+    Pool(#[from] PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// A pool over one service's database.
+#[derive(Clone)]
+pub struct Database {
+    pool: PgPool,
+    name: String,
+}
+
+impl Database {
+    /// Creates the service's database if missing, runs `migrations` in order, and
+    /// opens the pool.
+    pub async fn open(
+        config: &ServiceConfig,
+        service: ServiceName,
+        migrations: &[&'static EmbeddedMigrations],
+    ) -> Result<Self, DbError> {
+        let name = config.database_name(service);
+        Self::open_named(config, &name, migrations).await
+    }
+
+    pub async fn open_named(
+        config: &ServiceConfig,
+        name: &str,
+        migrations: &[&'static EmbeddedMigrations],
+    ) -> Result<Self, DbError> {
+        create_database_if_missing(&config.database_url, name).await?;
+        let url = format!("{}/{}", config.database_url, name);
+        run_migrations(&url, name, migrations).await?;
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.clone());
+        let pool = Pool::builder(manager)
+            .max_size(config.database_pool_size)
+            .build()
+            .map_err(|e| DbError::Connect {
+                url: redact_url(&url),
+                reason: e.to_string(),
+            })?;
+        tracing::info!(database = name, "database ready");
+        Ok(Self {
+            pool,
+            name: name.to_string(),
+        })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub async fn conn(&self) -> Result<PgConn, DbError> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// `SELECT 1` through the pool: the readiness probe.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+        Ok(())
+    }
+}
+
+#[derive(QueryableByName)]
+struct DatName {
+    #[diesel(sql_type = Text)]
+    #[allow(dead_code)]
+    datname: String,
+}
+
+fn validate_name(name: &str) -> Result<(), DbError> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(DbError::BadName(name.to_string()))
+    }
+}
+
+async fn connect(url: &str) -> Result<AsyncPgConnection, DbError> {
+    AsyncPgConnection::establish(url)
+        .await
+        .map_err(|e| DbError::Connect {
+            url: redact_url(url),
+            reason: e.to_string(),
+        })
+}
+
+/// Idempotent and safe against another process creating the same database at the
+/// same moment.
+pub async fn create_database_if_missing(server_url: &str, name: &str) -> Result<(), DbError> {
+    validate_name(name)?;
+    let mut conn = connect(&format!("{server_url}/postgres")).await?;
+    let existing: Vec<DatName> =
+        diesel::sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(name)
+            .load(&mut conn)
+            .await?;
+    if !existing.is_empty() {
+        return Ok(());
+    }
+    // The name was validated above: identifiers cannot be bound as parameters.
+    match diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(database = name, "created database");
+            Ok(())
+        }
+        Err(diesel::result::Error::DatabaseError(kind, info))
+            if matches!(kind, diesel::result::DatabaseErrorKind::UniqueViolation)
+                || info.message().contains("already exists") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Drops a database (tests clean up after themselves with it).
+pub async fn drop_database(server_url: &str, name: &str) -> Result<(), DbError> {
+    validate_name(name)?;
+    let mut conn = connect(&format!("{server_url}/postgres")).await?;
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// Runs under a session advisory lock so that two instances starting together do
+/// not apply the same migration twice. Needs a multi-thread tokio runtime: the
+/// harness blocks in place.
+async fn run_migrations(
+    url: &str,
+    database: &str,
+    migrations: &[&'static EmbeddedMigrations],
+) -> Result<(), DbError> {
+    let mut conn = connect(url).await?;
+    diesel::sql_query("SELECT pg_advisory_lock(7263540)")
+        .execute(&mut conn)
+        .await?;
+    let mut harness = AsyncMigrationHarness::new(conn);
+    let result = harness
+        .run_pending_migrations(Sources(migrations))
+        .map(|_| ())
+        .map_err(|e| DbError::Migration {
+            database: database.to_string(),
+            reason: e.to_string(),
+        });
+    let mut conn = harness.into_inner();
+    diesel::sql_query("SELECT pg_advisory_unlock(7263540)")
+        .execute(&mut conn)
+        .await?;
+    result
+}
+
+/// Several embedded sets (the service's own and the shared outbox tables) applied
+/// as one ordered list.
+struct Sources<'a>(&'a [&'static EmbeddedMigrations]);
+
+impl MigrationSource<Pg> for Sources<'_> {
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<Pg>>>> {
+        let mut all = Vec::new();
+        for source in self.0 {
+            all.extend(MigrationSource::<Pg>::migrations(*source)?);
+        }
+        Ok(all)
+    }
+}

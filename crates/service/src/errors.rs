@@ -1,0 +1,92 @@
+//! Errors a client sees, each with a stable `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The input is wrong; `field` names the offending input field when known.
+    #[error("{message}")]
+    BadUserInput {
+        message: String,
+        field: Option<String>,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not allowed")]
+    Forbidden,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("{0}")]
+    ServiceUnavailable(String),
+    /// Details go to the log, never to the client.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Forbidden => "FORBIDDEN",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::ServiceUnavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// Logs what the client must not see and wraps `error` as internal.
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        let detail = error.to_string();
+        tracing::error!(error = %detail, "internal error");
+        Self::Internal(detail)
+    }
+}
+
+// async-graphql converts any `Display` into an error without a code, so `?` on an
+// `ApiError` inside a resolver would lose the code: resolvers call `.extend()`.
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        let field = match self {
+            ApiError::BadUserInput { field, .. } => field.clone(),
+            _ => None,
+        };
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Some(field) = field {
+                ext.set("field", field);
+            }
+        })
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        match e {
+            crate::db::DbError::Pool(_) | crate::db::DbError::Connect { .. } => {
+                tracing::error!(error = %e, "database unavailable");
+                ApiError::ServiceUnavailable("the database is unavailable, try again".into())
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => ApiError::NotFound("not found".into()),
+            other => ApiError::internal(other),
+        }
+    }
+}

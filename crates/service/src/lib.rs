@@ -1,0 +1,19 @@
+//! Service bootstrap shared by every Mart service: typed configuration from the
+//! environment, the Postgres pool with per-service migrations, the HTTP server with
+//! health and readiness probes, GraphQL error codes, tracing and graceful shutdown.
+
+pub mod bootstrap;
+pub mod config;
+pub mod db;
+pub mod errors;
+pub mod graphql;
+pub mod http;
+pub mod shutdown;
+pub mod telemetry;
+pub mod testkit;
+
+pub use bootstrap::{Bootstrap, StartError};
+pub use config::{ServiceConfig, ServiceName};
+pub use db::{Database, DbError, PgPool};
+pub use errors::ApiError;
+pub use http::{Readiness, ReadinessCheck, ServiceHandle};

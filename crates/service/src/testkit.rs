@@ -1,0 +1,61 @@
+//! Helpers for integration tests: every test gets its own databases and topics, so
+//! tests run in parallel and can be rerun.
+
+use std::time::{Duration, Instant};
+
+use crate::config::ServiceConfig;
+
+/// A configuration whose database and topic prefixes are unique to this call; the
+/// servers come from the environment (`MART_DATABASE_URL`, `MART_KAFKA_BROKERS`, …)
+/// or the defaults.
+pub fn isolated_config(label: &str) -> ServiceConfig {
+    let mut config = ServiceConfig::from_env().expect("test environment configuration");
+    let unique = unique_suffix();
+    let label: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(20)
+        .collect();
+    config.database_prefix = format!("t_{label}_{unique}_");
+    config.topic_prefix = format!("t.{label}.{unique}.");
+    config
+}
+
+/// Twelve lowercase hex digits from the clock and the process id.
+pub fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mixed =
+        nanos ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    format!("{:012x}", mixed & 0xFFFF_FFFF_FFFF)
+}
+
+/// Polls `probe` until it returns `Some`, or panics with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
