@@ -1,1 +1,70 @@
-fn main() {}
+//! `mart-router --supergraph FILE --listen ADDR [--config router.yaml]`
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use mart_router::RouterConfig;
+
+/// Mart's GraphQL federation router.
+#[derive(Parser)]
+#[command(name = "mart-router", version)]
+struct Cli {
+    /// Supergraph SDL file [default: schema/supergraph.graphql]
+    #[arg(long)]
+    supergraph: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:4000]
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// YAML configuration file (see RouterConfig for every field)
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let mut config = RouterConfig::load(cli.config.as_deref()).context("loading configuration")?;
+    if let Some(supergraph) = cli.supergraph {
+        config.supergraph_path = supergraph;
+    }
+    if let Some(listen) = cli.listen {
+        config.listen = listen;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        mart_router::run(config, shutdown_signal())
+            .await
+            .context("router failed")
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,241 @@
+//! The router's configuration: one typed struct, read from an optional YAML file and then
+//! overridden by `MART_ROUTER_*` environment variables.
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Everything the router can be configured with. Every field has a default, so an empty YAML
+/// file (or none at all) is a valid configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RouterConfig {
+    /// Address the HTTP server binds. Default `127.0.0.1:4000`. Env: `MART_ROUTER_LISTEN`.
+    pub listen: SocketAddr,
+    /// Supergraph SDL file. Default `schema/supergraph.graphql`. Env: `MART_ROUTER_SUPERGRAPH`.
+    pub supergraph_path: PathBuf,
+    /// Watch the supergraph file and swap in a new, valid version when it changes. Default `true`.
+    /// Env: `MART_ROUTER_HOT_RELOAD`.
+    pub hot_reload: bool,
+    /// How often the supergraph file is checked for changes, in milliseconds. Default `500`.
+    pub hot_reload_interval_ms: u64,
+    /// Per-subgraph URL overrides (subgraph name → URL), replacing `@join__graph(url:)`.
+    /// Default: none. Env: `MART_ROUTER_SUBGRAPH_URL_<NAME>=URL` (name upper-cased).
+    pub subgraph_urls: HashMap<String, String>,
+    /// Subgraph request timeout in milliseconds, for every subgraph. Default `30000`.
+    /// Env: `MART_ROUTER_SUBGRAPH_TIMEOUT_MS`.
+    pub subgraph_timeout_ms: u64,
+    /// Per-subgraph timeout overrides in milliseconds (subgraph name → ms). Default: none.
+    pub subgraph_timeouts_ms: HashMap<String, u64>,
+    /// Share one subgraph response between identical in-flight subgraph queries (never
+    /// mutations). Default `true`. Env: `MART_ROUTER_DEDUPLICATE`.
+    pub deduplicate_subgraph_requests: bool,
+    /// Idle keep-alive connections kept per subgraph host. Default `64`.
+    pub pool_max_idle_per_host: usize,
+    /// Answer introspection queries (`__schema`, `__type`). Default `true`.
+    /// Env: `MART_ROUTER_INTROSPECTION`.
+    pub introspection: bool,
+    /// Operation limits; exceeding one yields `extensions.code` `OPERATION_LIMIT_EXCEEDED`.
+    pub limits: LimitsConfig,
+    /// Number of prepared (parsed, validated, planned) operations kept in the LRU cache.
+    /// Default `1024`. Env: `MART_ROUTER_PLAN_CACHE_SIZE`.
+    pub plan_cache_size: usize,
+    /// Maximum time spent planning one operation, in milliseconds. Default `10000`.
+    pub planning_timeout_ms: u64,
+    /// Request body limit in bytes. Default `2097152` (2 MiB). Env: `MART_ROUTER_BODY_LIMIT`.
+    pub body_limit_bytes: usize,
+    /// CORS policy. Default: no CORS headers.
+    pub cors: CorsConfig,
+    /// Which client headers are forwarded to subgraphs. Default: none (`traceparent` always is).
+    pub headers: HeaderRules,
+}
+
+/// Limits checked after parsing, before validation and planning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Deepest field nesting allowed. Default `64`.
+    pub max_depth: usize,
+    /// Most aliases in one operation. Default `256`.
+    pub max_aliases: usize,
+    /// Most root fields in the executed operation. Default `64`.
+    pub max_root_fields: usize,
+    /// Most lexical tokens in the document. Default `15000`.
+    pub max_tokens: usize,
+}
+
+/// Cross-origin resource sharing.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Origins allowed to call the router; `["*"]` allows any. Default: empty (CORS off).
+    /// Env: `MART_ROUTER_CORS_ORIGINS` (comma separated).
+    pub allow_origins: Vec<String>,
+    /// Send `Access-Control-Allow-Credentials: true` (not with `*`). Default `false`.
+    pub allow_credentials: bool,
+}
+
+/// Header propagation from the client request to subgraph requests.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HeaderRules {
+    /// Client header names forwarded to every subgraph (case-insensitive). Default: none.
+    /// Env: `MART_ROUTER_PROPAGATE_HEADERS` (comma separated).
+    pub propagate: Vec<String>,
+    /// Static headers added to every subgraph request (name → value). Default: none.
+    pub insert: HashMap<String, String>,
+    /// Extra headers forwarded per subgraph (subgraph name → header names). Default: none.
+    pub propagate_per_subgraph: HashMap<String, Vec<String>>,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            supergraph_path: PathBuf::from("schema/supergraph.graphql"),
+            hot_reload: true,
+            hot_reload_interval_ms: 500,
+            subgraph_urls: HashMap::new(),
+            subgraph_timeout_ms: 30_000,
+            subgraph_timeouts_ms: HashMap::new(),
+            deduplicate_subgraph_requests: true,
+            pool_max_idle_per_host: 64,
+            introspection: true,
+            limits: LimitsConfig::default(),
+            plan_cache_size: 1024,
+            planning_timeout_ms: 10_000,
+            body_limit_bytes: 2 * 1024 * 1024,
+            cors: CorsConfig::default(),
+            headers: HeaderRules::default(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 64,
+            max_aliases: 256,
+            max_root_fields: 64,
+            max_tokens: 15_000,
+        }
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: serde_yaml::Error,
+    },
+    #[error("invalid value for environment variable {name}: {value:?}")]
+    Env { name: String, value: String },
+}
+
+impl RouterConfig {
+    /// Reads the YAML file (when given) and applies `MART_ROUTER_*` environment overrides.
+    pub fn load(config_file: Option<&Path>) -> Result<RouterConfig, ConfigError> {
+        let mut config = match config_file {
+            Some(path) => Self::from_yaml_file(path)?,
+            None => RouterConfig::default(),
+        };
+        config.apply_env(std::env::vars())?;
+        Ok(config)
+    }
+
+    fn from_yaml_file(path: &Path) -> Result<RouterConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if text.trim().is_empty() {
+            return Ok(RouterConfig::default());
+        }
+        serde_yaml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Applies `MART_ROUTER_*` overrides from the given variables.
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        for (name, value) in vars {
+            let Some(key) = name.strip_prefix("MART_ROUTER_") else {
+                continue;
+            };
+            let bad = || ConfigError::Env {
+                name: name.clone(),
+                value: value.clone(),
+            };
+            match key {
+                "LISTEN" => self.listen = value.parse().map_err(|_| bad())?,
+                "SUPERGRAPH" => self.supergraph_path = PathBuf::from(&value),
+                "HOT_RELOAD" => self.hot_reload = parse_bool(&value).ok_or_else(bad)?,
+                "SUBGRAPH_TIMEOUT_MS" => {
+                    self.subgraph_timeout_ms = value.parse().map_err(|_| bad())?
+                }
+                "DEDUPLICATE" => {
+                    self.deduplicate_subgraph_requests = parse_bool(&value).ok_or_else(bad)?
+                }
+                "INTROSPECTION" => self.introspection = parse_bool(&value).ok_or_else(bad)?,
+                "PLAN_CACHE_SIZE" => self.plan_cache_size = value.parse().map_err(|_| bad())?,
+                "BODY_LIMIT" => self.body_limit_bytes = value.parse().map_err(|_| bad())?,
+                "CORS_ORIGINS" => self.cors.allow_origins = split_list(&value),
+                "PROPAGATE_HEADERS" => self.headers.propagate = split_list(&value),
+                _ => {
+                    if let Some(subgraph) = key.strip_prefix("SUBGRAPH_URL_") {
+                        self.subgraph_urls
+                            .insert(subgraph.to_ascii_lowercase(), value.clone());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn subgraph_timeout(&self, subgraph: &str) -> Duration {
+        let ms = self
+            .subgraph_timeouts_ms
+            .get(subgraph)
+            .copied()
+            .unwrap_or(self.subgraph_timeout_ms);
+        Duration::from_millis(ms)
+    }
+
+    /// The URL override for a subgraph; env-provided names are lower-cased, so match both ways.
+    pub(crate) fn subgraph_url_override(&self, subgraph: &str) -> Option<&str> {
+        self.subgraph_urls
+            .get(subgraph)
+            .or_else(|| self.subgraph_urls.get(&subgraph.to_ascii_lowercase()))
+            .map(String::as_str)
+    }
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}

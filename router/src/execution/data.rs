@@ -1,0 +1,287 @@
+//! Operations on the merged response data: walking a Flatten path to the entities it names,
+//! building representations from a fetch's `requires`, applying rewrites and deep merging.
+use hive_router_query_planner::ast::selection_item::SelectionItem;
+use hive_router_query_planner::ast::selection_set::SelectionSet;
+use hive_router_query_planner::planner::plan_nodes::{
+    FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment,
+};
+use serde_json::{Map, Value};
+
+use crate::graphql_error::PathSegment;
+use crate::schema::index::SchemaIndex;
+
+pub fn typename(object: &Map<String, Value>) -> Option<&str> {
+    object.get("__typename").and_then(Value::as_str)
+}
+
+fn matches_type(
+    object: &Map<String, Value>,
+    conditions: &std::collections::BTreeSet<String>,
+    schema: &SchemaIndex,
+) -> bool {
+    typename(object).is_some_and(|t| conditions.iter().any(|c| schema.satisfies(t, c)))
+}
+
+/// Visits every object the path leads to, with the list indices taken on the way. Lists are
+/// entered whether or not the path marks them with `@`, so `locate_mut` can replay the indices.
+pub fn visit_entities<'v>(
+    value: &'v Value,
+    path: &[FlattenNodePathSegment],
+    schema: &SchemaIndex,
+    indices: &mut Vec<u32>,
+    visit: &mut dyn FnMut(&'v Map<String, Value>, &[u32]),
+) {
+    match value {
+        Value::Array(items) => {
+            let rest = match path.first() {
+                Some(FlattenNodePathSegment::List) => &path[1..],
+                _ => path,
+            };
+            for (i, item) in items.iter().enumerate() {
+                indices.push(i as u32);
+                visit_entities(item, rest, schema, indices, visit);
+                indices.pop();
+            }
+        }
+        Value::Object(object) => match path.first() {
+            None => visit(object, indices),
+            Some(FlattenNodePathSegment::Field(name)) => {
+                if let Some(child) = object.get(name) {
+                    visit_entities(child, &path[1..], schema, indices, visit);
+                }
+            }
+            Some(FlattenNodePathSegment::TypeCondition(types)) => {
+                if matches_type(object, types, schema) {
+                    visit_entities(value, &path[1..], schema, indices, visit);
+                }
+            }
+            Some(FlattenNodePathSegment::List) => {}
+        },
+        _ => {}
+    }
+}
+
+/// The object `visit_entities` reported with these indices.
+pub fn locate_mut<'v>(
+    mut value: &'v mut Value,
+    mut path: &[FlattenNodePathSegment],
+    mut indices: &[u32],
+) -> Option<&'v mut Map<String, Value>> {
+    loop {
+        match value {
+            Value::Array(items) => {
+                let (first, rest) = indices.split_first()?;
+                indices = rest;
+                if let Some(FlattenNodePathSegment::List) = path.first() {
+                    path = &path[1..];
+                }
+                value = items.get_mut(*first as usize)?;
+            }
+            Value::Object(_) => match path.first() {
+                None => return value.as_object_mut(),
+                Some(FlattenNodePathSegment::Field(name)) => {
+                    value = value.as_object_mut()?.get_mut(name)?;
+                    path = &path[1..];
+                }
+                Some(FlattenNodePathSegment::TypeCondition(_)) => path = &path[1..],
+                Some(FlattenNodePathSegment::List) => return None,
+            },
+            _ => return None,
+        }
+    }
+}
+
+/// The client-facing response path of the object `visit_entities` reported with `indices`.
+pub fn response_path(
+    path: &[FlattenNodePathSegment],
+    indices: &[u32],
+    root: &Value,
+) -> Vec<PathSegment> {
+    let mut segments = Vec::new();
+    let (mut value, mut path, mut indices) = (root, path, indices);
+    loop {
+        match value {
+            Value::Array(items) => {
+                let Some((first, rest)) = indices.split_first() else {
+                    break;
+                };
+                indices = rest;
+                if let Some(FlattenNodePathSegment::List) = path.first() {
+                    path = &path[1..];
+                }
+                segments.push(PathSegment::Index(*first as usize));
+                let Some(item) = items.get(*first as usize) else {
+                    break;
+                };
+                value = item;
+            }
+            Value::Object(object) => match path.first() {
+                Some(FlattenNodePathSegment::Field(name)) => {
+                    segments.push(PathSegment::Key(name.clone()));
+                    let Some(child) = object.get(name) else {
+                        break;
+                    };
+                    value = child;
+                    path = &path[1..];
+                }
+                Some(FlattenNodePathSegment::TypeCondition(_)) => path = &path[1..],
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    segments
+}
+
+/// The leading field names of a Flatten path (up to its first list), for errors that concern
+/// a whole fetch.
+pub fn path_prefix(path: &[FlattenNodePathSegment]) -> Vec<PathSegment> {
+    path.iter()
+        .map_while(|seg| match seg {
+            FlattenNodePathSegment::Field(name) => Some(PathSegment::Key(name.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An entity's representation: the fields `requires` selects, taken from the merged data.
+pub fn representation(
+    object: &Map<String, Value>,
+    requires: &SelectionSet,
+    schema: &SchemaIndex,
+) -> Option<Map<String, Value>> {
+    let type_name = typename(object)?;
+    let mut out = Map::new();
+    project_into(object, &requires.items, type_name, schema, &mut out);
+    if out.contains_key("__typename") {
+        Some(out)
+    } else {
+        None
+    }
+}
+
+fn project_into(
+    object: &Map<String, Value>,
+    items: &[SelectionItem],
+    type_name: &str,
+    schema: &SchemaIndex,
+    out: &mut Map<String, Value>,
+) {
+    for item in items {
+        match item {
+            SelectionItem::Field(field) => {
+                let key = field.alias.as_deref().unwrap_or(&field.name);
+                if let Some(value) = object.get(key) {
+                    let projected = project_value(value, &field.selections, schema);
+                    match out.get_mut(key) {
+                        Some(existing) => deep_merge(existing, projected),
+                        None => {
+                            out.insert(key.to_string(), projected);
+                        }
+                    }
+                }
+            }
+            SelectionItem::InlineFragment(fragment) => {
+                if schema.satisfies(type_name, &fragment.type_condition) {
+                    project_into(object, &fragment.selections.items, type_name, schema, out);
+                }
+            }
+            SelectionItem::FragmentSpread(_) => {}
+        }
+    }
+}
+
+fn project_value(value: &Value, selections: &SelectionSet, schema: &SchemaIndex) -> Value {
+    if selections.items.is_empty() {
+        return value.clone();
+    }
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| project_value(item, selections, schema))
+                .collect(),
+        ),
+        Value::Object(object) => {
+            let type_name = typename(object).unwrap_or("");
+            let mut out = Map::new();
+            project_into(object, &selections.items, type_name, schema, &mut out);
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Applies input or output rewrites to a representation or a returned entity.
+pub fn apply_rewrites(value: &mut Value, rewrites: &[FetchRewrite], schema: &SchemaIndex) {
+    for rewrite in rewrites {
+        match rewrite {
+            FetchRewrite::ValueSetter(setter) => {
+                rewrite_at(value, &setter.path, schema, &mut |object, key| {
+                    object.insert(key.to_string(), Value::String(setter.set_value_to.clone()));
+                })
+            }
+            FetchRewrite::KeyRenamer(renamer) => {
+                rewrite_at(value, &renamer.path, schema, &mut |object, key| {
+                    if let Some(v) = object.remove(key) {
+                        object.insert(renamer.rename_key_to.clone(), v);
+                    }
+                })
+            }
+        }
+    }
+}
+
+fn rewrite_at(
+    value: &mut Value,
+    path: &[FetchNodePathSegment],
+    schema: &SchemaIndex,
+    apply: &mut dyn FnMut(&mut Map<String, Value>, &str),
+) {
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                rewrite_at(item, path, schema, apply);
+            }
+        }
+        Value::Object(object) => match path.split_first() {
+            Some((FetchNodePathSegment::Key(key), [])) => apply(object, key),
+            Some((FetchNodePathSegment::Key(key), rest)) => {
+                if let Some(child) = object.get_mut(key) {
+                    rewrite_at(child, rest, schema, apply);
+                }
+            }
+            Some((FetchNodePathSegment::TypenameEquals(types), rest)) => {
+                if matches_type(object, types, schema) {
+                    rewrite_at(value, rest, schema, apply);
+                }
+            }
+            None => {}
+        },
+        _ => {}
+    }
+}
+
+/// Merges `source` into `target`: objects field by field, equal-length lists item by item.
+pub fn deep_merge(target: &mut Value, source: Value) {
+    match (target, source) {
+        (Value::Object(target), Value::Object(source)) => {
+            for (key, value) in source {
+                match target.get_mut(&key) {
+                    Some(existing) => deep_merge(existing, value),
+                    None => {
+                        target.insert(key, value);
+                    }
+                }
+            }
+        }
+        (Value::Array(target), Value::Array(source)) if target.len() == source.len() => {
+            for (t, s) in target.iter_mut().zip(source) {
+                deep_merge(t, s);
+            }
+        }
+        // Keep what another subgraph already resolved rather than erasing it with null.
+        (Value::Object(_), Value::Null) => {}
+        (target, source) => *target = source,
+    }
+}

@@ -1,0 +1,383 @@
+//! Fetch nodes: root fetches merge at the top of the data; entity fetches (Flatten, and
+//! BatchFetch with several aliases) send each distinct representation once and merge every
+//! returned entity back into all the places it came from.
+use std::collections::{BTreeSet, HashMap};
+
+use bytes::Bytes;
+use hive_router_query_planner::ast::selection_item::SelectionItem;
+use hive_router_query_planner::ast::selection_set::SelectionSet;
+use hive_router_query_planner::planner::plan_nodes::{
+    BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePath, FlattenNodePathSegment,
+};
+use serde_json::{Map, Value};
+
+use super::ExecutionContext;
+use super::data::{
+    apply_rewrites, deep_merge, locate_mut, path_prefix, representation, response_path,
+    visit_entities,
+};
+use super::subgraph_response::{
+    SubgraphResponse, convert_error, decode, fetch_failed, plain_path, request_failed,
+};
+use crate::graphql_error::{GraphQLError, PathSegment};
+use crate::response::shape::write_json_str;
+use crate::subgraph::client::SubgraphRequest;
+
+/// One `_entities` selection of an entity fetch.
+struct EntityJob<'p> {
+    alias: &'p str,
+    variable: &'p str,
+    paths: Vec<&'p [FlattenNodePathSegment]>,
+    requires: Option<&'p SelectionSet>,
+    input_rewrites: Option<&'p [FetchRewrite]>,
+    output_rewrites: Option<&'p [FetchRewrite]>,
+}
+
+/// Where the entities of a job were found and which representation each one sent.
+#[derive(Default)]
+struct Gathered {
+    /// JSON array of the distinct representations.
+    representations: Vec<u8>,
+    count: u32,
+    /// (path index, start and length in `indices`, representation index)
+    entities: Vec<(u16, u32, u32, u32)>,
+    indices: Vec<u32>,
+}
+
+impl Gathered {
+    fn entity_indices(&self, entity: &(u16, u32, u32, u32)) -> &[u32] {
+        &self.indices[entity.1 as usize..(entity.1 + entity.2) as usize]
+    }
+}
+
+impl ExecutionContext<'_> {
+    pub(super) async fn root_fetch(&self, fetch: &FetchNode) {
+        let service = fetch.service_name.as_str();
+        let body = self.request_body(
+            &fetch.operation.document_str,
+            fetch.variable_usages.as_ref(),
+            &[],
+        );
+        let is_mutation = fetch
+            .operation_kind
+            .as_ref()
+            .is_some_and(|k| k.is_mutation());
+        let response = self.send(service, body, !is_mutation).await;
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => {
+                let path = first_root_key(&fetch.operation.document.operation.selection_set);
+                self.lock().errors.push(error.at(path));
+                return;
+            }
+        };
+        let SubgraphResponse { data, errors } = response;
+        let mut state = self.lock();
+        if let Some(mut data) = data.filter(|d| d.is_object()) {
+            if let Some(rewrites) = &fetch.output_rewrites {
+                apply_rewrites(&mut data, rewrites, &self.supergraph.index);
+            }
+            deep_merge(&mut state.data, data);
+        }
+        for raw in errors.unwrap_or_default() {
+            state.errors.push(convert_error(raw, service, &plain_path));
+        }
+    }
+
+    pub(super) async fn flatten_fetch(&self, path: &FlattenNodePath, fetch: &FetchNode) {
+        let job = EntityJob {
+            alias: "_entities",
+            variable: "representations",
+            paths: vec![path.as_slice()],
+            requires: fetch.requires.as_ref(),
+            input_rewrites: fetch.input_rewrites.as_deref(),
+            output_rewrites: fetch.output_rewrites.as_deref(),
+        };
+        self.entity_fetch(
+            &fetch.service_name,
+            &fetch.operation.document_str,
+            fetch.variable_usages.as_ref(),
+            vec![job],
+        )
+        .await;
+    }
+
+    pub(super) async fn batch_fetch(&self, batch: &BatchFetchNode) {
+        let jobs = batch
+            .entity_batch
+            .aliases
+            .iter()
+            .map(|alias| EntityJob {
+                alias: &alias.alias,
+                variable: &alias.representations_variable_name,
+                paths: alias.merge_paths.iter().map(|p| p.as_slice()).collect(),
+                requires: Some(&alias.requires),
+                input_rewrites: alias.input_rewrites.as_deref(),
+                output_rewrites: alias.output_rewrites.as_deref(),
+            })
+            .collect();
+        self.entity_fetch(
+            &batch.service_name,
+            &batch.operation.document_str,
+            batch.variable_usages.as_ref(),
+            jobs,
+        )
+        .await;
+    }
+
+    async fn entity_fetch(
+        &self,
+        service: &str,
+        query: &str,
+        variable_usages: Option<&BTreeSet<String>>,
+        jobs: Vec<EntityJob<'_>>,
+    ) {
+        let gathered: Vec<Gathered> = {
+            let state = self.lock();
+            jobs.iter()
+                .map(|job| self.gather(&state.data, job))
+                .collect()
+        };
+        if gathered.iter().all(|g| g.count == 0) {
+            return;
+        }
+        let representations: Vec<(&str, &[u8])> = jobs
+            .iter()
+            .zip(&gathered)
+            .map(|(job, g)| (job.variable, g.representations.as_slice()))
+            .collect();
+        let body = self.request_body(query, variable_usages, &representations);
+        let response = self.send(service, body, true).await;
+        let mut state = self.lock();
+        let SubgraphResponse { data, errors } = match response {
+            Ok(response) => response,
+            Err(error) => {
+                let path = jobs
+                    .first()
+                    .and_then(|job| job.paths.first())
+                    .map(|p| path_prefix(p))
+                    .unwrap_or_default();
+                state.errors.push(error.at(path));
+                return;
+            }
+        };
+        let mut data = match data {
+            Some(Value::Object(data)) => data,
+            _ => Map::new(),
+        };
+        for (job, gathered) in jobs.iter().zip(&gathered) {
+            let mut results = match data.remove(job.alias) {
+                Some(Value::Array(results)) => results,
+                _ => Vec::new(),
+            };
+            if let Some(rewrites) = job.output_rewrites {
+                for result in &mut results {
+                    apply_rewrites(result, rewrites, &self.supergraph.index);
+                }
+            }
+            merge_entities(&mut state.data, job, gathered, results);
+        }
+        for raw in errors.unwrap_or_default() {
+            let root = &state.data;
+            let repath = |path: &[Value]| repath_entity_error(path, &jobs, &gathered, root);
+            let error = convert_error(raw, service, &repath);
+            state.errors.push(error);
+        }
+    }
+
+    /// Builds the distinct representations of every entity the job's paths reach.
+    fn gather(&self, data: &Value, job: &EntityJob<'_>) -> Gathered {
+        let schema = &self.supergraph.index;
+        let mut gathered = Gathered::default();
+        gathered.representations.push(b'[');
+        let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+        let mut indices = Vec::new();
+        for (path_index, path) in job.paths.iter().enumerate() {
+            visit_entities(data, path, schema, &mut indices, &mut |entity, at| {
+                let Some(requires) = job.requires else {
+                    return;
+                };
+                let Some(rep) = representation(entity, requires, schema) else {
+                    return;
+                };
+                let mut rep = Value::Object(rep);
+                if let Some(rewrites) = job.input_rewrites {
+                    apply_rewrites(&mut rep, rewrites, schema);
+                }
+                let Ok(serialized) = serde_json::to_vec(&rep) else {
+                    return;
+                };
+                let next = gathered.count;
+                let rep_index = *seen.entry(serialized).or_insert_with_key(|serialized| {
+                    if next > 0 {
+                        gathered.representations.push(b',');
+                    }
+                    gathered.representations.extend_from_slice(serialized);
+                    next
+                });
+                if rep_index == next {
+                    gathered.count += 1;
+                }
+                let start = gathered.indices.len() as u32;
+                gathered.indices.extend_from_slice(at);
+                gathered
+                    .entities
+                    .push((path_index as u16, start, at.len() as u32, rep_index));
+            });
+        }
+        gathered.representations.push(b']');
+        gathered
+    }
+
+    /// `{"query":…,"variables":{…}}` with the client's variables this fetch uses.
+    fn request_body(
+        &self,
+        query: &str,
+        variable_usages: Option<&BTreeSet<String>>,
+        representations: &[(&str, &[u8])],
+    ) -> Bytes {
+        let mut body = Vec::with_capacity(
+            query.len()
+                + 64
+                + representations
+                    .iter()
+                    .map(|(_, r)| r.len() + 24)
+                    .sum::<usize>(),
+        );
+        body.extend_from_slice(b"{\"query\":");
+        write_json_str(&mut body, query);
+        body.extend_from_slice(b",\"variables\":{");
+        let mut first = true;
+        for (name, reps) in representations {
+            if !first {
+                body.push(b',');
+            }
+            first = false;
+            write_json_str(&mut body, name);
+            body.push(b':');
+            body.extend_from_slice(reps);
+        }
+        for name in variable_usages.into_iter().flatten() {
+            let Some(value) = self.variables.get(name) else {
+                continue;
+            };
+            if !first {
+                body.push(b',');
+            }
+            first = false;
+            write_json_str(&mut body, name);
+            body.push(b':');
+            // Writing a serde_json::Value into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut body, value);
+        }
+        body.extend_from_slice(b"}}");
+        Bytes::from(body)
+    }
+
+    async fn send(
+        &self,
+        service: &str,
+        body: Bytes,
+        may_deduplicate: bool,
+    ) -> Result<SubgraphResponse, GraphQLError> {
+        let Some(endpoint) = self.supergraph.endpoints.get(service) else {
+            return Err(request_failed(service, "no URL is known for this subgraph"));
+        };
+        let request = SubgraphRequest {
+            service,
+            url: &endpoint.uri,
+            body,
+            headers: self.headers.for_subgraph(service),
+            traceparent: self.headers.traceparent.as_ref(),
+            timeout: endpoint.timeout,
+            deduplicate: may_deduplicate && self.deduplicate,
+        };
+        let bytes = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| fetch_failed(service, &e))?;
+        decode(&bytes, service)
+    }
+}
+
+fn merge_entities(
+    root: &mut Value,
+    job: &EntityJob<'_>,
+    gathered: &Gathered,
+    mut results: Vec<Value>,
+) {
+    let mut uses = vec![0u32; gathered.count as usize];
+    for entity in &gathered.entities {
+        uses[entity.3 as usize] += 1;
+    }
+    for entity in &gathered.entities {
+        let rep = entity.3 as usize;
+        let Some(slot) = results.get_mut(rep) else {
+            continue;
+        };
+        uses[rep] -= 1;
+        let result = if uses[rep] == 0 {
+            std::mem::take(slot)
+        } else {
+            slot.clone()
+        };
+        let Value::Object(mut result) = result else {
+            continue;
+        };
+        let path = job.paths[entity.0 as usize];
+        let Some(target) = locate_mut(root, path, gathered.entity_indices(entity)) else {
+            continue;
+        };
+        // The entity keeps its concrete type even when an @interfaceObject subgraph answers
+        // with the interface's name.
+        if target.contains_key("__typename") {
+            result.remove("__typename");
+        }
+        for (key, value) in result {
+            match target.get_mut(&key) {
+                Some(existing) => deep_merge(existing, value),
+                None => {
+                    target.insert(key, value);
+                }
+            }
+        }
+    }
+}
+
+/// `[alias, i, …rest]` becomes the path of the first entity that sent representation `i`.
+fn repath_entity_error(
+    path: &[Value],
+    jobs: &[EntityJob<'_>],
+    gathered: &[Gathered],
+    root: &Value,
+) -> Option<Vec<PathSegment>> {
+    let (Some(Value::String(alias)), Some(index)) =
+        (path.first(), path.get(1).and_then(Value::as_u64))
+    else {
+        return plain_path(path);
+    };
+    let job_index = jobs.iter().position(|j| j.alias == alias)?;
+    let gathered = &gathered[job_index];
+    let entity = gathered.entities.iter().find(|e| e.3 as u64 == index)?;
+    let mut repathed = response_path(
+        jobs[job_index].paths[entity.0 as usize],
+        gathered.entity_indices(entity),
+        root,
+    );
+    repathed.extend(path[2..].iter().filter_map(PathSegment::from_json));
+    Some(repathed)
+}
+
+fn first_root_key(selection: &SelectionSet) -> Vec<PathSegment> {
+    selection
+        .items
+        .iter()
+        .find_map(|item| match item {
+            SelectionItem::Field(f) => {
+                Some(vec![PathSegment::Key(f.selection_identifier().to_string())])
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,130 @@
+//! Executes a query plan: Sequence runs in order, Parallel concurrently (on the request's
+//! task, so the shared data needs only an uncontended lock), Condition on a boolean variable,
+//! Fetch/Flatten/BatchFetch through the subgraph client.
+mod data;
+mod fetch;
+mod subgraph_response;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, join_all};
+use hive_router_query_planner::planner::plan_nodes::{PlanNode, QueryPlan};
+use hyper::header::{HeaderMap, HeaderValue};
+use serde_json::{Map, Value};
+
+use crate::graphql_error::{GraphQLError, codes};
+use crate::schema::Supergraph;
+use crate::subgraph::client::SubgraphClient;
+
+/// Headers added to subgraph requests for one client request.
+#[derive(Default)]
+pub struct SubgraphHeaders {
+    pub common: HeaderMap,
+    /// Complete header sets for subgraphs with extra propagation rules.
+    pub per_subgraph: HashMap<String, HeaderMap>,
+    pub traceparent: Option<HeaderValue>,
+}
+
+impl SubgraphHeaders {
+    pub fn for_subgraph(&self, subgraph: &str) -> &HeaderMap {
+        self.per_subgraph.get(subgraph).unwrap_or(&self.common)
+    }
+}
+
+/// Everything a plan's execution reads, plus the data and errors it accumulates.
+pub struct ExecutionContext<'a> {
+    pub supergraph: &'a Supergraph,
+    pub client: &'a SubgraphClient,
+    pub variables: &'a Map<String, Value>,
+    pub headers: &'a SubgraphHeaders,
+    /// Share identical in-flight subgraph requests (false for mutations).
+    pub deduplicate: bool,
+    state: Mutex<ExecutionState>,
+}
+
+pub struct ExecutionState {
+    pub data: Value,
+    pub errors: Vec<GraphQLError>,
+}
+
+impl<'a> ExecutionContext<'a> {
+    pub fn new(
+        supergraph: &'a Supergraph,
+        client: &'a SubgraphClient,
+        variables: &'a Map<String, Value>,
+        headers: &'a SubgraphHeaders,
+        deduplicate: bool,
+    ) -> Self {
+        ExecutionContext {
+            supergraph,
+            client,
+            variables,
+            headers,
+            deduplicate,
+            state: Mutex::new(ExecutionState {
+                data: Value::Object(Map::new()),
+                errors: Vec::new(),
+            }),
+        }
+    }
+
+    pub async fn execute(self, plan: &QueryPlan) -> ExecutionState {
+        if let Some(node) = &plan.node {
+            self.node(node).await;
+        }
+        self.state.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn into_state(self) -> ExecutionState {
+        self.state.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ExecutionState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn node<'n>(&'n self, node: &'n PlanNode) -> BoxFuture<'n, ()> {
+        async move {
+            match node {
+                PlanNode::Fetch(fetch) => self.root_fetch(fetch).await,
+                PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
+                    PlanNode::Fetch(fetch) => self.flatten_fetch(&flatten.path, fetch).await,
+                    other => self.node(other).await,
+                },
+                PlanNode::BatchFetch(batch) => self.batch_fetch(batch).await,
+                PlanNode::Sequence(sequence) => {
+                    for child in &sequence.nodes {
+                        self.node(child).await;
+                    }
+                }
+                PlanNode::Parallel(parallel) => {
+                    join_all(parallel.nodes.iter().map(|child| self.node(child))).await;
+                }
+                PlanNode::Condition(condition) => {
+                    let truthy = self
+                        .variables
+                        .get(&condition.condition)
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false);
+                    let branch = if truthy {
+                        &condition.if_clause
+                    } else {
+                        &condition.else_clause
+                    };
+                    if let Some(branch) = branch {
+                        self.node(branch).await;
+                    }
+                }
+                PlanNode::Subscription(_) | PlanNode::Defer(_) => {
+                    self.lock().errors.push(GraphQLError::with_code(
+                        "Subscriptions and @defer are not supported by this endpoint.",
+                        codes::UNSUPPORTED_OPERATION,
+                    ));
+                }
+            }
+        }
+        .boxed()
+    }
+}

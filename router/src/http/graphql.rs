@@ -1,0 +1,276 @@
+//! GraphQL over HTTP: `POST /graphql` (JSON body) and `GET /graphql` (query string, queries
+//! only), with `application/graphql-response+json` when the client accepts it.
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::graphql_error::{GraphQLError, codes};
+use crate::pipeline::{self, GraphQLRequest, Outcome, Refusal};
+use crate::server::RouterState;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+pub async fn post_graphql(
+    State(state): State<Arc<RouterState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let media = ResponseMedia::negotiate(&headers);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.is_empty()
+        && !essence.eq_ignore_ascii_case(JSON)
+        && !essence.eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON)
+    {
+        return bad_request(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Unsupported Content-Type {content_type:?}; send application/json."),
+        );
+    }
+    let request: GraphQLRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => {
+            return bad_request(
+                media,
+                StatusCode::BAD_REQUEST,
+                format!("Invalid GraphQL request body: {e}"),
+            );
+        }
+    };
+    execute(&state, request, &headers, false, media).await
+}
+
+pub async fn get_graphql(
+    State(state): State<Arc<RouterState>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    if prefers_html(&headers) && !params.contains_key("query") {
+        return super::playground::index().await;
+    }
+    let media = ResponseMedia::negotiate(&headers);
+    let json_param = |name: &str| -> Result<Option<serde_json::Value>, Response> {
+        match params.get(name).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(raw) => serde_json::from_str(raw).map(Some).map_err(|e| {
+                bad_request(
+                    media,
+                    StatusCode::BAD_REQUEST,
+                    format!("Invalid JSON in the {name} parameter: {e}"),
+                )
+            }),
+        }
+    };
+    let variables = match json_param("variables") {
+        Ok(None) => None,
+        Ok(Some(serde_json::Value::Object(map))) => Some(map),
+        Ok(Some(_)) => {
+            return bad_request(
+                media,
+                StatusCode::BAD_REQUEST,
+                "The variables parameter must be a JSON object.".to_string(),
+            );
+        }
+        Err(response) => return response,
+    };
+    let extensions = match json_param("extensions") {
+        Ok(ext) => ext,
+        Err(response) => return response,
+    };
+    let request = GraphQLRequest {
+        query: params.get("query").cloned(),
+        operation_name: params.get("operationName").cloned(),
+        variables,
+        extensions,
+    };
+    execute(&state, request, &headers, true, media).await
+}
+
+pub async fn method_not_allowed() -> Response {
+    let mut response = graphql_body(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ResponseMedia::Json,
+        error_body(&[GraphQLError::with_code(
+            "Use GET or POST for /graphql.",
+            codes::METHOD_NOT_ALLOWED,
+        )]),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
+}
+
+async fn execute(
+    state: &RouterState,
+    request: GraphQLRequest,
+    headers: &HeaderMap,
+    is_get: bool,
+    media: ResponseMedia,
+) -> Response {
+    let started = Instant::now();
+    let outcome = pipeline::handle(state, request, headers, is_get).await;
+    let metrics = &state.metrics;
+    metrics.requests.fetch_add(1, Relaxed);
+    let response = match outcome {
+        Err(Refusal::MutationOverGet) => {
+            metrics.requests_with_errors.fetch_add(1, Relaxed);
+            let mut response = graphql_body(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                error_body(&[GraphQLError::with_code(
+                    "Mutations cannot be sent with GET; use POST.",
+                    codes::METHOD_NOT_ALLOWED,
+                )]),
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            response
+        }
+        Ok(Outcome::RequestError(errors)) => {
+            metrics.requests_with_errors.fetch_add(1, Relaxed);
+            let status = request_error_status(&errors, media);
+            graphql_body(status, media, error_body(&errors))
+        }
+        Ok(Outcome::Executed { data, errors }) => {
+            if !errors.is_empty() {
+                metrics.requests_with_errors.fetch_add(1, Relaxed);
+            }
+            graphql_body(StatusCode::OK, media, data_body(data, &errors))
+        }
+    };
+    metrics.request_duration.observe(started.elapsed());
+    response
+}
+
+/// Status for a response without `data`: `application/graphql-response+json` uses 4xx, plain
+/// JSON keeps 200 for GraphQL errors (GraphQL over HTTP), except for malformed requests.
+fn request_error_status(errors: &[GraphQLError], media: ResponseMedia) -> StatusCode {
+    let malformed = errors.iter().any(|e| e.code() == Some(codes::BAD_REQUEST));
+    if malformed {
+        return StatusCode::BAD_REQUEST;
+    }
+    match media {
+        ResponseMedia::GraphQLResponseJson => StatusCode::BAD_REQUEST,
+        ResponseMedia::Json => StatusCode::OK,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ResponseMedia {
+    GraphQLResponseJson,
+    Json,
+}
+
+impl ResponseMedia {
+    /// `application/graphql-response+json` when the client lists it (or `*/*` alone is not
+    /// what it sent), `application/json` otherwise.
+    fn negotiate(headers: &HeaderMap) -> ResponseMedia {
+        let accept = headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut best: Option<(f32, ResponseMedia)> = None;
+        for part in accept.split(',') {
+            let mut pieces = part.split(';');
+            let media = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let kind = match media.as_str() {
+                GRAPHQL_RESPONSE_JSON => ResponseMedia::GraphQLResponseJson,
+                JSON => ResponseMedia::Json,
+                _ => continue,
+            };
+            let better = match best {
+                None => true,
+                Some((best_q, best_kind)) => {
+                    q > best_q
+                        || (q == best_q
+                            && kind == ResponseMedia::GraphQLResponseJson
+                            && best_kind == ResponseMedia::Json)
+                }
+            };
+            if q > 0.0 && better {
+                best = Some((q, kind));
+            }
+        }
+        best.map(|(_, kind)| kind).unwrap_or(ResponseMedia::Json)
+    }
+
+    fn content_type(self) -> HeaderValue {
+        match self {
+            ResponseMedia::GraphQLResponseJson => {
+                HeaderValue::from_static("application/graphql-response+json; charset=utf-8")
+            }
+            ResponseMedia::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+        }
+    }
+}
+
+fn prefers_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| {
+            let html = accept.find("text/html");
+            let json = accept.find("json");
+            match (html, json) {
+                (Some(h), Some(j)) => h < j,
+                (Some(_), None) => true,
+                _ => false,
+            }
+        })
+}
+
+fn bad_request(media: ResponseMedia, status: StatusCode, message: String) -> Response {
+    graphql_body(
+        status,
+        media,
+        error_body(&[GraphQLError::with_code(message, codes::BAD_REQUEST)]),
+    )
+}
+
+fn graphql_body(status: StatusCode, media: ResponseMedia, body: Vec<u8>) -> Response {
+    let mut response = (status, Body::from(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+fn error_body(errors: &[GraphQLError]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(256);
+    body.extend_from_slice(b"{\"errors\":");
+    // Serializing our own error structs into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut body, errors);
+    body.push(b'}');
+    body
+}
+
+fn data_body(data: Vec<u8>, errors: &[GraphQLError]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(data.len() + 16);
+    body.extend_from_slice(b"{\"data\":");
+    body.extend_from_slice(&data);
+    if !errors.is_empty() {
+        body.extend_from_slice(b",\"errors\":");
+        let _ = serde_json::to_writer(&mut body, errors);
+    }
+    body.push(b'}');
+    body
+}

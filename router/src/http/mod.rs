@@ -1,0 +1,4 @@
+//! HTTP endpoints: GraphQL over HTTP, health/readiness/metrics and the playground.
+pub mod graphql;
+pub mod health;
+pub mod playground;

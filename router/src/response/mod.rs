@@ -1,0 +1,2 @@
+//! Building the client's response.
+pub mod shape;

@@ -1,0 +1,291 @@
+//! Writes the response `data` exactly as the client's selection asks: response keys in
+//! selection order, fragments applied by concrete type, `__typename` filled in, and GraphQL
+//! null propagation for non-null positions. Serializes straight into a byte buffer, so the
+//! merged subgraph data is never cloned.
+use serde_json::{Map, Value};
+
+use crate::graphql_error::{GraphQLError, PathSegment, codes};
+use crate::operation::{Field, Operation, SelectionSet, collect_fields, sub_selections};
+use crate::schema::index::{SchemaIndex, TypeKind, TypeRef};
+
+/// Signals that a non-null position got `null`; the nearest nullable ancestor becomes `null`.
+struct NullBubble;
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+struct Shaper<'a> {
+    schema: &'a SchemaIndex,
+    variables: &'a Map<String, Value>,
+    existing_errors: &'a [GraphQLError],
+    new_errors: Vec<GraphQLError>,
+    out: Vec<u8>,
+    path: Vec<Seg<'a>>,
+}
+
+/// Serializes `data` shaped by `operation`; returns the JSON of the `data` entry and appends
+/// null-propagation errors to `errors`.
+pub fn shape_data(
+    operation: &Operation,
+    data: &Value,
+    schema: &SchemaIndex,
+    variables: &Map<String, Value>,
+    errors: &mut Vec<GraphQLError>,
+) -> Vec<u8> {
+    let mut shaper = Shaper {
+        schema,
+        variables,
+        existing_errors: errors,
+        new_errors: Vec::new(),
+        out: Vec::with_capacity(1024),
+        path: Vec::with_capacity(16),
+    };
+    let empty = Map::new();
+    let root = data.as_object().unwrap_or(&empty);
+    if shaper
+        .object(&[&operation.selection], &operation.root_type, root)
+        .is_err()
+    {
+        shaper.out.clear();
+        shaper.out.extend_from_slice(b"null");
+    }
+    let Shaper {
+        out, new_errors, ..
+    } = shaper;
+    errors.extend(new_errors);
+    out
+}
+
+impl<'a> Shaper<'a> {
+    fn object(
+        &mut self,
+        sets: &[&'a SelectionSet],
+        type_name: &str,
+        object: &Map<String, Value>,
+    ) -> Result<(), NullBubble> {
+        let groups = collect_fields(sets, type_name, self.schema, self.variables);
+        self.out.push(b'{');
+        for (index, (key, fields)) in groups.iter().enumerate() {
+            if index > 0 {
+                self.out.push(b',');
+            }
+            write_json_str(&mut self.out, key);
+            self.out.push(b':');
+            let field = fields[0];
+            if field.name == "__typename" {
+                write_json_str(&mut self.out, type_name);
+                continue;
+            }
+            let Some(field_type) = self.field_type(type_name, field) else {
+                self.out.extend_from_slice(b"null");
+                continue;
+            };
+            self.path.push(Seg::Key(key));
+            let result = self.value(
+                &field_type,
+                object.get(*key),
+                &sub_selections(fields),
+                type_name,
+                field,
+            );
+            self.path.pop();
+            result?;
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn field_type(&self, type_name: &str, field: &Field) -> Option<TypeRef> {
+        if let Some(ty) = self.schema.field_type(type_name, &field.name) {
+            return Some(ty.clone());
+        }
+        match field.name.as_str() {
+            "__schema" => Some(TypeRef::NonNull(Box::new(TypeRef::Named(
+                "__Schema".to_string(),
+            )))),
+            "__type" => Some(TypeRef::Named("__Type".to_string())),
+            _ => None,
+        }
+    }
+
+    /// Completes a value of type `ty`; a nullable position absorbs a bubbling null.
+    fn value(
+        &mut self,
+        ty: &TypeRef,
+        value: Option<&Value>,
+        sets: &[&'a SelectionSet],
+        parent_type: &str,
+        field: &Field,
+    ) -> Result<(), NullBubble> {
+        let value = value.filter(|v| !v.is_null());
+        match ty {
+            TypeRef::NonNull(inner) => match value {
+                None => {
+                    self.null_violation(parent_type, field);
+                    Err(NullBubble)
+                }
+                Some(value) => self.non_null_value(inner, value, sets, parent_type, field),
+            },
+            _ => {
+                let Some(value) = value else {
+                    self.out.extend_from_slice(b"null");
+                    return Ok(());
+                };
+                let start = self.out.len();
+                if self
+                    .non_null_value(ty, value, sets, parent_type, field)
+                    .is_err()
+                {
+                    self.out.truncate(start);
+                    self.out.extend_from_slice(b"null");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn non_null_value(
+        &mut self,
+        ty: &TypeRef,
+        value: &Value,
+        sets: &[&'a SelectionSet],
+        parent_type: &str,
+        field: &Field,
+    ) -> Result<(), NullBubble> {
+        match ty {
+            TypeRef::NonNull(inner) => self.non_null_value(inner, value, sets, parent_type, field),
+            TypeRef::List(item_type) => {
+                let Value::Array(items) = value else {
+                    return self.invalid_value(ty, parent_type, field);
+                };
+                self.out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
+                    self.path.push(Seg::Index(i));
+                    let result = self.value(item_type, Some(item), sets, parent_type, field);
+                    self.path.pop();
+                    result?;
+                }
+                self.out.push(b']');
+                Ok(())
+            }
+            TypeRef::Named(name) => {
+                if !self.schema.is_composite(name) {
+                    if let Err(e) = serde_json::to_writer(&mut self.out, value) {
+                        tracing::error!(error = %e, "cannot serialize a leaf value");
+                        self.out.extend_from_slice(b"null");
+                    }
+                    return Ok(());
+                }
+                let Value::Object(object) = value else {
+                    return self.invalid_value(ty, parent_type, field);
+                };
+                let concrete = self.concrete_type(name, object);
+                self.object(sets, &concrete, object)
+            }
+        }
+    }
+
+    /// The object's runtime type: the static type when it is an object type, otherwise the
+    /// `__typename` the subgraph reported.
+    fn concrete_type(&self, static_type: &str, object: &Map<String, Value>) -> String {
+        if self.schema.kind(static_type) == Some(TypeKind::Object) {
+            return static_type.to_string();
+        }
+        object
+            .get("__typename")
+            .and_then(Value::as_str)
+            .unwrap_or(static_type)
+            .to_string()
+    }
+
+    fn invalid_value(
+        &mut self,
+        ty: &TypeRef,
+        parent_type: &str,
+        field: &Field,
+    ) -> Result<(), NullBubble> {
+        let message = format!(
+            "Invalid value for {}.{}: expected {}",
+            parent_type,
+            field.name,
+            type_display(ty)
+        );
+        self.push_error(message, field);
+        Err(NullBubble)
+    }
+
+    fn null_violation(&mut self, parent_type: &str, field: &Field) {
+        if self.error_overlaps_path() {
+            return;
+        }
+        let message = format!(
+            "Cannot return null for non-nullable field {}.{}.",
+            parent_type, field.name
+        );
+        self.push_error(message, field);
+    }
+
+    fn push_error(&mut self, message: String, field: &Field) {
+        let path = self.owned_path();
+        self.new_errors.push(
+            GraphQLError::with_code(message, codes::NON_NULL_VIOLATION)
+                .at(path)
+                .located(vec![field.location]),
+        );
+    }
+
+    fn owned_path(&self) -> Vec<PathSegment> {
+        self.path
+            .iter()
+            .map(|seg| match seg {
+                Seg::Key(k) => PathSegment::Key((*k).to_string()),
+                Seg::Index(i) => PathSegment::Index(*i),
+            })
+            .collect()
+    }
+
+    /// Whether an error already explains this null: one at, above or below this path.
+    fn error_overlaps_path(&self) -> bool {
+        self.existing_errors
+            .iter()
+            .chain(self.new_errors.iter())
+            .any(|error| match &error.path {
+                None => false,
+                Some(path) => path
+                    .iter()
+                    .zip(self.path.iter())
+                    .all(|(a, b)| match (a, b) {
+                        (PathSegment::Key(a), Seg::Key(b)) => a == b,
+                        (PathSegment::Index(a), Seg::Index(b)) => a == b,
+                        _ => false,
+                    }),
+            })
+    }
+}
+
+fn type_display(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::List(inner) => format!("[{}]", type_display(inner)),
+        TypeRef::NonNull(inner) => format!("{}!", type_display(inner)),
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    let needs_escape = s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+    if needs_escape {
+        // serde_json writes strings into a Vec without failing.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}

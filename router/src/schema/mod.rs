@@ -1,0 +1,127 @@
+//! The loaded supergraph: planner, API schema, type index, subgraph endpoints and the cache
+//! of prepared operations (dropped with the supergraph when a new one is swapped in).
+pub mod index;
+pub mod reload;
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use graphql_tools::static_graphql::schema::{Definition, Document, TypeDefinition};
+use graphql_tools::validation::rules::default_rules_validation_plan;
+use graphql_tools::validation::validate::ValidationPlan;
+use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
+use hive_router_query_planner::utils::parsing::safe_parse_schema;
+use hyper::Uri;
+use lru::LruCache;
+
+use crate::config::RouterConfig;
+use crate::introspection::IntrospectionSchema;
+use crate::pipeline::prepare::PreparedOperation;
+use index::SchemaIndex;
+
+/// Where and how a subgraph is reached.
+pub struct Endpoint {
+    pub uri: Uri,
+    pub timeout: Duration,
+}
+
+pub struct Supergraph {
+    pub planner: Planner,
+    /// The API schema (join machinery and `@inaccessible` removed) plus introspection types.
+    pub api_schema: Arc<Document>,
+    pub index: SchemaIndex,
+    pub introspection: IntrospectionSchema,
+    pub validation: ValidationPlan,
+    pub endpoints: HashMap<String, Endpoint>,
+    pub plan_cache: Mutex<LruCache<u64, Arc<PreparedOperation>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SupergraphError {
+    #[error("cannot read supergraph {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("supergraph is not valid GraphQL SDL: {0}")]
+    Parse(String),
+    #[error("supergraph has no Query type")]
+    NoQueryType,
+    #[error("supergraph cannot be planned against: {0}")]
+    Planner(String),
+    #[error("invalid URL {url:?} for subgraph {subgraph}")]
+    Url { subgraph: String, url: String },
+}
+
+impl Supergraph {
+    pub fn from_file(config: &RouterConfig) -> Result<Supergraph, SupergraphError> {
+        let path = &config.supergraph_path;
+        let sdl = std::fs::read_to_string(path).map_err(|source| SupergraphError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Supergraph::from_sdl(&sdl, config)
+    }
+
+    pub fn from_sdl(sdl: &str, config: &RouterConfig) -> Result<Supergraph, SupergraphError> {
+        let document = safe_parse_schema(sdl).map_err(|e| SupergraphError::Parse(e.to_string()))?;
+        if !has_query_type(&document) {
+            return Err(SupergraphError::NoQueryType);
+        }
+        // The planner asserts on malformed supergraphs instead of returning errors.
+        let planner = catch_unwind(AssertUnwindSafe(|| {
+            Planner::new_from_supergraph(&document, QueryPlannerOptions::default())
+        }))
+        .map_err(|panic| SupergraphError::Planner(panic_message(&panic)))?
+        .map_err(|e| SupergraphError::Planner(e.to_string()))?;
+        let api_schema = planner.consumer_schema.document.clone();
+        let index = SchemaIndex::build(&[&document, &api_schema]);
+        let introspection = IntrospectionSchema::new(api_schema.clone(), &index);
+        let mut endpoints = HashMap::new();
+        for (subgraph, url) in &planner.supergraph.subgraph_endpoint_map {
+            let url = config.subgraph_url_override(subgraph).unwrap_or(url);
+            let uri: Uri = url.parse().map_err(|_| SupergraphError::Url {
+                subgraph: subgraph.clone(),
+                url: url.to_string(),
+            })?;
+            endpoints.insert(
+                subgraph.clone(),
+                Endpoint {
+                    uri,
+                    timeout: config.subgraph_timeout(subgraph),
+                },
+            );
+        }
+        let capacity = NonZeroUsize::new(config.plan_cache_size).unwrap_or(NonZeroUsize::MIN);
+        Ok(Supergraph {
+            planner,
+            api_schema,
+            index,
+            introspection,
+            validation: default_rules_validation_plan(),
+            endpoints,
+            plan_cache: Mutex::new(LruCache::new(capacity)),
+        })
+    }
+}
+
+fn has_query_type(document: &Document) -> bool {
+    document.definitions.iter().any(|d| match d {
+        Definition::SchemaDefinition(s) => s.query.is_some(),
+        Definition::TypeDefinition(TypeDefinition::Object(o)) => o.name == "Query",
+        _ => false,
+    })
+}
+
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "internal error".to_string()
+    }
+}

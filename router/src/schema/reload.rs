@@ -1,0 +1,108 @@
+//! Holds the supergraph in use and swaps in a new one when the file changes. A file that fails
+//! to load is logged and the previous supergraph keeps serving.
+use std::hash::Hasher;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use xxhash_rust::xxh3::Xxh3;
+
+use super::Supergraph;
+use crate::config::RouterConfig;
+use crate::metrics::Metrics;
+
+pub struct SupergraphHandle {
+    current: RwLock<Arc<Supergraph>>,
+}
+
+impl SupergraphHandle {
+    pub fn new(supergraph: Supergraph) -> SupergraphHandle {
+        SupergraphHandle {
+            current: RwLock::new(Arc::new(supergraph)),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Supergraph> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn replace(&self, supergraph: Supergraph) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(supergraph);
+    }
+}
+
+#[derive(PartialEq, Eq, Clone, Copy)]
+struct FileStamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+fn stamp(path: &PathBuf) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(FileStamp {
+        modified: meta.modified().ok(),
+        len: meta.len(),
+    })
+}
+
+fn content_hash(text: &str) -> u64 {
+    let mut hasher = Xxh3::new();
+    hasher.write(text.as_bytes());
+    hasher.finish()
+}
+
+/// Polls the supergraph file until the task is dropped. Polling (rather than inotify) also
+/// works for files replaced by rename and on bind mounts.
+pub async fn watch(
+    handle: Arc<SupergraphHandle>,
+    config: Arc<RouterConfig>,
+    metrics: Arc<Metrics>,
+) {
+    let path = config.supergraph_path.clone();
+    let mut last_stamp = stamp(&path);
+    let mut last_hash = std::fs::read_to_string(&path)
+        .ok()
+        .map(|t| content_hash(&t));
+    let mut interval =
+        tokio::time::interval(Duration::from_millis(config.hot_reload_interval_ms.max(10)));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let current = stamp(&path);
+        if current == last_stamp {
+            continue;
+        }
+        last_stamp = current;
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            tracing::warn!(path = %path.display(), "supergraph file unreadable; keeping the current one");
+            continue;
+        };
+        let hash = content_hash(&text);
+        if Some(hash) == last_hash {
+            continue;
+        }
+        last_hash = Some(hash);
+        let build_config = config.clone();
+        let built =
+            tokio::task::spawn_blocking(move || Supergraph::from_sdl(&text, &build_config)).await;
+        match built {
+            Ok(Ok(supergraph)) => {
+                handle.replace(supergraph);
+                metrics.supergraph_reloads.fetch_add(1, Relaxed);
+                tracing::info!(path = %path.display(), "supergraph reloaded");
+            }
+            Ok(Err(error)) => {
+                metrics.supergraph_reload_failures.fetch_add(1, Relaxed);
+                tracing::error!(path = %path.display(), %error, "new supergraph rejected; keeping the current one");
+            }
+            Err(join_error) => {
+                metrics.supergraph_reload_failures.fetch_add(1, Relaxed);
+                tracing::error!(path = %path.display(), error = %join_error, "supergraph reload crashed; keeping the current one");
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! HTTP client for subgraph requests: pooled keep-alive connections, per-request timeout and
+//! sharing of one response between identical in-flight queries.
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use http_body_util::{BodyExt, Full};
+use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Uri};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::metrics::Metrics;
+
+/// Why a subgraph request produced no usable response.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error("request timed out after {0} ms")]
+    Timeout(u128),
+    #[error("{0}")]
+    Transport(Arc<str>),
+    #[error("subgraph answered HTTP status {0}")]
+    Status(u16),
+}
+
+type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
+
+pub struct SubgraphClient {
+    http: Client<HttpConnector, Full<Bytes>>,
+    in_flight: Mutex<HashMap<u64, SharedFetch>>,
+    metrics: Arc<Metrics>,
+}
+
+/// One request to a subgraph.
+pub struct SubgraphRequest<'a> {
+    pub service: &'a str,
+    pub url: &'a Uri,
+    pub body: Bytes,
+    /// Headers forwarded from the client and configured ones.
+    pub headers: &'a HeaderMap,
+    /// W3C trace context for this hop; not part of the deduplication key.
+    pub traceparent: Option<&'a HeaderValue>,
+    pub timeout: Duration,
+    /// Share the response with identical in-flight requests (queries only).
+    pub deduplicate: bool,
+}
+
+impl SubgraphClient {
+    pub fn new(pool_max_idle_per_host: usize, metrics: Arc<Metrics>) -> SubgraphClient {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        let http = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(pool_max_idle_per_host)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+        SubgraphClient {
+            http,
+            in_flight: Mutex::new(HashMap::new()),
+            metrics,
+        }
+    }
+
+    pub async fn execute(&self, request: SubgraphRequest<'_>) -> Result<Bytes, FetchError> {
+        let metrics = self.metrics.subgraph(request.service);
+        if !request.deduplicate {
+            metrics
+                .requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return self.send(request, &metrics).await;
+        }
+        let key = dedup_key(&request);
+        let (shared, leader) = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            match in_flight.get(&key) {
+                Some(existing) => (existing.clone(), false),
+                None => {
+                    let fut = self.send_owned(&request, metrics.clone()).boxed().shared();
+                    in_flight.insert(key, fut.clone());
+                    (fut, true)
+                }
+            }
+        };
+        if leader {
+            metrics
+                .requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        } else {
+            metrics
+                .deduplicated
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let result = shared.await;
+        if leader {
+            self.in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&key);
+        }
+        result
+    }
+
+    fn send_owned(
+        &self,
+        request: &SubgraphRequest<'_>,
+        metrics: Arc<crate::metrics::SubgraphMetrics>,
+    ) -> impl std::future::Future<Output = Result<Bytes, FetchError>> + Send + 'static {
+        let http = self.http.clone();
+        let built = build_request(request);
+        let timeout = request.timeout;
+        async move { timed_send(http, built, timeout, &metrics).await }
+    }
+
+    async fn send(
+        &self,
+        request: SubgraphRequest<'_>,
+        metrics: &crate::metrics::SubgraphMetrics,
+    ) -> Result<Bytes, FetchError> {
+        let built = build_request(&request);
+        timed_send(self.http.clone(), built, request.timeout, metrics).await
+    }
+}
+
+fn build_request(request: &SubgraphRequest<'_>) -> Request<Full<Bytes>> {
+    let mut builder = Request::builder()
+        .method(Method::POST)
+        .uri(request.url.clone());
+    if let Some(headers) = builder.headers_mut() {
+        headers.extend(request.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/graphql-response+json, application/json"),
+        );
+        if let Some(traceparent) = request.traceparent {
+            headers.insert("traceparent", traceparent.clone());
+        }
+    }
+    builder
+        .body(Full::new(request.body.clone()))
+        .unwrap_or_else(|_| Request::new(Full::new(request.body.clone())))
+}
+
+async fn timed_send(
+    http: Client<HttpConnector, Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+    timeout: Duration,
+    metrics: &crate::metrics::SubgraphMetrics,
+) -> Result<Bytes, FetchError> {
+    let started = Instant::now();
+    let result = match tokio::time::timeout(timeout, send_and_read(http, request)).await {
+        Ok(result) => result,
+        Err(_) => Err(FetchError::Timeout(timeout.as_millis())),
+    };
+    metrics.duration.observe(started.elapsed());
+    if result.is_err() {
+        metrics
+            .errors
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    result
+}
+
+async fn send_and_read(
+    http: Client<HttpConnector, Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> Result<Bytes, FetchError> {
+    let response = http
+        .request(request)
+        .await
+        .map_err(|e| FetchError::Transport(describe_transport_error(&e).into()))?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| FetchError::Transport(format!("cannot read response body: {e}").into()))?
+        .to_bytes();
+    // A GraphQL-over-HTTP server may answer 4xx with a well-formed GraphQL response.
+    if !status.is_success() && !(status.is_client_error() && looks_like_json(&body)) {
+        return Err(FetchError::Status(status.as_u16()));
+    }
+    Ok(body)
+}
+
+fn looks_like_json(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
+}
+
+fn describe_transport_error(error: &hyper_util::client::legacy::Error) -> String {
+    use std::error::Error as _;
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+fn dedup_key(request: &SubgraphRequest<'_>) -> u64 {
+    let mut hasher = Xxh3::new();
+    hasher.write(request.url.to_string().as_bytes());
+    hasher.write(&request.body);
+    for (name, value) in request.headers {
+        hasher.write(name.as_str().as_bytes());
+        hasher.write(value.as_bytes());
+    }
+    hasher.finish()
+}

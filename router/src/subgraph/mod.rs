@@ -1,0 +1,2 @@
+//! Talking to subgraphs.
+pub mod client;
