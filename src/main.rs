@@ -1,1 +1,47 @@
-fn main() {}
+//! `mart`: run the whole system in one process, one service alone, seed demo data,
+//! or export the subgraph schemas.
+
+mod cli;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "mart", version, about = "Mart: an e-commerce backend built as a GraphQL federation")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every service in this process, each on its own port, then the router.
+    Up {
+        /// Do not load the demo catalogue.
+        #[arg(long)]
+        no_seed: bool,
+    },
+    /// Run one service alone (what each docker-compose container runs).
+    Serve {
+        /// products, inventory or router
+        service: String,
+    },
+    /// Load the demo catalogue and stock (idempotent).
+    Seed,
+    /// Subgraph schemas.
+    Schema {
+        #[command(subcommand)]
+        command: cli::schema::SchemaCommand,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    mart_service::telemetry::init();
+    match Args::parse().command {
+        Command::Up { no_seed } => cli::run::up(!no_seed).await,
+        Command::Serve { service } => cli::run::serve(&service).await,
+        Command::Seed => cli::seed::run(&mart_service::ServiceConfig::from_env()?).await,
+        Command::Schema { command } => cli::schema::run(command),
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the service kit against the real Postgres and Kafka broker.
+
+mod kafka_support;
+mod outbox;
+mod probes;

@@ -1,0 +1,84 @@
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use mart_service::{ServiceConfig, ServiceHandle, ServiceName, http::bind};
+use tokio_util::sync::CancellationToken;
+
+/// Every subgraph, then the router in front of them, until SIGINT/SIGTERM.
+pub async fn up(seed: bool) -> Result<()> {
+    let config = ServiceConfig::from_env()?;
+    tracing::info!(?config, "starting every service");
+    let shutdown = mart_service::shutdown::on_signal();
+    if seed {
+        super::seed::run(&config).await?;
+    }
+    let mut handles = Vec::new();
+    for service in ServiceName::subgraphs() {
+        handles.push(start_subgraph(&config, service, shutdown.clone()).await?);
+    }
+    let router = tokio::spawn(run_router(config.clone(), shutdown.clone()));
+    println!("Mart is up:");
+    for h in &handles {
+        println!("  {:<13} http://{}/graphql", h.name, h.addr);
+    }
+    println!(
+        "  {:<13} http://{}/graphql  (playground: http://{}/)",
+        "router",
+        config.listen_addr(ServiceName::Router),
+        config.listen_addr(ServiceName::Router)
+    );
+    let router_result = router.await.context("router task")?;
+    shutdown.cancel();
+    for h in handles {
+        let _ = tokio::time::timeout(Duration::from_secs(10), h.join()).await;
+    }
+    router_result
+}
+
+/// One service alone.
+pub async fn serve(name: &str) -> Result<()> {
+    let service: ServiceName = name.parse()?;
+    let config = ServiceConfig::from_env()?;
+    let shutdown = mart_service::shutdown::on_signal();
+    if service == ServiceName::Router {
+        return run_router(config, shutdown).await;
+    }
+    let handle = start_subgraph(&config, service, shutdown).await?;
+    handle.join().await;
+    Ok(())
+}
+
+async fn start_subgraph(
+    config: &ServiceConfig,
+    service: ServiceName,
+    shutdown: CancellationToken,
+) -> Result<ServiceHandle> {
+    let listener = bind(config.listen_addr(service)).await?;
+    let handle = match service {
+        ServiceName::Products => mart_products::start(config, listener, shutdown).await,
+        ServiceName::Inventory => mart_inventory::start(config, listener, shutdown).await,
+        ServiceName::Router => bail!("the router is not a subgraph"),
+    };
+    handle.with_context(|| format!("starting {service}"))
+}
+
+/// The router reads `MART_ROUTER_*` and its optional YAML file; the subgraph URLs
+/// follow this process's service configuration unless the router's own
+/// configuration names them.
+async fn run_router(config: ServiceConfig, shutdown: CancellationToken) -> Result<()> {
+    let config_file = std::env::var_os("MART_ROUTER_CONFIG").map(std::path::PathBuf::from);
+    let mut router = mart_router::RouterConfig::load(config_file.as_deref())
+        .context("loading the router configuration")?;
+    if std::env::var_os("MART_ROUTER_LISTEN").is_none() {
+        router.listen = config.listen_addr(ServiceName::Router);
+    }
+    for service in ServiceName::subgraphs() {
+        router
+            .subgraph_urls
+            .entry(service.as_str().to_string())
+            .or_insert_with(|| config.graphql_url(service));
+    }
+    mart_router::run(router, async move { shutdown.cancelled().await })
+        .await
+        .context("router")
+}
