@@ -29,6 +29,7 @@ pub fn subgraph_sdl(service: ServiceName) -> Option<String> {
     match service {
         ServiceName::Products => Some(mart_products::sdl()),
         ServiceName::Inventory => Some(mart_inventory::sdl()),
+        ServiceName::Users => None,
         ServiceName::Router => None,
     }
 }

@@ -7,16 +7,18 @@ use std::fmt;
 pub enum Topic {
     Products,
     Inventory,
+    Users,
 }
 
 impl Topic {
-    pub const ALL: &'static [Topic] = &[Topic::Products, Topic::Inventory];
+    pub const ALL: &'static [Topic] = &[Topic::Products, Topic::Inventory, Topic::Users];
 
     /// The name without the deployment's prefix.
     pub fn as_str(self) -> &'static str {
         match self {
             Topic::Products => "products",
             Topic::Inventory => "inventory",
+            Topic::Users => "users",
         }
     }
 

@@ -15,10 +15,12 @@ pub enum ServiceName {
     Router,
     Products,
     Inventory,
+    Users,
 }
 
 impl ServiceName {
     /// Every service, in start order (subgraphs first, router last).
+    // Users joins this list once its subgraph can start.
     pub const ALL: &'static [ServiceName] = &[Self::Products, Self::Inventory, Self::Router];
 
     /// The subgraphs only.
@@ -31,6 +33,7 @@ impl ServiceName {
             Self::Router => "router",
             Self::Products => "products",
             Self::Inventory => "inventory",
+            Self::Users => "users",
         }
     }
 
@@ -39,6 +42,7 @@ impl ServiceName {
             Self::Router => 4000,
             Self::Products => 4001,
             Self::Inventory => 4002,
+            Self::Users => 4003,
         }
     }
 
