@@ -1,0 +1,4 @@
+//! Checks that what is checked in (schemas, docker-compose.yml) matches the code.
+
+mod docker_compose;
+mod schema;
