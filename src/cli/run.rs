@@ -58,6 +58,9 @@ async fn start_subgraph(
         ServiceName::Products => mart_products::start(config, listener, shutdown).await,
         ServiceName::Inventory => mart_inventory::start(config, listener, shutdown).await,
         ServiceName::Users => bail!("the users subgraph is not built yet"),
+        ServiceName::Orders | ServiceName::Payments | ServiceName::Shipping => {
+            bail!("the {service} subgraph is not built yet")
+        }
         ServiceName::Router => bail!("the router is not a subgraph"),
     };
     handle.with_context(|| format!("starting {service}"))

@@ -30,6 +30,7 @@ pub fn subgraph_sdl(service: ServiceName) -> Option<String> {
         ServiceName::Products => Some(mart_products::sdl()),
         ServiceName::Inventory => Some(mart_inventory::sdl()),
         ServiceName::Users => None,
+        ServiceName::Orders | ServiceName::Payments | ServiceName::Shipping => None,
         ServiceName::Router => None,
     }
 }

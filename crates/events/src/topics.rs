@@ -8,10 +8,20 @@ pub enum Topic {
     Products,
     Inventory,
     Users,
+    Orders,
+    Payments,
+    Shipping,
 }
 
 impl Topic {
-    pub const ALL: &'static [Topic] = &[Topic::Products, Topic::Inventory, Topic::Users];
+    pub const ALL: &'static [Topic] = &[
+        Topic::Products,
+        Topic::Inventory,
+        Topic::Users,
+        Topic::Orders,
+        Topic::Payments,
+        Topic::Shipping,
+    ];
 
     /// The name without the deployment's prefix.
     pub fn as_str(self) -> &'static str {
@@ -19,6 +29,9 @@ impl Topic {
             Topic::Products => "products",
             Topic::Inventory => "inventory",
             Topic::Users => "users",
+            Topic::Orders => "orders",
+            Topic::Payments => "payments",
+            Topic::Shipping => "shipping",
         }
     }
 

@@ -16,11 +16,14 @@ pub enum ServiceName {
     Products,
     Inventory,
     Users,
+    Orders,
+    Payments,
+    Shipping,
 }
 
 impl ServiceName {
     /// Every service, in start order (subgraphs first, router last).
-    // Users joins this list once its subgraph can start.
+    // A service joins this list once its subgraph can start.
     pub const ALL: &'static [ServiceName] = &[Self::Products, Self::Inventory, Self::Router];
 
     /// The subgraphs only.
@@ -34,6 +37,9 @@ impl ServiceName {
             Self::Products => "products",
             Self::Inventory => "inventory",
             Self::Users => "users",
+            Self::Orders => "orders",
+            Self::Payments => "payments",
+            Self::Shipping => "shipping",
         }
     }
 
@@ -43,6 +49,9 @@ impl ServiceName {
             Self::Products => 4001,
             Self::Inventory => 4002,
             Self::Users => 4003,
+            Self::Orders => 4004,
+            Self::Payments => 4005,
+            Self::Shipping => 4006,
         }
     }
 
