@@ -165,11 +165,18 @@ impl ExecutionContext<'_> {
             Some(Value::Object(data)) => data,
             _ => Map::new(),
         };
+        // Representations that came back null, per job: where index-less errors belong.
+        let mut failed: Vec<Vec<u32>> = Vec::with_capacity(jobs.len());
         for (job, gathered) in jobs.iter().zip(&gathered) {
             let mut results = match data.remove(job.alias) {
                 Some(Value::Array(results)) => results,
                 _ => Vec::new(),
             };
+            failed.push(
+                (0..gathered.count)
+                    .filter(|i| results.get(*i as usize).is_none_or(Value::is_null))
+                    .collect(),
+            );
             if let Some(rewrites) = job.output_rewrites {
                 for result in &mut results {
                     apply_rewrites(result, rewrites, &self.supergraph.index);
@@ -177,9 +184,11 @@ impl ExecutionContext<'_> {
             }
             merge_entities(&mut state.data, job, gathered, results);
         }
+        let mut failed_cursor = vec![0usize; jobs.len()];
         for raw in errors.unwrap_or_default() {
             let root = &state.data;
-            let repath = |path: &[Value]| repath_entity_error(path, &jobs, &gathered, root);
+            let target = error_target(&raw, &jobs, &failed, &mut failed_cursor);
+            let repath = |path: &[Value]| repath_entity_error(path, target, &jobs, &gathered, root);
             let error = convert_error(raw, service, &repath);
             state.errors.push(error);
         }
@@ -345,27 +354,57 @@ fn merge_entities(
     }
 }
 
-/// `[alias, i, …rest]` becomes the path of the first entity that sent representation `i`.
+/// The (job, representation, path entries consumed) an entity error belongs to:
+/// `[alias, i, …]` names it; some subgraphs omit the index (`[alias, field]`), then the next
+/// representation that came back null is the best guess.
+fn error_target(
+    raw: &Value,
+    jobs: &[EntityJob<'_>],
+    failed: &[Vec<u32>],
+    cursor: &mut [usize],
+) -> Option<(usize, u32, usize)> {
+    let path = raw.get("path")?.as_array()?;
+    let alias = path.first()?.as_str()?;
+    let job = jobs.iter().position(|j| j.alias == alias)?;
+    if let Some(index) = path.get(1).and_then(Value::as_u64) {
+        return Some((job, index as u32, 2));
+    }
+    let rep = *failed[job].get(cursor[job])?;
+    cursor[job] += 1;
+    Some((job, rep, 1))
+}
+
+/// The error's path from the first entity that sent the representation, plus the rest of
+/// the subgraph's path.
 fn repath_entity_error(
     path: &[Value],
+    target: Option<(usize, u32, usize)>,
     jobs: &[EntityJob<'_>],
     gathered: &[Gathered],
     root: &Value,
 ) -> Option<Vec<PathSegment>> {
-    let (Some(Value::String(alias)), Some(index)) =
-        (path.first(), path.get(1).and_then(Value::as_u64))
-    else {
-        return plain_path(path);
+    let Some((job, rep, consumed)) = target else {
+        let names_an_alias = path
+            .first()
+            .and_then(Value::as_str)
+            .is_some_and(|first| jobs.iter().any(|j| j.alias == first));
+        return if names_an_alias {
+            jobs.first()
+                .and_then(|j| j.paths.first())
+                .map(|p| path_prefix(p))
+        } else {
+            plain_path(path)
+        };
     };
-    let job_index = jobs.iter().position(|j| j.alias == alias)?;
-    let gathered = &gathered[job_index];
-    let entity = gathered.entities.iter().find(|e| e.3 as u64 == index)?;
+    let gathered = &gathered[job];
+    let entity = gathered.entities.iter().find(|e| e.3 == rep)?;
     let mut repathed = response_path(
-        jobs[job_index].paths[entity.0 as usize],
+        jobs[job].paths[entity.0 as usize],
         gathered.entity_indices(entity),
         root,
     );
-    repathed.extend(path[2..].iter().filter_map(PathSegment::from_json));
+    let rest = &path[consumed.min(path.len())..];
+    repathed.extend(rest.iter().filter_map(PathSegment::from_json));
     Some(repathed)
 }
 

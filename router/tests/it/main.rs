@@ -1,0 +1,5 @@
+//! Router integration tests: real subgraphs over loopback, composed supergraphs, the router
+//! on port 0.
+mod harness;
+mod shop;
+mod shop_tests;
