@@ -1,0 +1,176 @@
+//! The catalogue's operations. Each change runs in one transaction together with
+//! the event it emits; the outbox relay is woken once it has committed.
+
+use diesel_async::AsyncConnection;
+use mart_events::OutboxSignal;
+use mart_service::{ApiError, Database};
+use uuid::Uuid;
+
+use super::listing::ListRequest;
+use super::product::{NewCategory, NewProduct, ProductPatch, ProductStatus};
+use crate::events;
+use crate::storage::products::ProductLookup;
+use crate::storage::rows::{CategoryRow, ProductChanges, ProductRow};
+use crate::storage::{Violation, categories, products, violation};
+
+/// One page of the listing.
+#[derive(Debug)]
+pub struct Page {
+    pub products: Vec<ProductRow>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+#[derive(Clone)]
+pub struct Catalog {
+    db: Database,
+    outbox: OutboxSignal,
+}
+
+impl Catalog {
+    pub fn new(db: Database, outbox: OutboxSignal) -> Self {
+        Self { db, outbox }
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub async fn product(&self, lookup: &ProductLookup) -> Result<Option<ProductRow>, ApiError> {
+        let mut conn = self.db.conn().await?;
+        Ok(products::find(&mut conn, lookup).await?)
+    }
+
+    pub async fn list(&self, request: &ListRequest) -> Result<Page, ApiError> {
+        let query = request.validate()?;
+        let mut conn = self.db.conn().await?;
+        // One row more than asked tells whether another page follows.
+        let mut rows =
+            products::page(&mut conn, &query.filter, query.after, query.size + 1).await?;
+        let has_next_page = rows.len() as i64 > query.size;
+        rows.truncate(query.size as usize);
+        Ok(Page {
+            products: rows,
+            has_next_page,
+            has_previous_page: query.after.is_some(),
+        })
+    }
+
+    pub async fn categories(&self) -> Result<Vec<CategoryRow>, ApiError> {
+        let mut conn = self.db.conn().await?;
+        Ok(categories::all(&mut conn).await?)
+    }
+
+    pub async fn category_by_slug(&self, slug: &str) -> Result<Option<CategoryRow>, ApiError> {
+        let mut conn = self.db.conn().await?;
+        Ok(categories::by_slug(&mut conn, slug).await?)
+    }
+
+    pub async fn create_product(&self, input: &NewProduct) -> Result<ProductRow, ApiError> {
+        let row = input.validate(Uuid::now_v7())?;
+        let mut conn = self.db.conn().await?;
+        let created = conn
+            .transaction::<_, ApiError, _>(async |c| {
+                let created = products::insert(c, &row)
+                    .await
+                    .map_err(|e| write_error(e, &row.sku, &row.slug, row.category_id))?;
+                events::created(c, &created).await?;
+                Ok(created)
+            })
+            .await?;
+        self.outbox.committed();
+        Ok(created)
+    }
+
+    pub async fn update_product(
+        &self,
+        id: Uuid,
+        patch: &ProductPatch,
+    ) -> Result<ProductRow, ApiError> {
+        let mut conn = self.db.conn().await?;
+        let (updated, emitted) = conn
+            .transaction::<_, ApiError, _>(async |c| {
+                let current = products::lock(c, id).await?.ok_or_else(|| not_found(id))?;
+                let changes = patch.changes_to(&current)?;
+                if changes.fields.is_empty() {
+                    return Ok((current, false));
+                }
+                let slug = changes.columns.slug.as_deref().unwrap_or(&current.slug);
+                let category = changes.columns.category_id.flatten();
+                let updated = products::update(c, id, &changes.columns)
+                    .await
+                    .map_err(|e| write_error(e, &current.sku, slug, category))?;
+                events::updated(c, &updated, &changes.fields).await?;
+                Ok((updated, true))
+            })
+            .await?;
+        if emitted {
+            self.outbox.committed();
+        }
+        Ok(updated)
+    }
+
+    /// Archiving an archived product changes nothing and emits nothing.
+    pub async fn archive_product(&self, id: Uuid) -> Result<ProductRow, ApiError> {
+        let mut conn = self.db.conn().await?;
+        let (archived, emitted) = conn
+            .transaction::<_, ApiError, _>(async |c| {
+                let current = products::lock(c, id).await?.ok_or_else(|| not_found(id))?;
+                if ProductStatus::from_column(&current.status) == ProductStatus::Archived {
+                    return Ok((current, false));
+                }
+                let changes = ProductChanges {
+                    status: Some(ProductStatus::Archived.as_str().to_string()),
+                    ..Default::default()
+                };
+                let archived = products::update(c, id, &changes).await?;
+                events::archived(c, &archived).await?;
+                Ok((archived, true))
+            })
+            .await?;
+        if emitted {
+            self.outbox.committed();
+        }
+        Ok(archived)
+    }
+
+    pub async fn create_category(&self, input: &NewCategory) -> Result<CategoryRow, ApiError> {
+        let row = input.validate(Uuid::now_v7())?;
+        let mut conn = self.db.conn().await?;
+        categories::insert(&mut conn, &row)
+            .await
+            .map_err(|e| match violation(&e) {
+                Some(Violation::Unique("categories_slug_key")) => ApiError::Conflict(format!(
+                    "a category with slug {:?} already exists",
+                    row.slug
+                )),
+                _ => ApiError::from(e),
+            })
+    }
+}
+
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::NotFound(format!("no product with id {id}"))
+}
+
+/// Turns the constraint violations the schema raises into what the client did wrong.
+fn write_error(
+    error: diesel::result::Error,
+    sku: &str,
+    slug: &str,
+    category_id: Option<Uuid>,
+) -> ApiError {
+    match violation(&error) {
+        Some(Violation::Unique("products_sku_key")) => {
+            ApiError::Conflict(format!("a product with sku {sku:?} already exists"))
+        }
+        Some(Violation::Unique("products_slug_key")) => {
+            ApiError::Conflict(format!("a product with slug {slug:?} already exists"))
+        }
+        Some(Violation::ForeignKey("products_category_id_fkey")) => ApiError::NotFound(format!(
+            "no category with id {}",
+            category_id.map(|id| id.to_string()).unwrap_or_default()
+        )),
+        _ => ApiError::from(error),
+    }
+}

@@ -1,0 +1,136 @@
+//! Validating a page request of the product listing.
+
+use mart_service::ApiError;
+use uuid::Uuid;
+
+use super::product::ProductStatus;
+use super::{cursor, validate};
+use crate::storage::products::{ListFilter, Position};
+
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+pub const MAX_PAGE_SIZE: i32 = 100;
+const SEARCH_MAX: usize = 200;
+
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub search: Option<String>,
+    pub category_id: Option<Uuid>,
+    pub min_price_minor: Option<i64>,
+    pub max_price_minor: Option<i64>,
+    /// Only active products when absent.
+    pub status: Option<ProductStatus>,
+    pub first: Option<i32>,
+    pub after: Option<String>,
+}
+
+/// A validated request: what to match, where to start, how many.
+#[derive(Debug)]
+pub struct PageQuery {
+    pub filter: ListFilter,
+    pub after: Option<Position>,
+    pub size: i64,
+}
+
+impl ListRequest {
+    pub fn validate(&self) -> Result<PageQuery, ApiError> {
+        let size = self.first.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&size) {
+            return Err(ApiError::bad_input(
+                "first",
+                format!("first must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
+        }
+        let after = match &self.after {
+            None => None,
+            Some(raw) => Some(cursor::decode(raw).ok_or_else(|| {
+                ApiError::bad_input("after", "after is not a cursor of this listing")
+            })?),
+        };
+        let search = match &self.search {
+            Some(s) => Some(validate::optional_text("filter.search", s, SEARCH_MAX)?)
+                .filter(|s| !s.is_empty()),
+            None => None,
+        };
+        for (field, price) in [
+            ("filter.minPrice", self.min_price_minor),
+            ("filter.maxPrice", self.max_price_minor),
+        ] {
+            if let Some(price) = price {
+                validate::amount_minor(field, price)?;
+            }
+        }
+        if let (Some(min), Some(max)) = (self.min_price_minor, self.max_price_minor)
+            && min > max
+        {
+            return Err(ApiError::bad_input(
+                "filter.maxPrice",
+                "filter.maxPrice must not be below filter.minPrice",
+            ));
+        }
+        Ok(PageQuery {
+            filter: ListFilter {
+                search,
+                category_id: self.category_id,
+                min_price_minor: self.min_price_minor,
+                max_price_minor: self.max_price_minor,
+                status: Some(self.status.unwrap_or(ProductStatus::Active).as_str()),
+            },
+            after,
+            size: i64::from(size),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected_field(request: ListRequest) -> String {
+        match request.validate().unwrap_err() {
+            ApiError::BadUserInput { field, .. } => field.unwrap(),
+            other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn page_size_is_bounded() {
+        for first in [0, -1, MAX_PAGE_SIZE + 1] {
+            let request = ListRequest {
+                first: Some(first),
+                ..Default::default()
+            };
+            assert_eq!(rejected_field(request), "first");
+        }
+        assert_eq!(ListRequest::default().validate().unwrap().size, 20);
+    }
+
+    #[test]
+    fn price_range_must_be_ordered() {
+        let request = ListRequest {
+            min_price_minor: Some(500),
+            max_price_minor: Some(100),
+            ..Default::default()
+        };
+        assert_eq!(rejected_field(request), "filter.maxPrice");
+    }
+
+    #[test]
+    fn garbage_cursors_are_rejected() {
+        let request = ListRequest {
+            after: Some("nope".into()),
+            ..Default::default()
+        };
+        assert_eq!(rejected_field(request), "after");
+    }
+
+    #[test]
+    fn blank_search_does_not_filter_and_status_defaults_to_active() {
+        let request = ListRequest {
+            search: Some("  ".into()),
+            ..Default::default()
+        };
+        let query = request.validate().unwrap();
+        assert_eq!(query.filter.search, None);
+        assert_eq!(query.filter.status, Some("ACTIVE"));
+    }
+}

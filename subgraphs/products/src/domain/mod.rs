@@ -1,0 +1,13 @@
+//! Business rules of the catalogue, independent of GraphQL.
+
+pub mod catalog;
+pub mod cursor;
+pub mod listing;
+pub mod product;
+pub mod validate;
+
+pub use catalog::{Catalog, Page};
+pub use listing::ListRequest;
+pub use product::{
+    DimensionsInput, FieldUpdate, MoneyInput, NewCategory, NewProduct, ProductPatch, ProductStatus,
+};

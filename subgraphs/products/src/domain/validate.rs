@@ -1,0 +1,222 @@
+//! Field rules. Each check names the input field it rejects, so a client can
+//! point at it.
+
+use mart_events::catalog::Currency;
+use mart_service::ApiError;
+
+pub const NAME_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 10_000;
+pub const SKU_MAX: usize = 64;
+pub const SLUG_MAX: usize = 120;
+/// 10 billion in major units: far above any real price, far below i64 overflow.
+pub const PRICE_MAX_MINOR: i64 = 1_000_000_000_000;
+/// One tonne.
+pub const WEIGHT_MAX_GRAMS: i32 = 1_000_000;
+/// 100 metres.
+pub const DIMENSION_MAX_MM: i32 = 100_000;
+
+/// Trimmed, non-empty, at most `max` characters.
+pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    at_most(field, value, max)
+}
+
+/// Trimmed, possibly empty, at most `max` characters.
+pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    at_most(field, value.trim(), max)
+}
+
+fn at_most(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    if value.chars().count() > max {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// Letters, digits, `.`, `_` and `-`, starting with a letter or digit; case matters.
+pub fn sku(field: &str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    let starts_well = value
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !starts_well || !allowed || value.len() > SKU_MAX {
+        return Err(ApiError::bad_input(
+            field,
+            format!(
+                "{field} must be 1 to {SKU_MAX} letters, digits, '.', '_' or '-', starting with a letter or digit"
+            ),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// Lowercase letters and digits in words joined by single hyphens: `blue-mug-2`.
+pub fn slug(field: &str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    let well_formed = !value.is_empty()
+        && value.len() <= SLUG_MAX
+        && value.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+    if !well_formed {
+        return Err(ApiError::bad_input(
+            field,
+            format!(
+                "{field} must be lowercase letters and digits in words joined by single hyphens, at most {SLUG_MAX} characters"
+            ),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// The slug a name suggests: `"Blue Mug (2 L)"` → `blue-mug-2-l`. Characters
+/// outside ASCII letters and digits separate words.
+pub fn slug_from_name(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if slug.len() + word.len() + 1 > SLUG_MAX {
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(&word.to_ascii_lowercase());
+    }
+    slug
+}
+
+/// The given slug, or one derived from the name when none was given.
+pub fn slug_or_derived(given: Option<&str>, name: &str) -> Result<String, ApiError> {
+    match given {
+        Some(given) => slug("slug", given),
+        None => {
+            let derived = slug_from_name(name);
+            if derived.is_empty() {
+                return Err(ApiError::bad_input(
+                    "slug",
+                    "slug cannot be derived from this name: give one",
+                ));
+            }
+            Ok(derived)
+        }
+    }
+}
+
+pub fn amount_minor(field: &str, value: i64) -> Result<i64, ApiError> {
+    if !(0..=PRICE_MAX_MINOR).contains(&value) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must be between 0 and {PRICE_MAX_MINOR} (minor units)"),
+        ));
+    }
+    Ok(value)
+}
+
+pub fn currency(field: &str, value: &str) -> Result<Currency, ApiError> {
+    Currency::parse(value).ok_or_else(|| {
+        ApiError::bad_input(
+            field,
+            format!("{field} must be an ISO 4217 code of three uppercase letters, like EUR"),
+        )
+    })
+}
+
+pub fn weight_grams(field: &str, value: i32) -> Result<i32, ApiError> {
+    if !(0..=WEIGHT_MAX_GRAMS).contains(&value) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must be between 0 and {WEIGHT_MAX_GRAMS}"),
+        ));
+    }
+    Ok(value)
+}
+
+pub fn dimension_mm(field: &str, value: i32) -> Result<i32, ApiError> {
+    if !(1..=DIMENSION_MAX_MM).contains(&value) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must be between 1 and {DIMENSION_MAX_MM} millimetres"),
+        ));
+    }
+    Ok(value)
+}
+
+pub fn uuid(field: &str, value: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(value.trim())
+        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(e: ApiError) -> Option<String> {
+        match e {
+            ApiError::BadUserInput { field, .. } => field,
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn slugs_are_derived_from_names() {
+        assert_eq!(slug_from_name("Blue Mug (2 L)"), "blue-mug-2-l");
+        assert_eq!(slug_from_name("  --Café au lait--  "), "caf-au-lait");
+        assert_eq!(slug_from_name("!!!"), "");
+    }
+
+    #[test]
+    fn malformed_slugs_are_rejected_naming_the_field() {
+        for bad in ["", "Blue", "a--b", "-a", "a-", "a b", "ä"] {
+            assert_eq!(
+                field_of(slug("slug", bad).unwrap_err()).as_deref(),
+                Some("slug"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(slug("slug", " ok-2 ").unwrap(), "ok-2");
+    }
+
+    #[test]
+    fn skus_allow_a_conservative_alphabet() {
+        assert_eq!(sku("sku", "KIT-01.a_b").unwrap(), "KIT-01.a_b");
+        for bad in ["", "-A", "A B", "A/B", &"X".repeat(SKU_MAX + 1)] {
+            assert!(sku("sku", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn money_and_measures_have_ranges() {
+        assert!(amount_minor("price.amountMinor", -1).is_err());
+        assert!(amount_minor("price.amountMinor", 0).is_ok());
+        assert!(currency("price.currency", "eur").is_err());
+        assert_eq!(currency("price.currency", "EUR").unwrap().as_str(), "EUR");
+        assert!(weight_grams("weightGrams", -5).is_err());
+        assert!(dimension_mm("dimensions.lengthMm", 0).is_err());
+    }
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(text("name", "  Mug ", 10).unwrap(), "Mug");
+        assert!(text("name", "   ", 10).is_err());
+        assert!(text("name", "abcdefghijk", 10).is_err());
+    }
+}

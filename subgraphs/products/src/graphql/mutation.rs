@@ -1,0 +1,54 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use super::ApiResultExt;
+use super::inputs::{CreateCategoryInput, CreateProductInput, UpdateProductInput, parse_id};
+use super::types::{Category, Product};
+use crate::domain::Catalog;
+
+/// Admin operations. Each emits its event (`product.created`, `product.updated`,
+/// `product.archived`) in the same transaction as the change.
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    async fn create_product(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProductInput,
+    ) -> Result<Product> {
+        let input = input.into_domain().gql()?;
+        let catalog = ctx.data_unchecked::<Catalog>();
+        Ok(Product(catalog.create_product(&input).await.gql()?))
+    }
+
+    /// Changes the given fields; a change to nothing emits no event.
+    async fn update_product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateProductInput,
+    ) -> Result<Product> {
+        let id = parse_id("id", &id).gql()?;
+        let patch = input.into_domain().gql()?;
+        let catalog = ctx.data_unchecked::<Catalog>();
+        Ok(Product(catalog.update_product(id, &patch).await.gql()?))
+    }
+
+    /// Takes the product off sale; archiving twice is harmless.
+    async fn archive_product(&self, ctx: &Context<'_>, id: ID) -> Result<Product> {
+        let id = parse_id("id", &id).gql()?;
+        let catalog = ctx.data_unchecked::<Catalog>();
+        Ok(Product(catalog.archive_product(id).await.gql()?))
+    }
+
+    async fn create_category(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCategoryInput,
+    ) -> Result<Category> {
+        let catalog = ctx.data_unchecked::<Catalog>();
+        Ok(Category(
+            catalog.create_category(&input.into_domain()).await.gql()?,
+        ))
+    }
+}

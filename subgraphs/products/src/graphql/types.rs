@@ -1,0 +1,204 @@
+//! Output types: thin wrappers over storage rows.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::ApiResultExt;
+use super::loaders::CategoryLoader;
+use crate::domain::{self, Catalog, ListRequest, Page, cursor};
+use crate::storage::rows::{CategoryRow, ProductRow};
+
+pub struct Product(pub ProductRow);
+
+#[Object]
+impl Product {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Stock-keeping unit: unique, never changes; the second entity key.
+    async fn sku(&self) -> &str {
+        &self.0.sku
+    }
+
+    /// Unique, URL-safe name.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    async fn price(&self) -> Money {
+        Money {
+            amount_minor: self.0.price_amount_minor,
+            currency: self.0.price_currency.clone(),
+        }
+    }
+
+    async fn weight_grams(&self) -> i32 {
+        self.0.weight_grams
+    }
+
+    /// Unknown for products nobody measured.
+    async fn dimensions(&self) -> Option<Dimensions> {
+        let row = &self.0;
+        Some(Dimensions {
+            length_mm: row.length_mm?,
+            width_mm: row.width_mm?,
+            height_mm: row.height_mm?,
+        })
+    }
+
+    async fn category(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
+        let Some(id) = self.0.category_id else {
+            return Ok(None);
+        };
+        let loader = ctx.data_unchecked::<DataLoader<CategoryLoader>>();
+        Ok(loader.load_one(id).await?.map(Category))
+    }
+
+    async fn status(&self) -> ProductStatus {
+        domain::ProductStatus::from_column(&self.0.status).into()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// An amount in minor units (cents) of an ISO 4217 currency.
+#[derive(SimpleObject)]
+#[graphql(shareable)]
+pub struct Money {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+#[derive(SimpleObject)]
+pub struct Dimensions {
+    pub length_mm: i32,
+    pub width_mm: i32,
+    pub height_mm: i32,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ProductStatus {
+    /// For sale.
+    Active,
+    /// No longer sold; kept for orders that refer to it.
+    Archived,
+}
+
+impl From<domain::ProductStatus> for ProductStatus {
+    fn from(s: domain::ProductStatus) -> Self {
+        match s {
+            domain::ProductStatus::Active => Self::Active,
+            domain::ProductStatus::Archived => Self::Archived,
+        }
+    }
+}
+
+impl From<ProductStatus> for domain::ProductStatus {
+    fn from(s: ProductStatus) -> Self {
+        match s {
+            ProductStatus::Active => Self::Active,
+            ProductStatus::Archived => Self::Archived,
+        }
+    }
+}
+
+pub struct Category(pub CategoryRow);
+
+#[Object]
+impl Category {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Active products of this category, oldest first.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ProductConnection> {
+        let request = ListRequest {
+            category_id: Some(self.0.id),
+            first,
+            after,
+            ..Default::default()
+        };
+        let page = ctx.data_unchecked::<Catalog>().list(&request).await.gql()?;
+        Ok(ProductConnection::from(page))
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A page of products (Relay connection). Cursors are opaque and stay valid
+/// while products are added.
+#[derive(SimpleObject)]
+pub struct ProductConnection {
+    pub edges: Vec<ProductEdge>,
+    pub page_info: PageInfo,
+}
+
+#[derive(SimpleObject)]
+pub struct ProductEdge {
+    pub cursor: String,
+    pub node: Product,
+}
+
+#[derive(SimpleObject)]
+#[graphql(shareable)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+impl From<Page> for ProductConnection {
+    fn from(page: Page) -> Self {
+        let edges: Vec<ProductEdge> = page
+            .products
+            .into_iter()
+            .map(|row| ProductEdge {
+                cursor: cursor::encode((row.created_at, row.id)),
+                node: Product(row),
+            })
+            .collect();
+        let page_info = PageInfo {
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        };
+        Self { edges, page_info }
+    }
+}

@@ -1,0 +1,53 @@
+//! Postgres storage of the catalogue: Diesel tables, rows and the queries on them.
+
+pub mod categories;
+pub mod products;
+pub mod rows;
+pub mod schema;
+
+use diesel::result::{DatabaseErrorKind, Error};
+
+/// Which named constraint a failed write violated, for the errors the schema is
+/// designed to raise (uniqueness of sku/slug, an unknown category).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation<'a> {
+    Unique(&'a str),
+    ForeignKey(&'a str),
+}
+
+pub fn violation(error: &Error) -> Option<Violation<'_>> {
+    let Error::DatabaseError(kind, info) = error else {
+        return None;
+    };
+    let constraint = info.constraint_name()?;
+    match kind {
+        DatabaseErrorKind::UniqueViolation => Some(Violation::Unique(constraint)),
+        DatabaseErrorKind::ForeignKeyViolation => Some(Violation::ForeignKey(constraint)),
+        _ => None,
+    }
+}
+
+/// `text` matched literally inside an (I)LIKE pattern.
+pub fn like_contains(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_contains("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_contains("mug"), "%mug%");
+    }
+}
