@@ -2,10 +2,18 @@
 //! camelCase on the wire; money is integer minor units with a currency code.
 
 mod inventory;
+mod orders;
+mod payments;
 mod products;
+mod reservations;
+mod shipping;
 
 pub use inventory::*;
+pub use orders::*;
+pub use payments::*;
 pub use products::*;
+pub use reservations::*;
+pub use shipping::*;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
