@@ -1,4 +1,5 @@
 //! Checks that what is checked in (schemas, docker-compose.yml) matches the code.
 
 mod docker_compose;
+mod readme;
 mod schema;
