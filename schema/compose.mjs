@@ -5,7 +5,7 @@
 // CLI:  node schema/compose.mjs MANIFEST.json  > supergraph.graphql
 // MANIFEST.json: {"subgraphs":[{"name":"products","url":"http://127.0.0.1:4001/graphql","sdl":"products.graphql"}]}
 // `sdl` paths are relative to the manifest's directory. Composition errors go to stderr, exit code 1.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
@@ -57,7 +57,9 @@ export function composeManifest(manifestPath) {
   return composeSubgraphs(subgraphs);
 }
 
-const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+// Compare real paths: node resolves symlinks for import.meta.url but not for argv[1].
+const invokedDirectly =
+  process.argv[1] && realpathSync(resolve(process.argv[1])) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
   const manifestPath = process.argv[2];
   if (!manifestPath) {

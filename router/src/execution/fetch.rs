@@ -21,6 +21,7 @@ use super::subgraph_response::{
 };
 use crate::graphql_error::{GraphQLError, PathSegment};
 use crate::response::shape::write_json_str;
+use crate::schema::index::{SchemaIndex, TypeKind};
 use crate::subgraph::client::SubgraphRequest;
 
 /// One `_entities` selection of an entity fetch.
@@ -182,7 +183,13 @@ impl ExecutionContext<'_> {
                     apply_rewrites(result, rewrites, &self.supergraph.index);
                 }
             }
-            merge_entities(&mut state.data, job, gathered, results);
+            merge_entities(
+                &self.supergraph.index,
+                &mut state.data,
+                job,
+                gathered,
+                results,
+            );
         }
         let mut failed_cursor = vec![0usize; jobs.len()];
         for raw in errors.unwrap_or_default() {
@@ -311,6 +318,7 @@ impl ExecutionContext<'_> {
 }
 
 fn merge_entities(
+    schema: &SchemaIndex,
     root: &mut Value,
     job: &EntityJob<'_>,
     gathered: &Gathered,
@@ -338,9 +346,13 @@ fn merge_entities(
         let Some(target) = locate_mut(root, path, gathered.entity_indices(entity)) else {
             continue;
         };
-        // The entity keeps its concrete type even when an @interfaceObject subgraph answers
-        // with the interface's name.
-        if target.contains_key("__typename") {
+        // An @interfaceObject subgraph answers with the interface's name: keep the concrete
+        // type already known, but let a concrete type replace an interface name.
+        let reports_object_type = result
+            .get("__typename")
+            .and_then(Value::as_str)
+            .is_some_and(|t| schema.kind(t) == Some(TypeKind::Object));
+        if !reports_object_type && target.contains_key("__typename") {
             result.remove("__typename");
         }
         for (key, value) in result {

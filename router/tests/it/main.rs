@@ -1,5 +1,8 @@
 //! Router integration tests: real subgraphs over loopback, composed supergraphs, the router
 //! on port 0.
 mod harness;
+mod http_tests;
+mod media;
+mod media_tests;
 mod shop;
 mod shop_tests;

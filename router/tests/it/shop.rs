@@ -289,6 +289,7 @@ impl ReviewsQuery {
 
 pub struct Shop {
     pub router: RunningRouter,
+    pub supergraph: String,
     pub counters: Counters,
 }
 
@@ -339,6 +340,7 @@ pub async fn start(inventory_down: bool) -> Shop {
     ]);
     Shop {
         router: start_router(&supergraph).await,
+        supergraph,
         counters,
     }
 }

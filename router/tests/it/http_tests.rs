@@ -1,0 +1,301 @@
+//! The HTTP front: GraphQL over HTTP rules, request errors, introspection, probes, metrics,
+//! the playground, hot reload and the plan cache.
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::harness::{client, query, test_config, write_supergraph};
+use crate::shop;
+
+async fn post_raw(url: &str, body: Value, accept: Option<&str>) -> (u16, String, Value) {
+    let mut request = client().post(url).json(&body);
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let response = request.send().await.expect("router answers");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, content_type, body)
+}
+
+#[tokio::test]
+async fn get_runs_queries_and_refuses_mutations_with_405() {
+    let shop = shop::start(false).await;
+    let url = shop.router.graphql_url();
+    let response = client()
+        .get(&url)
+        .query(&[
+            ("query", "query One($id: ID!) { product(id: $id) { name } }"),
+            ("variables", r#"{"id":"p2"}"#),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"data": {"product": {"name": "Lamp"}}})
+    );
+    let response = client()
+        .get(&url)
+        .query(&[("query", "mutation { noSuchField }")])
+        .send()
+        .await
+        .unwrap();
+    // Validation runs first: the shop has no Mutation type at all.
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+}
+
+#[tokio::test]
+async fn parse_and_validation_errors_carry_stable_codes() {
+    let shop = shop::start(false).await;
+    let url = shop.router.graphql_url();
+    let (status, content_type, body) =
+        post_raw(&url, json!({"query": "{ products { id "}), None).await;
+    assert_eq!(status, 200);
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_PARSE_FAILED"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+
+    let (status, content_type, body) = post_raw(
+        &url,
+        json!({"query": "{ products { id nope } }"}),
+        Some("application/graphql-response+json"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        content_type.starts_with("application/graphql-response+json"),
+        "{content_type}"
+    );
+    assert_eq!(
+        body,
+        json!({"errors": [{
+            "message": "Cannot query field \"nope\" on type \"Product\".",
+            "locations": [{"line": 1, "column": 17}],
+            "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}
+        }]})
+    );
+
+    let (status, _, body) = post_raw(
+        &url,
+        json!({"query": "query($id: ID!) { product(id: $id) { id } }", "variables": {}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+
+    let response = client()
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn operation_limits_reject_deep_and_wide_operations() {
+    let shop = shop::start(false).await;
+    let aliases: String = (0..300).map(|i| format!("a{i}: __typename ")).collect();
+    let body = query(&shop.router, &format!("{{ {aliases} }}"), json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "OPERATION_LIMIT_EXCEEDED",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn introspection_is_answered_from_the_api_schema() {
+    let shop = shop::start(false).await;
+    let body = query(
+        &shop.router,
+        r#"{ __schema { queryType { name } mutationType { name } }
+             product: __type(name: "Product") { kind fields { name type { kind ofType { name } } } }
+             join: __type(name: "join__Graph") { name }
+             __typename }"#,
+        json!({}),
+    )
+    .await;
+    let fields = body["data"]["product"]["fields"]
+        .as_array()
+        .expect("fields");
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "id",
+            "price",
+            "weight",
+            "dimensions",
+            "inStock",
+            "shippingEstimate",
+            "insuranceCost",
+            "stockNote",
+            "restockEta",
+            "warehouse",
+            "name",
+            "reviews"
+        ]
+    );
+    assert_eq!(
+        fields[0],
+        json!({"name": "id", "type": {"kind": "NON_NULL", "ofType": {"name": "ID"}}})
+    );
+    assert_eq!(
+        body["data"]["__schema"],
+        json!({"queryType": {"name": "Query"}, "mutationType": null})
+    );
+    assert_eq!(
+        body["data"]["join"],
+        Value::Null,
+        "join machinery is not in the API schema"
+    );
+    assert_eq!(body["data"]["__typename"], "Query");
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn probes_metrics_and_playground() {
+    let shop = shop::start(false).await;
+    let base = format!("http://{}", shop.router.addr);
+    let health = client().get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = client().get(format!("{base}/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    query(&shop.router, "{ products { id } }", json!({})).await;
+    query(&shop.router, "{ products { id } }", json!({})).await;
+    let metrics = client()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("mart_router_requests_total 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("mart_router_plan_cache_misses_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("mart_router_plan_cache_hits_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("mart_router_subgraph_requests_total{subgraph=\"products\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("mart_router_request_duration_seconds_count 2"),
+        "{metrics}"
+    );
+
+    let page = client().get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    let expected = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../web-playground/dist/index.html"
+    ))
+    .unwrap();
+    assert_eq!(html, expected);
+    let browser = client()
+        .get(format!("{base}/graphql"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(browser.text().await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn ready_reports_unreachable_subgraphs() {
+    let shop = shop::start(true).await;
+    let ready = client()
+        .get(format!("http://{}/ready", shop.router.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    assert_eq!(
+        ready.json::<Value>().await.unwrap(),
+        json!({"status": "unready", "unreachableSubgraphs": ["inventory"]})
+    );
+}
+
+#[tokio::test]
+async fn hot_reload_swaps_valid_supergraphs_and_keeps_serving_on_broken_ones() {
+    let shop = shop::start(false).await;
+    // A second router over a copy of the same supergraph file, with hot reload on.
+    let introspect = "{ __type(name: \"Query\") { fields { name } } }";
+    let supergraph = shop.supergraph.clone();
+    let path = write_supergraph(&supergraph);
+    let mut config = test_config(path.clone());
+    config.hot_reload = true;
+    config.hot_reload_interval_ms = 20;
+    let router = mart_router::start(config).await.unwrap();
+    let field_count = |body: Value| body["data"]["__type"]["fields"].as_array().map(Vec::len);
+    let before = field_count(query(&router, introspect, json!({})).await);
+    assert_eq!(before, Some(5));
+
+    std::fs::write(&path, "this is not a supergraph").unwrap();
+    let bad_deadline = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < bad_deadline {
+        assert_eq!(
+            field_count(query(&router, introspect, json!({})).await),
+            Some(5)
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+
+    let trimmed: String = supergraph
+        .lines()
+        .filter(|line| !line.contains("productMatrix"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_ne!(trimmed, supergraph, "fixture line to remove exists");
+    std::fs::write(&path, trimmed).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if field_count(query(&router, introspect, json!({})).await) == Some(4) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "new supergraph was not picked up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    router.stop().await.unwrap();
+}
