@@ -51,6 +51,9 @@ impl Histogram {
     }
 }
 
+/// Metric name, help text and how to read the counter from a subgraph's metrics.
+type CounterFamily = (&'static str, &'static str, fn(&SubgraphMetrics) -> u64);
+
 #[derive(Default)]
 pub struct SubgraphMetrics {
     pub requests: AtomicU64,
@@ -135,7 +138,7 @@ impl Metrics {
         let subgraphs = self.subgraphs.read().unwrap_or_else(|e| e.into_inner());
         let mut names: Vec<&String> = subgraphs.keys().collect();
         names.sort();
-        let families: [(&str, &str, fn(&SubgraphMetrics) -> u64); 3] = [
+        let families: [CounterFamily; 3] = [
             (
                 "mart_router_subgraph_requests_total",
                 "Requests sent to a subgraph",

@@ -22,6 +22,9 @@ fn matches_type(
     typename(object).is_some_and(|t| conditions.iter().any(|c| schema.satisfies(t, c)))
 }
 
+/// Called with each entity object and the list indices that lead to it.
+pub type EntityVisitor<'f, 'v> = dyn FnMut(&'v Map<String, Value>, &[u32]) + 'f;
+
 /// Visits every object the path leads to, with the list indices taken on the way. Lists are
 /// entered whether or not the path marks them with `@`, so `locate_mut` can replay the indices.
 pub fn visit_entities<'v>(
@@ -29,7 +32,7 @@ pub fn visit_entities<'v>(
     path: &[FlattenNodePathSegment],
     schema: &SchemaIndex,
     indices: &mut Vec<u32>,
-    visit: &mut dyn FnMut(&'v Map<String, Value>, &[u32]),
+    visit: &mut EntityVisitor<'_, 'v>,
 ) {
     match value {
         Value::Array(items) => {
@@ -251,11 +254,12 @@ fn rewrite_at(
                     rewrite_at(child, rest, schema, apply);
                 }
             }
-            Some((FetchNodePathSegment::TypenameEquals(types), rest)) => {
-                if matches_type(object, types, schema) {
-                    rewrite_at(value, rest, schema, apply);
-                }
+            Some((FetchNodePathSegment::TypenameEquals(types), rest))
+                if matches_type(object, types, schema) =>
+            {
+                rewrite_at(value, rest, schema, apply)
             }
+            Some((FetchNodePathSegment::TypenameEquals(_), _)) => {}
             None => {}
         },
         _ => {}

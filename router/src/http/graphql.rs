@@ -60,15 +60,15 @@ pub async fn get_graphql(
         return super::playground::index().await;
     }
     let media = ResponseMedia::negotiate(&headers);
-    let json_param = |name: &str| -> Result<Option<serde_json::Value>, Response> {
+    let json_param = |name: &str| -> Result<Option<serde_json::Value>, Box<Response>> {
         match params.get(name).filter(|v| !v.is_empty()) {
             None => Ok(None),
             Some(raw) => serde_json::from_str(raw).map(Some).map_err(|e| {
-                bad_request(
+                Box::new(bad_request(
                     media,
                     StatusCode::BAD_REQUEST,
                     format!("Invalid JSON in the {name} parameter: {e}"),
-                )
+                ))
             }),
         }
     };
@@ -82,11 +82,11 @@ pub async fn get_graphql(
                 "The variables parameter must be a JSON object.".to_string(),
             );
         }
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let extensions = match json_param("extensions") {
         Ok(ext) => ext,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let request = GraphQLRequest {
         query: params.get("query").cloned(),

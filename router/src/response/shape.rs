@@ -19,6 +19,7 @@ enum Seg<'a> {
 
 struct Shaper<'a> {
     schema: &'a SchemaIndex,
+
     variables: &'a Map<String, Value>,
     existing_errors: &'a [GraphQLError],
     new_errors: Vec<GraphQLError>,
@@ -37,6 +38,7 @@ pub fn shape_data(
 ) -> Vec<u8> {
     let mut shaper = Shaper {
         schema,
+
         variables,
         existing_errors: errors,
         new_errors: Vec::new(),
@@ -85,7 +87,7 @@ impl<'a> Shaper<'a> {
             };
             self.path.push(Seg::Key(key));
             let result = self.value(
-                &field_type,
+                field_type,
                 object.get(*key),
                 &sub_selections(fields),
                 type_name,
@@ -98,17 +100,10 @@ impl<'a> Shaper<'a> {
         Ok(())
     }
 
-    fn field_type(&self, type_name: &str, field: &Field) -> Option<TypeRef> {
-        if let Some(ty) = self.schema.field_type(type_name, &field.name) {
-            return Some(ty.clone());
-        }
-        match field.name.as_str() {
-            "__schema" => Some(TypeRef::NonNull(Box::new(TypeRef::Named(
-                "__Schema".to_string(),
-            )))),
-            "__type" => Some(TypeRef::Named("__Type".to_string())),
-            _ => None,
-        }
+    /// The field's type; the schema outlives the shaper, so no clone is needed.
+    fn field_type(&self, type_name: &str, field: &Field) -> Option<&'a TypeRef> {
+        let schema: &'a SchemaIndex = self.schema;
+        schema.field_type(type_name, &field.name)
     }
 
     /// Completes a value of type `ty`; a nullable position absorbs a bubbling null.
@@ -176,6 +171,9 @@ impl<'a> Shaper<'a> {
             }
             TypeRef::Named(name) => {
                 if !self.schema.is_composite(name) {
+                    if !self.leaf_is_valid(name, value) {
+                        return self.invalid_value(ty, parent_type, field);
+                    }
                     if let Err(e) = serde_json::to_writer(&mut self.out, value) {
                         tracing::error!(error = %e, "cannot serialize a leaf value");
                         self.out.extend_from_slice(b"null");
@@ -186,22 +184,39 @@ impl<'a> Shaper<'a> {
                     return self.invalid_value(ty, parent_type, field);
                 };
                 let concrete = self.concrete_type(name, object);
-                self.object(sets, &concrete, object)
+                self.object(sets, concrete, object)
             }
+        }
+    }
+
+    /// Built-in scalars must have their JSON type and enum values must exist in the API schema
+    /// (a subgraph may return an @inaccessible value); custom scalars pass through.
+    fn leaf_is_valid(&self, type_name: &str, value: &Value) -> bool {
+        match type_name {
+            "String" => value.is_string(),
+            "Int" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            "Float" => value.is_number(),
+            "Boolean" => value.is_boolean(),
+            "ID" => value.is_string() || value.is_i64() || value.is_u64(),
+            _ => match self.schema.get(type_name) {
+                Some(info) if info.kind == TypeKind::Enum => {
+                    value.as_str().is_some_and(|v| info.enum_values.contains(v))
+                }
+                _ => true,
+            },
         }
     }
 
     /// The object's runtime type: the static type when it is an object type, otherwise the
     /// `__typename` the subgraph reported.
-    fn concrete_type(&self, static_type: &str, object: &Map<String, Value>) -> String {
+    fn concrete_type<'t>(&self, static_type: &'t str, object: &'t Map<String, Value>) -> &'t str {
         if self.schema.kind(static_type) == Some(TypeKind::Object) {
-            return static_type.to_string();
+            return static_type;
         }
         object
             .get("__typename")
             .and_then(Value::as_str)
             .unwrap_or(static_type)
-            .to_string()
     }
 
     fn invalid_value(

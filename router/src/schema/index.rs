@@ -59,9 +59,23 @@ pub struct SchemaIndex {
 const BUILTIN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
 
 impl SchemaIndex {
+    /// Indexes the supergraph's types plus the API schema's introspection types; enum values
+    /// are the API schema's, so values a subgraph keeps `@inaccessible` are rejected.
+    pub fn build(supergraph: &Document, api_schema: &Document) -> SchemaIndex {
+        let mut index = Self::build_from(&[supergraph, api_schema]);
+        for definition in &api_schema.definitions {
+            if let Definition::TypeDefinition(TypeDefinition::Enum(e)) = definition
+                && let Some(info) = index.types.get_mut(&e.name)
+            {
+                info.enum_values = e.values.iter().map(|v| v.name.clone()).collect();
+            }
+        }
+        index
+    }
+
     /// Indexes every type definition of the given documents; later documents add types the
-    /// earlier ones lack (used to add the introspection types to the supergraph's).
-    pub fn build(documents: &[&Document]) -> SchemaIndex {
+    /// earlier ones lack.
+    fn build_from(documents: &[&Document]) -> SchemaIndex {
         let mut types: HashMap<String, TypeInfo> = HashMap::new();
         let mut implementations: Vec<(String, String)> = Vec::new();
         let mut unions: Vec<(String, Vec<String>)> = Vec::new();
@@ -95,6 +109,16 @@ impl SchemaIndex {
             if let Some(info) = types.get_mut(&union) {
                 info.possible_types.extend(members);
             }
+        }
+        // Root introspection fields are answered by the router and shaped like any other.
+        if let Some(query_info) = types.get_mut(query.as_deref().unwrap_or("Query")) {
+            query_info.fields.insert(
+                "__schema".to_string(),
+                TypeRef::NonNull(Box::new(TypeRef::Named("__Schema".to_string()))),
+            );
+            query_info
+                .fields
+                .insert("__type".to_string(), TypeRef::Named("__Type".to_string()));
         }
         let default_root = |name: &str| types.contains_key(name).then(|| name.to_string());
         let query_type = query.unwrap_or_else(|| "Query".to_string());

@@ -78,7 +78,7 @@ impl Supergraph {
         .map_err(|panic| SupergraphError::Planner(panic_message(&panic)))?
         .map_err(|e| SupergraphError::Planner(e.to_string()))?;
         let api_schema = planner.consumer_schema.document.clone();
-        let index = SchemaIndex::build(&[&document, &api_schema]);
+        let index = SchemaIndex::build(&document, &api_schema);
         let introspection = IntrospectionSchema::new(api_schema.clone(), &index);
         let mut endpoints = HashMap::new();
         for (subgraph, url) in &planner.supergraph.subgraph_endpoint_map {

@@ -184,7 +184,8 @@ async fn send_and_read(
         .map_err(|e| FetchError::Transport(format!("cannot read response body: {e}").into()))?
         .to_bytes();
     // A GraphQL-over-HTTP server may answer 4xx with a well-formed GraphQL response.
-    if !status.is_success() && !(status.is_client_error() && looks_like_json(&body)) {
+    let graphql_client_error = status.is_client_error() && looks_like_json(&body);
+    if !status.is_success() && !graphql_client_error {
         return Err(FetchError::Status(status.as_u16()));
     }
     Ok(body)
@@ -210,7 +211,8 @@ fn describe_transport_error(error: &hyper_util::client::legacy::Error) -> String
 
 fn dedup_key(request: &SubgraphRequest<'_>) -> u64 {
     let mut hasher = Xxh3::new();
-    hasher.write(request.url.to_string().as_bytes());
+    hasher.write(request.service.as_bytes());
+    hasher.write(request.url.path().as_bytes());
     hasher.write(&request.body);
     for (name, value) in request.headers {
         hasher.write(name.as_str().as_bytes());
