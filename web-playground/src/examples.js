@@ -1,0 +1,96 @@
+// The tabs the playground opens with (used only while the browser has no saved tabs).
+
+// The demo customer `mart seed` creates; it prints the same credentials.
+export const DEMO_CUSTOMER = { email: 'customer@mart.example', password: 'customer-demo-password' };
+
+const browseProducts = `# The catalogue: names and prices come from the
+# products subgraph, stock from inventory.
+query BrowseProducts {
+  products(first: 10) {
+    edges {
+      node {
+        id
+        name
+        price { amountMinor currency }
+        stock { available inStock }
+      }
+    }
+  }
+}
+`;
+
+const logIn = `# Log in. The form at the top does the same and
+# then sends the token with every request.
+mutation LogIn($email: String!, $password: String!) {
+  login(email: $email, password: $password) {
+    accessToken
+    refreshToken
+    expiresAt
+    user { id email name role }
+  }
+}
+`;
+
+const placeOrder = `# Place an order (log in first). Paste a product
+# id from BrowseProducts into the variables.
+mutation PlaceOrder($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    id
+    number
+    status
+    total { amountMinor currency }
+  }
+}
+`;
+
+const placeOrderVariables = {
+  input: {
+    lines: [{ productId: 'PASTE-A-PRODUCT-ID', quantity: 1 }],
+    address: {
+      name: 'Demo Customer',
+      line1: '1 Example Street',
+      city: 'Amsterdam',
+      postalCode: '1011 AA',
+      country: 'NL',
+    },
+    paymentToken: 'tok_ok',
+    idempotencyKey: 'playground-order-1',
+  },
+};
+
+const watchOrders = `# Watch your orders live (over WebSocket): start
+# it, place an order in another tab, and every
+# status change appears here.
+subscription WatchMyOrders {
+  myOrderUpdates {
+    order { id number }
+    status
+    previousStatus
+    at
+    reason
+  }
+}
+`;
+
+const notifications = `# Your notifications, newest first (log in first).
+query MyNotifications {
+  me {
+    email
+    notifications(first: 10) {
+      edges {
+        node { id kind title body createdAt readAt }
+      }
+    }
+  }
+}
+`;
+
+const json = (value) => JSON.stringify(value, null, 2);
+
+export const exampleTabs = [
+  { query: browseProducts },
+  { query: logIn, variables: json(DEMO_CUSTOMER) },
+  { query: placeOrder, variables: json(placeOrderVariables) },
+  { query: watchOrders },
+  { query: notifications },
+];

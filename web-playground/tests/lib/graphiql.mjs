@@ -1,0 +1,39 @@
+// Driving GraphiQL 5's UI: tabs, the run button and the Monaco editors.
+
+export const EXAMPLE_TABS = ['BrowseProducts', 'LogIn', 'PlaceOrder', 'WatchMyOrders', 'MyNotifications'];
+
+export async function waitForGraphiQL(page) {
+  await page.locator('.graphiql-container').waitFor({ state: 'visible', timeout: 30000 });
+  // Monaco renders the operation editor once its module and worker are loaded.
+  await page.locator('.graphiql-query-editor .monaco-editor .view-lines').first()
+    .waitFor({ state: 'visible', timeout: 30000 });
+}
+
+export async function tabNames(page) {
+  return page.locator('.graphiql-tab-button').allInnerTexts();
+}
+
+// Resolves once the tab is the active one: running right after the click could still
+// run the previous tab's operation.
+export async function openTab(page, name) {
+  await page.locator('.graphiql-tab-button', { hasText: name }).first().click();
+  await page.locator('.graphiql-tab-active', { hasText: name }).waitFor({ timeout: 5000 });
+}
+
+// Monaco renders only visible lines and uses non-breaking spaces: normalise.
+export async function editorText(locator) {
+  const text = await locator.locator('.view-lines').first().innerText();
+  return text.replace(/\u00a0/g, ' ');
+}
+
+export function queryEditor(page) {
+  return page.locator('.graphiql-query-editor');
+}
+
+export function responsePane(page) {
+  return page.locator('.graphiql-response');
+}
+
+export async function run(page) {
+  await page.locator('.graphiql-execute-button').click();
+}
