@@ -1,0 +1,306 @@
+//! The orders service's use cases: place, cancel, and expire orders.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use mart_events::catalog::{MoneyPayload, OrderLinePayload, OrderPlaced, OrderStatusChanged};
+use mart_events::{OutboxSignal, enqueue};
+use mart_service::{ApiError, Database};
+use uuid::Uuid;
+
+use super::placement::{self, PlaceOrderRequest};
+use super::status::{OrderEvent, OrderStatus, Outcome};
+use super::transition;
+use crate::storage::{self, rows::LineRow, rows::OrderRow};
+use crate::upstream::{CallPolicy, GraphqlClient, ProductsClient, ShippingClient, UpstreamError};
+
+/// How the orders service behaves; every default is in [`Default`].
+#[derive(Debug, Clone)]
+pub struct OrdersSettings {
+    /// How long stock is held for an order waiting for payment; a PENDING or
+    /// RESERVED order is cancelled after it. Default 15 min.
+    pub reservation_ttl: Duration,
+    /// How often the timeout task looks for such orders. Default 5 s.
+    pub expiry_sweep: Duration,
+    /// Calls to the products subgraph at placement.
+    pub products: CallPolicy,
+    /// Calls to the shipping subgraph at placement.
+    pub shipping: CallPolicy,
+}
+
+impl Default for OrdersSettings {
+    fn default() -> Self {
+        Self {
+            reservation_ttl: Duration::from_secs(15 * 60),
+            expiry_sweep: Duration::from_secs(5),
+            products: CallPolicy::default(),
+            shipping: CallPolicy::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Orders(Arc<Inner>);
+
+struct Inner {
+    db: Database,
+    outbox: OutboxSignal,
+    products: ProductsClient,
+    shipping: ShippingClient,
+    settings: OrdersSettings,
+}
+
+fn upstream_error(e: UpstreamError) -> ApiError {
+    match e {
+        UpstreamError::Unavailable { service, .. } => {
+            tracing::warn!(error = %e, "placement dependency unavailable");
+            ApiError::ServiceUnavailable(format!("{service} is unavailable, try again shortly"))
+        }
+        UpstreamError::Invalid { .. } => ApiError::internal(e),
+    }
+}
+
+impl Orders {
+    pub fn new(
+        db: Database,
+        outbox: OutboxSignal,
+        products_url: String,
+        shipping_url: String,
+        settings: OrdersSettings,
+    ) -> Self {
+        let products = ProductsClient(GraphqlClient::new(
+            "products",
+            products_url,
+            settings.products,
+        ));
+        let shipping = ShippingClient(GraphqlClient::new(
+            "shipping",
+            shipping_url,
+            settings.shipping,
+        ));
+        Self(Arc::new(Inner {
+            db,
+            outbox,
+            products,
+            shipping,
+            settings,
+        }))
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.0.db
+    }
+
+    pub fn settings(&self) -> &OrdersSettings {
+        &self.0.settings
+    }
+
+    /// Validates, prices (products and shipping are asked now), and stores the
+    /// order with its `order.placed` event. The same idempotency key from the
+    /// same user returns the first order.
+    pub async fn place(
+        &self,
+        user_id: Uuid,
+        request: PlaceOrderRequest,
+    ) -> Result<OrderRow, ApiError> {
+        let request = placement::validate(&request)?;
+        let mut conn = self.0.db.conn().await?;
+        if let Some(existing) =
+            storage::find_by_idempotency_key(&mut conn, user_id, &request.idempotency_key).await?
+        {
+            return Ok(existing);
+        }
+        drop(conn);
+
+        let ids: Vec<Uuid> = request.lines.iter().map(|l| l.product_id).collect();
+        let quotes = self.0.products.quotes(&ids).await.map_err(upstream_error)?;
+        let priced = placement::price_lines(&request.lines, &quotes)?;
+        let shipping = self
+            .0
+            .shipping
+            .quote(
+                &request.address.country,
+                priced.total_weight_grams,
+                priced.currency.as_str(),
+            )
+            .await
+            .map_err(upstream_error)?
+            .ok_or_else(|| {
+                ApiError::bad_input(
+                    "address.country",
+                    format!(
+                        "we do not ship {} g to {}",
+                        priced.total_weight_grams, request.address.country
+                    ),
+                )
+            })?;
+        let totals = placement::totals(&priced, &shipping)?;
+
+        let now = Utc::now();
+        let ttl = chrono::Duration::from_std(self.0.settings.reservation_ttl)
+            .map_err(ApiError::internal)?;
+        let order_id = Uuid::now_v7();
+        let currency = priced.currency;
+        let money = |amount_minor| MoneyPayload {
+            amount_minor,
+            currency,
+        };
+        let lines: Vec<LineRow> = priced
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LineRow {
+                order_id,
+                line_no: i as i32 + 1,
+                product_id: l.product_id,
+                quantity: l.quantity,
+                unit_price_minor: l.unit_price_minor,
+                weight_grams: l.weight_grams,
+            })
+            .collect();
+        let address = serde_json::to_value(&request.address).map_err(ApiError::internal)?;
+
+        let mut conn = self.0.db.conn().await?;
+        let (order, created) = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let row = OrderRow {
+                    id: order_id,
+                    number: storage::next_number(conn).await?,
+                    user_id,
+                    idempotency_key: request.idempotency_key.clone(),
+                    status: OrderStatus::Pending.as_str().to_string(),
+                    cancel_reason: None,
+                    currency: currency.as_str().to_string(),
+                    subtotal_minor: priced.subtotal_minor,
+                    shipping_minor: totals.shipping_minor,
+                    total_minor: totals.total_minor,
+                    total_weight_grams: priced.total_weight_grams,
+                    shipping_address: address.clone(),
+                    reservation_expires_at: now + ttl,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let Some(order) = storage::insert_order(conn, &row, &lines).await? else {
+                    let first =
+                        storage::find_by_idempotency_key(conn, user_id, &request.idempotency_key)
+                            .await?
+                            .ok_or_else(|| {
+                                ApiError::internal("idempotency conflict without a row")
+                            })?;
+                    return Ok((first, false));
+                };
+                storage::record_history(conn, order_id, OrderStatus::Pending, None).await?;
+                let placed = OrderPlaced {
+                    order_id,
+                    user_id,
+                    number: order.number.clone(),
+                    lines: lines
+                        .iter()
+                        .map(|l| OrderLinePayload {
+                            product_id: l.product_id,
+                            quantity: l.quantity,
+                            unit_price: money(l.unit_price_minor),
+                        })
+                        .collect(),
+                    subtotal: money(order.subtotal_minor),
+                    shipping_cost: money(order.shipping_minor),
+                    total: money(order.total_minor),
+                    total_weight_grams: order.total_weight_grams,
+                    shipping_address: request.address.clone(),
+                    payment_token: request.payment_token.clone(),
+                    reservation_expires_at: order.reservation_expires_at,
+                };
+                enqueue(conn, &placed).await?;
+                enqueue(
+                    conn,
+                    &OrderStatusChanged {
+                        order_id,
+                        user_id,
+                        from: None,
+                        to: OrderStatus::Pending.as_str().to_string(),
+                        reason: None,
+                        at: now,
+                    },
+                )
+                .await?;
+                Ok((order, true))
+            })
+            .await?;
+        if created {
+            self.0.outbox.committed();
+        }
+        Ok(order)
+    }
+
+    /// Cancels before shipping (voiding the payment and releasing the stock
+    /// through `order.cancelled`); refused once shipped. Cancelling a cancelled
+    /// order returns it unchanged.
+    pub async fn cancel(
+        &self,
+        order_id: Uuid,
+        may_access: impl Fn(Uuid) -> bool + Send + Sync,
+    ) -> Result<OrderRow, ApiError> {
+        let mut conn = self.0.db.conn().await?;
+        let applied = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let order = storage::find(conn, order_id)
+                    .await?
+                    .filter(|o| may_access(o.user_id))
+                    .ok_or_else(|| ApiError::NotFound(format!("no order {order_id}")))?;
+                let applied =
+                    transition::apply(conn, order.id, OrderEvent::CancelRequested).await?;
+                if applied.outcome == Outcome::TooLateToCancel {
+                    return Err(ApiError::Conflict(
+                        "the order has already shipped and can no longer be cancelled".into(),
+                    ));
+                }
+                Ok(applied)
+            })
+            .await?;
+        if applied.moved() {
+            self.0.outbox.committed();
+        }
+        applied
+            .order
+            .ok_or_else(|| ApiError::NotFound(format!("no order {order_id}")))
+    }
+
+    /// Cancels orders still waiting for stock or payment after their
+    /// reservation ran out; returns how many were cancelled.
+    pub async fn expire_overdue(&self) -> Result<usize, ApiError> {
+        let mut conn = self.0.db.conn().await?;
+        let due = storage::expired(&mut conn, Utc::now(), 100).await?;
+        let mut cancelled = 0;
+        for order_id in due {
+            let applied = conn
+                .transaction::<_, ApiError, _>(async |conn| {
+                    Ok(transition::apply(conn, order_id, OrderEvent::ReservationExpired).await?)
+                })
+                .await?;
+            if applied.moved() {
+                cancelled += 1;
+            }
+        }
+        if cancelled > 0 {
+            tracing::info!(cancelled, "cancelled orders whose reservation expired");
+            self.0.outbox.committed();
+        }
+        Ok(cancelled)
+    }
+
+    /// The timeout task: [`Self::expire_overdue`] every `expiry_sweep` until
+    /// `shutdown`.
+    pub async fn run_expiry(self, shutdown: tokio_util::sync::CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(self.0.settings.expiry_sweep) => {}
+            }
+            if let Err(e) = self.expire_overdue().await {
+                tracing::warn!(error = %e, "expiring orders failed; will retry");
+            }
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! Checking an order request and pricing it from the quotes the products and
+//! shipping services gave: pure functions, so every refusal is unit-tested.
+
+use std::collections::HashMap;
+
+use mart_events::catalog::{AddressPayload, Currency};
+use mart_service::ApiError;
+use uuid::Uuid;
+
+pub const MAX_QUANTITY: i32 = 100;
+pub const MAX_LINES: usize = 50;
+const MAX_KEY_LEN: usize = 200;
+const MAX_TEXT_LEN: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineRequest {
+    pub product_id: Uuid,
+    pub quantity: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlaceOrderRequest {
+    pub lines: Vec<LineRequest>,
+    pub address: AddressPayload,
+    pub payment_token: String,
+    pub idempotency_key: String,
+}
+
+/// What the products service says about one product now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductQuote {
+    pub price_minor: i64,
+    pub currency: String,
+    pub weight_grams: i32,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShippingQuote {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedLine {
+    pub product_id: Uuid,
+    pub quantity: i32,
+    pub unit_price_minor: i64,
+    pub weight_grams: i32,
+}
+
+/// Lines priced in one currency, before shipping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedLines {
+    pub lines: Vec<PricedLine>,
+    pub currency: Currency,
+    pub subtotal_minor: i64,
+    pub total_weight_grams: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totals {
+    pub shipping_minor: i64,
+    pub total_minor: i64,
+}
+
+fn bad(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::bad_input(field, message)
+}
+
+fn required_text(field: &str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(bad(field, format!("{field} must not be empty")));
+    }
+    if value.chars().count() > MAX_TEXT_LEN {
+        return Err(bad(
+            field,
+            format!("{field} is longer than {MAX_TEXT_LEN} characters"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+fn optional_text(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => required_text(field, v).map(Some),
+    }
+}
+
+pub fn validate_address(address: &AddressPayload) -> Result<AddressPayload, ApiError> {
+    let country = address.country.trim().to_ascii_uppercase();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(bad(
+            "address.country",
+            "country must be an ISO 3166-1 alpha-2 code such as DE",
+        ));
+    }
+    Ok(AddressPayload {
+        full_name: required_text("address.fullName", &address.full_name)?,
+        line1: required_text("address.line1", &address.line1)?,
+        line2: optional_text("address.line2", address.line2.as_deref())?,
+        city: required_text("address.city", &address.city)?,
+        region: optional_text("address.region", address.region.as_deref())?,
+        postal_code: required_text("address.postalCode", &address.postal_code)?,
+        country,
+    })
+}
+
+/// Refuses what no pricing can fix; the same product twice is merged into one
+/// line.
+pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, ApiError> {
+    let key = request.idempotency_key.trim();
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(bad(
+            "idempotencyKey",
+            format!("idempotencyKey must be 1 to {MAX_KEY_LEN} characters"),
+        ));
+    }
+    if request.payment_token.trim().is_empty() {
+        return Err(bad("paymentToken", "paymentToken must not be empty"));
+    }
+    if request.lines.is_empty() {
+        return Err(bad("lines", "an order needs at least one line"));
+    }
+    let mut merged: Vec<LineRequest> = Vec::new();
+    for line in &request.lines {
+        if line.quantity <= 0 || line.quantity > MAX_QUANTITY {
+            return Err(bad(
+                "lines.quantity",
+                format!("quantity must be between 1 and {MAX_QUANTITY}"),
+            ));
+        }
+        match merged.iter_mut().find(|m| m.product_id == line.product_id) {
+            Some(existing) => existing.quantity += line.quantity,
+            None => merged.push(line.clone()),
+        }
+    }
+    if merged.iter().any(|l| l.quantity > MAX_QUANTITY) {
+        return Err(bad(
+            "lines.quantity",
+            format!("at most {MAX_QUANTITY} of one product per order"),
+        ));
+    }
+    if merged.len() > MAX_LINES {
+        return Err(bad(
+            "lines",
+            format!("at most {MAX_LINES} different products per order"),
+        ));
+    }
+    Ok(PlaceOrderRequest {
+        lines: merged,
+        address: validate_address(&request.address)?,
+        payment_token: request.payment_token.trim().to_string(),
+        idempotency_key: key.to_string(),
+    })
+}
+
+/// Prices every line from `quotes` (missing = unknown product).
+pub fn price_lines(
+    lines: &[LineRequest],
+    quotes: &HashMap<Uuid, ProductQuote>,
+) -> Result<PricedLines, ApiError> {
+    let mut currency: Option<Currency> = None;
+    let mut subtotal: i64 = 0;
+    let mut weight: i64 = 0;
+    let mut priced = Vec::with_capacity(lines.len());
+    for line in lines {
+        let quote = quotes.get(&line.product_id).ok_or_else(|| {
+            bad(
+                "lines.productId",
+                format!("unknown product {}", line.product_id),
+            )
+        })?;
+        if !quote.active {
+            return Err(bad(
+                "lines.productId",
+                format!("product {} is no longer sold", line.product_id),
+            ));
+        }
+        let line_currency = Currency::parse(&quote.currency)
+            .ok_or_else(|| ApiError::internal(format!("product currency {:?}", quote.currency)))?;
+        match currency {
+            None => currency = Some(line_currency),
+            Some(c) if c != line_currency => {
+                return Err(bad(
+                    "lines.productId",
+                    format!(
+                        "products are priced in different currencies ({} and {})",
+                        c.as_str(),
+                        line_currency.as_str()
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        let quantity = i64::from(line.quantity);
+        subtotal = quote
+            .price_minor
+            .checked_mul(quantity)
+            .and_then(|line_total| subtotal.checked_add(line_total))
+            .ok_or_else(|| bad("lines", "the order total is too large"))?;
+        weight += i64::from(quote.weight_grams) * quantity;
+        priced.push(PricedLine {
+            product_id: line.product_id,
+            quantity: line.quantity,
+            unit_price_minor: quote.price_minor,
+            weight_grams: quote.weight_grams,
+        });
+    }
+    Ok(PricedLines {
+        lines: priced,
+        currency: currency.ok_or_else(|| bad("lines", "an order needs at least one line"))?,
+        subtotal_minor: subtotal,
+        total_weight_grams: weight,
+    })
+}
+
+/// Adds shipping, which must be in the products' currency.
+pub fn totals(lines: &PricedLines, shipping: &ShippingQuote) -> Result<Totals, ApiError> {
+    if shipping.currency != lines.currency.as_str() {
+        return Err(bad(
+            "lines",
+            format!(
+                "shipping is charged in {} but the products are priced in {}",
+                shipping.currency,
+                lines.currency.as_str()
+            ),
+        ));
+    }
+    let total = lines
+        .subtotal_minor
+        .checked_add(shipping.amount_minor)
+        .ok_or_else(|| bad("lines", "the order total is too large"))?;
+    Ok(Totals {
+        shipping_minor: shipping.amount_minor,
+        total_minor: total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address() -> AddressPayload {
+        AddressPayload {
+            full_name: "Ada Lovelace".into(),
+            line1: "1 Analytical Way".into(),
+            line2: None,
+            city: "Berlin".into(),
+            region: None,
+            postal_code: "10115".into(),
+            country: "de".into(),
+        }
+    }
+
+    fn request(lines: Vec<LineRequest>) -> PlaceOrderRequest {
+        PlaceOrderRequest {
+            lines,
+            address: address(),
+            payment_token: "tok_ok".into(),
+            idempotency_key: "k1".into(),
+        }
+    }
+
+    fn line(id: u128, quantity: i32) -> LineRequest {
+        LineRequest {
+            product_id: Uuid::from_u128(id),
+            quantity,
+        }
+    }
+
+    fn quote(price: i64, currency: &str, active: bool) -> ProductQuote {
+        ProductQuote {
+            price_minor: price,
+            currency: currency.into(),
+            weight_grams: 250,
+            active,
+        }
+    }
+
+    fn field_of(err: ApiError) -> String {
+        match err {
+            ApiError::BadUserInput { field, .. } => field.unwrap_or_default(),
+            other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_orders_and_bad_quantities_are_refused() {
+        assert_eq!(field_of(validate(&request(vec![])).unwrap_err()), "lines");
+        for quantity in [0, -1, 101] {
+            let err = validate(&request(vec![line(1, quantity)])).unwrap_err();
+            assert_eq!(field_of(err), "lines.quantity", "quantity {quantity}");
+        }
+        let err = validate(&request(vec![line(1, 60), line(1, 41)])).unwrap_err();
+        assert_eq!(field_of(err), "lines.quantity");
+    }
+
+    #[test]
+    fn repeated_products_are_merged_and_the_country_normalised() {
+        let valid = validate(&request(vec![line(1, 2), line(2, 1), line(1, 3)])).unwrap();
+        assert_eq!(valid.lines, vec![line(1, 5), line(2, 1)]);
+        assert_eq!(valid.address.country, "DE");
+    }
+
+    #[test]
+    fn addresses_need_their_fields() {
+        let mut r = request(vec![line(1, 1)]);
+        r.address.city = "  ".into();
+        assert_eq!(field_of(validate(&r).unwrap_err()), "address.city");
+        let mut r = request(vec![line(1, 1)]);
+        r.address.country = "Germany".into();
+        assert_eq!(field_of(validate(&r).unwrap_err()), "address.country");
+        let mut r = request(vec![line(1, 1)]);
+        r.idempotency_key = String::new();
+        assert_eq!(field_of(validate(&r).unwrap_err()), "idempotencyKey");
+    }
+
+    #[test]
+    fn pricing_snapshots_prices_and_weights() {
+        let quotes = HashMap::from([
+            (Uuid::from_u128(1), quote(1999, "EUR", true)),
+            (Uuid::from_u128(2), quote(500, "EUR", true)),
+        ]);
+        let priced = price_lines(&[line(1, 2), line(2, 3)], &quotes).unwrap();
+        assert_eq!(priced.subtotal_minor, 2 * 1999 + 3 * 500);
+        assert_eq!(priced.total_weight_grams, 5 * 250);
+        assert_eq!(priced.currency.as_str(), "EUR");
+        let shipping = ShippingQuote {
+            amount_minor: 490,
+            currency: "EUR".into(),
+        };
+        let totals = totals(&priced, &shipping).unwrap();
+        assert_eq!(totals.total_minor, 2 * 1999 + 3 * 500 + 490);
+    }
+
+    #[test]
+    fn unknown_archived_and_mixed_currency_products_are_refused() {
+        let quotes = HashMap::from([
+            (Uuid::from_u128(1), quote(100, "EUR", true)),
+            (Uuid::from_u128(2), quote(100, "USD", true)),
+            (Uuid::from_u128(3), quote(100, "EUR", false)),
+        ]);
+        for lines in [
+            vec![line(9, 1)],
+            vec![line(3, 1)],
+            vec![line(1, 1), line(2, 1)],
+        ] {
+            let err = price_lines(&lines, &quotes).unwrap_err();
+            assert_eq!(field_of(err), "lines.productId", "{lines:?}");
+        }
+        let priced = price_lines(&[line(1, 1)], &quotes).unwrap();
+        let usd = ShippingQuote {
+            amount_minor: 1,
+            currency: "USD".into(),
+        };
+        assert_eq!(field_of(totals(&priced, &usd).unwrap_err()), "lines");
+    }
+}

@@ -1,0 +1,91 @@
+//! Applying one [`OrderEvent`] to a stored order inside the caller's
+//! transaction: the status row, its history, and the events the change emits.
+
+use chrono::Utc;
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use mart_events::catalog::{OrderCancelled, OrderConfirmed, OrderStatusChanged};
+use mart_events::enqueue;
+use uuid::Uuid;
+
+use super::status::{self, OrderEvent, OrderStatus, Outcome};
+use crate::storage::{self, rows::OrderRow};
+
+#[derive(Debug)]
+pub struct Applied {
+    pub outcome: Outcome,
+    /// The order after the event; `None` if no such order exists here.
+    pub order: Option<OrderRow>,
+}
+
+impl Applied {
+    pub fn moved(&self) -> bool {
+        matches!(self.outcome, Outcome::Moved(_))
+    }
+}
+
+/// Locks the order, moves it if the state machine allows, and enqueues
+/// `order.status_changed` plus `order.confirmed` / `order.cancelled` when the
+/// new status calls for them.
+pub async fn apply(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    event: OrderEvent,
+) -> QueryResult<Applied> {
+    let Some(order) = storage::lock(conn, order_id).await? else {
+        return Ok(Applied {
+            outcome: Outcome::Ignored,
+            order: None,
+        });
+    };
+    let outcome = status::next(order.status(), event);
+    let Outcome::Moved(transition) = outcome else {
+        return Ok(Applied {
+            outcome,
+            order: Some(order),
+        });
+    };
+    let updated = storage::set_status(conn, order_id, transition.to, transition.reason).await?;
+    enqueue(
+        conn,
+        &OrderStatusChanged {
+            order_id,
+            user_id: order.user_id,
+            from: Some(transition.from.as_str().to_string()),
+            to: transition.to.as_str().to_string(),
+            reason: transition.reason.map(str::to_string),
+            at: Utc::now(),
+        },
+    )
+    .await?;
+    match transition.to {
+        OrderStatus::Confirmed => {
+            enqueue(
+                conn,
+                &OrderConfirmed {
+                    order_id,
+                    user_id: order.user_id,
+                    shipping_address: order.address(),
+                    total_weight_grams: order.total_weight_grams,
+                },
+            )
+            .await?;
+        }
+        OrderStatus::Cancelled => {
+            enqueue(
+                conn,
+                &OrderCancelled {
+                    order_id,
+                    reason: transition.reason.unwrap_or("cancelled").to_string(),
+                    previous_status: transition.from.as_str().to_string(),
+                },
+            )
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(Applied {
+        outcome,
+        order: Some(updated),
+    })
+}

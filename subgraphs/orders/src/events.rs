@@ -1,0 +1,111 @@
+//! The orders service's reactions to the saga: each inventory, payment and
+//! shipment event becomes an [`OrderEvent`] for the state machine.
+
+use std::time::Duration;
+
+use diesel_async::AsyncPgConnection;
+use mart_events::catalog::{
+    DomainEvent, PaymentAuthorized, PaymentDeclined, ShipmentCreated, ShipmentDelivered,
+    ShipmentShipped, StockRejected, StockReserved,
+};
+use mart_events::consumer::HandlerFuture;
+use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal};
+use uuid::Uuid;
+
+use crate::domain::OrderEvent;
+use crate::domain::transition;
+
+/// The saga events this service follows.
+pub const TOPICS: &[mart_events::Topic] = &[
+    mart_events::Topic::Inventory,
+    mart_events::Topic::Payments,
+    mart_events::Topic::Shipping,
+];
+
+pub struct SagaHandler {
+    pub outbox: OutboxSignal,
+}
+
+fn decode<E: DomainEvent>(
+    envelope: &EventEnvelope,
+    order_id: impl Fn(&E) -> Uuid,
+    event: OrderEvent,
+) -> Result<Option<(Uuid, OrderEvent)>, HandlerError> {
+    let payload: E = envelope.decode()?;
+    Ok(Some((order_id(&payload), event)))
+}
+
+/// The order and what happened to it, for the event types orders follows.
+pub fn order_event(envelope: &EventEnvelope) -> Result<Option<(Uuid, OrderEvent)>, HandlerError> {
+    match envelope.event_type.as_str() {
+        StockReserved::TYPE => decode(
+            envelope,
+            |e: &StockReserved| e.order_id,
+            OrderEvent::StockReserved,
+        ),
+        StockRejected::TYPE => decode(
+            envelope,
+            |e: &StockRejected| e.order_id,
+            OrderEvent::StockRejected,
+        ),
+        PaymentAuthorized::TYPE => decode(
+            envelope,
+            |e: &PaymentAuthorized| e.order_id,
+            OrderEvent::PaymentAuthorized,
+        ),
+        PaymentDeclined::TYPE => decode(
+            envelope,
+            |e: &PaymentDeclined| e.order_id,
+            OrderEvent::PaymentDeclined,
+        ),
+        ShipmentCreated::TYPE => decode(
+            envelope,
+            |e: &ShipmentCreated| e.order_id,
+            OrderEvent::ShipmentCreated,
+        ),
+        ShipmentShipped::TYPE => decode(
+            envelope,
+            |e: &ShipmentShipped| e.order_id,
+            OrderEvent::ShipmentShipped,
+        ),
+        ShipmentDelivered::TYPE => decode(
+            envelope,
+            |e: &ShipmentDelivered| e.order_id,
+            OrderEvent::ShipmentDelivered,
+        ),
+        _ => Ok(None),
+    }
+}
+
+impl EventHandler for SagaHandler {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        envelope: &'a EventEnvelope,
+    ) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let Some((order_id, event)) = order_event(envelope)? else {
+                return Ok(());
+            };
+            let applied = transition::apply(conn, order_id, event).await?;
+            if applied.order.is_none() {
+                tracing::warn!(%order_id, kind = envelope.event_type, "event for an unknown order");
+            }
+            if applied.moved() {
+                wake_after_commit(&self.outbox);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The consumer commits after the handler returns, so a signal sent now could
+/// reach the relay before the rows are visible; a short delay makes the
+/// follow-up events leave promptly instead of at the relay's next poll.
+pub fn wake_after_commit(outbox: &OutboxSignal) {
+    let outbox = outbox.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        outbox.committed();
+    });
+}

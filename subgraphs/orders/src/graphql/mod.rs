@@ -1,0 +1,57 @@
+//! The GraphQL face of orders: `Order` (an entity), `User.orders`, `order`,
+//! `placeOrder` and `cancelOrder`.
+
+mod inputs;
+mod loaders;
+mod mutation;
+mod query;
+mod types;
+mod users;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, ErrorExtensions, SDLExportOptions, Schema, SchemaBuilder};
+use mart_service::ApiError;
+
+use crate::domain::Orders;
+pub use mutation::Mutation;
+pub use query::Query;
+
+pub type OrdersSchema = Schema<Query, Mutation, EmptySubscription>;
+
+const MAX_DEPTH: usize = 12;
+
+/// The schema's shape without data: what `sdl()` exports and [`schema`] serves.
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation, EmptySubscription)
+        .enable_federation()
+        .limit_depth(MAX_DEPTH)
+}
+
+pub fn schema(orders: Orders) -> OrdersSchema {
+    let db = orders.db().clone();
+    builder()
+        .data(DataLoader::new(
+            loaders::LinesLoader(db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(loaders::HistoryLoader(db), tokio::spawn))
+        .data(orders)
+        .finish()
+}
+
+pub fn sdl() -> String {
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}
+
+/// Keeps the error code when an [`ApiError`] leaves a resolver.
+trait ApiResultExt<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> ApiResultExt<T> for Result<T, ApiError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.extend())
+    }
+}

@@ -1,0 +1,228 @@
+//! Output types: thin wrappers over storage rows.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::loaders::{HistoryLoader, LinesLoader};
+use crate::domain::status;
+use crate::storage::rows::{HistoryRow, LineRow, OrderRow};
+
+/// An amount in minor units (cents) of an ISO 4217 currency.
+#[derive(SimpleObject, Clone)]
+#[graphql(shareable)]
+pub struct Money {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+/// A product, resolved by the products subgraph.
+#[derive(SimpleObject)]
+#[graphql(unresolvable = "id")]
+pub struct Product {
+    pub id: ID,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OrderStatus {
+    /// Placed; waiting for stock.
+    Pending,
+    /// Stock held; waiting for payment.
+    Reserved,
+    /// Stock held and payment authorized.
+    Confirmed,
+    /// A shipping label exists.
+    AwaitingShipment,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl From<status::OrderStatus> for OrderStatus {
+    fn from(s: status::OrderStatus) -> Self {
+        use status::OrderStatus as S;
+        match s {
+            S::Pending => Self::Pending,
+            S::Reserved => Self::Reserved,
+            S::Confirmed => Self::Confirmed,
+            S::AwaitingShipment => Self::AwaitingShipment,
+            S::Shipped => Self::Shipped,
+            S::Delivered => Self::Delivered,
+            S::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// Where an order goes, as given at placement.
+#[derive(SimpleObject)]
+pub struct OrderAddress {
+    pub full_name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+/// One line, priced when the order was placed.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct OrderLine {
+    pub quantity: i32,
+    pub unit_price: Money,
+    pub line_total: Money,
+    #[graphql(skip)]
+    pub product_id: Uuid,
+}
+
+#[ComplexObject]
+impl OrderLine {
+    async fn product(&self) -> Product {
+        Product {
+            id: ID(self.product_id.to_string()),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct OrderStatusEntry {
+    pub status: OrderStatus,
+    pub at: DateTime<Utc>,
+    /// Why, for cancellations: out_of_stock, payment_declined,
+    /// customer_cancelled or reservation_expired.
+    pub reason: Option<String>,
+}
+
+impl From<HistoryRow> for OrderStatusEntry {
+    fn from(row: HistoryRow) -> Self {
+        Self {
+            status: status::OrderStatus::parse(&row.status)
+                .unwrap_or(status::OrderStatus::Pending)
+                .into(),
+            at: row.at,
+            reason: row.reason,
+        }
+    }
+}
+
+pub struct Order(pub OrderRow);
+
+impl Order {
+    fn money(&self, amount_minor: i64) -> Money {
+        Money {
+            amount_minor,
+            currency: self.0.currency.clone(),
+        }
+    }
+
+    fn line(&self, row: LineRow) -> OrderLine {
+        OrderLine {
+            quantity: row.quantity,
+            unit_price: self.money(row.unit_price_minor),
+            line_total: self.money(row.unit_price_minor * i64::from(row.quantity)),
+            product_id: row.product_id,
+        }
+    }
+}
+
+#[Object]
+impl Order {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Human-readable, e.g. `M-1042`.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+
+    async fn status(&self) -> OrderStatus {
+        self.0.status().into()
+    }
+
+    /// Set when the order is CANCELLED.
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
+        let loader = ctx.data_unchecked::<DataLoader<LinesLoader>>();
+        let rows = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(|r| self.line(r)).collect())
+    }
+
+    async fn subtotal(&self) -> Money {
+        self.money(self.0.subtotal_minor)
+    }
+
+    async fn shipping_cost(&self) -> Money {
+        self.money(self.0.shipping_minor)
+    }
+
+    /// What the payment authorizes: subtotal plus shipping, fixed at placement.
+    async fn total(&self) -> Money {
+        self.money(self.0.total_minor)
+    }
+
+    async fn total_weight_grams(&self) -> i64 {
+        self.0.total_weight_grams
+    }
+
+    async fn shipping_address(&self) -> OrderAddress {
+        let a = self.0.address();
+        OrderAddress {
+            full_name: a.full_name,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+
+    /// Every status the order had, oldest first.
+    async fn status_history(&self, ctx: &Context<'_>) -> Result<Vec<OrderStatusEntry>> {
+        let loader = ctx.data_unchecked::<DataLoader<HistoryLoader>>();
+        let rows = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(OrderStatusEntry::from).collect())
+    }
+
+    /// An order still waiting for payment is cancelled after this.
+    async fn reservation_expires_at(&self) -> DateTime<Utc> {
+        self.0.reservation_expires_at
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// A page of orders, newest first (Relay connection).
+#[derive(SimpleObject)]
+pub struct OrderConnection {
+    pub edges: Vec<OrderEdge>,
+    pub page_info: PageInfo,
+}
+
+#[derive(SimpleObject)]
+pub struct OrderEdge {
+    pub cursor: String,
+    pub node: Order,
+}
+
+#[derive(SimpleObject)]
+#[graphql(shareable)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}

@@ -1,0 +1,80 @@
+//! The orders subgraph: placing orders and following them through the saga.
+//!
+//! At placement it asks the products subgraph for prices, weights and status and
+//! the shipping subgraph for the rate, synchronously (timeout, retries, circuit
+//! breaker), and freezes them into the order. From then on the order moves only
+//! through events: `inventory.*`, `payment.*` and `shipment.*` drive the status
+//! state machine, and every change emits `order.status_changed`.
+
+pub mod domain;
+pub mod events;
+mod graphql;
+pub mod storage;
+pub mod upstream;
+
+use std::sync::Arc;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use mart_auth::Verifier;
+use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use domain::{Orders, OrdersSettings};
+
+pub const SERVICE: ServiceName = ServiceName::Orders;
+
+/// `migrations/orders`, applied after the shared outbox tables.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/orders");
+
+/// The subgraph's Federation v2 SDL, exactly as `{ _service { sdl } }` serves it.
+pub fn sdl() -> String {
+    graphql::sdl()
+}
+
+/// What a test (or an embedding) may change about the service.
+#[derive(Default)]
+pub struct StartOptions {
+    pub settings: OrdersSettings,
+    /// Checks access tokens; default: the users service's JWKS.
+    pub verifier: Option<Arc<Verifier>>,
+}
+
+/// Migrates, starts the saga consumer and the reservation timeout, and serves
+/// GraphQL on `listener` until `shutdown`.
+pub async fn start(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<ServiceHandle, StartError> {
+    start_with(config, listener, shutdown, StartOptions::default()).await
+}
+
+pub async fn start_with(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    options: StartOptions,
+) -> Result<ServiceHandle, StartError> {
+    let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
+    let orders = Orders::new(
+        boot.db.clone(),
+        boot.outbox.clone(),
+        config.graphql_url(ServiceName::Products),
+        config.graphql_url(ServiceName::Shipping),
+        options.settings,
+    );
+    boot.consume(
+        "saga",
+        events::TOPICS,
+        Arc::new(events::SagaHandler {
+            outbox: boot.outbox.clone(),
+        }),
+    );
+    boot.spawn(orders.clone().run_expiry(boot.shutdown.clone()));
+    let verifier = options
+        .verifier
+        .unwrap_or_else(|| mart_service::identity::verifier_for(config));
+    let routes = mart_service::graphql::routes_with_verifier(graphql::schema(orders), verifier);
+    boot.serve(listener, routes)
+}

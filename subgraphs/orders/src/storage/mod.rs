@@ -1,0 +1,189 @@
+//! Orders, their lines and status history in the orders database.
+
+pub mod rows;
+pub mod schema;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use rows::{HistoryRow, LineRow, OrderRow};
+use schema::{order_lines, order_status_history, orders};
+
+use crate::domain::status::OrderStatus;
+
+/// `M-1000`, `M-1001`, … from a sequence (gaps when a placement loses a race).
+pub async fn next_number(conn: &mut AsyncPgConnection) -> QueryResult<String> {
+    diesel::define_sql_function!(fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt);
+    let n: i64 = diesel::select(nextval("order_numbers"))
+        .get_result(conn)
+        .await?;
+    Ok(format!("M-{n}"))
+}
+
+/// Inserts `order` unless this user already placed one with the same
+/// idempotency key; `None` in that case (the first order wins).
+pub async fn insert_order(
+    conn: &mut AsyncPgConnection,
+    order: &OrderRow,
+    lines: &[LineRow],
+) -> QueryResult<Option<OrderRow>> {
+    let inserted: Option<OrderRow> = diesel::insert_into(orders::table)
+        .values(order)
+        .on_conflict((orders::user_id, orders::idempotency_key))
+        .do_nothing()
+        .returning(OrderRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    if inserted.is_some() {
+        diesel::insert_into(order_lines::table)
+            .values(lines)
+            .execute(conn)
+            .await?;
+    }
+    Ok(inserted)
+}
+
+pub async fn find_by_idempotency_key(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    key: &str,
+) -> QueryResult<Option<OrderRow>> {
+    orders::table
+        .filter(orders::user_id.eq(user_id))
+        .filter(orders::idempotency_key.eq(key))
+        .select(OrderRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<OrderRow>> {
+    orders::table
+        .find(id)
+        .select(OrderRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<OrderRow>> {
+    orders::table
+        .filter(orders::id.eq_any(ids))
+        .select(OrderRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The order, locked until the transaction ends: status changes are serialised.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<OrderRow>> {
+    orders::table
+        .find(id)
+        .select(OrderRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: OrderStatus,
+    reason: Option<&str>,
+) -> QueryResult<OrderRow> {
+    let row = diesel::update(orders::table.find(id))
+        .set((
+            orders::status.eq(status.as_str()),
+            orders::cancel_reason.eq(reason.filter(|_| status == OrderStatus::Cancelled)),
+            orders::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(OrderRow::as_returning())
+        .get_result(conn)
+        .await?;
+    record_history(conn, id, status, reason).await?;
+    Ok(row)
+}
+
+pub async fn record_history(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: OrderStatus,
+    reason: Option<&str>,
+) -> QueryResult<()> {
+    diesel::insert_into(order_status_history::table)
+        .values((
+            order_status_history::order_id.eq(id),
+            order_status_history::status.eq(status.as_str()),
+            order_status_history::reason.eq(reason),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn lines_of(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<LineRow>> {
+    order_lines::table
+        .filter(order_lines::order_id.eq_any(ids))
+        .order((order_lines::order_id, order_lines::line_no))
+        .select(LineRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn history_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<HistoryRow>> {
+    order_status_history::table
+        .filter(order_status_history::order_id.eq_any(ids))
+        .order(order_status_history::id)
+        .select(HistoryRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// A user's orders, newest first, `limit` of them after the position `after`
+/// (`created_at`, `id` of the last order seen).
+pub async fn list_for_user(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<OrderRow>> {
+    let mut query = orders::table
+        .filter(orders::user_id.eq(user_id))
+        .select(OrderRow::as_select())
+        .order((orders::created_at.desc(), orders::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            orders::created_at
+                .lt(at)
+                .or(orders::created_at.eq(at).and(orders::id.lt(id))),
+        );
+    }
+    query.load(conn).await
+}
+
+/// Orders still waiting for stock or payment whose reservation ran out.
+pub async fn expired(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
+    orders::table
+        .filter(orders::status.eq_any([
+            OrderStatus::Pending.as_str(),
+            OrderStatus::Reserved.as_str(),
+        ]))
+        .filter(orders::reservation_expires_at.lt(now))
+        .order(orders::reservation_expires_at)
+        .limit(limit)
+        .select(orders::id)
+        .load(conn)
+        .await
+}

@@ -1,0 +1,72 @@
+//! Rows as stored.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use mart_events::catalog::AddressPayload;
+use uuid::Uuid;
+
+use super::schema::{order_lines, order_status_history, orders};
+use crate::domain::status::OrderStatus;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = orders)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub number: String,
+    pub user_id: Uuid,
+    pub idempotency_key: String,
+    pub status: String,
+    pub cancel_reason: Option<String>,
+    pub currency: String,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub total_minor: i64,
+    pub total_weight_grams: i64,
+    pub shipping_address: serde_json::Value,
+    pub reservation_expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrderRow {
+    pub fn status(&self) -> OrderStatus {
+        // The column's CHECK constraint admits only known names.
+        OrderStatus::parse(&self.status).unwrap_or(OrderStatus::Pending)
+    }
+
+    pub fn address(&self) -> AddressPayload {
+        serde_json::from_value(self.shipping_address.clone()).unwrap_or_else(|_| AddressPayload {
+            full_name: String::new(),
+            line1: String::new(),
+            line2: None,
+            city: String::new(),
+            region: None,
+            postal_code: String::new(),
+            country: String::new(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_lines)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct LineRow {
+    pub order_id: Uuid,
+    pub line_no: i32,
+    pub product_id: Uuid,
+    pub quantity: i32,
+    pub unit_price_minor: i64,
+    pub weight_grams: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = order_status_history)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct HistoryRow {
+    pub id: i64,
+    pub order_id: Uuid,
+    pub status: String,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
