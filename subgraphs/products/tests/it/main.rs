@@ -1,0 +1,11 @@
+//! Integration tests of the products subgraph: the real service on a loopback
+//! port, its own database on the real Postgres, topics on the real broker.
+
+mod crud;
+mod entities;
+mod outbox;
+mod pagination;
+mod schema;
+mod seed;
+mod support;
+mod validation;
