@@ -1,0 +1,366 @@
+//! What payments does for each saga event, and the admin refund. Every provider
+//! call uses a key derived from the order and the operation, so a redelivered
+//! event or a retried call reaches the processor with the same key and is not
+//! acted on twice.
+
+use std::sync::Arc;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use mart_events::catalog::{
+    Currency, MoneyPayload, OrderPlaced, PaymentAuthorized, PaymentCaptured, PaymentDeclined,
+    PaymentRefunded, PaymentVoided,
+};
+use mart_events::{HandlerError, OutboxSignal, enqueue};
+use mart_service::{ApiError, Database};
+use uuid::Uuid;
+
+use super::PaymentStatus;
+use crate::provider::{
+    Authorization, AuthorizeRequest, PaymentProvider, ProviderError, RetryPolicy, with_retries,
+};
+use crate::storage::{self, Facts, PaymentRow};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PaymentsSettings {
+    /// Retries of transient processor failures.
+    pub retry: RetryPolicy,
+}
+
+#[derive(Clone)]
+pub struct Payments(Arc<Inner>);
+
+struct Inner {
+    db: Database,
+    outbox: OutboxSignal,
+    provider: Arc<dyn PaymentProvider>,
+    settings: PaymentsSettings,
+}
+
+/// Whether a handler changed anything worth waking the outbox relay for.
+pub type Emitted = bool;
+
+fn money(row: &PaymentRow, amount_minor: i64) -> Result<MoneyPayload, HandlerError> {
+    let currency = row
+        .currency
+        .as_deref()
+        .and_then(Currency::parse)
+        .ok_or_else(|| HandlerError::Permanent(format!("payment {} has no currency", row.id)))?;
+    Ok(MoneyPayload {
+        amount_minor,
+        currency,
+    })
+}
+
+fn transient(e: ProviderError) -> HandlerError {
+    HandlerError::Transient(e.to_string())
+}
+
+impl Payments {
+    pub fn new(
+        db: Database,
+        outbox: OutboxSignal,
+        provider: Arc<dyn PaymentProvider>,
+        settings: PaymentsSettings,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            outbox,
+            provider,
+            settings,
+        }))
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.0.db
+    }
+
+    pub async fn on_order_placed(
+        &self,
+        conn: &mut AsyncPgConnection,
+        placed: &OrderPlaced,
+    ) -> Result<Emitted, HandlerError> {
+        let facts = Facts {
+            user_id: Some(placed.user_id),
+            amount: Some((placed.total.amount_minor, placed.total.currency.as_str())),
+            payment_token: Some(&placed.payment_token),
+            ..Facts::default()
+        };
+        let row = storage::record_facts(conn, placed.order_id, &facts).await?;
+        self.authorize_if_ready(conn, row).await
+    }
+
+    pub async fn on_stock_reserved(
+        &self,
+        conn: &mut AsyncPgConnection,
+        order_id: Uuid,
+    ) -> Result<Emitted, HandlerError> {
+        let facts = Facts {
+            stock_reserved: true,
+            ..Facts::default()
+        };
+        let row = storage::record_facts(conn, order_id, &facts).await?;
+        self.authorize_if_ready(conn, row).await
+    }
+
+    /// Authorizes once both the order's amount and its stock are known, unless
+    /// the order was cancelled in the meantime.
+    async fn authorize_if_ready(
+        &self,
+        conn: &mut AsyncPgConnection,
+        row: PaymentRow,
+    ) -> Result<Emitted, HandlerError> {
+        let (Some(amount), Some(token)) = (row.amount_minor, row.payment_token.clone()) else {
+            return Ok(false);
+        };
+        if row.status() != PaymentStatus::Pending || !row.stock_reserved || row.order_cancelled {
+            return Ok(false);
+        }
+        let request = AuthorizeRequest {
+            idempotency_key: format!("authorize:{}", row.order_id),
+            token,
+            amount_minor: amount,
+            currency: row.currency.clone().unwrap_or_default(),
+        };
+        let provider = &self.0.provider;
+        let answer = with_retries(self.0.settings.retry, || {
+            provider.authorize(request.clone())
+        })
+        .await;
+        let order_id = row.order_id;
+        match answer {
+            Ok(Authorization::Approved { reference }) => {
+                let updated = storage::set_status(
+                    conn,
+                    order_id,
+                    PaymentStatus::Authorized,
+                    Some(&reference),
+                    ("authorized", Some(amount), None),
+                )
+                .await?;
+                let event = PaymentAuthorized {
+                    order_id,
+                    payment_id: updated.id,
+                    amount: money(&updated, amount)?,
+                };
+                enqueue(conn, &event).await?;
+            }
+            Ok(Authorization::Declined { reason }) => self.decline(conn, &row, &reason).await?,
+            Err(ProviderError::Transient(detail)) => {
+                tracing::warn!(%order_id, detail, "processor kept failing; declining");
+                self.decline(conn, &row, "processor_unavailable").await?
+            }
+            Err(ProviderError::Refused(detail)) => self.decline(conn, &row, &detail).await?,
+        }
+        Ok(true)
+    }
+
+    async fn decline(
+        &self,
+        conn: &mut AsyncPgConnection,
+        row: &PaymentRow,
+        reason: &str,
+    ) -> Result<(), HandlerError> {
+        storage::set_status(
+            conn,
+            row.order_id,
+            PaymentStatus::Declined,
+            None,
+            ("declined", row.amount_minor, Some(reason)),
+        )
+        .await?;
+        let event = PaymentDeclined {
+            order_id: row.order_id,
+            payment_id: row.id,
+            reason: reason.to_string(),
+        };
+        enqueue(conn, &event).await?;
+        Ok(())
+    }
+
+    /// Voids an authorization; a payment not yet authorized will never be.
+    pub async fn on_order_cancelled(
+        &self,
+        conn: &mut AsyncPgConnection,
+        order_id: Uuid,
+    ) -> Result<Emitted, HandlerError> {
+        let facts = Facts {
+            order_cancelled: true,
+            ..Facts::default()
+        };
+        let row = storage::record_facts(conn, order_id, &facts).await?;
+        match row.status() {
+            PaymentStatus::Pending => {
+                storage::set_status(
+                    conn,
+                    order_id,
+                    PaymentStatus::Abandoned,
+                    None,
+                    ("abandoned", None, None),
+                )
+                .await?;
+                Ok(false)
+            }
+            PaymentStatus::Authorized => {
+                let reference = row.provider_ref.clone().unwrap_or_default();
+                let key = format!("void:{order_id}");
+                let provider = &self.0.provider;
+                let voided = with_retries(self.0.settings.retry, || {
+                    provider.void(key.clone(), reference.clone())
+                })
+                .await;
+                match voided {
+                    Ok(()) => {
+                        storage::set_status(
+                            conn,
+                            order_id,
+                            PaymentStatus::Voided,
+                            None,
+                            ("voided", None, None),
+                        )
+                        .await?;
+                        enqueue(
+                            conn,
+                            &PaymentVoided {
+                                order_id,
+                                payment_id: row.id,
+                            },
+                        )
+                        .await?;
+                        Ok(true)
+                    }
+                    Err(e @ ProviderError::Transient(_)) => Err(transient(e)),
+                    Err(ProviderError::Refused(detail)) => {
+                        tracing::error!(%order_id, detail, "processor refused to void");
+                        storage::log_event(conn, order_id, ("void_refused", None, Some(&detail)))
+                            .await?;
+                        Ok(false)
+                    }
+                }
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Takes the authorized amount when the parcel leaves.
+    pub async fn on_shipment_shipped(
+        &self,
+        conn: &mut AsyncPgConnection,
+        order_id: Uuid,
+    ) -> Result<Emitted, HandlerError> {
+        let Some(row) = storage::lock(conn, order_id).await? else {
+            tracing::warn!(%order_id, "shipment for an order without a payment");
+            return Ok(false);
+        };
+        if row.status() != PaymentStatus::Authorized {
+            return Ok(false);
+        }
+        let amount = row.amount_minor.unwrap_or(0);
+        let reference = row.provider_ref.clone().unwrap_or_default();
+        let key = format!("capture:{order_id}");
+        let provider = &self.0.provider;
+        let captured = with_retries(self.0.settings.retry, || {
+            provider.capture(key.clone(), reference.clone(), amount)
+        })
+        .await;
+        match captured {
+            Ok(()) => {
+                storage::set_status(
+                    conn,
+                    order_id,
+                    PaymentStatus::Captured,
+                    None,
+                    ("captured", Some(amount), None),
+                )
+                .await?;
+                let event = PaymentCaptured {
+                    order_id,
+                    payment_id: row.id,
+                    amount: money(&row, amount)?,
+                };
+                enqueue(conn, &event).await?;
+                Ok(true)
+            }
+            Err(e @ ProviderError::Transient(_)) => Err(transient(e)),
+            Err(ProviderError::Refused(detail)) => {
+                tracing::error!(%order_id, detail, "processor refused the capture");
+                storage::log_event(
+                    conn,
+                    order_id,
+                    ("capture_refused", Some(amount), Some(&detail)),
+                )
+                .await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Refunds `amount_minor` (default: everything not yet refunded) of a
+    /// captured payment.
+    pub async fn refund(
+        &self,
+        order_id: Uuid,
+        amount_minor: Option<i64>,
+    ) -> Result<PaymentRow, ApiError> {
+        let mut conn = self.0.db.conn().await?;
+        let row = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let row = storage::lock(conn, order_id)
+                    .await?
+                    .filter(|r| r.amount_minor.is_some())
+                    .ok_or_else(|| {
+                        ApiError::NotFound(format!("no payment for order {order_id}"))
+                    })?;
+                if !matches!(
+                    row.status(),
+                    PaymentStatus::Captured | PaymentStatus::PartiallyRefunded
+                ) {
+                    return Err(ApiError::Conflict(format!(
+                        "only captured payments can be refunded; this one is {}",
+                        row.status
+                    )));
+                }
+                let captured = row.amount_minor.unwrap_or(0);
+                let remaining = captured - row.refunded_minor;
+                let amount = amount_minor.unwrap_or(remaining);
+                if amount <= 0 || amount > remaining {
+                    return Err(ApiError::bad_input(
+                        "amount",
+                        format!(
+                            "the refund must be between 1 and {remaining} (what is left to refund)"
+                        ),
+                    ));
+                }
+                let key = format!("refund:{order_id}:{}", row.refunded_minor);
+                let reference = row.provider_ref.clone().unwrap_or_default();
+                let provider = &self.0.provider;
+                with_retries(self.0.settings.retry, || {
+                    provider.refund(key.clone(), reference.clone(), amount)
+                })
+                .await
+                .map_err(|e| match e {
+                    ProviderError::Transient(_) => ApiError::ServiceUnavailable(
+                        "the payment processor is unavailable, try again".into(),
+                    ),
+                    ProviderError::Refused(detail) => ApiError::Conflict(detail),
+                })?;
+                let status = if amount == remaining {
+                    PaymentStatus::Refunded
+                } else {
+                    PaymentStatus::PartiallyRefunded
+                };
+                let updated = storage::add_refund(conn, order_id, amount, status).await?;
+                let as_money = |a| money(&updated, a).map_err(ApiError::internal);
+                let event = PaymentRefunded {
+                    order_id,
+                    payment_id: updated.id,
+                    amount: as_money(amount)?,
+                    refunded_total: as_money(updated.refunded_minor)?,
+                };
+                enqueue(conn, &event).await?;
+                Ok(updated)
+            })
+            .await?;
+        self.0.outbox.committed();
+        Ok(row)
+    }
+}

@@ -1,0 +1,62 @@
+//! Payments' part of the saga: keep the order's amount, authorize once its
+//! stock is held, void when it is cancelled, capture when it ships.
+
+use std::time::Duration;
+
+use diesel_async::AsyncPgConnection;
+use mart_events::catalog::{
+    DomainEvent, OrderCancelled, OrderPlaced, ShipmentShipped, StockReserved,
+};
+use mart_events::consumer::HandlerFuture;
+use mart_events::{EventEnvelope, EventHandler, OutboxSignal, Topic};
+
+use crate::domain::Payments;
+
+pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Inventory, Topic::Shipping];
+
+pub struct SagaHandler {
+    pub payments: Payments,
+    pub outbox: OutboxSignal,
+}
+
+impl EventHandler for SagaHandler {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        envelope: &'a EventEnvelope,
+    ) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let p = &self.payments;
+            let emitted = match envelope.event_type.as_str() {
+                OrderPlaced::TYPE => p.on_order_placed(conn, &envelope.decode()?).await?,
+                StockReserved::TYPE => {
+                    let e: StockReserved = envelope.decode()?;
+                    p.on_stock_reserved(conn, e.order_id).await?
+                }
+                OrderCancelled::TYPE => {
+                    let e: OrderCancelled = envelope.decode()?;
+                    p.on_order_cancelled(conn, e.order_id).await?
+                }
+                ShipmentShipped::TYPE => {
+                    let e: ShipmentShipped = envelope.decode()?;
+                    p.on_shipment_shipped(conn, e.order_id).await?
+                }
+                _ => false,
+            };
+            if emitted {
+                wake_after_commit(&self.outbox);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The consumer commits after the handler returns: wake the relay a moment
+/// later so the follow-up event leaves now rather than at its next poll.
+fn wake_after_commit(outbox: &OutboxSignal) {
+    let outbox = outbox.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        outbox.committed();
+    });
+}

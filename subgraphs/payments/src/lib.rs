@@ -1,0 +1,82 @@
+//! The payments subgraph: one payment per order, driven by the saga. It keeps
+//! the amount from `order.placed`, authorizes once `inventory.reserved` arrives
+//! (whichever comes first), voids on `order.cancelled`, captures on
+//! `shipment.shipped`; staff refund. The card processor sits behind the
+//! [`provider::PaymentProvider`] port; the built-in adapter is a test mode.
+
+pub mod domain;
+pub mod events;
+mod graphql;
+pub mod provider;
+pub mod storage;
+
+use std::sync::Arc;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use mart_auth::Verifier;
+use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use domain::{Payments, PaymentsSettings};
+pub use provider::{PaymentProvider, TestModeProvider};
+
+pub const SERVICE: ServiceName = ServiceName::Payments;
+
+/// `migrations/payments`, applied after the shared outbox tables.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/payments");
+
+/// The subgraph's Federation v2 SDL, exactly as `{ _service { sdl } }` serves it.
+pub fn sdl() -> String {
+    graphql::sdl()
+}
+
+/// What a test (or an embedding) may change about the service.
+#[derive(Default)]
+pub struct StartOptions {
+    pub settings: PaymentsSettings,
+    /// The card processor; default: the in-memory test mode.
+    pub provider: Option<Arc<dyn PaymentProvider>>,
+    /// Checks access tokens; default: the users service's JWKS.
+    pub verifier: Option<Arc<Verifier>>,
+}
+
+pub async fn start(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<ServiceHandle, StartError> {
+    start_with(config, listener, shutdown, StartOptions::default()).await
+}
+
+/// Migrates, starts the saga consumer and serves GraphQL until `shutdown`.
+pub async fn start_with(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    options: StartOptions,
+) -> Result<ServiceHandle, StartError> {
+    let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
+    let provider = options
+        .provider
+        .unwrap_or_else(|| Arc::new(TestModeProvider::new()));
+    let payments = Payments::new(
+        boot.db.clone(),
+        boot.outbox.clone(),
+        provider,
+        options.settings,
+    );
+    boot.consume(
+        "saga",
+        events::TOPICS,
+        Arc::new(events::SagaHandler {
+            payments: payments.clone(),
+            outbox: boot.outbox.clone(),
+        }),
+    );
+    let verifier = options
+        .verifier
+        .unwrap_or_else(|| mart_service::identity::verifier_for(config));
+    let routes = mart_service::graphql::routes_with_verifier(graphql::schema(payments), verifier);
+    boot.serve(listener, routes)
+}
