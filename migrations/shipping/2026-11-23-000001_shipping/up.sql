@@ -30,6 +30,7 @@ INSERT INTO shipping_rates (country, currency, max_weight_grams, amount_minor, c
 CREATE TABLE shipments (
     id                 UUID        PRIMARY KEY,
     order_id           UUID        NOT NULL CONSTRAINT shipments_order_id_key UNIQUE,
+    user_id            UUID        NOT NULL,
     carrier            TEXT        NOT NULL,
     tracking_number    TEXT        NOT NULL CONSTRAINT shipments_tracking_number_key UNIQUE,
     status             TEXT        NOT NULL CHECK (status IN (

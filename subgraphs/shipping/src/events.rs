@@ -1,0 +1,50 @@
+//! Shipping's part of the saga: a label for every confirmed order, voided if
+//! the order is cancelled before the parcel leaves.
+
+use std::time::Duration;
+
+use diesel_async::AsyncPgConnection;
+use mart_events::catalog::{DomainEvent, OrderCancelled, OrderConfirmed};
+use mart_events::consumer::HandlerFuture;
+use mart_events::{EventEnvelope, EventHandler, OutboxSignal, Topic};
+
+use crate::domain::Shipping;
+
+pub const TOPICS: &[Topic] = &[Topic::Orders];
+
+pub struct SagaHandler {
+    pub shipping: Shipping,
+    pub outbox: OutboxSignal,
+}
+
+impl EventHandler for SagaHandler {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        envelope: &'a EventEnvelope,
+    ) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let emitted = match envelope.event_type.as_str() {
+                OrderConfirmed::TYPE => {
+                    self.shipping
+                        .on_order_confirmed(conn, &envelope.decode()?)
+                        .await?
+                }
+                OrderCancelled::TYPE => {
+                    let e: OrderCancelled = envelope.decode()?;
+                    self.shipping.on_order_cancelled(conn, e.order_id).await?
+                }
+                _ => false,
+            };
+            if emitted {
+                let outbox = self.outbox.clone();
+                // The consumer commits after we return; wake the relay just after.
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(15)).await;
+                    outbox.committed();
+                });
+            }
+            Ok(())
+        })
+    }
+}

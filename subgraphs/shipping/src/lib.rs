@@ -1,0 +1,67 @@
+//! The shipping subgraph: rates from a rate table (asked by orders at placement
+//! and exposed as `Product.shippingEstimate`), and one shipment per confirmed
+//! order whose status staff move along; `shipment.shipped` triggers the capture.
+
+pub mod domain;
+pub mod events;
+mod graphql;
+pub mod storage;
+
+use std::sync::Arc;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use mart_auth::Verifier;
+use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use domain::{ShipmentStatus, Shipping};
+
+pub const SERVICE: ServiceName = ServiceName::Shipping;
+
+/// `migrations/shipping` (with the rate table), after the shared outbox tables.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/shipping");
+
+/// The subgraph's Federation v2 SDL, exactly as `{ _service { sdl } }` serves it.
+pub fn sdl() -> String {
+    graphql::sdl()
+}
+
+/// What a test (or an embedding) may change about the service.
+#[derive(Default)]
+pub struct StartOptions {
+    /// Checks access tokens; default: the users service's JWKS.
+    pub verifier: Option<Arc<Verifier>>,
+}
+
+pub async fn start(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<ServiceHandle, StartError> {
+    start_with(config, listener, shutdown, StartOptions::default()).await
+}
+
+/// Migrates, starts the saga consumer and serves GraphQL until `shutdown`.
+pub async fn start_with(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    options: StartOptions,
+) -> Result<ServiceHandle, StartError> {
+    let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
+    let shipping = Shipping::new(boot.db.clone(), boot.outbox.clone());
+    boot.consume(
+        "saga",
+        events::TOPICS,
+        Arc::new(events::SagaHandler {
+            shipping: shipping.clone(),
+            outbox: boot.outbox.clone(),
+        }),
+    );
+    let verifier = options
+        .verifier
+        .unwrap_or_else(|| mart_service::identity::verifier_for(config));
+    let routes = mart_service::graphql::routes_with_verifier(graphql::schema(shipping), verifier);
+    boot.serve(listener, routes)
+}
