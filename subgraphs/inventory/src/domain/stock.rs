@@ -1,0 +1,128 @@
+//! Manual stock adjustments by staff.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use mart_service::ApiError;
+use uuid::Uuid;
+
+use crate::events;
+use crate::storage::ledger::{self, LedgerKind};
+use crate::storage::rows::{NewLedgerRow, StockLevelRow};
+use crate::storage::{Violation, stock, violation};
+
+/// Larger single changes are typos, not deliveries.
+pub const MAX_DELTA: i32 = 1_000_000;
+pub const REASON_MAX: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct Adjustment {
+    pub product_id: Uuid,
+    pub warehouse_id: Uuid,
+    /// Units added (positive) or removed (negative).
+    pub delta: i32,
+    /// Why, for the ledger: "delivery 4711", "stocktake", "damaged".
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdjustError {
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("no warehouse with id {0}")]
+    UnknownWarehouse(Uuid),
+    #[error(
+        "cannot remove {removing} units: only {available} available (on hand {on_hand}, reserved {reserved})"
+    )]
+    BelowZero {
+        removing: i32,
+        on_hand: i32,
+        reserved: i32,
+        available: i32,
+    },
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+impl From<AdjustError> for ApiError {
+    fn from(e: AdjustError) -> Self {
+        match e {
+            AdjustError::Invalid { field, message } => ApiError::bad_input(field, message),
+            AdjustError::UnknownWarehouse(_) => ApiError::NotFound(e.to_string()),
+            AdjustError::BelowZero { .. } => ApiError::bad_input("delta", e.to_string()),
+            AdjustError::Database(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl Adjustment {
+    fn validate(&self) -> Result<String, AdjustError> {
+        let invalid = |field, message: String| AdjustError::Invalid { field, message };
+        if self.delta == 0 || self.delta.abs() > MAX_DELTA {
+            return Err(invalid(
+                "delta",
+                format!("delta must be non-zero and at most {MAX_DELTA} either way"),
+            ));
+        }
+        let reason = self.reason.trim();
+        if reason.is_empty() || reason.chars().count() > REASON_MAX {
+            return Err(invalid(
+                "reason",
+                format!("reason must be 1 to {REASON_MAX} characters"),
+            ));
+        }
+        Ok(reason.to_string())
+    }
+}
+
+/// Changes `on_hand` by `delta`, never below what is reserved, and records the
+/// change in the ledger and the outbox, all in one transaction (a savepoint when
+/// the caller already has one open). The caller signals the outbox after commit.
+pub async fn adjust_stock(
+    conn: &mut AsyncPgConnection,
+    adjustment: &Adjustment,
+) -> Result<StockLevelRow, AdjustError> {
+    let reason = adjustment.validate()?;
+    let Adjustment {
+        product_id,
+        warehouse_id,
+        delta,
+        ..
+    } = *adjustment;
+    conn.transaction::<_, AdjustError, _>(async |c| {
+        stock::ensure(c, product_id, warehouse_id)
+            .await
+            .map_err(|e| match violation(&e) {
+                Some(Violation::ForeignKey(_)) => AdjustError::UnknownWarehouse(warehouse_id),
+                _ => AdjustError::Database(e),
+            })?;
+        let Some(level) = stock::add_on_hand(c, product_id, warehouse_id, delta).await? else {
+            let current = stock::find(c, product_id, warehouse_id)
+                .await?
+                .ok_or(diesel::result::Error::NotFound)?;
+            return Err(AdjustError::BelowZero {
+                removing: -delta,
+                on_hand: current.on_hand,
+                reserved: current.reserved,
+                available: current.available(),
+            });
+        };
+        ledger::append(
+            c,
+            &[NewLedgerRow {
+                product_id,
+                warehouse_id,
+                kind: LedgerKind::Adjustment.as_str(),
+                on_hand_delta: delta,
+                reserved_delta: 0,
+                order_id: None,
+                reason: Some(reason.clone()),
+            }],
+        )
+        .await?;
+        events::stock_adjusted(c, &level, delta, &reason).await?;
+        Ok(level)
+    })
+    .await
+}

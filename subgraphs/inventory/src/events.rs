@@ -1,0 +1,67 @@
+//! The events stock changes emit, written to the outbox in the change's own
+//! transaction. Reservation events are keyed by order, adjustments by product.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use mart_events::catalog::{
+    ReservedLine, StockAdjusted, StockCommitted, StockReleased, StockReserved,
+};
+use mart_events::enqueue;
+use uuid::Uuid;
+
+use crate::storage::rows::StockLevelRow;
+
+pub async fn stock_adjusted(
+    conn: &mut AsyncPgConnection,
+    level: &StockLevelRow,
+    delta: i32,
+    reason: &str,
+) -> QueryResult<()> {
+    let event = StockAdjusted {
+        product_id: level.product_id,
+        warehouse_id: level.warehouse_id,
+        delta,
+        reason: reason.to_string(),
+        on_hand: level.on_hand,
+    };
+    enqueue(conn, &event).await.map(drop)
+}
+
+pub async fn stock_reserved(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    quantities: &BTreeMap<Uuid, i32>,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    let event = StockReserved {
+        order_id,
+        lines: quantities
+            .iter()
+            .map(|(&product_id, &quantity)| ReservedLine {
+                product_id,
+                quantity,
+            })
+            .collect(),
+        expires_at,
+    };
+    enqueue(conn, &event).await.map(drop)
+}
+
+pub async fn stock_released(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    reason: &str,
+) -> QueryResult<()> {
+    let event = StockReleased {
+        order_id,
+        reason: reason.to_string(),
+    };
+    enqueue(conn, &event).await.map(drop)
+}
+
+pub async fn stock_committed(conn: &mut AsyncPgConnection, order_id: Uuid) -> QueryResult<()> {
+    enqueue(conn, &StockCommitted { order_id }).await.map(drop)
+}

@@ -1,0 +1,71 @@
+//! The GraphQL face of inventory: stock on the `Product` entity, warehouses,
+//! the ledger, and the admin `adjustStock`.
+
+mod loaders;
+mod mutation;
+mod query;
+mod types;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, ErrorExtensions, SDLExportOptions, Schema, SchemaBuilder};
+use mart_events::OutboxSignal;
+use mart_service::{ApiError, Database};
+
+pub use mutation::Mutation;
+pub use query::Query;
+
+pub type InventorySchema = Schema<Query, Mutation, EmptySubscription>;
+
+const MAX_DEPTH: usize = 12;
+
+/// What resolvers reach through the context.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Database,
+    pub outbox: OutboxSignal,
+}
+
+/// The schema's shape; `sdl()` and the served schema are both built from it.
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation, EmptySubscription)
+        .enable_federation()
+        .limit_depth(MAX_DEPTH)
+}
+
+pub fn schema(services: Services) -> InventorySchema {
+    let db = services.db.clone();
+    builder()
+        .data(DataLoader::new(
+            loaders::StockLoader::new(db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            loaders::WarehouseLoader::new(db),
+            tokio::spawn,
+        ))
+        .data(services)
+        .finish()
+}
+
+/// What `{ _service { sdl } }` answers.
+pub fn sdl() -> String {
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}
+
+/// Keeps the error code when an [`ApiError`] leaves a resolver.
+trait ApiResultExt<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T, E: Into<ApiError>> ApiResultExt<T> for Result<T, E> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.into().extend())
+    }
+}
+
+fn parse_id(field: &str, id: &async_graphql::ID) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(id.trim())
+        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
+}

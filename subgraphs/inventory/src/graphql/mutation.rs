@@ -1,0 +1,58 @@
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+use super::types::{StockLevel, Warehouse};
+use super::{ApiResultExt, Services, parse_id};
+use crate::domain::{self, Adjustment};
+
+#[derive(InputObject)]
+pub struct CreateWarehouseInput {
+    /// 2 to 16 uppercase letters, digits or hyphens, e.g. `AMS-1`.
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(InputObject)]
+pub struct AdjustStockInput {
+    pub product_id: ID,
+    pub warehouse_id: ID,
+    /// Units added (positive) or removed (negative); on hand never drops below
+    /// what is reserved.
+    pub delta: i32,
+    /// Recorded in the ledger: "delivery 4711", "stocktake", "damaged".
+    pub reason: String,
+}
+
+/// Admin operations.
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    async fn create_warehouse(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWarehouseInput,
+    ) -> Result<Warehouse> {
+        let services = ctx.data_unchecked::<Services>();
+        let mut conn = services.db.conn().await.gql()?;
+        let row = domain::create_warehouse(&mut conn, &input.code, &input.name)
+            .await
+            .gql()?;
+        Ok(Warehouse(row))
+    }
+
+    /// Changes the units on hand of a product in a warehouse, with a ledger entry
+    /// and an `inventory.stock_adjusted` event.
+    async fn adjust_stock(&self, ctx: &Context<'_>, input: AdjustStockInput) -> Result<StockLevel> {
+        let adjustment = Adjustment {
+            product_id: parse_id("productId", &input.product_id).gql()?,
+            warehouse_id: parse_id("warehouseId", &input.warehouse_id).gql()?,
+            delta: input.delta,
+            reason: input.reason,
+        };
+        let services = ctx.data_unchecked::<Services>();
+        let mut conn = services.db.conn().await.gql()?;
+        let level = domain::adjust_stock(&mut conn, &adjustment).await.gql()?;
+        services.outbox.committed();
+        Ok(StockLevel(level))
+    }
+}

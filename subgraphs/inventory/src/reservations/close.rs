@@ -1,0 +1,148 @@
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use super::{Reservation, ReservationError, ReservationStatus};
+use crate::events;
+use crate::storage::ledger::{self, LedgerKind};
+use crate::storage::reservations as table;
+use crate::storage::rows::NewLedgerRow;
+use crate::storage::stock;
+
+/// Reservations expired per round trip of [`expire_reservations`].
+const EXPIRY_BATCH: i64 = 100;
+
+/// The reason `StockReleased` carries for expired reservations.
+pub const EXPIRED_REASON: &str = "expired";
+
+#[derive(Debug, Clone, Copy)]
+enum Closing<'a> {
+    Release { reason: &'a str },
+    Commit,
+    Expire { now: DateTime<Utc> },
+}
+
+/// Gives the held stock back. `reason` travels in the `inventory.released`
+/// event (`payment_declined`, `order_cancelled`, …). Releasing a reservation
+/// that was already released or expired returns it unchanged; one that was
+/// committed is an error.
+pub async fn release_reservation(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    reason: &str,
+) -> Result<Reservation, ReservationError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ReservationError::Invalid("a release needs a reason".into()));
+    }
+    Ok(close(conn, order_id, Closing::Release { reason }).await?.0)
+}
+
+/// Sells the held stock: it leaves `on_hand`. Committing twice returns the
+/// committed reservation unchanged; committing a released or expired one is an
+/// error.
+pub async fn commit_reservation(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+) -> Result<Reservation, ReservationError> {
+    Ok(close(conn, order_id, Closing::Commit).await?.0)
+}
+
+/// Releases every active reservation whose expiry is at or before `now`;
+/// returns the orders it expired. Safe to run from several places at once.
+pub async fn expire_reservations(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, ReservationError> {
+    let mut expired = Vec::new();
+    loop {
+        let due = table::due(conn, ReservationStatus::Active.as_str(), now, EXPIRY_BATCH).await?;
+        for &order_id in &due {
+            let (_, changed) = close(conn, order_id, Closing::Expire { now }).await?;
+            if changed {
+                expired.push(order_id);
+            }
+        }
+        if (due.len() as i64) < EXPIRY_BATCH {
+            return Ok(expired);
+        }
+    }
+}
+
+/// Moves an active reservation to its final status; `true` when this call did it.
+async fn close(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    closing: Closing<'_>,
+) -> Result<(Reservation, bool), ReservationError> {
+    conn.transaction::<_, ReservationError, _>(async |c| {
+        let row = table::lock(c, order_id)
+            .await?
+            .ok_or(ReservationError::NotFound(order_id))?;
+        let lines = table::lines(c, order_id).await?;
+        let status = ReservationStatus::from_column(&row.status);
+        if status != ReservationStatus::Active {
+            let settled = match closing {
+                Closing::Release { .. } => matches!(
+                    status,
+                    ReservationStatus::Released | ReservationStatus::Expired
+                ),
+                Closing::Commit => status == ReservationStatus::Committed,
+                Closing::Expire { .. } => true,
+            };
+            return if settled {
+                Ok((Reservation::from_rows(row, lines), false))
+            } else {
+                Err(ReservationError::NotActive { order_id, status })
+            };
+        }
+        if let Closing::Expire { now } = closing
+            && row.expires_at > now
+        {
+            return Ok((Reservation::from_rows(row, lines), false));
+        }
+
+        let (kind, new_status, sold) = match closing {
+            Closing::Release { .. } => (LedgerKind::Release, ReservationStatus::Released, false),
+            Closing::Expire { .. } => (LedgerKind::Release, ReservationStatus::Expired, false),
+            Closing::Commit => (LedgerKind::Sale, ReservationStatus::Committed, true),
+        };
+        let mut product_ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
+        product_ids.dedup();
+        stock::lock_for_products(c, &product_ids).await?;
+        let mut ledger_rows = Vec::with_capacity(lines.len());
+        for line in &lines {
+            let on_hand_delta = if sold { -line.quantity } else { 0 };
+            stock::apply(
+                c,
+                line.product_id,
+                line.warehouse_id,
+                on_hand_delta,
+                -line.quantity,
+            )
+            .await?;
+            ledger_rows.push(NewLedgerRow {
+                product_id: line.product_id,
+                warehouse_id: line.warehouse_id,
+                kind: kind.as_str(),
+                on_hand_delta,
+                reserved_delta: -line.quantity,
+                order_id: Some(order_id),
+                reason: match closing {
+                    Closing::Release { reason } => Some(reason.to_string()),
+                    Closing::Expire { .. } => Some(EXPIRED_REASON.to_string()),
+                    Closing::Commit => None,
+                },
+            });
+        }
+        ledger::append(c, &ledger_rows).await?;
+        let row = table::close(c, order_id, new_status.as_str()).await?;
+        match closing {
+            Closing::Release { reason } => events::stock_released(c, order_id, reason).await?,
+            Closing::Expire { .. } => events::stock_released(c, order_id, EXPIRED_REASON).await?,
+            Closing::Commit => events::stock_committed(c, order_id).await?,
+        }
+        Ok((Reservation::from_rows(row, lines), true))
+    })
+    .await
+}

@@ -1,0 +1,137 @@
+use std::collections::BTreeMap;
+
+use chrono::{TimeDelta, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use super::{MAX_LINES, Reservation, ReservationLine, ReservationStatus, ReserveError};
+use crate::domain::allocation::allocate;
+use crate::events;
+use crate::storage::ledger::{self, LedgerKind};
+use crate::storage::reservations as table;
+use crate::storage::rows::{NewLedgerRow, ReservationLineRow};
+use crate::storage::stock;
+
+/// Holds every line of `order_id` for `ttl`, or nothing.
+///
+/// Idempotent per order: if the order already has a reservation (whatever its
+/// status), that one is returned and nothing more is held; a concurrent call for
+/// the same order waits for the first one and then returns its result. A `ttl`
+/// of zero or less makes a reservation that is already due for expiry.
+pub async fn reserve_stock(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    lines: &[ReservationLine],
+    ttl: TimeDelta,
+) -> Result<Reservation, ReserveError> {
+    let wanted = merge_lines(lines)?;
+    let product_ids: Vec<Uuid> = wanted.keys().copied().collect();
+    conn.transaction::<_, ReserveError, _>(async |c| {
+        let expires_at = Utc::now() + ttl;
+        if !table::claim(c, order_id, ReservationStatus::Active.as_str(), expires_at).await? {
+            let row = table::find(c, order_id)
+                .await?
+                .ok_or(diesel::result::Error::NotFound)?;
+            let lines = table::lines(c, order_id).await?;
+            return Ok(Reservation::from_rows(row, lines));
+        }
+
+        let levels = stock::lock_for_products(c, &product_ids).await?;
+        let plan = allocate(&wanted, &levels).map_err(ReserveError::Insufficient)?;
+
+        let mut line_rows = Vec::with_capacity(plan.len());
+        let mut ledger_rows = Vec::with_capacity(plan.len());
+        for a in &plan {
+            stock::apply(c, a.product_id, a.warehouse_id, 0, a.quantity).await?;
+            line_rows.push(ReservationLineRow {
+                order_id,
+                product_id: a.product_id,
+                warehouse_id: a.warehouse_id,
+                quantity: a.quantity,
+            });
+            ledger_rows.push(NewLedgerRow {
+                product_id: a.product_id,
+                warehouse_id: a.warehouse_id,
+                kind: LedgerKind::Reservation.as_str(),
+                on_hand_delta: 0,
+                reserved_delta: a.quantity,
+                order_id: Some(order_id),
+                reason: None,
+            });
+        }
+        table::insert_lines(c, &line_rows).await?;
+        ledger::append(c, &ledger_rows).await?;
+
+        events::stock_reserved(c, order_id, &wanted, expires_at).await?;
+
+        let row = table::find(c, order_id)
+            .await?
+            .ok_or(diesel::result::Error::NotFound)?;
+        line_rows.sort_by_key(|l| (l.product_id, l.warehouse_id));
+        Ok(Reservation::from_rows(row, line_rows))
+    })
+    .await
+}
+
+/// Quantities per product (repeated products add up), validated.
+fn merge_lines(lines: &[ReservationLine]) -> Result<BTreeMap<Uuid, i32>, ReserveError> {
+    if lines.is_empty() {
+        return Err(ReserveError::Invalid(
+            "an order needs at least one line".into(),
+        ));
+    }
+    if lines.len() > MAX_LINES {
+        return Err(ReserveError::Invalid(format!(
+            "an order has at most {MAX_LINES} lines"
+        )));
+    }
+    let mut wanted = BTreeMap::new();
+    for line in lines {
+        if line.quantity <= 0 {
+            return Err(ReserveError::Invalid(format!(
+                "quantity of product {} must be positive",
+                line.product_id
+            )));
+        }
+        let total: &mut i32 = wanted.entry(line.product_id).or_default();
+        *total = total.checked_add(line.quantity).ok_or_else(|| {
+            ReserveError::Invalid(format!(
+                "quantity of product {} is too large",
+                line.product_id
+            ))
+        })?;
+    }
+    Ok(wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(product: u128, quantity: i32) -> ReservationLine {
+        ReservationLine {
+            product_id: Uuid::from_u128(product),
+            quantity,
+        }
+    }
+
+    #[test]
+    fn repeated_products_add_up() {
+        let merged = merge_lines(&[line(1, 2), line(2, 1), line(1, 3)]).unwrap();
+        assert_eq!(merged.get(&Uuid::from_u128(1)), Some(&5));
+        assert_eq!(merged.len(), 2);
+    }
+
+    #[test]
+    fn empty_or_non_positive_lines_are_invalid() {
+        assert!(matches!(merge_lines(&[]), Err(ReserveError::Invalid(_))));
+        assert!(matches!(
+            merge_lines(&[line(1, 0)]),
+            Err(ReserveError::Invalid(_))
+        ));
+        assert!(matches!(
+            merge_lines(&[line(1, i32::MAX), line(1, 1)]),
+            Err(ReserveError::Invalid(_))
+        ));
+    }
+}

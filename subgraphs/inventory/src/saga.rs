@@ -1,0 +1,172 @@
+//! Inventory's part of the order saga: hold the stock of a placed order (all
+//! lines or none), give it back when the payment is declined or the order is
+//! cancelled, and sell it once the payment is authorized.
+//!
+//! Runs inside the consumer's transaction (the reservation functions open a
+//! savepoint inside it), so the reaction and the record that the event was
+//! handled commit together.
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use diesel_async::AsyncPgConnection;
+use mart_events::catalog::{
+    DomainEvent, OrderCancelled, OrderPlaced, PaymentAuthorized, PaymentDeclined, StockRejected,
+    StockReleased,
+};
+use mart_events::consumer::HandlerFuture;
+use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal, Topic, enqueue};
+use uuid::Uuid;
+
+use crate::domain::{AdjustError, Adjustment, adjust_stock};
+use crate::reservations::{
+    ReservationError, ReservationLine, ReservationStatus, ReserveError, commit_reservation,
+    release_reservation, reserve_stock,
+};
+
+pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
+
+/// Stock is held this much longer than the order waits for payment, so the
+/// orders service's timeout (which cancels and releases) acts first and a late
+/// authorization never meets already-released stock.
+const EXPIRY_GRACE: TimeDelta = TimeDelta::minutes(1);
+
+pub struct SagaHandler {
+    pub outbox: OutboxSignal,
+}
+
+impl EventHandler for SagaHandler {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        envelope: &'a EventEnvelope,
+    ) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let changed = match envelope.event_type.as_str() {
+                OrderPlaced::TYPE => reserve(conn, &envelope.decode()?).await?,
+                PaymentAuthorized::TYPE => {
+                    let e: PaymentAuthorized = envelope.decode()?;
+                    commit(conn, e.order_id).await?
+                }
+                PaymentDeclined::TYPE => {
+                    let e: PaymentDeclined = envelope.decode()?;
+                    release(conn, e.order_id, "payment_declined").await?
+                }
+                OrderCancelled::TYPE => {
+                    let e: OrderCancelled = envelope.decode()?;
+                    release(conn, e.order_id, "order_cancelled").await?
+                }
+                _ => false,
+            };
+            if changed {
+                let outbox = self.outbox.clone();
+                // The consumer commits after we return; wake the relay just after.
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(15)).await;
+                    outbox.committed();
+                });
+            }
+            Ok(())
+        })
+    }
+}
+
+fn database(e: diesel::result::Error) -> HandlerError {
+    HandlerError::Transient(e.to_string())
+}
+
+/// `inventory.reserved` comes from [`reserve_stock`]; a refusal is announced
+/// here as `inventory.rejected`.
+async fn reserve(conn: &mut AsyncPgConnection, order: &OrderPlaced) -> Result<bool, HandlerError> {
+    let lines: Vec<ReservationLine> = order
+        .lines
+        .iter()
+        .map(|l| ReservationLine {
+            product_id: l.product_id,
+            quantity: l.quantity,
+        })
+        .collect();
+    let ttl = (order.reservation_expires_at - Utc::now()) + EXPIRY_GRACE;
+    let (reason, shortages) = match reserve_stock(conn, order.order_id, &lines, ttl).await {
+        Ok(_) => return Ok(true),
+        Err(ReserveError::Insufficient(shortages)) => ("out_of_stock", shortages),
+        Err(ReserveError::Invalid(detail)) => {
+            tracing::error!(order_id = %order.order_id, detail, "order cannot be reserved");
+            ("invalid_order", Vec::new())
+        }
+        Err(ReserveError::Database(e)) => return Err(database(e)),
+    };
+    let event = StockRejected {
+        order_id: order.order_id,
+        reason: reason.to_string(),
+        shortages,
+    };
+    enqueue(conn, &event).await?;
+    Ok(true)
+}
+
+async fn commit(conn: &mut AsyncPgConnection, order_id: Uuid) -> Result<bool, HandlerError> {
+    match commit_reservation(conn, order_id).await {
+        Ok(_) => Ok(true),
+        Err(ReservationError::Database(e)) => Err(database(e)),
+        Err(e) => {
+            // Released or expired before the payment came: the order was (or is
+            // being) cancelled, and payments voids the authorization.
+            tracing::error!(%order_id, error = %e, "authorized order has no stock to sell");
+            Ok(false)
+        }
+    }
+}
+
+async fn release(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    reason: &str,
+) -> Result<bool, HandlerError> {
+    match release_reservation(conn, order_id, reason).await {
+        Ok(_) => Ok(true),
+        // Rejected orders hold nothing.
+        Err(ReservationError::NotFound(_)) => Ok(false),
+        Err(ReservationError::NotActive {
+            status: ReservationStatus::Committed,
+            ..
+        }) => restock(conn, order_id, reason).await,
+        Err(ReservationError::Database(e)) => Err(database(e)),
+        Err(e) => {
+            tracing::warn!(%order_id, error = %e, "nothing to release");
+            Ok(false)
+        }
+    }
+}
+
+/// A sold order cancelled before it shipped: its units go back on the shelf of
+/// the warehouse they were taken from, as ledger adjustments.
+async fn restock(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    reason: &str,
+) -> Result<bool, HandlerError> {
+    let reservation = crate::reservations::find_reservation(conn, order_id)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| HandlerError::Transient(format!("reservation {order_id} vanished")))?;
+    for line in &reservation.lines {
+        let adjustment = Adjustment {
+            product_id: line.product_id,
+            warehouse_id: line.warehouse_id,
+            delta: line.quantity,
+            reason: format!("order {order_id} cancelled before shipping"),
+        };
+        match adjust_stock(conn, &adjustment).await {
+            Ok(_) => {}
+            Err(AdjustError::Database(e)) => return Err(database(e)),
+            Err(e) => return Err(HandlerError::Permanent(e.to_string())),
+        }
+    }
+    let event = StockReleased {
+        order_id,
+        reason: reason.to_string(),
+    };
+    enqueue(conn, &event).await?;
+    Ok(true)
+}

@@ -1,0 +1,114 @@
+//! Queries on `reservations` and `reservation_lines`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::rows::{ReservationLineRow, ReservationRow};
+use super::schema::{reservation_lines, reservations};
+
+/// Inserts the order's reservation; false when the order already has one. A
+/// concurrent claim of the same order waits here until the first commits or
+/// rolls back: exactly one wins.
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    status: &str,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(reservations::table)
+        .values((
+            reservations::order_id.eq(order_id),
+            reservations::status.eq(status),
+            reservations::expires_at.eq(expires_at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+) -> QueryResult<Option<ReservationRow>> {
+    reservations::table
+        .find(order_id)
+        .select(ReservationRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Reads the reservation and locks it until the end of the transaction.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+) -> QueryResult<Option<ReservationRow>> {
+    reservations::table
+        .find(order_id)
+        .select(ReservationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn close(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+    status: &str,
+) -> QueryResult<ReservationRow> {
+    diesel::update(reservations::table.find(order_id))
+        .set((
+            reservations::status.eq(status),
+            reservations::closed_at.eq(diesel::dsl::now),
+        ))
+        .returning(ReservationRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn insert_lines(
+    conn: &mut AsyncPgConnection,
+    lines: &[ReservationLineRow],
+) -> QueryResult<()> {
+    diesel::insert_into(reservation_lines::table)
+        .values(lines)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn lines(
+    conn: &mut AsyncPgConnection,
+    order_id: Uuid,
+) -> QueryResult<Vec<ReservationLineRow>> {
+    reservation_lines::table
+        .filter(reservation_lines::order_id.eq(order_id))
+        .order((
+            reservation_lines::product_id.asc(),
+            reservation_lines::warehouse_id.asc(),
+        ))
+        .select(ReservationLineRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Orders whose `status` reservation expired at or before `now`, oldest first.
+pub async fn due(
+    conn: &mut AsyncPgConnection,
+    status: &str,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
+    reservations::table
+        .filter(reservations::status.eq(status))
+        .filter(reservations::expires_at.le(now))
+        .order(reservations::expires_at.asc())
+        .limit(limit)
+        .select(reservations::order_id)
+        .load(conn)
+        .await
+}

@@ -1,0 +1,11 @@
+//! Integration tests of the inventory subgraph against the real Postgres (and,
+//! for the service tests, the real broker). Reservation tests call the plain
+//! functions on a database of their own; GraphQL tests start the service.
+
+mod expiry;
+mod lifecycle;
+mod race;
+mod schema;
+mod seed;
+mod stock;
+mod support;

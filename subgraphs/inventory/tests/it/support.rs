@@ -1,0 +1,212 @@
+//! A database or a running service of one test's own.
+
+use chrono::TimeDelta;
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use mart_inventory::domain::{Adjustment, adjust_stock, create_warehouse};
+use mart_inventory::reservations::{Reservation, ReservationLine, ReserveError, reserve_stock};
+use mart_inventory::storage::rows::StockLevelRow;
+use mart_service::{Database, ServiceConfig, ServiceHandle, testkit};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// The inventory database, migrated, without the service (no broker needed).
+pub struct TestDb {
+    pub config: ServiceConfig,
+    pub db: Database,
+}
+
+impl TestDb {
+    pub async fn open(label: &str) -> Self {
+        let config = testkit::isolated_config(label);
+        let db = open_db(&config).await;
+        Self { config, db }
+    }
+
+    pub async fn conn(&self) -> mart_service::db::PgConn {
+        self.db.conn().await.unwrap()
+    }
+
+    pub async fn drop(self) {
+        drop_db(&self.config, self.db).await;
+    }
+}
+
+async fn open_db(config: &ServiceConfig) -> Database {
+    Database::open(
+        config,
+        mart_inventory::SERVICE,
+        &[&mart_events::MIGRATIONS, &mart_inventory::MIGRATIONS],
+    )
+    .await
+    .unwrap()
+}
+
+async fn drop_db(config: &ServiceConfig, db: Database) {
+    drop(db);
+    let name = config.database_name(mart_inventory::SERVICE);
+    mart_service::db::drop_database(&config.database_url, &name)
+        .await
+        .unwrap();
+}
+
+/// The service on a loopback port, and its database.
+pub struct TestService {
+    pub store: TestDb,
+    pub url: String,
+    client: reqwest::Client,
+    shutdown: CancellationToken,
+    handle: ServiceHandle,
+}
+
+impl TestService {
+    pub async fn start(label: &str, settings: mart_inventory::Settings) -> Self {
+        let config = testkit::isolated_config(label);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let shutdown = CancellationToken::new();
+        let handle = mart_inventory::start_with(&config, listener, shutdown.clone(), settings)
+            .await
+            .expect("the inventory service starts");
+        let db = open_db(&config).await;
+        Self {
+            url: format!("http://{}/graphql", handle.addr),
+            store: TestDb { config, db },
+            client: reqwest::Client::new(),
+            shutdown,
+            handle,
+        }
+    }
+
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(&self.url)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("the service answers");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("a JSON body")
+    }
+
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// (code, field) of the first error.
+    pub async fn error(&self, query: &str, variables: Value) -> (String, Option<String>) {
+        let body = self.gql(query, variables).await;
+        let error = &body["errors"][0]["extensions"];
+        assert!(error.is_object(), "expected an error: {body:#}");
+        (
+            error["code"].as_str().unwrap_or("").to_string(),
+            error["field"].as_str().map(str::to_string),
+        )
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.handle.join().await;
+        self.store.drop().await;
+    }
+}
+
+pub async fn warehouse(conn: &mut AsyncPgConnection, code: &str) -> Uuid {
+    create_warehouse(conn, code, &format!("Warehouse {code}"))
+        .await
+        .unwrap()
+        .id
+}
+
+pub async fn stock_up(conn: &mut AsyncPgConnection, product: Uuid, warehouse: Uuid, units: i32) {
+    let adjustment = Adjustment {
+        product_id: product,
+        warehouse_id: warehouse,
+        delta: units,
+        reason: "delivery".into(),
+    };
+    adjust_stock(conn, &adjustment).await.unwrap();
+}
+
+pub fn line(product_id: Uuid, quantity: i32) -> ReservationLine {
+    ReservationLine {
+        product_id,
+        quantity,
+    }
+}
+
+pub async fn reserve(
+    conn: &mut AsyncPgConnection,
+    order: Uuid,
+    lines: &[ReservationLine],
+) -> Result<Reservation, ReserveError> {
+    reserve_stock(conn, order, lines, TimeDelta::minutes(15)).await
+}
+
+pub async fn level(conn: &mut AsyncPgConnection, product: Uuid, warehouse: Uuid) -> StockLevelRow {
+    mart_inventory::storage::stock::find(conn, product, warehouse)
+        .await
+        .unwrap()
+        .expect("a stock level")
+}
+
+#[derive(Debug, PartialEq, Eq, QueryableByName)]
+pub struct LedgerTotals {
+    #[diesel(sql_type = BigInt)]
+    pub entries: i64,
+    #[diesel(sql_type = BigInt)]
+    pub on_hand: i64,
+    #[diesel(sql_type = BigInt)]
+    pub reserved: i64,
+}
+
+/// What the ledger says a level holds: the sums of its deltas.
+pub async fn ledger_totals(
+    conn: &mut AsyncPgConnection,
+    product: Uuid,
+    warehouse: Uuid,
+) -> LedgerTotals {
+    diesel::sql_query(
+        "SELECT count(*) AS entries, coalesce(sum(on_hand_delta), 0)::bigint AS on_hand, \
+         coalesce(sum(reserved_delta), 0)::bigint AS reserved \
+         FROM stock_ledger WHERE product_id = $1 AND warehouse_id = $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(product)
+    .bind::<diesel::sql_types::Uuid, _>(warehouse)
+    .get_result(conn)
+    .await
+    .unwrap()
+}
+
+/// The ledger agrees with the level it explains.
+pub async fn assert_ledger_matches(conn: &mut AsyncPgConnection, product: Uuid, warehouse: Uuid) {
+    let level = level(conn, product, warehouse).await;
+    let totals = ledger_totals(conn, product, warehouse).await;
+    assert_eq!(
+        (totals.on_hand, totals.reserved),
+        (i64::from(level.on_hand), i64::from(level.reserved)),
+        "ledger vs level {level:?}"
+    );
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct EventRow {
+    #[diesel(sql_type = Text)]
+    pub event_type: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub payload: Value,
+}
+
+pub async fn events(conn: &mut AsyncPgConnection) -> Vec<EventRow> {
+    diesel::sql_query(
+        "SELECT envelope->>'type' AS event_type, envelope->'payload' AS payload \
+         FROM outbox_events ORDER BY seq",
+    )
+    .load(conn)
+    .await
+    .unwrap()
+}
