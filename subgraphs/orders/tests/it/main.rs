@@ -1,0 +1,6 @@
+//! Integration tests of the order saga: every service started in this process
+//! against the real Postgres and broker.
+
+mod placement;
+mod saga;
+mod support;

@@ -1,0 +1,1 @@
+//! The order saga across every service.

@@ -1,0 +1,413 @@
+//! The whole shop for one test: products, inventory, orders, payments and
+//! shipping, each on its own loopback port and database, sharing one broker
+//! topic prefix so the saga runs between them as in production.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mart_auth::{KeySet, Role, SigningKey, TokenIssuer, TokenSettings, Verifier};
+use mart_inventory::domain::{Adjustment, adjust_stock, create_warehouse};
+use mart_payments::TestModeProvider;
+use mart_products::domain::{Catalog, MoneyInput, NewProduct};
+use mart_service::{Database, ServiceConfig, ServiceHandle, ServiceName, testkit};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Long enough for a saga step on a loaded 2-core machine.
+pub const SAGA_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Customer {
+    pub id: Uuid,
+    pub token: String,
+}
+
+pub struct Shop {
+    pub config: ServiceConfig,
+    pub provider: Arc<TestModeProvider>,
+    pub orders_url: String,
+    pub payments_url: String,
+    pub shipping_url: String,
+    pub inventory_url: String,
+    pub orders_db: Database,
+    issuer: TokenIssuer,
+    catalog: Catalog,
+    inventory_db: Database,
+    warehouse_id: Uuid,
+    client: reqwest::Client,
+    shutdown: CancellationToken,
+    handles: Vec<ServiceHandle>,
+}
+
+#[derive(Default)]
+pub struct ShopOptions {
+    pub orders: mart_orders::OrdersSettings,
+}
+
+pub fn issuer() -> TokenIssuer {
+    let (key, _) = SigningKey::generate_ed25519().expect("a fresh key");
+    TokenIssuer::new(
+        KeySet::new(key),
+        TokenSettings {
+            issuer: "mart-users".into(),
+            audience: "mart".into(),
+            access_token_ttl: Duration::from_secs(3600),
+        },
+    )
+}
+
+async fn listener() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").await.unwrap()
+}
+
+fn url(handle: &ServiceHandle) -> String {
+    format!("http://{}/graphql", handle.addr)
+}
+
+impl Shop {
+    pub async fn start(label: &str) -> Self {
+        Self::start_with(label, ShopOptions::default()).await
+    }
+
+    pub async fn start_with(label: &str, options: ShopOptions) -> Self {
+        let mut config = testkit::isolated_config(label);
+        let shutdown = CancellationToken::new();
+        let issuer = issuer();
+        let verifier: Arc<Verifier> = Arc::new(issuer.local_verifier(Duration::from_secs(5)));
+        let provider = Arc::new(TestModeProvider::new());
+
+        let products = mart_products::start(&config, listener().await, shutdown.clone())
+            .await
+            .expect("products starts");
+        config.urls.insert(ServiceName::Products, url(&products));
+        let inventory = mart_inventory::start(&config, listener().await, shutdown.clone())
+            .await
+            .expect("inventory starts");
+        let shipping = mart_shipping::start_with(
+            &config,
+            listener().await,
+            shutdown.clone(),
+            mart_shipping::StartOptions {
+                verifier: Some(verifier.clone()),
+            },
+        )
+        .await
+        .expect("shipping starts");
+        config.urls.insert(ServiceName::Shipping, url(&shipping));
+        let payments = mart_payments::start_with(
+            &config,
+            listener().await,
+            shutdown.clone(),
+            mart_payments::StartOptions {
+                provider: Some(provider.clone()),
+                verifier: Some(verifier.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("payments starts");
+        let orders = mart_orders::start_with(
+            &config,
+            listener().await,
+            shutdown.clone(),
+            mart_orders::StartOptions {
+                settings: options.orders,
+                verifier: Some(verifier),
+            },
+        )
+        .await
+        .expect("orders starts");
+
+        let products_db = open(&config, ServiceName::Products, &mart_products::MIGRATIONS).await;
+        let inventory_db = open(&config, ServiceName::Inventory, &mart_inventory::MIGRATIONS).await;
+        let orders_db = open(&config, ServiceName::Orders, &mart_orders::MIGRATIONS).await;
+        let warehouse = {
+            let mut conn = inventory_db.conn().await.unwrap();
+            create_warehouse(&mut conn, "TST-1", "Test warehouse")
+                .await
+                .unwrap()
+        };
+        Self {
+            provider,
+            orders_url: url(&orders),
+            payments_url: url(&payments),
+            shipping_url: url(&shipping),
+            inventory_url: url(&inventory),
+            orders_db,
+            issuer,
+            catalog: Catalog::new(products_db, mart_events::OutboxSignal::new()),
+            inventory_db,
+            warehouse_id: warehouse.id,
+            client: reqwest::Client::new(),
+            shutdown,
+            handles: vec![products, inventory, shipping, payments, orders],
+            config,
+        }
+    }
+
+    pub fn customer(&self) -> Customer {
+        let id = Uuid::now_v7();
+        let token = self.issuer.issue(id, Role::Customer).unwrap().token;
+        Customer { id, token }
+    }
+
+    pub fn admin(&self) -> Customer {
+        let id = Uuid::now_v7();
+        let token = self.issuer.issue(id, Role::Admin).unwrap().token;
+        Customer { id, token }
+    }
+
+    /// A product priced `price_cents` EUR, weighing `weight_grams`, with
+    /// `stock` units in the test warehouse.
+    pub async fn product(&self, price_cents: i64, weight_grams: i32, stock: i32) -> Uuid {
+        let n = testkit::unique_suffix();
+        let product = self
+            .catalog
+            .create_product(&NewProduct {
+                sku: format!("SKU-{n}").to_uppercase(),
+                slug: None,
+                name: format!("Test product {n}"),
+                description: None,
+                price: MoneyInput {
+                    amount_minor: price_cents,
+                    currency: "EUR".into(),
+                },
+                weight_grams,
+                dimensions: None,
+                category_id: None,
+            })
+            .await
+            .expect("the product is created");
+        if stock > 0 {
+            let mut conn = self.inventory_db.conn().await.unwrap();
+            adjust_stock(
+                &mut conn,
+                &Adjustment {
+                    product_id: product.id,
+                    warehouse_id: self.warehouse_id,
+                    delta: stock,
+                    reason: "test delivery".into(),
+                },
+            )
+            .await
+            .expect("stock is added");
+        }
+        product.id
+    }
+
+    pub async fn archive(&self, product: Uuid) {
+        self.catalog.archive_product(product).await.unwrap();
+    }
+
+    /// The whole response body of a GraphQL request to `url` as `who`.
+    pub async fn gql(
+        &self,
+        url: &str,
+        who: Option<&Customer>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut request = self
+            .client
+            .post(url)
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(who) = who {
+            request = request.bearer_auth(&who.token);
+        }
+        let response = request.send().await.expect("the service answers");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("a JSON body")
+    }
+
+    pub async fn place(&self, who: &Customer, input: Value) -> Value {
+        self.gql(
+            &self.orders_url,
+            Some(who),
+            PLACE_ORDER,
+            json!({ "input": input }),
+        )
+        .await
+    }
+
+    /// Places an order that must be accepted; returns its id.
+    pub async fn place_ok(&self, who: &Customer, input: Value) -> Uuid {
+        let body = self.place(who, input).await;
+        assert!(body.get("errors").is_none(), "placeOrder failed: {body:#}");
+        let id = body["data"]["placeOrder"]["id"].as_str().unwrap();
+        Uuid::parse_str(id).unwrap()
+    }
+
+    pub async fn order(&self, who: &Customer, id: Uuid) -> Value {
+        let body = self
+            .gql(&self.orders_url, Some(who), ORDER, json!({ "id": id }))
+            .await;
+        assert!(body.get("errors").is_none(), "order query failed: {body:#}");
+        body["data"]["order"].clone()
+    }
+
+    /// Waits until the order has `status`; returns the order.
+    pub async fn wait_for_status(&self, who: &Customer, id: Uuid, status: &str) -> Value {
+        let what = format!("order {id} to become {status}");
+        testkit::eventually(&what, SAGA_TIMEOUT, || async {
+            let order = self.order(who, id).await;
+            (order["status"] == status).then_some(order)
+        })
+        .await
+    }
+
+    pub async fn payment(&self, who: &Customer, order: Uuid) -> Value {
+        let body = self
+            .gql(
+                &self.payments_url,
+                Some(who),
+                "query($id: ID!) { payment(orderId: $id) { id status amount { amountMinor currency } refunded { amountMinor } events { kind } } }",
+                json!({ "id": order }),
+            )
+            .await;
+        assert!(
+            body.get("errors").is_none(),
+            "payment query failed: {body:#}"
+        );
+        body["data"]["payment"].clone()
+    }
+
+    pub async fn wait_for_payment(&self, who: &Customer, order: Uuid, status: &str) -> Value {
+        let what = format!("payment of {order} to become {status}");
+        testkit::eventually(&what, SAGA_TIMEOUT, || async {
+            let payment = self.payment(who, order).await;
+            (payment["status"] == status).then_some(payment)
+        })
+        .await
+    }
+
+    pub async fn shipment(&self, who: &Customer, order: Uuid) -> Value {
+        let body = self
+            .gql(
+                &self.shipping_url,
+                Some(who),
+                "query($id: ID!) { shipment(orderId: $id) { id status carrier trackingNumber events { status } } }",
+                json!({ "id": order }),
+            )
+            .await;
+        assert!(
+            body.get("errors").is_none(),
+            "shipment query failed: {body:#}"
+        );
+        body["data"]["shipment"].clone()
+    }
+
+    pub async fn wait_for_shipment(&self, who: &Customer, order: Uuid) -> Value {
+        testkit::eventually("the shipment", SAGA_TIMEOUT, || async {
+            let shipment = self.shipment(who, order).await;
+            (!shipment.is_null()).then_some(shipment)
+        })
+        .await
+    }
+
+    /// Staff moving the parcel; returns the whole response.
+    pub async fn set_shipment_status(&self, shipment_id: &str, status: &str) -> Value {
+        let admin = self.admin();
+        self.gql(
+            &self.shipping_url,
+            Some(&admin),
+            "mutation($id: ID!, $s: ShipmentStatus!) { updateShipmentStatus(id: $id, status: $s) { id status } }",
+            json!({ "id": shipment_id, "s": status }),
+        )
+        .await
+    }
+
+    /// (on hand, reserved, available) over every warehouse, as inventory shows it.
+    pub async fn stock(&self, product: Uuid) -> (i64, i64, i64) {
+        let body = self
+            .gql(
+                &self.inventory_url,
+                None,
+                "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { stock { onHand reserved available } } } }",
+                json!({ "r": [{ "__typename": "Product", "id": product }] }),
+            )
+            .await;
+        let stock = &body["data"]["_entities"][0]["stock"];
+        assert!(stock.is_object(), "stock query failed: {body:#}");
+        let n = |f: &str| stock[f].as_i64().unwrap();
+        (n("onHand"), n("reserved"), n("available"))
+    }
+
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        for handle in self.handles.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(10), handle.join()).await;
+        }
+        let Shop {
+            config,
+            orders_db,
+            catalog,
+            inventory_db,
+            ..
+        } = self;
+        drop((orders_db, catalog, inventory_db));
+        for service in [
+            ServiceName::Products,
+            ServiceName::Inventory,
+            ServiceName::Orders,
+            ServiceName::Payments,
+            ServiceName::Shipping,
+        ] {
+            let name = config.database_name(service);
+            mart_service::db::drop_database(&config.database_url, &name)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+pub async fn open(
+    config: &ServiceConfig,
+    service: ServiceName,
+    migrations: &'static diesel_migrations::EmbeddedMigrations,
+) -> Database {
+    Database::open(config, service, &[&mart_events::MIGRATIONS, migrations])
+        .await
+        .unwrap()
+}
+
+/// A valid placeOrder input for `lines` of (product, quantity).
+pub fn order_input(lines: &[(Uuid, i32)], token: &str, key: &str) -> Value {
+    json!({
+        "lines": lines.iter().map(|(p, q)| json!({ "productId": p, "quantity": q })).collect::<Vec<_>>(),
+        "address": {
+            "fullName": "Ada Lovelace",
+            "line1": "1 Analytical Way",
+            "city": "Berlin",
+            "postalCode": "10115",
+            "country": "DE"
+        },
+        "paymentToken": token,
+        "idempotencyKey": key,
+    })
+}
+
+pub fn error_code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code: {body:#}"))
+        .to_string()
+}
+
+pub const PLACE_ORDER: &str = r#"
+mutation($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    id number status
+    subtotal { amountMinor currency } shippingCost { amountMinor currency } total { amountMinor currency }
+    lines { product { id } quantity unitPrice { amountMinor } lineTotal { amountMinor } }
+  }
+}"#;
+
+pub const ORDER: &str = r#"
+query($id: ID!) {
+  order(id: $id) {
+    id number status cancelReason
+    total { amountMinor currency }
+    statusHistory { status reason }
+  }
+}"#;
