@@ -7,7 +7,11 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "mart", version, about = "Mart: an e-commerce backend built as a GraphQL federation")]
+#[command(
+    name = "mart",
+    version,
+    about = "Mart: an e-commerce backend built as a GraphQL federation"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -23,11 +27,17 @@ enum Command {
     },
     /// Run one service alone (what each docker-compose container runs).
     Serve {
-        /// products, inventory or router
+        /// products, inventory, users or router
         service: String,
     },
-    /// Load the demo catalogue and stock (idempotent).
+    /// Load the demo catalogue, stock and accounts (idempotent); prints the
+    /// demo accounts' credentials.
     Seed,
+    /// Staff accounts.
+    Admin {
+        #[command(subcommand)]
+        command: cli::admin::AdminCommand,
+    },
     /// Subgraph schemas.
     Schema {
         #[command(subcommand)]
@@ -42,6 +52,9 @@ async fn main() -> Result<()> {
         Command::Up { no_seed } => cli::run::up(!no_seed).await,
         Command::Serve { service } => cli::run::serve(&service).await,
         Command::Seed => cli::seed::run(&mart_service::ServiceConfig::from_env()?).await,
+        Command::Admin { command } => {
+            cli::admin::run(&mart_service::ServiceConfig::from_env()?, command).await
+        }
         Command::Schema { command } => cli::schema::run(command),
     }
 }

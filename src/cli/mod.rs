@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod run;
 pub mod schema;
 pub mod seed;

@@ -57,7 +57,7 @@ async fn start_subgraph(
     let handle = match service {
         ServiceName::Products => mart_products::start(config, listener, shutdown).await,
         ServiceName::Inventory => mart_inventory::start(config, listener, shutdown).await,
-        ServiceName::Users => bail!("the users subgraph is not built yet"),
+        ServiceName::Users => mart_users::start(config, listener, shutdown).await,
         ServiceName::Orders | ServiceName::Payments | ServiceName::Shipping => {
             bail!("the {service} subgraph is not built yet")
         }

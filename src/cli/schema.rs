@@ -29,7 +29,7 @@ pub fn subgraph_sdl(service: ServiceName) -> Option<String> {
     match service {
         ServiceName::Products => Some(mart_products::sdl()),
         ServiceName::Inventory => Some(mart_inventory::sdl()),
-        ServiceName::Users => None,
+        ServiceName::Users => Some(mart_users::sdl()),
         ServiceName::Orders | ServiceName::Payments | ServiceName::Shipping => None,
         ServiceName::Router => None,
     }
@@ -67,7 +67,8 @@ fn export(dir: &Path, check: bool) -> Result<()> {
                 drift.push(path.display().to_string());
             }
         } else {
-            std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, content)
+                .with_context(|| format!("writing {}", path.display()))?;
             println!("wrote {}", path.display());
         }
     }

@@ -7,6 +7,7 @@ mod payments;
 mod products;
 mod reservations;
 mod shipping;
+mod users;
 
 pub use inventory::*;
 pub use orders::*;
@@ -14,6 +15,7 @@ pub use payments::*;
 pub use products::*;
 pub use reservations::*;
 pub use shipping::*;
+pub use users::*;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -8,6 +8,7 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// The services `mart` knows, with the port each listens on by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,7 +25,8 @@ pub enum ServiceName {
 impl ServiceName {
     /// Every service, in start order (subgraphs first, router last).
     // A service joins this list once its subgraph can start.
-    pub const ALL: &'static [ServiceName] = &[Self::Products, Self::Inventory, Self::Router];
+    pub const ALL: &'static [ServiceName] =
+        &[Self::Products, Self::Inventory, Self::Users, Self::Router];
 
     /// The subgraphs only.
     pub fn subgraphs() -> impl Iterator<Item = ServiceName> {
@@ -134,6 +136,51 @@ pub const ENV_VARS: &[EnvVar] = &[
         meaning: "directory for local state (the broker's files, development keys)",
     },
     EnvVar {
+        name: "MART_JWT_PRIVATE_KEY",
+        default: "",
+        meaning: "PEM file (Ed25519 PKCS#8, or RSA) of the key the users service signs access tokens with; empty: <MART_DATA_DIR>/keys/jwt-signing.pem, generated on first start",
+    },
+    EnvVar {
+        name: "MART_JWT_PUBLISHED_KEYS",
+        default: "",
+        meaning: "comma-separated PEM files of retired keys still published in the JWKS (key rotation: they verify, they no longer sign)",
+    },
+    EnvVar {
+        name: "MART_JWT_ISSUER",
+        default: "mart-users",
+        meaning: "iss of access tokens, checked by every verifier",
+    },
+    EnvVar {
+        name: "MART_JWT_AUDIENCE",
+        default: "mart",
+        meaning: "aud of access tokens, checked by every verifier",
+    },
+    EnvVar {
+        name: "MART_JWT_LEEWAY_SECS",
+        default: "5",
+        meaning: "clock skew tolerated when checking a token's exp",
+    },
+    EnvVar {
+        name: "MART_ACCESS_TOKEN_TTL_SECS",
+        default: "900",
+        meaning: "lifetime of an access token (15 minutes)",
+    },
+    EnvVar {
+        name: "MART_REFRESH_TOKEN_TTL_SECS",
+        default: "2592000",
+        meaning: "lifetime of a refresh token (30 days), renewed by each rotation",
+    },
+    EnvVar {
+        name: "MART_JWKS_URL",
+        default: "",
+        meaning: "where subgraphs fetch the token keys; empty: /.well-known/jwks.json on the users service's origin (MART_USERS_URL)",
+    },
+    EnvVar {
+        name: "MART_JWKS_REFRESH_SECS",
+        default: "300",
+        meaning: "how often subgraphs refetch the JWKS (also refetched at once when a token names an unknown key)",
+    },
+    EnvVar {
         name: "MART_LOG",
         default: "info",
         meaning: "log filter, in tracing's EnvFilter syntax (RUST_LOG also works)",
@@ -169,6 +216,32 @@ pub struct ServiceConfig {
     /// URL per service for calls between services; missing entries are derived
     /// from `bind_host` and the port.
     pub urls: HashMap<ServiceName, String>,
+    /// Access tokens: who signs them, what they say, who checks them.
+    pub auth: AuthConfig,
+}
+
+/// Access-token settings; each field's variable and default are in [`ENV_VARS`].
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `MART_JWT_PRIVATE_KEY`; `None`: [`ServiceConfig::signing_key_path`]'s
+    /// development key, generated on first start.
+    pub private_key: Option<PathBuf>,
+    /// `MART_JWT_PUBLISHED_KEYS`: retired keys still published (default none).
+    pub published_keys: Vec<PathBuf>,
+    /// `MART_JWT_ISSUER` (default `mart-users`).
+    pub issuer: String,
+    /// `MART_JWT_AUDIENCE` (default `mart`).
+    pub audience: String,
+    /// `MART_JWT_LEEWAY_SECS` (default 5 s).
+    pub leeway: Duration,
+    /// `MART_ACCESS_TOKEN_TTL_SECS` (default 15 min).
+    pub access_token_ttl: Duration,
+    /// `MART_REFRESH_TOKEN_TTL_SECS` (default 30 days).
+    pub refresh_token_ttl: Duration,
+    /// `MART_JWKS_URL`; `None`: derived from the users service's URL.
+    pub jwks_url: Option<String>,
+    /// `MART_JWKS_REFRESH_SECS` (default 5 min).
+    pub jwks_refresh: Duration,
 }
 
 // The database URL may carry a password: never print it.
@@ -235,6 +308,32 @@ impl ServiceConfig {
             .parse::<IpAddr>()
             .map_err(|e| invalid("MART_BIND_HOST", e.to_string()))?;
 
+        let secs = |name: &str, min: u64| -> Result<Duration, ConfigError> {
+            get(name)
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= min)
+                .map(Duration::from_secs)
+                .ok_or_else(|| invalid(name, format!("expected an integer ≥ {min} (seconds)")))
+        };
+        let non_empty = |name: &str| Some(get(name)).filter(|v| !v.trim().is_empty());
+        let auth = AuthConfig {
+            private_key: non_empty("MART_JWT_PRIVATE_KEY").map(PathBuf::from),
+            published_keys: get("MART_JWT_PUBLISHED_KEYS")
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .collect(),
+            issuer: get("MART_JWT_ISSUER"),
+            audience: get("MART_JWT_AUDIENCE"),
+            leeway: secs("MART_JWT_LEEWAY_SECS", 0)?,
+            access_token_ttl: secs("MART_ACCESS_TOKEN_TTL_SECS", 1)?,
+            refresh_token_ttl: secs("MART_REFRESH_TOKEN_TTL_SECS", 1)?,
+            jwks_url: non_empty("MART_JWKS_URL"),
+            jwks_refresh: secs("MART_JWKS_REFRESH_SECS", 1)?,
+        };
+
         let mut ports = HashMap::new();
         let mut urls = HashMap::new();
         for service in ServiceName::ALL {
@@ -261,6 +360,7 @@ impl ServiceConfig {
             data_dir: PathBuf::from(get("MART_DATA_DIR")),
             ports,
             urls,
+            auth,
         })
     }
 
@@ -286,6 +386,31 @@ impl ServiceConfig {
             self.bind_host.to_string()
         };
         format!("http://{host}:{}/graphql", self.port(service))
+    }
+
+    /// The users service's JWKS: `MART_JWKS_URL`, or `/.well-known/jwks.json` on
+    /// the origin of the users service's URL.
+    pub fn jwks_url(&self) -> String {
+        if let Some(url) = &self.auth.jwks_url {
+            return url.clone();
+        }
+        let users = self.graphql_url(ServiceName::Users);
+        let origin_end = users
+            .find("://")
+            .map(|scheme| {
+                let rest = scheme + 3;
+                users[rest..].find('/').map_or(users.len(), |p| rest + p)
+            })
+            .unwrap_or(users.len());
+        format!("{}/.well-known/jwks.json", &users[..origin_end])
+    }
+
+    /// The key file the users service signs with.
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.auth
+            .private_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("jwt-signing.pem"))
     }
 
     /// The name of `service`'s own database.
@@ -342,6 +467,32 @@ mod tests {
         assert_eq!(
             c.graphql_url(ServiceName::Inventory),
             "http://inventory:4002/graphql"
+        );
+    }
+
+    #[test]
+    fn auth_defaults_and_the_derived_jwks_url() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.auth.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(c.auth.issuer, "mart-users");
+        assert_eq!(c.jwks_url(), "http://127.0.0.1:4003/.well-known/jwks.json");
+        assert_eq!(
+            c.signing_key_path(),
+            PathBuf::from("data/keys/jwt-signing.pem")
+        );
+        let c = config(&[("MART_USERS_URL", "http://users:4003/graphql")]).unwrap();
+        assert_eq!(c.jwks_url(), "http://users:4003/.well-known/jwks.json");
+        let c = config(&[
+            ("MART_JWKS_URL", "http://keys/jwks"),
+            ("MART_JWT_PUBLISHED_KEYS", "a.pem, b.pem"),
+        ])
+        .unwrap();
+        assert_eq!(c.jwks_url(), "http://keys/jwks");
+        assert_eq!(c.auth.published_keys.len(), 2);
+        let err = config(&[("MART_ACCESS_TOKEN_TTL_SECS", "0")]).unwrap_err();
+        assert!(
+            err.to_string().contains("MART_ACCESS_TOKEN_TTL_SECS"),
+            "{err}"
         );
     }
 

@@ -1,0 +1,143 @@
+//! Input rules for accounts and addresses. Each failure is `BAD_USER_INPUT`
+//! naming the offending field.
+
+use mart_service::ApiError;
+
+use super::AddressInput;
+use super::countries;
+
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_NAME_CHARS: usize = 100;
+const MAX_LINE_CHARS: usize = 200;
+const MAX_POSTAL_CODE_CHARS: usize = 20;
+
+/// The key emails are unique on and looked up by: trimmed, lower-cased.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A plausible address (`local@domain.tld`, no spaces, ≤ 254 characters),
+/// returned trimmed.
+pub fn email(email: &str) -> Result<String, ApiError> {
+    let email = email.trim();
+    let bad = || ApiError::bad_input("email", "enter an email address like name@example.com");
+    if email.chars().count() > MAX_EMAIL_CHARS || email.chars().any(char::is_whitespace) {
+        return Err(bad());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(bad)?;
+    let domain_ok = !domain.contains('@')
+        && domain.contains('.')
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    if local.is_empty() || !domain_ok {
+        return Err(bad());
+    }
+    Ok(email.to_string())
+}
+
+/// A display name: 1–100 characters after trimming, no control characters.
+pub fn name(field: &str, value: &str) -> Result<String, ApiError> {
+    text(field, value, MAX_NAME_CHARS)
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} may have at most {max} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// The address with every field trimmed and the country upper-cased.
+pub fn address(input: &AddressInput) -> Result<AddressInput, ApiError> {
+    let country = input.country.trim().to_ascii_uppercase();
+    if !countries::is_assigned(&country) {
+        return Err(ApiError::bad_input(
+            "country",
+            "country must be an ISO 3166-1 alpha-2 code such as DE or US",
+        ));
+    }
+    let line2 = match input.line2.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(line) => Some(text("line2", line, MAX_LINE_CHARS)?),
+    };
+    Ok(AddressInput {
+        name: name("name", &input.name)?,
+        line1: text("line1", &input.line1, MAX_LINE_CHARS)?,
+        line2,
+        city: text("city", &input.city, MAX_NAME_CHARS)?,
+        postal_code: text("postalCode", &input.postal_code, MAX_POSTAL_CODE_CHARS)?,
+        country,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(email("  Ada@Example.com ").unwrap(), "Ada@Example.com");
+        assert_eq!(email_key(" Ada@Example.COM"), "ada@example.com");
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "a da@x.io",
+            "a@b@c.io",
+            "a@-x.io",
+        ] {
+            let err = email(bad).unwrap_err();
+            assert_eq!(err.code(), "BAD_USER_INPUT", "{bad:?}");
+        }
+        assert!(email(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn addresses_are_normalised_and_checked() {
+        let input = AddressInput {
+            name: " Ada ".into(),
+            line1: "1 Analytical Way".into(),
+            line2: Some("  ".into()),
+            city: "London".into(),
+            postal_code: "N1 9GU".into(),
+            country: "gb".into(),
+        };
+        let clean = address(&input).unwrap();
+        assert_eq!(clean.name, "Ada");
+        assert_eq!(clean.line2, None);
+        assert_eq!(clean.country, "GB");
+
+        let bad_country = AddressInput {
+            country: "UK".into(),
+            ..input.clone()
+        };
+        match address(&bad_country).unwrap_err() {
+            ApiError::BadUserInput { field, .. } => assert_eq!(field.as_deref(), Some("country")),
+            other => panic!("{other:?}"),
+        }
+        let no_city = AddressInput {
+            city: " ".into(),
+            ..input
+        };
+        assert!(address(&no_city).is_err());
+    }
+}

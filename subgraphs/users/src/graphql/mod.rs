@@ -1,0 +1,76 @@
+//! The GraphQL face of the users service: thin types over domain values,
+//! resolvers that call [`crate::domain::Accounts`], and a DataLoader for
+//! addresses (entity batches ask for many users at once).
+
+mod loaders;
+mod mutation;
+mod query;
+mod types;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{
+    Context, EmptySubscription, ErrorExtensions, ID, SDLExportOptions, Schema, SchemaBuilder,
+};
+use mart_service::ApiError;
+use mart_service::identity::{ClientAddr, Identity};
+use uuid::Uuid;
+
+use crate::domain::{Accounts, UsersError};
+pub use mutation::Mutation;
+pub use query::Query;
+
+pub type UsersSchema = Schema<Query, Mutation, EmptySubscription>;
+
+const MAX_DEPTH: usize = 8;
+
+/// The schema's shape without the data resolvers need: what [`sdl`] exports
+/// and what [`schema`] serves come from this one place.
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation, EmptySubscription)
+        .enable_federation()
+        .limit_depth(MAX_DEPTH)
+}
+
+pub fn schema(accounts: Accounts) -> UsersSchema {
+    builder()
+        .data(DataLoader::new(
+            loaders::AddressLoader::new(accounts.clone()),
+            tokio::spawn,
+        ))
+        .data(accounts)
+        .finish()
+}
+
+pub fn sdl() -> String {
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}
+
+fn accounts<'a>(ctx: &Context<'a>) -> &'a Accounts {
+    ctx.data_unchecked::<Accounts>()
+}
+
+fn identity<'a>(ctx: &Context<'a>) -> &'a Identity {
+    mart_service::identity::identity(ctx)
+}
+
+fn client_ip(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
+    ctx.data_opt::<ClientAddr>().and_then(|c| c.0)
+}
+
+fn parse_id(field: &str, id: &ID) -> Result<Uuid, UsersError> {
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")).into())
+}
+
+/// Keeps the error code when a [`UsersError`] leaves a resolver.
+trait GqlResult<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T, E: Into<UsersError>> GqlResult<T> for Result<T, E> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.into().extend())
+    }
+}
