@@ -10,6 +10,7 @@ mod events;
 mod expiry;
 mod graphql;
 pub mod reservations;
+mod saga;
 mod seed;
 pub mod storage;
 
@@ -65,6 +66,10 @@ pub async fn start_with(
     settings: Settings,
 ) -> Result<ServiceHandle, StartError> {
     let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
+    let saga = saga::SagaHandler {
+        outbox: boot.outbox.clone(),
+    };
+    boot.consume("saga", saga::TOPICS, std::sync::Arc::new(saga));
     boot.spawn(expiry::run(
         boot.db.clone(),
         boot.outbox.clone(),
