@@ -28,7 +28,7 @@ pub fn warehouse_id(code: &str) -> Uuid {
 /// everywhere, others miss some warehouses.
 pub fn initial_quantity(product_id: Uuid, warehouse_index: usize) -> i32 {
     let bytes = product_id.as_bytes();
-    if bytes[0] % 8 == 0 {
+    if bytes[0].is_multiple_of(8) {
         return 0;
     }
     let q = i32::from(bytes[1 + warehouse_index % 15] % 60);
