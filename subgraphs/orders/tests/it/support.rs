@@ -43,6 +43,8 @@ pub struct Shop {
 #[derive(Default)]
 pub struct ShopOptions {
     pub orders: mart_orders::OrdersSettings,
+    /// Leave payments out: orders then wait for a payment that never comes.
+    pub without_payments: bool,
 }
 
 pub fn issuer() -> TokenIssuer {
@@ -95,18 +97,23 @@ impl Shop {
         .await
         .expect("shipping starts");
         config.urls.insert(ServiceName::Shipping, url(&shipping));
-        let payments = mart_payments::start_with(
-            &config,
-            listener().await,
-            shutdown.clone(),
-            mart_payments::StartOptions {
-                provider: Some(provider.clone()),
-                verifier: Some(verifier.clone()),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("payments starts");
+        let payments = if options.without_payments {
+            None
+        } else {
+            let payments = mart_payments::start_with(
+                &config,
+                listener().await,
+                shutdown.clone(),
+                mart_payments::StartOptions {
+                    provider: Some(provider.clone()),
+                    verifier: Some(verifier.clone()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("payments starts");
+            Some(payments)
+        };
         let orders = mart_orders::start_with(
             &config,
             listener().await,
@@ -131,7 +138,7 @@ impl Shop {
         Self {
             provider,
             orders_url: url(&orders),
-            payments_url: url(&payments),
+            payments_url: payments.as_ref().map(url).unwrap_or_default(),
             shipping_url: url(&shipping),
             inventory_url: url(&inventory),
             orders_db,
@@ -141,7 +148,16 @@ impl Shop {
             warehouse_id: warehouse.id,
             client: reqwest::Client::new(),
             shutdown,
-            handles: vec![products, inventory, shipping, payments, orders],
+            handles: [
+                Some(products),
+                Some(inventory),
+                Some(shipping),
+                payments,
+                Some(orders),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
             config,
         }
     }
@@ -411,3 +427,12 @@ query($id: ID!) {
     statusHistory { status reason }
   }
 }"#;
+
+/// Waits until inventory shows (on hand, reserved, available) for `product`.
+pub async fn wait_for_stock(shop: &Shop, product: Uuid, expected: (i64, i64, i64)) {
+    let what = format!("stock of {product} to be {expected:?}");
+    testkit::eventually(&what, SAGA_TIMEOUT, || async {
+        (shop.stock(product).await == expected).then_some(())
+    })
+    .await;
+}
