@@ -58,7 +58,10 @@ async fn start_subgraph(
         ServiceName::Products => mart_products::start(config, listener, shutdown).await,
         ServiceName::Inventory => mart_inventory::start(config, listener, shutdown).await,
         ServiceName::Users => mart_users::start(config, listener, shutdown).await,
-        ServiceName::Orders | ServiceName::Payments | ServiceName::Shipping => {
+        ServiceName::Orders
+        | ServiceName::Payments
+        | ServiceName::Shipping
+        | ServiceName::Notifications => {
             bail!("the {service} subgraph is not built yet")
         }
         ServiceName::Router => bail!("the router is not a subgraph"),

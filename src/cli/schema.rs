@@ -30,7 +30,10 @@ pub fn subgraph_sdl(service: ServiceName) -> Option<String> {
         ServiceName::Products => Some(mart_products::sdl()),
         ServiceName::Inventory => Some(mart_inventory::sdl()),
         ServiceName::Users => Some(mart_users::sdl()),
-        ServiceName::Orders | ServiceName::Payments | ServiceName::Shipping => None,
+        ServiceName::Orders
+        | ServiceName::Payments
+        | ServiceName::Shipping
+        | ServiceName::Notifications => None,
         ServiceName::Router => None,
     }
 }

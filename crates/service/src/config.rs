@@ -20,6 +20,7 @@ pub enum ServiceName {
     Orders,
     Payments,
     Shipping,
+    Notifications,
 }
 
 impl ServiceName {
@@ -42,6 +43,7 @@ impl ServiceName {
             Self::Orders => "orders",
             Self::Payments => "payments",
             Self::Shipping => "shipping",
+            Self::Notifications => "notifications",
         }
     }
 
@@ -54,6 +56,7 @@ impl ServiceName {
             Self::Orders => 4004,
             Self::Payments => 4005,
             Self::Shipping => 4006,
+            Self::Notifications => 4007,
         }
     }
 
