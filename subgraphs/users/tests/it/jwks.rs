@@ -54,3 +54,34 @@ async fn tokens_survive_a_restart() {
     assert_eq!(me["me"]["id"], id.as_str());
     restarted.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_tokens_expire_after_the_configured_lifetime() {
+    let mut config = test_config("users_expiry");
+    config.auth.access_token_ttl = std::time::Duration::from_secs(1);
+    config.auth.leeway = std::time::Duration::ZERO;
+    let service = TestService::start_with(config).await;
+    let (id, token, refresh) = service.customer(&unique_email("brief")).await;
+    let me = service.ok(ME, json!({}), Some(&token)).await;
+    assert_eq!(me["me"]["id"], id.as_str(), "valid at first");
+
+    mart_service::testkit::eventually(
+        "the access token to expire",
+        std::time::Duration::from_secs(10),
+        || async {
+            let body = service.gql(ME, json!({}), Some(&token)).await;
+            (body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+                && body["data"] == json!(null))
+            .then_some(())
+        },
+    )
+    .await;
+    // The refresh token still gets a fresh one.
+    let data = service.ok(REFRESH, json!({ "token": refresh }), None).await;
+    let fresh = token_of(&data["refreshToken"]);
+    assert_eq!(
+        service.ok(ME, json!({}), Some(&fresh)).await["me"]["id"],
+        id.as_str()
+    );
+    service.stop().await;
+}
