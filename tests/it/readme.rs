@@ -11,8 +11,11 @@ fn readme_documents_every_environment_variable() {
         .map(|v| v.name)
         .filter(|name| !readme.contains(&format!("`{name}`")))
         .collect();
-    assert!(missing.is_empty(), "README.md does not document {missing:?}");
-    for var in ENV_VARS {
+    assert!(
+        missing.is_empty(),
+        "README.md does not document {missing:?}"
+    );
+    for var in ENV_VARS.iter().filter(|v| !v.default.is_empty()) {
         assert!(
             readme.contains(&format!("`{}`", var.default)),
             "README.md does not give {}'s default `{}`",

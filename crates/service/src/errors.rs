@@ -20,6 +20,9 @@ pub enum ApiError {
     Unauthenticated,
     #[error("{0}")]
     ServiceUnavailable(String),
+    /// Too many attempts; the client may retry after `retry_after_secs`.
+    #[error("too many attempts, try again later")]
+    TooManyRequests { retry_after_secs: u64 },
     /// Details go to the log, never to the client.
     #[error("internal error")]
     Internal(String),
@@ -41,6 +44,7 @@ impl ApiError {
             Self::Forbidden => "FORBIDDEN",
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::ServiceUnavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -57,14 +61,16 @@ impl ApiError {
 // `ApiError` inside a resolver would lose the code: resolvers call `.extend()`.
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {
-        let field = match self {
-            ApiError::BadUserInput { field, .. } => field.clone(),
-            _ => None,
-        };
         async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let Some(field) = field {
-                ext.set("field", field);
+            match self {
+                ApiError::BadUserInput {
+                    field: Some(field), ..
+                } => ext.set("field", field.as_str()),
+                ApiError::TooManyRequests { retry_after_secs } => {
+                    ext.set("retryAfterSeconds", *retry_after_secs)
+                }
+                _ => {}
             }
         })
     }

@@ -120,6 +120,8 @@ pub fn spawn_server(
     tracing::info!(service = name, "listening on http://{addr}");
     let task_name = name.to_string();
     let task = tokio::spawn(async move {
+        // Connect info lets handlers see the caller's address (rate limits per IP).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await;
