@@ -11,11 +11,11 @@ use crate::topics::Topic;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AddressPayload {
-    pub full_name: String,
+    /// Who the parcel is for.
+    pub name: String,
     pub line1: String,
     pub line2: Option<String>,
     pub city: String,
-    pub region: Option<String>,
     pub postal_code: String,
     /// ISO 3166-1 alpha-2, e.g. `DE`.
     pub country: String,

@@ -98,11 +98,10 @@ pub fn validate_address(address: &AddressPayload) -> Result<AddressPayload, ApiE
         ));
     }
     Ok(AddressPayload {
-        full_name: required_text("address.fullName", &address.full_name)?,
+        name: required_text("address.name", &address.name)?,
         line1: required_text("address.line1", &address.line1)?,
         line2: optional_text("address.line2", address.line2.as_deref())?,
         city: required_text("address.city", &address.city)?,
-        region: optional_text("address.region", address.region.as_deref())?,
         postal_code: required_text("address.postalCode", &address.postal_code)?,
         country,
     })
@@ -245,11 +244,10 @@ mod tests {
 
     fn address() -> AddressPayload {
         AddressPayload {
-            full_name: "Ada Lovelace".into(),
+            name: "Ada Lovelace".into(),
             line1: "1 Analytical Way".into(),
             line2: None,
             city: "Berlin".into(),
-            region: None,
             postal_code: "10115".into(),
             country: "de".into(),
         }

@@ -17,11 +17,11 @@ pub struct OrderLineInput {
 /// The same fields as the users service's `Address`.
 #[derive(InputObject)]
 pub struct OrderAddressInput {
-    pub full_name: String,
+    /// Who the parcel is for.
+    pub name: String,
     pub line1: String,
     pub line2: Option<String>,
     pub city: String,
-    pub region: Option<String>,
     pub postal_code: String,
     /// ISO 3166-1 alpha-2, e.g. `DE`.
     pub country: String,
@@ -48,11 +48,10 @@ impl PlaceOrderInput {
     pub fn into_request(self) -> Result<PlaceOrderRequest, ApiError> {
         let address = match (self.address, self.shipping_address_id) {
             (Some(a), None) => AddressPayload {
-                full_name: a.full_name,
+                name: a.name,
                 line1: a.line1,
                 line2: a.line2,
                 city: a.city,
-                region: a.region,
                 postal_code: a.postal_code,
                 country: a.country,
             },

@@ -57,11 +57,11 @@ impl From<status::OrderStatus> for OrderStatus {
 /// Where an order goes, as given at placement.
 #[derive(SimpleObject)]
 pub struct OrderAddress {
-    pub full_name: String,
+    /// Who the parcel is for.
+    pub name: String,
     pub line1: String,
     pub line2: Option<String>,
     pub city: String,
-    pub region: Option<String>,
     pub postal_code: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
@@ -174,11 +174,10 @@ impl Order {
     async fn shipping_address(&self) -> OrderAddress {
         let a = self.0.address();
         OrderAddress {
-            full_name: a.full_name,
+            name: a.name,
             line1: a.line1,
             line2: a.line2,
             city: a.city,
-            region: a.region,
             postal_code: a.postal_code,
             country: a.country,
         }

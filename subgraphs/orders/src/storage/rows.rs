@@ -37,11 +37,10 @@ impl OrderRow {
 
     pub fn address(&self) -> AddressPayload {
         serde_json::from_value(self.shipping_address.clone()).unwrap_or_else(|_| AddressPayload {
-            full_name: String::new(),
+            name: String::new(),
             line1: String::new(),
             line2: None,
             city: String::new(),
-            region: None,
             postal_code: String::new(),
             country: String::new(),
         })

@@ -392,7 +392,7 @@ pub fn order_input(lines: &[(Uuid, i32)], token: &str, key: &str) -> Value {
     json!({
         "lines": lines.iter().map(|(p, q)| json!({ "productId": p, "quantity": q })).collect::<Vec<_>>(),
         "address": {
-            "fullName": "Ada Lovelace",
+            "name": "Ada Lovelace",
             "line1": "1 Analytical Way",
             "city": "Berlin",
             "postalCode": "10115",
