@@ -80,6 +80,16 @@ async fn released_stock_is_available_again_and_committed_stock_is_gone() {
     ));
 
     assert_ledger_matches(&mut conn, product, ams).await;
+    for rewrite in [
+        "UPDATE stock_ledger SET on_hand_delta = 0",
+        "DELETE FROM stock_ledger",
+        "TRUNCATE stock_ledger CASCADE",
+    ] {
+        let refused =
+            diesel_async::RunQueryDsl::execute(diesel::sql_query(rewrite), &mut conn).await;
+        let message = refused.expect_err(rewrite).to_string();
+        assert!(message.contains("append-only"), "{rewrite}: {message}");
+    }
     let kinds: Vec<String> = events(&mut conn)
         .await
         .into_iter()

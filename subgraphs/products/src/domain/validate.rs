@@ -8,8 +8,9 @@ pub const NAME_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 10_000;
 pub const SKU_MAX: usize = 64;
 pub const SLUG_MAX: usize = 120;
-/// 10 billion in major units: far above any real price, far below i64 overflow.
-pub const PRICE_MAX_MINOR: i64 = 1_000_000_000_000;
+/// GraphQL's `Int` is 32 bits: 21 million in major units is still far above any
+/// real price.
+pub const PRICE_MAX_MINOR: i64 = i32::MAX as i64;
 /// One tonne.
 pub const WEIGHT_MAX_GRAMS: i32 = 1_000_000;
 /// 100 metres.
@@ -207,6 +208,8 @@ mod tests {
     fn money_and_measures_have_ranges() {
         assert!(amount_minor("price.amountMinor", -1).is_err());
         assert!(amount_minor("price.amountMinor", 0).is_ok());
+        assert!(amount_minor("price.amountMinor", PRICE_MAX_MINOR).is_ok());
+        assert!(amount_minor("price.amountMinor", PRICE_MAX_MINOR + 1).is_err());
         assert!(currency("price.currency", "eur").is_err());
         assert_eq!(currency("price.currency", "EUR").unwrap().as_str(), "EUR");
         assert!(weight_grams("weightGrams", -5).is_err());
