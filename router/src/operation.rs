@@ -30,6 +30,9 @@ pub struct VariableDefinition {
 #[derive(Debug, Default)]
 pub struct SelectionSet {
     pub items: Vec<Selection2>,
+    /// Only unconditional fields with distinct response keys: CollectFields is the identity,
+    /// so the shaper walks `items` directly.
+    pub plain: bool,
 }
 
 /// A selection after compilation (named `Selection2` to keep the parser's `Selection` usable).
@@ -262,7 +265,16 @@ impl<'d> Compiler<'d> {
                 }
             }
         }
-        SelectionSet { items }
+        let mut keys = std::collections::HashSet::new();
+        let plain = items.iter().all(|item| match item {
+            Selection2::Field(f) => {
+                f.condition.skip.is_none()
+                    && f.condition.include.is_none()
+                    && keys.insert(f.response_key.clone())
+            }
+            Selection2::Fragment(_) => false,
+        });
+        SelectionSet { items, plain }
     }
 }
 

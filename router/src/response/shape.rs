@@ -5,7 +5,9 @@
 use serde_json::{Map, Value};
 
 use crate::graphql_error::{GraphQLError, PathSegment, codes};
-use crate::operation::{Field, Operation, SelectionSet, collect_fields, sub_selections};
+use crate::operation::{
+    Field, Operation, Selection2, SelectionSet, collect_fields, sub_selections,
+};
 use crate::schema::index::{SchemaIndex, TypeKind, TypeRef};
 
 /// Signals that a non-null position got `null`; the nearest nullable ancestor becomes `null`.
@@ -68,36 +70,52 @@ impl<'a> Shaper<'a> {
         type_name: &str,
         object: &Map<String, Value>,
     ) -> Result<(), NullBubble> {
-        let groups = collect_fields(sets, type_name, self.schema, self.variables);
         self.out.push(b'{');
-        for (index, (key, fields)) in groups.iter().enumerate() {
-            if index > 0 {
-                self.out.push(b',');
+        if let [set] = sets
+            && set.plain
+        {
+            for (index, item) in set.items.iter().enumerate() {
+                if let Selection2::Field(field) = item {
+                    let sub: &'a SelectionSet = &field.selection;
+                    self.field(index, field, std::slice::from_ref(&sub), type_name, object)?;
+                }
             }
-            write_json_str(&mut self.out, key);
-            self.out.push(b':');
-            let field = fields[0];
-            if field.name == "__typename" {
-                write_json_str(&mut self.out, type_name);
-                continue;
+        } else {
+            let groups = collect_fields(sets, type_name, self.schema, self.variables);
+            for (index, (_, fields)) in groups.iter().enumerate() {
+                self.field(index, fields[0], &sub_selections(fields), type_name, object)?;
             }
-            let Some(field_type) = self.field_type(type_name, field) else {
-                self.out.extend_from_slice(b"null");
-                continue;
-            };
-            self.path.push(Seg::Key(key));
-            let result = self.value(
-                field_type,
-                object.get(*key),
-                &sub_selections(fields),
-                type_name,
-                field,
-            );
-            self.path.pop();
-            result?;
         }
         self.out.push(b'}');
         Ok(())
+    }
+
+    fn field(
+        &mut self,
+        index: usize,
+        field: &'a Field,
+        sub_sets: &[&'a SelectionSet],
+        type_name: &str,
+        object: &Map<String, Value>,
+    ) -> Result<(), NullBubble> {
+        if index > 0 {
+            self.out.push(b',');
+        }
+        let key = field.response_key.as_str();
+        write_json_str(&mut self.out, key);
+        self.out.push(b':');
+        if field.name == "__typename" {
+            write_json_str(&mut self.out, type_name);
+            return Ok(());
+        }
+        let Some(field_type) = self.field_type(type_name, field) else {
+            self.out.extend_from_slice(b"null");
+            return Ok(());
+        };
+        self.path.push(Seg::Key(key));
+        let result = self.value(field_type, object.get(key), sub_sets, type_name, field);
+        self.path.pop();
+        result
     }
 
     /// The field's type; the schema outlives the shaper, so no clone is needed.

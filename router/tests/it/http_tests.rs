@@ -164,7 +164,7 @@ async fn introspection_is_answered_from_the_api_schema() {
     );
     assert_eq!(
         body["data"]["__schema"],
-        json!({"queryType": {"name": "Query"}, "mutationType": null})
+        json!({"queryType": {"name": "Query"}, "mutationType": {"name": "Mutation"}})
     );
     assert_eq!(
         body["data"]["join"],

@@ -1,5 +1,6 @@
 //! Router integration tests: real subgraphs over loopback, composed supergraphs, the router
 //! on port 0.
+mod config_tests;
 mod harness;
 mod http_tests;
 mod media;

@@ -21,6 +21,7 @@ type Query {
   productMatrix: [[Product!]!]!
   search(term: String!): [SearchResult!]!
 }
+type Mutation { renameProduct(id: ID!, name: String!): Product }
 union SearchResult = Product | Category
 type Category { id: ID! name: String! }
 type Dimensions @shareable { volume: Int! label: String! }
@@ -114,6 +115,17 @@ fn catalog() -> Vec<Product> {
 pub struct Counters {
     pub user_entity_calls: Arc<AtomicUsize>,
     pub inventory_requests: Arc<AtomicUsize>,
+}
+
+struct ProductsMutation;
+
+#[Object]
+impl ProductsMutation {
+    async fn rename_product(&self, id: ID, name: String) -> Option<Product> {
+        let mut product = catalog().into_iter().find(|p| p.id == id)?;
+        product.name = name;
+        Some(product)
+    }
 }
 
 struct ProductsQuery;
@@ -298,7 +310,7 @@ pub struct Shop {
 pub async fn start(inventory_down: bool) -> Shop {
     let counters = Counters::default();
     let products = serve_subgraph(
-        Schema::build(ProductsQuery, EmptyMutation, EmptySubscription)
+        Schema::build(ProductsQuery, ProductsMutation, EmptySubscription)
             .enable_federation()
             .data(counters.clone())
             .finish(),
