@@ -11,6 +11,12 @@ export default defineConfig({
     sourcemap: false,
     // Monaco alone is larger than Vite's default warning threshold.
     chunkSizeWarningLimit: 4096,
+    rollupOptions: {
+      // React Server Components directives ("use client") mean nothing in a client bundle.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
   },
   worker: { format: 'es' },
 });

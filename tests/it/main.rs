@@ -1,5 +1,7 @@
-//! Checks that what is checked in (schemas, docker-compose.yml) matches the code.
+//! Checks that what is checked in (schemas, docker-compose.yml, the playground bundle)
+//! matches the code.
 
 mod docker_compose;
+mod playground_bundle;
 mod readme;
 mod schema;

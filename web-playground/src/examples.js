@@ -1,7 +1,7 @@
 // The tabs the playground opens with (used only while the browser has no saved tabs).
 
 // The demo customer `mart seed` creates; it prints the same credentials.
-export const DEMO_CUSTOMER = { email: 'customer@mart.example', password: 'customer-demo-password' };
+export const DEMO_CUSTOMER = { email: 'customer@mart.example', password: 'mart-customer-demo' };
 
 const browseProducts = `# The catalogue: names and prices come from the
 # products subgraph, stock from inventory.
