@@ -75,9 +75,12 @@ pub struct Session {
 pub struct Policy {
     /// Lifetime of a refresh token, renewed at each rotation (default 30 days).
     pub refresh_token_ttl: Duration,
-    /// Failed sign-ins per email and per client address within
-    /// `failure_window` before further attempts are refused (default 5).
+    /// Failed sign-ins per email within `failure_window` before further
+    /// attempts are refused (default 5).
     pub max_login_failures: i64,
+    /// Failed sign-ins per client address within `failure_window`, over all
+    /// emails (default 20).
+    pub max_address_failures: i64,
     /// Default 15 minutes.
     pub failure_window: Duration,
     /// Addresses one user may keep (default 20).
@@ -89,6 +92,7 @@ impl Default for Policy {
         Self {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             max_login_failures: 5,
+            max_address_failures: 20,
             failure_window: Duration::from_secs(15 * 60),
             max_addresses: 20,
         }
@@ -128,6 +132,10 @@ impl Accounts {
     }
 
     fn throttle(&self) -> LoginThrottle {
-        LoginThrottle::new(self.policy.max_login_failures, self.policy.failure_window)
+        LoginThrottle::new(
+            self.policy.max_login_failures,
+            self.policy.max_address_failures,
+            self.policy.failure_window,
+        )
     }
 }

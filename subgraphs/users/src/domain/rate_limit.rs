@@ -1,5 +1,6 @@
 //! Sign-in throttling: after `max_failures` failed attempts within `window`
-//! for the same email, or from the same client address, further attempts are
+//! for the same email, or `max_address_failures` from the same client address
+//! (higher: one address may be a whole office behind NAT), further attempts are
 //! refused with `TOO_MANY_REQUESTS` until old failures age out. The counts live
 //! in Postgres so every replica of the service sees the same ones.
 
@@ -14,14 +15,24 @@ use crate::storage::login_failures;
 
 pub struct LoginThrottle {
     max_failures: i64,
+    max_address_failures: i64,
     window: Duration,
 }
 
 impl LoginThrottle {
-    pub fn new(max_failures: i64, window: Duration) -> Self {
+    pub fn new(max_failures: i64, max_address_failures: i64, window: Duration) -> Self {
         Self {
             max_failures,
+            max_address_failures,
             window,
+        }
+    }
+
+    fn limit_of(&self, subject: &str) -> i64 {
+        if subject.starts_with("ip:") {
+            self.max_address_failures
+        } else {
+            self.max_failures
         }
     }
 
@@ -47,7 +58,7 @@ impl LoginThrottle {
         subjects: &[String],
     ) -> Result<(), UsersError> {
         let counts = login_failures::count_since(conn, subjects, self.window_start()).await?;
-        if counts.iter().any(|(_, n)| *n >= self.max_failures) {
+        if counts.iter().any(|(s, n)| *n >= self.limit_of(s)) {
             return Err(UsersError::TooManyRequests {
                 retry_after_secs: self.window.as_secs(),
             });

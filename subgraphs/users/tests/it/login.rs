@@ -76,11 +76,11 @@ async fn five_failures_for_one_email_lock_it_for_a_while() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn five_failures_from_one_address_lock_that_address() {
+async fn twenty_failures_from_one_address_lock_that_address() {
     let service = TestService::start("users_rate_ip").await;
     let target = unique_email("target");
     service.register(&target, "Target").await;
-    for n in 1..=5 {
+    for n in 1..=20 {
         let body = attempt(
             &service,
             &unique_email("spray"),
