@@ -53,6 +53,19 @@ async fn an_order_snapshots_prices_and_shipping() {
     assert_eq!(order["total"]["amountMinor"], 2 * 1299 + 4500 + 490);
     assert_eq!(order["lines"][0]["lineTotal"]["amountMinor"], 2 * 1299);
     assert_eq!(order["lines"][0]["product"]["id"], mug.to_string());
+
+    // The order is listed on the customer's User entity, and only for them.
+    let list = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders(first: 5) { edges { node { id total { amountMinor } } } pageInfo { hasNextPage } } } } }";
+    let me = json!({ "r": [{ "__typename": "User", "id": ada.id }] });
+    let body = shop
+        .gql(&shop.orders_url, Some(&ada), list, me.clone())
+        .await;
+    let edges = &body["data"]["_entities"][0]["orders"]["edges"];
+    assert_eq!(edges.as_array().map(Vec::len), Some(1), "{body:#}");
+    assert_eq!(edges[0]["node"]["id"], order["id"]);
+    let eve = shop.customer();
+    let body = shop.gql(&shop.orders_url, Some(&eve), list, me).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
     shop.stop().await;
 }
 
