@@ -109,6 +109,22 @@ impl Bootstrap {
         self.tasks.push(tokio::spawn(task));
     }
 
+    /// Verifies access tokens against this deployment's JWKS (see
+    /// [`crate::identity::verifier_for`]).
+    pub fn verifier(&self) -> Arc<mart_auth::Verifier> {
+        crate::identity::verifier_for(&self.config)
+    }
+
+    /// `/graphql` for `schema`, authenticating callers with [`Self::verifier`].
+    pub fn graphql_routes<Q, M, S>(&self, schema: async_graphql::Schema<Q, M, S>) -> Router
+    where
+        Q: async_graphql::ObjectType + 'static,
+        M: async_graphql::ObjectType + 'static,
+        S: async_graphql::SubscriptionType + 'static,
+    {
+        crate::graphql::routes_with_verifier(schema, self.verifier())
+    }
+
     pub fn readiness(&self) -> Readiness {
         Readiness::new()
             .with("postgres", self.db.clone())

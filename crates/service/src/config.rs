@@ -26,8 +26,15 @@ pub enum ServiceName {
 impl ServiceName {
     /// Every service, in start order (subgraphs first, router last).
     // A service joins this list once its subgraph can start.
-    pub const ALL: &'static [ServiceName] =
-        &[Self::Products, Self::Inventory, Self::Users, Self::Router];
+    pub const ALL: &'static [ServiceName] = &[
+        Self::Products,
+        Self::Inventory,
+        Self::Users,
+        Self::Orders,
+        Self::Payments,
+        Self::Shipping,
+        Self::Router,
+    ];
 
     /// The subgraphs only.
     pub fn subgraphs() -> impl Iterator<Item = ServiceName> {

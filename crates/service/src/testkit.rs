@@ -59,3 +59,56 @@ where
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// A token issuer for tests of a subgraph that runs without the users service:
+/// it serves its public keys as a JWKS over real HTTP and points `config` at it,
+/// so the subgraph verifies tokens exactly as in production.
+pub struct TestAuth {
+    issuer: mart_auth::TokenIssuer,
+    shutdown: tokio_util::sync::CancellationToken,
+}
+
+impl TestAuth {
+    pub async fn start(config: &mut ServiceConfig) -> Self {
+        let (key, _pem) = mart_auth::SigningKey::generate_ed25519().expect("a test signing key");
+        let issuer = mart_auth::TokenIssuer::new(
+            mart_auth::KeySet::new(key),
+            mart_auth::TokenSettings {
+                issuer: config.auth.issuer.clone(),
+                audience: config.auth.audience.clone(),
+                access_token_ttl: Duration::from_secs(900),
+            },
+        );
+        let jwks = issuer.keys().jwks();
+        let app = axum::Router::new().route(
+            mart_auth::JWKS_PATH,
+            axum::routing::get(move || {
+                let jwks = jwks.clone();
+                async move { axum::Json(jwks) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the JWKS server");
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let handle = crate::http::spawn_server("test-jwks", listener, app, shutdown.clone())
+            .expect("serve the JWKS");
+        config.auth.jwks_url = Some(format!("http://{}{}", handle.addr, mart_auth::JWKS_PATH));
+        Self { issuer, shutdown }
+    }
+
+    /// A valid access token for a new user with `role`.
+    pub fn token(&self, role: mart_auth::Role) -> String {
+        self.token_for(uuid::Uuid::now_v7(), role)
+    }
+
+    pub fn token_for(&self, user: uuid::Uuid, role: mart_auth::Role) -> String {
+        self.issuer.issue(user, role).expect("a signed token").token
+    }
+}
+
+impl Drop for TestAuth {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

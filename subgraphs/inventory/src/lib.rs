@@ -81,5 +81,6 @@ pub async fn start_with(
         outbox: boot.outbox.clone(),
     };
     let schema = graphql::schema(services);
-    boot.serve(listener, mart_service::graphql::routes(schema))
+    let routes = boot.graphql_routes(schema);
+    boot.serve(listener, routes)
 }

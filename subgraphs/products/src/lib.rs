@@ -37,5 +37,6 @@ pub async fn start(
     let boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
     let catalog = domain::Catalog::new(boot.db.clone(), boot.outbox.clone());
     let schema = graphql::schema(catalog);
-    boot.serve(listener, mart_service::graphql::routes(schema))
+    let routes = boot.graphql_routes(schema);
+    boot.serve(listener, routes)
 }

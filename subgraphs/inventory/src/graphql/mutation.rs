@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result};
 
 use super::types::{StockLevel, Warehouse};
 use super::{ApiResultExt, Services, parse_id};
@@ -22,16 +22,20 @@ pub struct AdjustStockInput {
     pub reason: String,
 }
 
-/// Admin operations.
+use mart_service::identity::require_admin;
+
+/// Admin operations: each needs an ADMIN access token (the `admin` scope).
 pub struct Mutation;
 
 #[Object]
 impl Mutation {
+    #[graphql(requires_scopes = "admin")]
     async fn create_warehouse(
         &self,
         ctx: &Context<'_>,
         input: CreateWarehouseInput,
     ) -> Result<Warehouse> {
+        require_admin(ctx).map_err(|e| e.extend())?;
         let services = ctx.data_unchecked::<Services>();
         let mut conn = services.db.conn().await.gql()?;
         let row = domain::create_warehouse(&mut conn, &input.code, &input.name)
@@ -42,7 +46,9 @@ impl Mutation {
 
     /// Changes the units on hand of a product in a warehouse, with a ledger entry
     /// and an `inventory.stock_adjusted` event.
+    #[graphql(requires_scopes = "admin")]
     async fn adjust_stock(&self, ctx: &Context<'_>, input: AdjustStockInput) -> Result<StockLevel> {
+        require_admin(ctx).map_err(|e| e.extend())?;
         let adjustment = Adjustment {
             product_id: parse_id("productId", &input.product_id).gql()?,
             warehouse_id: parse_id("warehouseId", &input.warehouse_id).gql()?,

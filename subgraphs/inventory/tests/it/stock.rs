@@ -240,3 +240,42 @@ async fn bad_adjustments_are_refused_with_clear_codes() {
     assert_eq!(warehouses["warehouses"], json!([{ "code": "AMS-1" }]));
     service.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_admins_change_stock_or_warehouses() {
+    let service = TestService::start("inv_authz", Default::default()).await;
+    let ams = create_warehouse(&service, "AMS-9").await;
+    let product = Uuid::now_v7();
+    let customer = service.auth.token(mart_auth::Role::Customer);
+    let code = |body: &serde_json::Value| body["errors"][0]["extensions"]["code"].clone();
+
+    for token in [None, Some(customer.as_str())] {
+        let body = service
+            .gql_as(token, ADJUST, adjustment(product, &ams, 1000, "free stock"))
+            .await;
+        let expected = if token.is_none() {
+            "UNAUTHENTICATED"
+        } else {
+            "FORBIDDEN"
+        };
+        assert_eq!(code(&body), expected, "{body}");
+        let body = service
+            .gql_as(
+                token,
+                "mutation { createWarehouse(input: { code: \"EVIL-1\", name: \"x\" }) { id } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(code(&body), expected, "{body}");
+    }
+    // Stock is unchanged and readable by anyone.
+    let body = service
+        .gql_as(
+            None,
+            STOCK,
+            json!({ "r": [{ "__typename": "Product", "id": product }] }),
+        )
+        .await;
+    assert_eq!(body["data"]["_entities"][0]["stock"]["onHand"], 0, "{body}");
+    service.stop().await;
+}

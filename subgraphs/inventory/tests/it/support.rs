@@ -56,6 +56,9 @@ async fn drop_db(config: &ServiceConfig, db: Database) {
 pub struct TestService {
     pub store: TestDb,
     pub url: String,
+    pub auth: mart_service::testkit::TestAuth,
+    /// Sent with [`Self::gql`]: stock changes are for staff.
+    admin_token: String,
     client: reqwest::Client,
     shutdown: CancellationToken,
     handle: ServiceHandle,
@@ -63,7 +66,9 @@ pub struct TestService {
 
 impl TestService {
     pub async fn start(label: &str, settings: mart_inventory::Settings) -> Self {
-        let config = testkit::isolated_config(label);
+        let mut config = testkit::isolated_config(label);
+        let auth = mart_service::testkit::TestAuth::start(&mut config).await;
+        let admin_token = auth.token(mart_auth::Role::Admin);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let shutdown = CancellationToken::new();
         let handle = mart_inventory::start_with(&config, listener, shutdown.clone(), settings)
@@ -73,16 +78,26 @@ impl TestService {
         Self {
             url: format!("http://{}/graphql", handle.addr),
             store: TestDb { config, db },
+            auth,
+            admin_token,
             client: reqwest::Client::new(),
             shutdown,
             handle,
         }
     }
 
+    /// As an admin.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(&self.url)
+        self.gql_as(Some(&self.admin_token), query, variables).await
+    }
+
+    /// With `token`, anonymous when `None`.
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(&self.url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await

@@ -6,6 +6,8 @@ use diesel::QueryableByName;
 use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
 use diesel::sql_types::{Jsonb, Text};
 use diesel_async::RunQueryDsl;
+use mart_auth::Role;
+use mart_service::testkit::TestAuth;
 use mart_service::{Database, ServiceConfig, ServiceHandle, testkit};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -14,6 +16,9 @@ pub struct TestService {
     pub config: ServiceConfig,
     pub url: String,
     pub db: Database,
+    pub auth: TestAuth,
+    /// Sent with [`Self::gql`]: the catalogue's mutations are for staff.
+    admin_token: String,
     client: reqwest::Client,
     shutdown: CancellationToken,
     handle: Option<ServiceHandle>,
@@ -22,7 +27,9 @@ pub struct TestService {
 impl TestService {
     pub async fn start(label: &str) -> Self {
         install_query_log();
-        let config = testkit::isolated_config(label);
+        let mut config = testkit::isolated_config(label);
+        let auth = TestAuth::start(&mut config).await;
+        let admin_token = auth.token(Role::Admin);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let shutdown = CancellationToken::new();
         let handle = mart_products::start(&config, listener, shutdown.clone())
@@ -39,17 +46,26 @@ impl TestService {
             url: format!("http://{}/graphql", handle.addr),
             config,
             db,
+            auth,
+            admin_token,
             client: reqwest::Client::new(),
             shutdown,
             handle: Some(handle),
         }
     }
 
-    /// POSTs a GraphQL request and returns the whole response body.
+    /// POSTs a GraphQL request as an admin and returns the whole response body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(&self.url)
+        self.gql_as(Some(&self.admin_token), query, variables).await
+    }
+
+    /// POSTs a GraphQL request with `token` (anonymous when `None`).
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(&self.url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
