@@ -1,0 +1,132 @@
+//! The GraphQL face of notifications: `User.notifications`,
+//! `Query.notification`, `markNotificationRead` and the live
+//! `Subscription.notifications`.
+
+mod types;
+mod user;
+
+use async_graphql::{
+    Context, ErrorExtensions, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder,
+    Subscription,
+};
+use futures::{Stream, StreamExt};
+use mart_service::identity::{require_owner_or_admin, require_user};
+use mart_service::{ApiError, Database};
+use uuid::Uuid;
+
+use crate::live::Live;
+use crate::storage;
+pub use types::{Notification, Order, User};
+
+pub type NotificationsSchema = Schema<Query, Mutation, Subscription>;
+
+/// What the resolvers work with.
+#[derive(Clone)]
+pub struct Service {
+    pub db: Database,
+    pub live: Live,
+}
+
+fn service<'a>(ctx: &Context<'a>) -> &'a Service {
+    ctx.data_unchecked::<Service>()
+}
+
+trait ApiResultExt<T> {
+    fn gql(self) -> Result<T>;
+}
+
+impl<T, E: Into<ApiError>> ApiResultExt<T> for std::result::Result<T, E> {
+    fn gql(self) -> Result<T> {
+        self.map_err(|e| e.into().extend())
+    }
+}
+
+fn parse_id(field: &str, id: &ID) -> Result<Uuid> {
+    Uuid::parse_str(id)
+        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
+        .gql()
+}
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// One notification of the caller's (any for staff); null when missing.
+    async fn notification(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Notification>> {
+        require_user(ctx).gql()?;
+        let id = parse_id("id", &id)?;
+        let mut conn = service(ctx).db.conn().await.gql()?;
+        let Some(row) = storage::find(&mut conn, id).await.gql()? else {
+            return Ok(None);
+        };
+        require_owner_or_admin(ctx, row.user_id.unwrap_or_default()).gql()?;
+        Ok(Some(Notification(row)))
+    }
+
+    #[graphql(entity)]
+    async fn find_user_by_id(&self, id: ID) -> Result<User> {
+        Ok(User {
+            id: parse_id("id", &id)?,
+        })
+    }
+
+    #[graphql(entity)]
+    async fn find_order_by_id(&self, id: ID) -> Result<Order> {
+        Ok(Order {
+            id: parse_id("id", &id)?,
+        })
+    }
+}
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Marks one of the caller's notifications read (`NOT_FOUND` for a
+    /// missing one, `FORBIDDEN` for someone else's). Marking twice keeps the
+    /// first time.
+    async fn mark_notification_read(&self, ctx: &Context<'_>, id: ID) -> Result<Notification> {
+        let user = require_user(ctx).gql()?;
+        let id = parse_id("id", &id)?;
+        let mut conn = service(ctx).db.conn().await.gql()?;
+        let Some(row) = storage::find(&mut conn, id).await.gql()? else {
+            return Err(ApiError::NotFound("no such notification".into()).extend());
+        };
+        if row.user_id != Some(user.id) {
+            return Err(ApiError::Forbidden.extend());
+        }
+        Ok(Notification(storage::mark_read(&mut conn, id).await.gql()?))
+    }
+}
+
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// The caller's notifications as they are created, each once, in order;
+    /// a Redis outage delays them, it does not lose them.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Notification> + use<>> {
+        let user = require_user(ctx).gql()?;
+        Ok(service(ctx).live.follow(user.id).map(Notification))
+    }
+}
+
+pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation, Subscription)
+        .enable_federation()
+        .enable_subscription_in_federation()
+        .limit_depth(12)
+}
+
+pub fn schema(service: Service) -> NotificationsSchema {
+    builder().data(service).finish()
+}
+
+pub fn sdl() -> String {
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}

@@ -1,0 +1,117 @@
+//! The notifications subgraph: every order, payment and shipment event the
+//! customer should hear about becomes a notification in Postgres (their
+//! history, `User.notifications`), is published on the Redis channel
+//! `mart:notifications:<userId>` once committed, and reaches the customer's
+//! open `Subscription.notifications` on whichever replica holds it.
+
+mod channels;
+pub mod compose;
+pub mod events;
+mod graphql;
+mod live;
+mod publisher;
+pub mod sender;
+pub mod storage;
+mod ws;
+
+use std::sync::Arc;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use mart_auth::Verifier;
+use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use channels::DEFAULT_CHANNEL_PREFIX;
+pub use sender::{LogSender, NotificationSender, SendError, SendFuture};
+
+pub const SERVICE: ServiceName = ServiceName::Notifications;
+
+/// `migrations/notifications`, after the shared outbox tables.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/notifications");
+
+/// The subgraph's Federation v2 SDL (Subscription included), exactly as
+/// `{ _service { sdl } }` serves it.
+pub fn sdl() -> String {
+    graphql::sdl()
+}
+
+/// What a test (or an embedding) may change about the service.
+pub struct StartOptions {
+    /// Checks access tokens; default: the users service's JWKS.
+    pub verifier: Option<Arc<Verifier>>,
+    /// Prefix of the per-user Redis channels; default [`DEFAULT_CHANNEL_PREFIX`].
+    pub channel_prefix: Option<String>,
+    /// Where published notifications also go; default: [`LogSender`] only.
+    pub senders: Vec<Arc<dyn NotificationSender>>,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        Self {
+            verifier: None,
+            channel_prefix: None,
+            senders: vec![Arc::new(LogSender)],
+        }
+    }
+}
+
+pub async fn start(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<ServiceHandle, StartError> {
+    start_with(config, listener, shutdown, StartOptions::default()).await
+}
+
+/// Migrates, starts the consumer (group `notify`) and the Redis publisher, and
+/// serves GraphQL (HTTP and WebSocket) until `shutdown`. Redis need not be up:
+/// live delivery waits for it, history does not.
+pub async fn start_with(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    options: StartOptions,
+) -> Result<ServiceHandle, StartError> {
+    let client = redis::Client::open(config.redis_url.as_str()).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("MART_REDIS_URL is not a Redis URL: {e}"),
+        )
+    })?;
+    let redis = channels::Redis {
+        client,
+        channel_prefix: options
+            .channel_prefix
+            .unwrap_or_else(|| DEFAULT_CHANNEL_PREFIX.to_string()),
+    };
+    let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
+    let signal = publisher::PublishSignal::new();
+    boot.consume(
+        events::GROUP,
+        events::TOPICS,
+        Arc::new(events::NotifyHandler {
+            publish: signal.clone(),
+        }),
+    );
+    let publisher = publisher::Publisher {
+        db: boot.db.clone(),
+        redis: redis.clone(),
+        signal,
+        senders: options.senders,
+    };
+    boot.spawn(publisher.run(boot.shutdown.clone()));
+
+    let service = graphql::Service {
+        db: boot.db.clone(),
+        live: live::Live {
+            db: boot.db.clone(),
+            redis,
+        },
+    };
+    let verifier = options
+        .verifier
+        .unwrap_or_else(|| mart_service::identity::verifier_for(config));
+    let routes = ws::routes(graphql::schema(service), verifier);
+    boot.serve(listener, routes)
+}

@@ -1,0 +1,110 @@
+//! Subscriptions over WebSocket at `/graphql` (graphql-transport-ws, and the
+//! legacy graphql-ws subprotocol), next to the HTTP endpoint at the same path.
+//!
+//! A socket authenticates like an HTTP request: the bearer token comes from the
+//! `connection_init` payload (`{"Authorization": "Bearer …"}`), else from the
+//! upgrade request's `Authorization` header. A bad token refuses the
+//! connection; no token means anonymous (and `UNAUTHENTICATED` per operation).
+
+use std::sync::Arc;
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::{Data, ErrorExtensions};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
+use axum::http::header::{AUTHORIZATION, UPGRADE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use mart_auth::Verifier;
+use mart_service::identity::{self, Identity};
+
+use crate::graphql::NotificationsSchema;
+
+#[derive(Clone)]
+struct Sockets {
+    schema: NotificationsSchema,
+    verifier: Arc<Verifier>,
+}
+
+/// `/graphql` over HTTP (the shared endpoint) and over WebSocket.
+pub fn routes(schema: NotificationsSchema, verifier: Arc<Verifier>) -> Router {
+    let http = mart_service::graphql::routes_with_verifier(schema.clone(), verifier.clone());
+    // Upgrades are taken before routing: the shared router only knows GET and
+    // POST as plain HTTP.
+    http.layer(from_fn_with_state(
+        Sockets { schema, verifier },
+        upgrade_or_pass,
+    ))
+}
+
+async fn upgrade_or_pass(State(sockets): State<Sockets>, request: Request, next: Next) -> Response {
+    let wants_websocket = request
+        .headers()
+        .get(UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !wants_websocket || request.uri().path() != "/graphql" {
+        return next.run(request).await;
+    }
+    let (mut parts, _body) = request.into_parts();
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+        Ok(protocol) => protocol,
+        Err(status) => return status.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let header_token = parts.headers.get(AUTHORIZATION).cloned();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let verifier = sockets.verifier;
+            GraphQLWebSocket::new(socket, sockets.schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let identity = authenticate(&verifier, &payload, header_token).await?;
+                    let mut data = Data::default();
+                    data.insert(identity);
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// The identity of a socket: the `connection_init` payload's token wins over
+/// the upgrade request's.
+async fn authenticate(
+    verifier: &Verifier,
+    payload: &serde_json::Value,
+    header_token: Option<HeaderValue>,
+) -> async_graphql::Result<Identity> {
+    let from_payload = payload.as_object().and_then(|fields| {
+        fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v)
+    });
+    let mut headers = HeaderMap::new();
+    match from_payload {
+        Some(serde_json::Value::String(value)) => {
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                async_graphql::Error::new("Authorization is not a valid header value")
+            })?;
+            headers.insert(AUTHORIZATION, value);
+        }
+        Some(_) => return Err(async_graphql::Error::new("Authorization must be a string")),
+        None => {
+            if let Some(value) = header_token {
+                headers.insert(AUTHORIZATION, value);
+            }
+        }
+    }
+    identity::authenticate(verifier, &headers)
+        .await
+        .map_err(|refused| {
+            async_graphql::Error::new(refused.to_string())
+                .extend_with(|_, e| e.set("code", refused.code()))
+        })
+}

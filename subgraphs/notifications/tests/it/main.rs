@@ -1,0 +1,9 @@
+//! Integration tests of the notifications subgraph against the real Postgres,
+//! broker and Redis: events go through a test database's outbox and the
+//! broker, notifications come back over HTTP and WebSocket.
+
+mod history;
+mod live;
+mod redis_outage;
+mod schema;
+mod support;
