@@ -2,7 +2,7 @@
 //! shipping, each on its own loopback port and database, sharing one broker
 //! topic prefix so the saga runs between them as in production.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mart_auth::{KeySet, Role, SigningKey, TokenIssuer, TokenSettings, Verifier};
@@ -37,7 +37,60 @@ pub struct Shop {
     warehouse_id: Uuid,
     client: reqwest::Client,
     shutdown: CancellationToken,
-    handles: Vec<ServiceHandle>,
+    running: Mutex<Vec<Running>>,
+    kit: Kit,
+}
+
+/// One service of the shop, stoppable on its own.
+struct Running {
+    service: ServiceName,
+    addr: std::net::SocketAddr,
+    token: CancellationToken,
+    handle: Option<ServiceHandle>,
+}
+
+/// What every start of a service needs.
+struct Kit {
+    verifier: Arc<Verifier>,
+    provider: Arc<TestModeProvider>,
+    orders: mart_orders::OrdersSettings,
+}
+
+impl Kit {
+    async fn launch(
+        &self,
+        service: ServiceName,
+        config: &ServiceConfig,
+        listener: TcpListener,
+        token: CancellationToken,
+    ) -> ServiceHandle {
+        let verifier = Some(self.verifier.clone());
+        let started = match service {
+            ServiceName::Products => mart_products::start(config, listener, token).await,
+            ServiceName::Inventory => mart_inventory::start(config, listener, token).await,
+            ServiceName::Shipping => {
+                let options = mart_shipping::StartOptions { verifier };
+                mart_shipping::start_with(config, listener, token, options).await
+            }
+            ServiceName::Payments => {
+                let options = mart_payments::StartOptions {
+                    provider: Some(self.provider.clone()),
+                    verifier,
+                    ..Default::default()
+                };
+                mart_payments::start_with(config, listener, token, options).await
+            }
+            ServiceName::Orders => {
+                let options = mart_orders::StartOptions {
+                    settings: self.orders.clone(),
+                    verifier,
+                };
+                mart_orders::start_with(config, listener, token, options).await
+            }
+            other => panic!("the shop has no {other}"),
+        };
+        started.unwrap_or_else(|e| panic!("{service} starts: {e}"))
+    }
 }
 
 #[derive(Default)]
@@ -76,55 +129,36 @@ impl Shop {
         let mut config = testkit::isolated_config(label);
         let shutdown = CancellationToken::new();
         let issuer = issuer();
-        let verifier: Arc<Verifier> = Arc::new(issuer.local_verifier(Duration::from_secs(5)));
-        let provider = Arc::new(TestModeProvider::new());
-
-        let products = mart_products::start(&config, listener().await, shutdown.clone())
-            .await
-            .expect("products starts");
-        config.urls.insert(ServiceName::Products, url(&products));
-        let inventory = mart_inventory::start(&config, listener().await, shutdown.clone())
-            .await
-            .expect("inventory starts");
-        let shipping = mart_shipping::start_with(
-            &config,
-            listener().await,
-            shutdown.clone(),
-            mart_shipping::StartOptions {
-                verifier: Some(verifier.clone()),
-            },
-        )
-        .await
-        .expect("shipping starts");
-        config.urls.insert(ServiceName::Shipping, url(&shipping));
-        let payments = if options.without_payments {
-            None
-        } else {
-            let payments = mart_payments::start_with(
-                &config,
-                listener().await,
-                shutdown.clone(),
-                mart_payments::StartOptions {
-                    provider: Some(provider.clone()),
-                    verifier: Some(verifier.clone()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("payments starts");
-            Some(payments)
+        let kit = Kit {
+            verifier: Arc::new(issuer.local_verifier(Duration::from_secs(5))),
+            provider: Arc::new(TestModeProvider::new()),
+            orders: options.orders,
         };
-        let orders = mart_orders::start_with(
-            &config,
-            listener().await,
-            shutdown.clone(),
-            mart_orders::StartOptions {
-                settings: options.orders,
-                verifier: Some(verifier),
-            },
-        )
-        .await
-        .expect("orders starts");
+        let mut running = Vec::new();
+        let mut order = vec![
+            ServiceName::Products,
+            ServiceName::Inventory,
+            ServiceName::Shipping,
+            ServiceName::Payments,
+            ServiceName::Orders,
+        ];
+        if options.without_payments {
+            order.retain(|s| *s != ServiceName::Payments);
+        }
+        for service in order {
+            let token = shutdown.child_token();
+            let handle = kit
+                .launch(service, &config, listener().await, token.clone())
+                .await;
+            config.urls.insert(service, url(&handle));
+            running.push(Running {
+                service,
+                addr: handle.addr,
+                token,
+                handle: Some(handle),
+            });
+        }
+        let service_url = |s| config.urls.get(&s).cloned().unwrap_or_default();
 
         let products_db = open(&config, ServiceName::Products, &mart_products::MIGRATIONS).await;
         let inventory_db = open(&config, ServiceName::Inventory, &mart_inventory::MIGRATIONS).await;
@@ -136,11 +170,11 @@ impl Shop {
                 .unwrap()
         };
         Self {
-            provider,
-            orders_url: url(&orders),
-            payments_url: payments.as_ref().map(url).unwrap_or_default(),
-            shipping_url: url(&shipping),
-            inventory_url: url(&inventory),
+            provider: kit.provider.clone(),
+            orders_url: service_url(ServiceName::Orders),
+            payments_url: service_url(ServiceName::Payments),
+            shipping_url: service_url(ServiceName::Shipping),
+            inventory_url: service_url(ServiceName::Inventory),
             orders_db,
             issuer,
             catalog: Catalog::new(products_db, mart_events::OutboxSignal::new()),
@@ -148,16 +182,8 @@ impl Shop {
             warehouse_id: warehouse.id,
             client: reqwest::Client::new(),
             shutdown,
-            handles: [
-                Some(products),
-                Some(inventory),
-                Some(shipping),
-                payments,
-                Some(orders),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
+            running: Mutex::new(running),
+            kit,
             config,
         }
     }
@@ -349,9 +375,41 @@ impl Shop {
         (n("onHand"), n("reserved"), n("available"))
     }
 
-    pub async fn stop(mut self) {
+    /// Stops `service` (as a crash between two events would) and starts it
+    /// again on the same address after `down_for`.
+    pub async fn restart(&self, service: ServiceName, down_for: Duration) {
+        let (addr, handle) = {
+            let mut running = self.running.lock().unwrap();
+            let entry = running.iter_mut().find(|r| r.service == service).unwrap();
+            entry.token.cancel();
+            (entry.addr, entry.handle.take())
+        };
+        if let Some(handle) = handle {
+            handle.join().await;
+        }
+        tokio::time::sleep(down_for).await;
+        let listener = TcpListener::bind(addr).await.expect("the same port again");
+        let token = self.shutdown.child_token();
+        let handle = self
+            .kit
+            .launch(service, &self.config, listener, token.clone())
+            .await;
+        let mut running = self.running.lock().unwrap();
+        let entry = running.iter_mut().find(|r| r.service == service).unwrap();
+        entry.token = token;
+        entry.handle = Some(handle);
+    }
+
+    pub async fn stop(self) {
         self.shutdown.cancel();
-        for handle in self.handles.drain(..) {
+        let handles: Vec<_> = self
+            .running
+            .lock()
+            .unwrap()
+            .iter_mut()
+            .filter_map(|r| r.handle.take())
+            .collect();
+        for handle in handles {
             let _ = tokio::time::timeout(Duration::from_secs(10), handle.join()).await;
         }
         let Shop {
