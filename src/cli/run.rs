@@ -60,10 +60,10 @@ async fn start_subgraph(
         ServiceName::Users => mart_users::start(config, listener, shutdown).await,
         ServiceName::Orders
         | ServiceName::Payments
-        | ServiceName::Shipping
-        | ServiceName::Notifications => {
+        | ServiceName::Shipping => {
             bail!("the {service} subgraph is not built yet")
         }
+        ServiceName::Notifications => mart_notifications::start(config, listener, shutdown).await,
         ServiceName::Router => bail!("the router is not a subgraph"),
     };
     handle.with_context(|| format!("starting {service}"))

@@ -32,8 +32,8 @@ pub fn subgraph_sdl(service: ServiceName) -> Option<String> {
         ServiceName::Users => Some(mart_users::sdl()),
         ServiceName::Orders
         | ServiceName::Payments
-        | ServiceName::Shipping
-        | ServiceName::Notifications => None,
+        | ServiceName::Shipping => None,
+        ServiceName::Notifications => Some(mart_notifications::sdl()),
         ServiceName::Router => None,
     }
 }

@@ -33,6 +33,7 @@ impl ServiceName {
         Self::Orders,
         Self::Payments,
         Self::Shipping,
+        Self::Notifications,
         Self::Router,
     ];
 
