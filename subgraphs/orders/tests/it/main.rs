@@ -1,6 +1,7 @@
 //! Integration tests of the order saga: every service started in this process
 //! against the real Postgres and broker.
 
+mod broker;
 mod faults;
 mod placement;
 mod saga;

@@ -218,6 +218,7 @@ async fn an_order_still_waiting_when_its_reservation_expires_is_cancelled() {
         },
         // Nobody answers for the payment: the order waits, stock held.
         without_payments: true,
+        ..Default::default()
     };
     let shop = Shop::start_with("expiry", options).await;
     let mug = shop.product(1299, 400, 10).await;

@@ -98,6 +98,8 @@ pub struct ShopOptions {
     pub orders: mart_orders::OrdersSettings,
     /// Leave payments out: orders then wait for a payment that never comes.
     pub without_payments: bool,
+    /// Another broker than the environment's (e.g. one the test kills).
+    pub kafka_brokers: Option<String>,
 }
 
 pub fn issuer() -> TokenIssuer {
@@ -127,6 +129,9 @@ impl Shop {
 
     pub async fn start_with(label: &str, options: ShopOptions) -> Self {
         let mut config = testkit::isolated_config(label);
+        if let Some(brokers) = options.kafka_brokers {
+            config.kafka_brokers = brokers;
+        }
         let shutdown = CancellationToken::new();
         let issuer = issuer();
         let kit = Kit {
