@@ -58,11 +58,9 @@ async fn start_subgraph(
         ServiceName::Products => mart_products::start(config, listener, shutdown).await,
         ServiceName::Inventory => mart_inventory::start(config, listener, shutdown).await,
         ServiceName::Users => mart_users::start(config, listener, shutdown).await,
-        ServiceName::Orders
-        | ServiceName::Payments
-        | ServiceName::Shipping => {
-            bail!("the {service} subgraph is not built yet")
-        }
+        ServiceName::Orders => mart_orders::start(config, listener, shutdown).await,
+        ServiceName::Payments => mart_payments::start(config, listener, shutdown).await,
+        ServiceName::Shipping => mart_shipping::start(config, listener, shutdown).await,
         ServiceName::Notifications => mart_notifications::start(config, listener, shutdown).await,
         ServiceName::Router => bail!("the router is not a subgraph"),
     };

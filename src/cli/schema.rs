@@ -30,9 +30,9 @@ pub fn subgraph_sdl(service: ServiceName) -> Option<String> {
         ServiceName::Products => Some(mart_products::sdl()),
         ServiceName::Inventory => Some(mart_inventory::sdl()),
         ServiceName::Users => Some(mart_users::sdl()),
-        ServiceName::Orders
-        | ServiceName::Payments
-        | ServiceName::Shipping => None,
+        ServiceName::Orders => Some(mart_orders::sdl()),
+        ServiceName::Payments => Some(mart_payments::sdl()),
+        ServiceName::Shipping => Some(mart_shipping::sdl()),
         ServiceName::Notifications => Some(mart_notifications::sdl()),
         ServiceName::Router => None,
     }
