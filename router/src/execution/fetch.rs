@@ -299,9 +299,15 @@ impl ExecutionContext<'_> {
         let Some(endpoint) = self.supergraph.endpoints.get(service) else {
             return Err(request_failed(service, "no URL is known for this subgraph"));
         };
+        let Some(url) = &endpoint.uri else {
+            return Err(request_failed(
+                service,
+                "the subgraph URL is not a valid URL",
+            ));
+        };
         let request = SubgraphRequest {
             service,
-            url: &endpoint.uri,
+            url,
             body,
             headers: self.headers.for_subgraph(service),
             traceparent: self.headers.traceparent.as_ref(),

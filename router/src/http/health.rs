@@ -18,23 +18,22 @@ pub async fn health() -> Response {
 pub async fn ready(State(state): State<Arc<RouterState>>) -> Response {
     let supergraph = state.supergraph.current();
     let checks = supergraph.endpoints.iter().map(|(name, endpoint)| {
-        let host = endpoint.uri.host().unwrap_or("").to_string();
-        let port =
-            endpoint
-                .uri
-                .port_u16()
-                .unwrap_or(if endpoint.uri.scheme_str() == Some("https") {
-                    443
-                } else {
-                    80
-                });
+        let uri = endpoint.uri.as_ref();
+        let host = uri.and_then(|u| u.host()).unwrap_or("").to_string();
+        let default_port = if uri.and_then(|u| u.scheme_str()) == Some("https") {
+            443
+        } else {
+            80
+        };
+        let port = uri.and_then(|u| u.port_u16()).unwrap_or(default_port);
         let name = name.clone();
         async move {
             let connect = tokio::net::TcpStream::connect((host.as_str(), port));
-            let ok = matches!(
-                tokio::time::timeout(Duration::from_secs(1), connect).await,
-                Ok(Ok(_))
-            );
+            let ok = !host.is_empty()
+                && matches!(
+                    tokio::time::timeout(Duration::from_secs(1), connect).await,
+                    Ok(Ok(_))
+                );
             (name, ok)
         }
     });

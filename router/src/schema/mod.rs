@@ -24,7 +24,8 @@ use index::SchemaIndex;
 
 /// Where and how a subgraph is reached.
 pub struct Endpoint {
-    pub uri: Uri,
+    /// `None` when the URL is not a valid http URL: fetches to it fail, the router still serves.
+    pub uri: Option<Uri>,
     pub timeout: Duration,
 }
 
@@ -52,8 +53,6 @@ pub enum SupergraphError {
     NoQueryType,
     #[error("supergraph cannot be planned against: {0}")]
     Planner(String),
-    #[error("invalid URL {url:?} for subgraph {subgraph}")]
-    Url { subgraph: String, url: String },
 }
 
 impl Supergraph {
@@ -83,10 +82,10 @@ impl Supergraph {
         let mut endpoints = HashMap::new();
         for (subgraph, url) in &planner.supergraph.subgraph_endpoint_map {
             let url = config.subgraph_url_override(subgraph).unwrap_or(url);
-            let uri: Uri = url.parse().map_err(|_| SupergraphError::Url {
-                subgraph: subgraph.clone(),
-                url: url.to_string(),
-            })?;
+            let uri = url.parse::<Uri>().ok().filter(|u| u.host().is_some());
+            if uri.is_none() {
+                tracing::warn!(subgraph = %subgraph, url = %url, "subgraph URL is not usable; its fetches will fail");
+            }
             endpoints.insert(
                 subgraph.clone(),
                 Endpoint {
