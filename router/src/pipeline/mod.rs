@@ -117,25 +117,60 @@ async fn prepared_operation(
     query: String,
     operation_name: Option<String>,
 ) -> Result<Arc<PreparedOperation>, Vec<GraphQLError>> {
+    use futures::FutureExt;
     use std::sync::atomic::Ordering::Relaxed;
     let key = prepare::cache_key(&query, operation_name.as_deref());
     if let Some(prepared) = prepare::cached(supergraph, key) {
         state.metrics.plan_cache_hits.fetch_add(1, Relaxed);
         return Ok(prepared);
     }
-    state.metrics.plan_cache_misses.fetch_add(1, Relaxed);
-    let supergraph = supergraph.clone();
-    let config = state.config.clone();
-    tokio::task::spawn_blocking(move || {
-        prepare::prepare(&supergraph, &config, key, &query, operation_name.as_deref())
-    })
-    .await
-    .unwrap_or_else(|e| {
-        Err(vec![GraphQLError::with_code(
-            format!("Operation preparation failed: {e}"),
-            codes::PLANNING_FAILED,
-        )])
-    })
+    let (preparation, leader) = {
+        let mut preparing = supergraph
+            .preparing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match preparing.get(&key) {
+            Some(existing) => (existing.clone(), false),
+            None => {
+                let owned_supergraph = supergraph.clone();
+                let config = state.config.clone();
+                let preparation = tokio::task::spawn_blocking(move || {
+                    prepare::prepare(
+                        &owned_supergraph,
+                        &config,
+                        key,
+                        &query,
+                        operation_name.as_deref(),
+                    )
+                })
+                .map(|joined| {
+                    joined.unwrap_or_else(|e| {
+                        Err(vec![GraphQLError::with_code(
+                            format!("Operation preparation failed: {e}"),
+                            codes::PLANNING_FAILED,
+                        )])
+                    })
+                })
+                .boxed()
+                .shared();
+                preparing.insert(key, preparation.clone());
+                (preparation, true)
+            }
+        }
+    };
+    if leader {
+        state.metrics.plan_cache_misses.fetch_add(1, Relaxed);
+    } else {
+        state.metrics.plan_cache_hits.fetch_add(1, Relaxed);
+    }
+    let result = preparation.await;
+    // Every waiter clears the entry: the leader's request may have been dropped mid-way.
+    supergraph
+        .preparing
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&key);
+    result
 }
 
 fn answer_introspection(

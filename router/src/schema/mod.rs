@@ -38,7 +38,13 @@ pub struct Supergraph {
     pub validation: ValidationPlan,
     pub endpoints: HashMap<String, Endpoint>,
     pub plan_cache: Mutex<LruCache<u64, Arc<PreparedOperation>>>,
+    /// Preparations under way, so concurrent first requests of an operation plan it once.
+    pub preparing: Mutex<HashMap<u64, SharedPreparation>>,
 }
+
+pub type PrepareResult = Result<Arc<PreparedOperation>, Vec<crate::graphql_error::GraphQLError>>;
+pub type SharedPreparation =
+    futures::future::Shared<futures::future::BoxFuture<'static, PrepareResult>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SupergraphError {
@@ -103,6 +109,7 @@ impl Supergraph {
             validation: default_rules_validation_plan(),
             endpoints,
             plan_cache: Mutex::new(LruCache::new(capacity)),
+            preparing: Mutex::new(HashMap::new()),
         })
     }
 }
