@@ -73,3 +73,15 @@ async fn an_anonymous_socket_cannot_subscribe() {
     let done = anonymous.next_message().await;
     assert_eq!(done["type"], "complete", "{done}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_socket_with_a_bad_token_is_refused() {
+    let h = Harness::start("notify_badtoken").await;
+    let refused = crate::support::LiveClient::refused(&h.ws_url, "Bearer not.a.token").await;
+    // Closed with the verifier's reason, before any subscription could start.
+    assert!(!refused.is_empty(), "closed without a reason");
+    assert!(
+        !refused.contains("not.a.token"),
+        "the token is not echoed: {refused}"
+    );
+}

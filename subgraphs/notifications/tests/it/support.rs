@@ -26,6 +26,9 @@ pub struct Who {
 }
 
 pub struct Harness {
+    /// Prefix of this test's topics.
+    pub topic_prefix: String,
+    pub brokers: String,
     pub url: String,
     pub ws_url: String,
     /// The service's own database: tests enqueue events in its outbox, which
@@ -42,8 +45,22 @@ impl Harness {
         Self::start_with_redis(label, None).await
     }
 
-    /// With `redis_url`, the service uses that Redis instead of the shared one.
     pub async fn start_with_redis(label: &str, redis_url: Option<String>) -> Self {
+        Self::start_with(
+            label,
+            redis_url,
+            vec![Arc::new(mart_notifications::LogSender)],
+        )
+        .await
+    }
+
+    /// With `redis_url`, the service uses that Redis instead of the shared
+    /// one; published notifications also go to `senders`.
+    pub async fn start_with(
+        label: &str,
+        redis_url: Option<String>,
+        senders: Vec<Arc<dyn mart_notifications::NotificationSender>>,
+    ) -> Self {
         let mut config = testkit::isolated_config(label);
         if let Some(url) = redis_url {
             config.redis_url = url;
@@ -67,7 +84,7 @@ impl Harness {
             mart_notifications::StartOptions {
                 verifier: Some(verifier),
                 channel_prefix: Some(format!("t:{}:notifications:", testkit::unique_suffix())),
-                ..Default::default()
+                senders,
             },
         )
         .await
@@ -82,6 +99,8 @@ impl Harness {
         Self {
             url: format!("http://{}/graphql", handle.addr),
             ws_url: format!("ws://{}/graphql", handle.addr),
+            topic_prefix: config.topic_prefix.clone(),
+            brokers: config.kafka_brokers.clone(),
             db,
             issuer,
             client: reqwest::Client::new(),
@@ -249,6 +268,36 @@ impl LiveClient {
             .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": LIVE_QUERY } }))
             .await;
         client
+    }
+
+    /// Opens a socket whose `connection_init` carries `authorization`, and
+    /// returns the reason the server gave for closing it.
+    pub async fn refused(url: &str, authorization: &str) -> String {
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let mut client = Self { socket };
+        client
+            .send(
+                json!({ "type": "connection_init", "payload": { "Authorization": authorization } }),
+            )
+            .await;
+        loop {
+            let frame = tokio::time::timeout(TIMEOUT, client.socket.next())
+                .await
+                .expect("the server answers within the timeout");
+            match frame {
+                Some(Ok(Message::Close(Some(close)))) => return close.reason.to_string(),
+                Some(Ok(Message::Close(None))) | None | Some(Err(_)) => return String::new(),
+                Some(Ok(Message::Text(text))) => {
+                    panic!("expected the socket to be closed, got {text}")
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
     }
 
     async fn send(&mut self, message: Value) {
