@@ -1,6 +1,8 @@
 //! Router integration tests: real subgraphs over loopback, composed supergraphs, the router
 //! on port 0.
 mod config_tests;
+mod echo;
+mod echo_tests;
 mod harness;
 mod http_tests;
 mod media;
