@@ -4,5 +4,6 @@
 mod broker;
 mod faults;
 mod placement;
+mod router;
 mod saga;
 mod support;

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mart_auth::{KeySet, Role, SigningKey, TokenIssuer, TokenSettings, Verifier};
+use mart_auth::{KeySet, Role, SigningKey, TokenIssuer, TokenSettings};
 use mart_inventory::domain::{Adjustment, adjust_stock, create_warehouse};
 use mart_payments::TestModeProvider;
 use mart_products::domain::{Catalog, MoneyInput, NewProduct};
@@ -31,7 +31,7 @@ pub struct Shop {
     pub shipping_url: String,
     pub inventory_url: String,
     pub orders_db: Database,
-    issuer: TokenIssuer,
+    auth: testkit::TestAuth,
     catalog: Catalog,
     inventory_db: Database,
     warehouse_id: Uuid,
@@ -51,7 +51,6 @@ struct Running {
 
 /// What every start of a service needs.
 struct Kit {
-    verifier: Arc<Verifier>,
     provider: Arc<TestModeProvider>,
     orders: mart_orders::OrdersSettings,
 }
@@ -64,7 +63,8 @@ impl Kit {
         listener: TcpListener,
         token: CancellationToken,
     ) -> ServiceHandle {
-        let verifier = Some(self.verifier.clone());
+        // The services' own default: the JWKS named in `config`.
+        let verifier = None;
         let started = match service {
             ServiceName::Products => mart_products::start(config, listener, token).await,
             ServiceName::Inventory => mart_inventory::start(config, listener, token).await,
@@ -133,9 +133,9 @@ impl Shop {
             config.kafka_brokers = brokers;
         }
         let shutdown = CancellationToken::new();
-        let issuer = issuer();
+        // Every subgraph (and the router's callers) verify against this JWKS.
+        let auth = testkit::TestAuth::start(&mut config).await;
         let kit = Kit {
-            verifier: Arc::new(issuer.local_verifier(Duration::from_secs(5))),
             provider: Arc::new(TestModeProvider::new()),
             orders: options.orders,
         };
@@ -181,7 +181,7 @@ impl Shop {
             shipping_url: service_url(ServiceName::Shipping),
             inventory_url: service_url(ServiceName::Inventory),
             orders_db,
-            issuer,
+            auth,
             catalog: Catalog::new(products_db, mart_events::OutboxSignal::new()),
             inventory_db,
             warehouse_id: warehouse.id,
@@ -195,13 +195,13 @@ impl Shop {
 
     pub fn customer(&self) -> Customer {
         let id = Uuid::now_v7();
-        let token = self.issuer.issue(id, Role::Customer).unwrap().token;
+        let token = self.auth.token_for(id, Role::Customer);
         Customer { id, token }
     }
 
     pub fn admin(&self) -> Customer {
         let id = Uuid::now_v7();
-        let token = self.issuer.issue(id, Role::Admin).unwrap().token;
+        let token = self.auth.token_for(id, Role::Admin);
         Customer { id, token }
     }
 
@@ -378,6 +378,40 @@ impl Shop {
         assert!(stock.is_object(), "stock query failed: {body:#}");
         let n = |f: &str| stock[f].as_i64().unwrap();
         (n("onHand"), n("reserved"), n("available"))
+    }
+
+    /// The federation router over the checked-in supergraph, pointed at this
+    /// shop's subgraphs, forwarding the caller's `Authorization`.
+    pub async fn router(&self) -> mart_router::RunningRouter {
+        let supergraph = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../schema/supergraph.graphql");
+        let mut config = mart_router::RouterConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            supergraph_path: supergraph,
+            hot_reload: false,
+            subgraph_timeout_ms: 10_000,
+            ..Default::default()
+        };
+        for (service, url) in &self.config.urls {
+            config
+                .subgraph_urls
+                .insert(service.as_str().to_string(), url.clone());
+        }
+        for service in [
+            ServiceName::Orders,
+            ServiceName::Payments,
+            ServiceName::Inventory,
+        ] {
+            let running = self.running.lock().unwrap();
+            if let Some(r) = running.iter().find(|r| r.service == service) {
+                config.subgraph_urls.insert(
+                    service.as_str().to_string(),
+                    format!("http://{}/graphql", r.addr),
+                );
+            }
+        }
+        config.headers.propagate = vec!["authorization".into()];
+        mart_router::start(config).await.expect("the router starts")
     }
 
     /// Stops `service` (as a crash between two events would) and starts it
