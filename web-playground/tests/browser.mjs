@@ -4,8 +4,9 @@
 // (or MART_SCREENSHOT_DIR). Exits non-zero when a step fails.
 //
 // Each step is `{ name, run(t) }`, run in order with `t` = { baseUrl, page, context,
-// requests, consoleErrors, screenshot(name) }. Login, placing an order and watching it
-// live join this list when the users, orders and live-update services exist.
+// requests, consoleErrors, screenshot(name) }. Still to come, once the router
+// authenticates tokens and serves subscriptions: `me` answers the signed-in customer,
+// placing an order, and watching it live (myOrderUpdates) from a second tab.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -24,6 +25,15 @@ const screenshotDir = process.env.MART_SCREENSHOT_DIR ?? join(repoRoot, 'target'
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', new URL(baseUrl).hostname]);
 
 const PRODUCTS_QUERY = `{ products(first: 10) { edges { node { id name } } } }`;
+
+const DEMO_CUSTOMER_EMAIL = 'customer@mart.example';
+
+// The last POST to /graphql that ran the named operation.
+function lastGraphqlRequest(t, operationName) {
+  return t.requests.filter((request) => request.method() === 'POST'
+    && new URL(request.url()).pathname === '/graphql'
+    && (request.postData() ?? '').includes(operationName)).at(-1);
+}
 
 const steps = [
   {
@@ -78,6 +88,42 @@ const steps = [
       const shown = await editorText(responsePane(t.page));
       assert(!shown.includes('"errors"'), `the result has errors: ${shown}`);
       await t.screenshot('products');
+    },
+  },
+  {
+    name: 'the LogIn tab logs the demo customer in',
+    async run(t) {
+      await openTab(t.page, 'LogIn');
+      await eventually('the login mutation in the operation editor', async () =>
+        (await editorText(queryEditor(t.page))).includes('login(email: $email'));
+      await run(t.page);
+      await eventually('an access token in the result pane', async () =>
+        (await editorText(responsePane(t.page))).includes('"accessToken"'));
+      const shown = await editorText(responsePane(t.page));
+      assert(shown.includes(DEMO_CUSTOMER_EMAIL), `the result does not name the demo customer: ${shown}`);
+      await t.screenshot('login-tab');
+    },
+  },
+  {
+    name: 'the login form signs in and queries then carry the token',
+    async run(t) {
+      await t.page.getByRole('button', { name: 'Log in' }).click();
+      const status = t.page.getByTestId('login-status');
+      await status.waitFor({ timeout: 15000 });
+      assert((await status.innerText()).includes(DEMO_CUSTOMER_EMAIL), `status: ${await status.innerText()}`);
+      const session = JSON.parse(await t.page.evaluate(() => localStorage.getItem('mart.playground.session')));
+      assert(session?.accessToken, 'no access token stored');
+
+      const before = lastGraphqlRequest(t, 'BrowseProducts');
+      await openTab(t.page, 'BrowseProducts');
+      await run(t.page);
+      const request = await eventually('the products query to be sent again', async () => {
+        const last = lastGraphqlRequest(t, 'BrowseProducts');
+        return last !== before ? last : null;
+      });
+      const authorization = (await request.allHeaders()).authorization;
+      assert(authorization === `Bearer ${session.accessToken}`, `the query carried authorization ${authorization}`);
+      await t.screenshot('signed-in');
     },
   },
 ];
