@@ -74,6 +74,19 @@ async fn an_order_goes_from_placed_to_delivered_and_the_payment_is_captured() {
     assert_eq!(holds.len(), 1, "authorized exactly once");
     assert_eq!(holds[0].captured_minor, 3 * 1299 + 490);
     assert_eq!(shop.stock(mug).await, (7, 0, 7));
+    let changes = shop.status_changes(order).await;
+    assert_eq!(
+        changes,
+        [
+            "PENDING",
+            "RESERVED",
+            "CONFIRMED",
+            "AWAITING_SHIPMENT",
+            "SHIPPED",
+            "DELIVERED"
+        ],
+        "every status change emits order.status_changed"
+    );
 
     // Another customer sees nothing of it.
     let eve = shop.customer();
@@ -276,6 +289,34 @@ async fn fifty_buyers_for_ten_units_end_with_ten_confirmed_orders() {
     }
     assert_eq!((confirmed, cancelled), (10, 40));
     assert_eq!(shop.stock(mug).await, (0, 0, 0));
+
+    // The ledger explains the stock: one delivery, ten holds, ten sales.
+    let admin = shop.admin();
+    let body = shop
+        .gql(
+            &shop.inventory_url,
+            Some(&admin),
+            "query($p: ID!) { stockLedger(productId: $p, first: 200) { kind onHandDelta reservedDelta orderId } }",
+            json!({ "p": mug }),
+        )
+        .await;
+    let entries = body["data"]["stockLedger"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body:#}"));
+    let sum = |f: &str| entries.iter().map(|e| e[f].as_i64().unwrap()).sum::<i64>();
+    assert_eq!((sum("onHandDelta"), sum("reservedDelta")), (0, 0));
+    let kinds = |k: &str| entries.iter().filter(|e| e["kind"] == k).count();
+    assert_eq!(
+        (kinds("ADJUSTMENT"), kinds("RESERVATION"), kinds("SALE")),
+        (1, 10, 10),
+        "{body:#}"
+    );
+    let sold: std::collections::HashSet<_> = entries
+        .iter()
+        .filter(|e| e["kind"] == "SALE")
+        .map(|e| e["orderId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sold.len(), 10, "ten different orders bought one each");
     assert_eq!(
         shop.provider.holds().len(),
         10,

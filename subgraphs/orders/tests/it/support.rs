@@ -352,6 +352,28 @@ impl Shop {
         .await
     }
 
+    /// The `to` of every `order.status_changed` the orders service emitted for
+    /// `order`, in order.
+    pub async fn status_changes(&self, order: Uuid) -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct To {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            to: String,
+        }
+        let mut conn = self.orders_db.conn().await.unwrap();
+        let rows: Vec<To> = diesel_async::RunQueryDsl::load(
+            diesel::sql_query(
+                "SELECT envelope->'payload'->>'to' AS to FROM outbox_events \
+                 WHERE envelope->>'type' = 'order.status_changed' AND message_key = $1 ORDER BY seq",
+            )
+            .bind::<diesel::sql_types::Text, _>(order.to_string()),
+            &mut conn,
+        )
+        .await
+        .unwrap();
+        rows.into_iter().map(|r| r.to).collect()
+    }
+
     /// Staff moving the parcel; returns the whole response.
     pub async fn set_shipment_status(&self, shipment_id: &str, status: &str) -> Value {
         let admin = self.admin();
