@@ -50,6 +50,49 @@ pub struct RouterConfig {
     pub cors: CorsConfig,
     /// Which client headers are forwarded to subgraphs. Default: none (`traceparent` always is).
     pub headers: HeaderRules,
+    /// Access-token verification and `@requiresScopes` / `@authenticated` enforcement.
+    /// Default: off (no `jwks_url`).
+    pub auth: AuthConfig,
+}
+
+/// Authentication at the router. With `jwks_url` unset nothing is verified and the
+/// authorization directives are not enforced (the mode the federation compliance suite runs in).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Where the token signing keys are published (the users service's
+    /// `/.well-known/jwks.json`). Default: none, authentication off. Env: `MART_ROUTER_JWKS_URL`.
+    pub jwks_url: Option<String>,
+    /// Expected `iss` claim. Default (`None`): `mart-users`. Env: `MART_ROUTER_JWT_ISSUER`.
+    pub issuer: Option<String>,
+    /// Expected `aud` claim. Default (`None`): `mart`. Env: `MART_ROUTER_JWT_AUDIENCE`.
+    pub audience: Option<String>,
+    /// Clock skew tolerated on `exp`, in seconds. Default `5`. Env: `MART_ROUTER_JWT_LEEWAY_SECS`.
+    pub leeway_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            jwks_url: None,
+            issuer: None,
+            audience: None,
+            leeway_secs: 5,
+        }
+    }
+}
+
+impl AuthConfig {
+    pub const DEFAULT_ISSUER: &'static str = "mart-users";
+    pub const DEFAULT_AUDIENCE: &'static str = "mart";
+
+    pub fn issuer(&self) -> &str {
+        self.issuer.as_deref().unwrap_or(Self::DEFAULT_ISSUER)
+    }
+
+    pub fn audience(&self) -> &str {
+        self.audience.as_deref().unwrap_or(Self::DEFAULT_AUDIENCE)
+    }
 }
 
 /// Limits checked after parsing, before validation and planning.
@@ -81,7 +124,9 @@ pub struct CorsConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HeaderRules {
-    /// Client header names forwarded to every subgraph (case-insensitive). Default: none.
+    /// Client header names forwarded to every subgraph (case-insensitive). Default: none:
+    /// client-supplied identity-looking headers (`X-User-Id`, …) reach no subgraph unless listed
+    /// here. With authentication on, the verified `Authorization` is forwarded regardless.
     /// Env: `MART_ROUTER_PROPAGATE_HEADERS` (comma separated).
     pub propagate: Vec<String>,
     /// Static headers added to every subgraph request (name → value). Default: none.
@@ -109,6 +154,7 @@ impl Default for RouterConfig {
             body_limit_bytes: 2 * 1024 * 1024,
             cors: CorsConfig::default(),
             headers: HeaderRules::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -194,6 +240,10 @@ impl RouterConfig {
                 "BODY_LIMIT" => self.body_limit_bytes = value.parse().map_err(|_| bad())?,
                 "CORS_ORIGINS" => self.cors.allow_origins = split_list(&value),
                 "PROPAGATE_HEADERS" => self.headers.propagate = split_list(&value),
+                "JWKS_URL" => self.auth.jwks_url = Some(value.clone()).filter(|v| !v.is_empty()),
+                "JWT_ISSUER" => self.auth.issuer = Some(value.clone()),
+                "JWT_AUDIENCE" => self.auth.audience = Some(value.clone()),
+                "JWT_LEEWAY_SECS" => self.auth.leeway_secs = value.parse().map_err(|_| bad())?,
                 _ => {
                     if let Some(subgraph) = key.strip_prefix("SUBGRAPH_URL_") {
                         self.subgraph_urls

@@ -3,6 +3,7 @@
 //! Pipeline per request: parse → validate (against the API schema) → plan
 //! (`hive-router-query-planner`, cached) → execute (subgraph fetches, merged) → respond
 //! (shaped exactly like the client's selection).
+mod auth;
 mod config;
 mod execution;
 mod graphql_error;
@@ -18,7 +19,7 @@ mod subgraph;
 mod trace;
 mod value;
 
-pub use config::{ConfigError, CorsConfig, HeaderRules, LimitsConfig, RouterConfig};
+pub use config::{AuthConfig, ConfigError, CorsConfig, HeaderRules, LimitsConfig, RouterConfig};
 pub use graphql_error::{GraphQLError, PathSegment};
 pub use schema::SupergraphError;
 pub use server::{RouterError, RunningRouter, run, serve, start};

@@ -172,9 +172,11 @@ fn project_into(
 ) {
     for item in items {
         match item {
+            // In `requires`, `price: _internal_qp_alias_0` reads the data under the planner's
+            // internal alias and sends it as `price`.
             SelectionItem::Field(field) => {
                 let key = field.alias.as_deref().unwrap_or(&field.name);
-                if let Some(value) = object.get(key) {
+                if let Some(value) = object.get(&field.name) {
                     let projected = project_value(value, &field.selections, schema);
                     match out.get_mut(key) {
                         Some(existing) => deep_merge(existing, projected),

@@ -91,6 +91,12 @@ fn coerce_named(value: Value, name: &str, schema: &SchemaIndex) -> Result<Value,
         }
     };
     if ok {
+        // An ID is serialized as a string even when the client sent an integer.
+        if name == "ID"
+            && let Value::Number(n) = &value
+        {
+            return Ok(Value::String(n.to_string()));
+        }
         Ok(value)
     } else {
         Err(format!("{value} is not a valid {name}"))

@@ -7,5 +7,6 @@ mod harness;
 mod http_tests;
 mod media;
 mod media_tests;
+mod requires_args;
 mod shop;
 mod shop_tests;
