@@ -41,6 +41,7 @@ pub struct RouterState {
     pub supergraph: Arc<SupergraphHandle>,
     pub client: SubgraphClient,
     pub metrics: Arc<Metrics>,
+    pub authenticator: crate::auth::verify::Authenticator,
     inserted_headers: HeaderMap,
 }
 
@@ -101,6 +102,7 @@ async fn serve_loaded(
         client: SubgraphClient::new(config.pool_max_idle_per_host, metrics.clone()),
         metrics: metrics.clone(),
         inserted_headers: inserted_headers(&config)?,
+        authenticator: crate::auth::verify::Authenticator::from_config(&config.auth),
         config: config.clone(),
     });
     let watcher = config.hot_reload.then(|| {
@@ -112,6 +114,8 @@ async fn serve_loaded(
     });
     let app = routes(state);
     tracing::info!("router listening on http://{addr}");
+    // The client's address is appended to `X-Forwarded-For` on subgraph requests.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -130,7 +134,11 @@ fn routes(state: Arc<RouterState>) -> Router {
             "/graphql",
             get(http::graphql::get_graphql)
                 .post(http::graphql::post_graphql)
-                .fallback(http::graphql::method_not_allowed),
+                .fallback(http::graphql::method_not_allowed)
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::auth::verify::authenticate,
+                )),
         )
         .route("/health", get(http::health::health))
         .route("/ready", get(http::health::ready))

@@ -6,10 +6,11 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::auth::RequestIdentity;
 use crate::graphql_error::{GraphQLError, codes};
 use crate::pipeline::{self, GraphQLRequest, Outcome, Refusal};
 use crate::server::RouterState;
@@ -19,6 +20,7 @@ const JSON: &str = "application/json";
 
 pub async fn post_graphql(
     State(state): State<Arc<RouterState>>,
+    identity: Option<Extension<RequestIdentity>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -48,11 +50,13 @@ pub async fn post_graphql(
             );
         }
     };
-    execute(&state, request, &headers, false, media).await
+    let identity = identity.map_or_else(RequestIdentity::unchecked, |Extension(i)| i);
+    execute(&state, request, &headers, &identity, false, media).await
 }
 
 pub async fn get_graphql(
     State(state): State<Arc<RouterState>>,
+    identity: Option<Extension<RequestIdentity>>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
@@ -94,7 +98,8 @@ pub async fn get_graphql(
         variables,
         extensions,
     };
-    execute(&state, request, &headers, true, media).await
+    let identity = identity.map_or_else(RequestIdentity::unchecked, |Extension(i)| i);
+    execute(&state, request, &headers, &identity, true, media).await
 }
 
 pub async fn method_not_allowed() -> Response {
@@ -116,11 +121,12 @@ async fn execute(
     state: &RouterState,
     request: GraphQLRequest,
     headers: &HeaderMap,
+    identity: &RequestIdentity,
     is_get: bool,
     media: ResponseMedia,
 ) -> Response {
     let started = Instant::now();
-    let outcome = pipeline::handle(state, request, headers, is_get).await;
+    let outcome = pipeline::handle(state, request, headers, identity, is_get).await;
     let metrics = &state.metrics;
     metrics.requests.fetch_add(1, Relaxed);
     let response = match outcome {

@@ -10,6 +10,8 @@ use hyper::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::auth::RequestIdentity;
+use crate::auth::scopes::DeniedFields;
 use crate::execution::{ExecutionContext, ExecutionState, SubgraphHeaders};
 use crate::graphql_error::{GraphQLError, codes};
 use crate::operation::collect_fields;
@@ -47,6 +49,7 @@ pub async fn handle(
     state: &RouterState,
     request: GraphQLRequest,
     client_headers: &HeaderMap,
+    identity: &RequestIdentity,
     is_get: bool,
 ) -> Result<Outcome, Refusal> {
     let Some(query) = request.query.filter(|q| !q.trim().is_empty()) else {
@@ -69,10 +72,11 @@ pub async fn handle(
     };
     let supergraph = state.supergraph.current();
     let operation_name = request.operation_name.filter(|n| !n.is_empty());
-    let prepared = match prepared_operation(state, &supergraph, query, operation_name).await {
-        Ok(prepared) => prepared,
-        Err(errors) => return Ok(Outcome::RequestError(errors)),
-    };
+    let prepared =
+        match prepared_operation(state, &supergraph, &query, operation_name.as_deref()).await {
+            Ok(prepared) => prepared,
+            Err(errors) => return Ok(Outcome::RequestError(errors)),
+        };
     let operation = &prepared.operation;
     if is_get && operation.kind != OperationType::Query {
         return Err(Refusal::MutationOverGet);
@@ -91,7 +95,30 @@ pub async fn handle(
         Ok(variables) => variables,
         Err(errors) => return Ok(Outcome::RequestError(errors)),
     };
-    let headers = state.subgraph_headers(client_headers);
+    let denied = authorization_denials(&prepared, identity);
+    let filtered_plan;
+    let plan = if denied.is_empty() {
+        prepared.plan.as_ref()
+    } else {
+        let key = prepare::cache_key(&query, operation_name.as_deref());
+        filtered_plan = match crate::auth::scopes::filtered_plan(
+            &supergraph,
+            &state.config,
+            &query,
+            operation_name.as_deref(),
+            key,
+            &denied,
+            &identity.caller,
+        )
+        .await
+        {
+            Ok(plan) => plan,
+            Err(errors) => return Ok(Outcome::RequestError(errors)),
+        };
+        filtered_plan.as_ref().as_ref()
+    };
+    let mut headers = state.subgraph_headers(client_headers);
+    crate::auth::forward::add_identity_headers(&mut headers, identity, client_headers);
     let context = ExecutionContext::new(
         &supergraph,
         &state.client,
@@ -99,7 +126,7 @@ pub async fn handle(
         &headers,
         state.config.deduplicate_subgraph_requests && operation.kind == OperationType::Query,
     );
-    let mut executed = match &prepared.plan {
+    let mut executed = match plan {
         Some(plan) => context.execute(plan).await,
         None => context.into_state(),
     };
@@ -107,19 +134,35 @@ pub async fn handle(
         answer_introspection(&supergraph, &prepared, &variables, &mut executed);
     }
     let ExecutionState { data, mut errors } = executed;
-    let data = shape_data(operation, &data, &supergraph.index, &variables, &mut errors);
+    let data = shape_data(
+        operation,
+        &data,
+        &supergraph.index,
+        &variables,
+        &denied,
+        &mut errors,
+    );
     Ok(Outcome::Executed { data, errors })
+}
+
+/// The selected fields the caller may not see; empty (and free) unless authentication is on
+/// and the operation touches a restricted field.
+fn authorization_denials(prepared: &PreparedOperation, identity: &RequestIdentity) -> DeniedFields {
+    if !identity.caller.enforces_directives() || prepared.restrictions.is_empty() {
+        return DeniedFields::default();
+    }
+    prepared.restrictions.denied_for(&identity.caller)
 }
 
 async fn prepared_operation(
     state: &RouterState,
     supergraph: &Arc<crate::schema::Supergraph>,
-    query: String,
-    operation_name: Option<String>,
+    query: &str,
+    operation_name: Option<&str>,
 ) -> Result<Arc<PreparedOperation>, Vec<GraphQLError>> {
     use futures::FutureExt;
     use std::sync::atomic::Ordering::Relaxed;
-    let key = prepare::cache_key(&query, operation_name.as_deref());
+    let key = prepare::cache_key(query, operation_name);
     if let Some(prepared) = prepare::cached(supergraph, key) {
         state.metrics.plan_cache_hits.fetch_add(1, Relaxed);
         return Ok(prepared);
@@ -134,6 +177,8 @@ async fn prepared_operation(
             None => {
                 let owned_supergraph = supergraph.clone();
                 let config = state.config.clone();
+                let query = query.to_string();
+                let operation_name = operation_name.map(str::to_string);
                 let preparation = tokio::task::spawn_blocking(move || {
                     prepare::prepare(
                         &owned_supergraph,

@@ -28,6 +28,8 @@ pub struct PreparedOperation {
     pub plan: Option<QueryPlan>,
     /// Root fields that are `__schema` / `__type`.
     pub has_introspection: bool,
+    /// Selected fields that carry `@requiresScopes` / `@authenticated`.
+    pub restrictions: crate::auth::scopes::Restrictions,
 }
 
 pub fn cache_key(query: &str, operation_name: Option<&str>) -> u64 {
@@ -90,10 +92,16 @@ pub fn prepare(
         )]);
     }
     let plan = plan(supergraph, config, &document, operation_name)?;
+    let restrictions = crate::auth::scopes::Restrictions::of(
+        &operation,
+        &supergraph.authorization,
+        &supergraph.index,
+    );
     let prepared = Arc::new(PreparedOperation {
         operation,
         plan,
         has_introspection,
+        restrictions,
     });
     supergraph
         .plan_cache
@@ -128,7 +136,7 @@ fn root_field_names(set: &operation::SelectionSet) -> Vec<&str> {
     names
 }
 
-fn plan(
+pub(crate) fn plan(
     supergraph: &Supergraph,
     config: &RouterConfig,
     document: &Document,

@@ -4,6 +4,7 @@
 //! merged subgraph data is never cloned.
 use serde_json::{Map, Value};
 
+use crate::auth::scopes::DeniedFields;
 use crate::graphql_error::{GraphQLError, PathSegment, codes};
 use crate::operation::{
     Field, Operation, Selection2, SelectionSet, collect_fields, sub_selections,
@@ -21,6 +22,7 @@ enum Seg<'a> {
 
 struct Shaper<'a> {
     schema: &'a SchemaIndex,
+    denied: &'a DeniedFields,
 
     variables: &'a Map<String, Value>,
     existing_errors: &'a [GraphQLError],
@@ -30,16 +32,19 @@ struct Shaper<'a> {
 }
 
 /// Serializes `data` shaped by `operation`; returns the JSON of the `data` entry and appends
-/// null-propagation errors to `errors`.
+/// null-propagation errors to `errors`. `denied` fields (not planned: the caller may not see
+/// them) become `null` with their authorization error.
 pub fn shape_data(
     operation: &Operation,
     data: &Value,
     schema: &SchemaIndex,
     variables: &Map<String, Value>,
+    denied: &DeniedFields,
     errors: &mut Vec<GraphQLError>,
 ) -> Vec<u8> {
     let mut shaper = Shaper {
         schema,
+        denied,
 
         variables,
         existing_errors: errors,
@@ -113,6 +118,16 @@ impl<'a> Shaper<'a> {
             return Ok(());
         };
         self.path.push(Seg::Key(key));
+        if let Some(error) = self.denied.error_for(type_name, field) {
+            let path = self.owned_path();
+            self.path.pop();
+            self.new_errors.push(error.at(path));
+            if field_type.is_non_null() {
+                return Err(NullBubble);
+            }
+            self.out.extend_from_slice(b"null");
+            return Ok(());
+        }
         let result = self.value(field_type, object.get(key), sub_sets, type_name, field);
         self.path.pop();
         result

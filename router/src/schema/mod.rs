@@ -40,6 +40,8 @@ pub struct Supergraph {
     pub plan_cache: Mutex<LruCache<u64, Arc<PreparedOperation>>>,
     /// Preparations under way, so concurrent first requests of an operation plan it once.
     pub preparing: Mutex<HashMap<u64, SharedPreparation>>,
+    /// `@requiresScopes` / `@authenticated`, and the plans filtered by them.
+    pub authorization: crate::auth::policy::AuthPolicy,
 }
 
 pub type PrepareResult = Result<Arc<PreparedOperation>, Vec<crate::graphql_error::GraphQLError>>;
@@ -101,6 +103,8 @@ impl Supergraph {
             );
         }
         let capacity = NonZeroUsize::new(config.plan_cache_size).unwrap_or(NonZeroUsize::MIN);
+        let authorization =
+            crate::auth::policy::AuthPolicy::from_supergraph(&document, config.plan_cache_size);
         Ok(Supergraph {
             planner,
             api_schema,
@@ -110,6 +114,7 @@ impl Supergraph {
             endpoints,
             plan_cache: Mutex::new(LruCache::new(capacity)),
             preparing: Mutex::new(HashMap::new()),
+            authorization,
         })
     }
 }

@@ -1,0 +1,133 @@
+//! Verifies the `Authorization: Bearer` header of each GraphQL request (axum middleware on
+//! `/graphql`): a valid token becomes a [`Caller::User`], no header an anonymous caller, and
+//! anything else an HTTP 401 `UNAUTHENTICATED` answer before the body is even read.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hyper::StatusCode;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
+use mart_auth::{JwksOptions, Verifier, VerifierSettings, VerifyError};
+
+use super::{Caller, RequestIdentity};
+use crate::config::AuthConfig;
+use crate::graphql_error::GraphQLError;
+use crate::server::RouterState;
+
+pub mod codes {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    /// The signing keys could not be fetched: our failure, not the client's (HTTP 503).
+    pub const AUTH_KEYS_UNAVAILABLE: &str = "AUTH_KEYS_UNAVAILABLE";
+}
+
+/// `None` when authentication is off.
+pub struct Authenticator {
+    verifier: Option<Verifier>,
+}
+
+/// Why a request was refused before execution.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthFailure {
+    #[error("The Authorization header must be \"Bearer <access token>\".")]
+    NotBearer,
+    #[error("Invalid access token: {0}.")]
+    Invalid(VerifyError),
+    #[error("Access tokens cannot be verified right now; try again later.")]
+    KeysUnavailable,
+}
+
+impl Authenticator {
+    pub fn from_config(config: &AuthConfig) -> Authenticator {
+        let verifier = config.jwks_url.as_ref().map(|url| {
+            let settings = VerifierSettings {
+                issuer: config.issuer().to_string(),
+                audience: config.audience().to_string(),
+                leeway: Duration::from_secs(config.leeway_secs),
+            };
+            Verifier::with_jwks_url(settings, url.clone(), JwksOptions::default())
+        });
+        Authenticator { verifier }
+    }
+
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, AuthFailure> {
+        let Some(verifier) = &self.verifier else {
+            return Ok(Caller::Unchecked);
+        };
+        let Some(header) = headers.get(AUTHORIZATION) else {
+            return Ok(Caller::Anonymous);
+        };
+        let token = bearer_token(header).ok_or(AuthFailure::NotBearer)?;
+        match verifier.verify(token).await {
+            Ok(claims) => Ok(Caller::User {
+                scopes: claims.scopes().map(str::to_string).collect(),
+                authorization: header.clone(),
+            }),
+            Err(error) if error.is_client_error() => Err(AuthFailure::Invalid(error)),
+            Err(error) => {
+                tracing::error!(error = %error, "cannot verify access tokens");
+                Err(AuthFailure::KeysUnavailable)
+            }
+        }
+    }
+}
+
+fn bearer_token(header: &HeaderValue) -> Option<&str> {
+    let value = header.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Middleware: authenticates the request and stores its [`RequestIdentity`] in the
+/// extensions, or answers the refusal itself.
+pub async fn authenticate(
+    State(state): State<Arc<RouterState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let client_ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    match state.authenticator.authenticate(request.headers()).await {
+        Ok(caller) => {
+            request
+                .extensions_mut()
+                .insert(RequestIdentity { caller, client_ip });
+            next.run(request).await
+        }
+        Err(failure) => refusal(&failure),
+    }
+}
+
+fn refusal(failure: &AuthFailure) -> Response {
+    let (status, code) = match failure {
+        AuthFailure::KeysUnavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::AUTH_KEYS_UNAVAILABLE,
+        ),
+        AuthFailure::NotBearer | AuthFailure::Invalid(_) => {
+            (StatusCode::UNAUTHORIZED, codes::UNAUTHENTICATED)
+        }
+    };
+    let errors = [GraphQLError::with_code(failure.to_string(), code)];
+    let body = serde_json::json!({ "errors": errors }).to_string();
+    let mut response = (status, Body::from(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        headers.insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    response
+}
