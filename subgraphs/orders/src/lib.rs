@@ -4,11 +4,13 @@
 //! the shipping subgraph for the rate, synchronously (timeout, retries, circuit
 //! breaker), and freezes them into the order. From then on the order moves only
 //! through events: `inventory.*`, `payment.*` and `shipment.*` drive the status
-//! state machine, and every change emits `order.status_changed`.
+//! state machine, and every change emits `order.status_changed`, which every
+//! instance follows to serve the status subscriptions over WebSocket.
 
 pub mod domain;
 pub mod events;
 mod graphql;
+pub mod live;
 pub mod storage;
 pub mod upstream;
 
@@ -72,9 +74,23 @@ pub async fn start_with(
         }),
     );
     boot.spawn(orders.clone().run_expiry(boot.shutdown.clone()));
+    // Every instance its own group: each must see every status change.
+    let live_group = config.prefixed(&format!("{SERVICE}.live.{}", uuid::Uuid::new_v4()));
+    let consumer = live::positioned_consumer(
+        &config.kafka_brokers,
+        &live_group,
+        live::topic(&config.topic_prefix),
+    )
+    .await
+    .map_err(|e| StartError::Kafka {
+        brokers: config.kafka_brokers.clone(),
+        reason: e.to_string(),
+    })?;
+    let feed = live::StatusFeed::new(orders.settings().live_buffer);
+    boot.spawn(live::run(consumer, feed.clone(), boot.shutdown.clone()));
     let verifier = options
         .verifier
         .unwrap_or_else(|| mart_service::identity::verifier_for(config));
-    let routes = mart_service::graphql::routes_with_verifier(graphql::schema(orders), verifier);
+    let routes = mart_service::subscriptions::routes(graphql::schema(orders, feed), verifier);
     boot.serve(listener, routes)
 }

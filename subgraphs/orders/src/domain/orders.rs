@@ -28,6 +28,9 @@ pub struct OrdersSettings {
     pub products: CallPolicy,
     /// Calls to the shipping subgraph at placement.
     pub shipping: CallPolicy,
+    /// Status changes buffered per live subscriber; one that falls further
+    /// behind is ended with `SUBSCRIBER_TOO_SLOW`. Default 256.
+    pub live_buffer: usize,
 }
 
 impl Default for OrdersSettings {
@@ -37,6 +40,7 @@ impl Default for OrdersSettings {
             expiry_sweep: Duration::from_secs(5),
             products: CallPolicy::default(),
             shipping: CallPolicy::default(),
+            live_buffer: 256,
         }
     }
 }

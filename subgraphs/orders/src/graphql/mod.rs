@@ -1,33 +1,39 @@
 //! The GraphQL face of orders: `Order` (an entity), `User.orders`, `order`,
-//! `placeOrder` and `cancelOrder`.
+//! `placeOrder`, `cancelOrder` and the live `orderStatusChanged` and
+//! `myOrderUpdates`.
 
 mod inputs;
 mod loaders;
 mod mutation;
 mod query;
+mod subscription;
 mod types;
 mod users;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, ErrorExtensions, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{ErrorExtensions, SDLExportOptions, Schema, SchemaBuilder};
 use mart_service::ApiError;
 
 use crate::domain::Orders;
+use crate::live::StatusFeed;
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::Subscription;
 
-pub type OrdersSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type OrdersSchema = Schema<Query, Mutation, Subscription>;
 
 const MAX_DEPTH: usize = 12;
 
 /// The schema's shape without data: what `sdl()` exports and [`schema`] serves.
-pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
+pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation, Subscription)
         .enable_federation()
+        // Without it `_service { sdl }` leaves Subscription out.
+        .enable_subscription_in_federation()
         .limit_depth(MAX_DEPTH)
 }
 
-pub fn schema(orders: Orders) -> OrdersSchema {
+pub fn schema(orders: Orders, feed: StatusFeed) -> OrdersSchema {
     let db = orders.db().clone();
     builder()
         .data(DataLoader::new(
@@ -36,6 +42,7 @@ pub fn schema(orders: Orders) -> OrdersSchema {
         ))
         .data(DataLoader::new(loaders::HistoryLoader(db), tokio::spawn))
         .data(orders)
+        .data(feed)
         .finish()
 }
 

@@ -3,7 +3,10 @@
 
 mod broker;
 mod faults;
+mod live;
 mod placement;
 mod router;
 mod saga;
 mod support;
+mod throughput;
+mod ws;

@@ -436,6 +436,29 @@ impl Shop {
         mart_router::start(config).await.expect("the router starts")
     }
 
+    /// Another orders instance on the same configuration (database, topics);
+    /// returns its GraphQL URL. It stops with the shop.
+    pub async fn another_orders(&self) -> String {
+        let token = self.shutdown.child_token();
+        let handle = self
+            .kit
+            .launch(
+                ServiceName::Orders,
+                &self.config,
+                listener().await,
+                token.clone(),
+            )
+            .await;
+        let url = url(&handle);
+        self.running.lock().unwrap().push(Running {
+            service: ServiceName::Orders,
+            addr: handle.addr,
+            token,
+            handle: Some(handle),
+        });
+        url
+    }
+
     /// Stops `service` (as a crash between two events would) and starts it
     /// again on the same address after `down_for`.
     pub async fn restart(&self, service: ServiceName, down_for: Duration) {

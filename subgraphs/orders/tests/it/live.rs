@@ -1,0 +1,147 @@
+//! Live order status over WebSocket: `myOrderUpdates` and
+//! `orderStatusChanged`, who may subscribe, and fan-out across instances.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::support::{Shop, order_input};
+use crate::ws::Socket;
+
+const MY_UPDATES: &str =
+    "subscription { myOrderUpdates { order { id number } status previousStatus at reason } }";
+const ORDER_UPDATES: &str = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { order { id status } status previousStatus reason } }";
+
+/// Reads updates of `order` from `socket` until `last`; returns their statuses
+/// after checking each names the status before it.
+async fn statuses_until(socket: &mut Socket, field: &str, order: Uuid, last: &str) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        let data = socket.next_data().await;
+        let update = &data[field];
+        assert_eq!(update["order"]["id"], json!(order.to_string()), "{data:#}");
+        let previous = update["previousStatus"].as_str().map(str::to_string);
+        if let Some(before) = seen.last() {
+            assert_eq!(previous.as_ref(), Some(before), "{data:#}");
+        }
+        let status = update["status"].as_str().unwrap().to_string();
+        seen.push(status.clone());
+        if status == last {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owner_sees_every_status_change_once_and_in_order() {
+    let shop = Shop::start("live-owner").await;
+    let mug = shop.product(1299, 400, 10).await;
+    let ada = shop.customer();
+
+    let mut mine = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
+    mine.subscribe(MY_UPDATES, json!({})).await;
+    let order = shop
+        .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "live-1"))
+        .await;
+    let mut this_order = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
+    this_order
+        .subscribe(ORDER_UPDATES, json!({ "id": order }))
+        .await;
+
+    let all = statuses_until(&mut mine, "myOrderUpdates", order, "AWAITING_SHIPMENT").await;
+    let late = statuses_until(
+        &mut this_order,
+        "orderStatusChanged",
+        order,
+        "AWAITING_SHIPMENT",
+    )
+    .await;
+
+    let emitted = shop.status_changes(order).await;
+    assert_eq!(all, emitted, "every emitted change, once, in order");
+    assert_eq!(&all[..3], ["PENDING", "RESERVED", "CONFIRMED"]);
+    assert!(
+        emitted.ends_with(&late),
+        "a late subscriber gets the rest: {late:?} of {emitted:?}"
+    );
+    shop.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_owner_or_staff_may_subscribe() {
+    let shop = Shop::start("live-auth").await;
+    let mug = shop.product(500, 100, 10).await;
+    let ada = shop.customer();
+    let order = shop
+        .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "live-auth-1"))
+        .await;
+
+    let eve = shop.customer();
+    let mut socket = Socket::connect(&shop.orders_url, Some(&eve.token)).await;
+    socket
+        .subscribe(ORDER_UPDATES, json!({ "id": order }))
+        .await;
+    assert_eq!(socket.refusal_code().await, "FORBIDDEN");
+
+    let mut socket = Socket::connect(&shop.orders_url, Some(&eve.token)).await;
+    let unknown = Uuid::now_v7();
+    socket
+        .subscribe(ORDER_UPDATES, json!({ "id": unknown }))
+        .await;
+    assert_eq!(socket.refusal_code().await, "NOT_FOUND");
+
+    let mut anonymous = Socket::connect(&shop.orders_url, None).await;
+    anonymous.subscribe(MY_UPDATES, json!({})).await;
+    assert_eq!(anonymous.refusal_code().await, "UNAUTHENTICATED");
+
+    // Staff may follow anyone's order: it settles, staff subscribe, the
+    // owner cancels, and staff hear it with the reason.
+    shop.wait_for_status(&ada, order, "AWAITING_SHIPMENT").await;
+    let admin = shop.admin();
+    let mut staff = Socket::connect(&shop.orders_url, Some(&admin.token)).await;
+    staff.subscribe(ORDER_UPDATES, json!({ "id": order })).await;
+    let cancel = shop
+        .gql(
+            &shop.orders_url,
+            Some(&ada),
+            "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+            json!({ "id": order }),
+        )
+        .await;
+    assert!(cancel.get("errors").is_none(), "{cancel:#}");
+    let data = staff.next_data().await;
+    let update = &data["orderStatusChanged"];
+    assert_eq!(update["status"], "CANCELLED", "{data:#}");
+    assert_eq!(update["previousStatus"], "AWAITING_SHIPMENT", "{data:#}");
+    assert_eq!(update["order"]["status"], "CANCELLED", "{data:#}");
+    shop.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_subscriber_on_either_instance_sees_changes_made_through_the_other() {
+    let shop = Shop::start("live-fanout").await;
+    let mug = shop.product(700, 100, 10).await;
+    let second = shop.another_orders().await;
+    let ada = shop.customer();
+
+    let mut on_first = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
+    on_first.subscribe(MY_UPDATES, json!({})).await;
+    let mut on_second = Socket::connect(&second, Some(&ada.token)).await;
+    on_second.subscribe(MY_UPDATES, json!({})).await;
+
+    let placed: Value = shop
+        .gql(
+            &second,
+            Some(&ada),
+            crate::support::PLACE_ORDER,
+            json!({ "input": order_input(&[(mug, 1)], "tok_ok", "fanout-1") }),
+        )
+        .await;
+    assert!(placed.get("errors").is_none(), "{placed:#}");
+    let order = Uuid::parse_str(placed["data"]["placeOrder"]["id"].as_str().unwrap()).unwrap();
+
+    let a = statuses_until(&mut on_first, "myOrderUpdates", order, "CONFIRMED").await;
+    let b = statuses_until(&mut on_second, "myOrderUpdates", order, "CONFIRMED").await;
+    assert_eq!(a, ["PENDING", "RESERVED", "CONFIRMED"]);
+    assert_eq!(b, a);
+    shop.stop().await;
+}
