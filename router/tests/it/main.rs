@@ -1,5 +1,7 @@
 //! Router integration tests: real subgraphs over loopback, composed supergraphs, the router
 //! on port 0.
+mod auth;
+mod auth_tests;
 mod config_tests;
 mod echo;
 mod echo_tests;
