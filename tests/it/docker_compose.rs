@@ -224,6 +224,27 @@ fn ports_and_urls_are_the_services_ports() {
         }
     }
 
+    // Any other URL naming a service's container (e.g. the router's JWKS URL) uses its port.
+    for other in &all {
+        for (name, value) in other.environment() {
+            let Some((host, port)) = http_host_port(&value) else {
+                continue;
+            };
+            let Some(service) = ServiceName::ALL
+                .iter()
+                .find(|s| container_for(&all, **s).name == host)
+            else {
+                continue;
+            };
+            assert_eq!(
+                port,
+                service.default_port(),
+                "{}'s {name} calls {host} on another port than {service}'s",
+                other.name
+            );
+        }
+    }
+
     let router = container_for(&all, ServiceName::Router);
     let router_port = ServiceName::Router.default_port();
     let published: Vec<String> = router.strings("ports");
@@ -239,6 +260,28 @@ fn ports_and_urls_are_the_services_ports() {
             "MART_ROUTER_LISTEN {listen} is not on the router's port {router_port}"
         );
     }
+}
+
+/// `http://host:port/…` → (host, port); None for anything else.
+fn http_host_port(value: &str) -> Option<(&str, u16)> {
+    let rest = value.strip_prefix("http://")?;
+    let authority = rest.split('/').next()?;
+    let (host, port) = authority.rsplit_once(':')?;
+    Some((host, port.parse().ok()?))
+}
+
+#[test]
+fn url_parsing_finds_host_and_port() {
+    assert_eq!(
+        http_host_port("http://users:4003/.well-known/jwks.json"),
+        Some(("users", 4003))
+    );
+    assert_eq!(
+        http_host_port("http://products:4001/graphql"),
+        Some(("products", 4001))
+    );
+    assert_eq!(http_host_port("redis://redis:6379"), None);
+    assert_eq!(http_host_port("http://products/graphql"), None);
 }
 
 #[test]
