@@ -10,6 +10,7 @@ pub mod graphql;
 pub mod http;
 pub mod identity;
 pub mod shutdown;
+pub mod subscriptions;
 pub mod telemetry;
 pub mod testkit;
 

@@ -12,7 +12,6 @@ mod live;
 mod publisher;
 pub mod sender;
 pub mod storage;
-mod ws;
 
 use std::sync::Arc;
 
@@ -112,6 +111,6 @@ pub async fn start_with(
     let verifier = options
         .verifier
         .unwrap_or_else(|| mart_service::identity::verifier_for(config));
-    let routes = ws::routes(graphql::schema(service), verifier);
+    let routes = mart_service::subscriptions::routes(graphql::schema(service), verifier);
     boot.serve(listener, routes)
 }

@@ -4,11 +4,11 @@
 //! subscription was down still arrives; ids already delivered are skipped, so
 //! each notification arrives once.
 
-use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use mart_service::Database;
+use mart_service::subscriptions::RecentIds;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -40,7 +40,7 @@ impl Live {
             user,
             tx,
             last_seq: None,
-            seen: Seen::default(),
+            seen: RecentIds::new(REMEMBERED),
         };
         tokio::spawn(follower.run());
         futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|n| (n, rx)) })
@@ -53,7 +53,7 @@ struct Follower {
     tx: mpsc::Sender<NotificationRow>,
     /// The highest seq delivered, or the latest at subscription time.
     last_seq: Option<i64>,
-    seen: Seen,
+    seen: RecentIds,
 }
 
 /// Why following stopped for now.
@@ -172,46 +172,5 @@ impl Follower {
         storage::latest_seq(&mut conn, self.user)
             .await
             .map_err(|e| e.to_string())
-    }
-}
-
-/// The last [`REMEMBERED`] delivered ids.
-#[derive(Default)]
-struct Seen {
-    order: VecDeque<Uuid>,
-    set: HashSet<Uuid>,
-}
-
-impl Seen {
-    /// `false` if `id` was delivered already.
-    fn insert(&mut self, id: Uuid) -> bool {
-        if !self.set.insert(id) {
-            return false;
-        }
-        self.order.push_back(id);
-        if self.order.len() > REMEMBERED
-            && let Some(old) = self.order.pop_front()
-        {
-            self.set.remove(&old);
-        }
-        true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seen_forgets_the_oldest_beyond_its_capacity() {
-        let mut seen = Seen::default();
-        let first = Uuid::now_v7();
-        assert!(seen.insert(first));
-        assert!(!seen.insert(first));
-        for _ in 0..REMEMBERED {
-            seen.insert(Uuid::now_v7());
-        }
-        assert!(seen.insert(first), "the oldest id was forgotten");
-        assert_eq!(seen.set.len(), REMEMBERED);
     }
 }

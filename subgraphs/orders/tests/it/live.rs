@@ -108,11 +108,14 @@ async fn only_the_owner_or_staff_may_subscribe() {
         )
         .await;
     assert!(cancel.get("errors").is_none(), "{cancel:#}");
-    let data = staff.next_data().await;
-    let update = &data["orderStatusChanged"];
-    assert_eq!(update["status"], "CANCELLED", "{data:#}");
-    assert_eq!(update["previousStatus"], "AWAITING_SHIPMENT", "{data:#}");
-    assert_eq!(update["order"]["status"], "CANCELLED", "{data:#}");
+    // The AWAITING_SHIPMENT event may still be on its way to this instance
+    // when the database already shows it.
+    let heard = statuses_until(&mut staff, "orderStatusChanged", order, "CANCELLED").await;
+    assert!(
+        ["AWAITING_SHIPMENT", "CANCELLED"]
+            .ends_with(&heard.iter().map(String::as_str).collect::<Vec<_>>()),
+        "{heard:?}"
+    );
     shop.stop().await;
 }
 

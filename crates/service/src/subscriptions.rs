@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::{Data, ErrorExtensions};
+use async_graphql::{Data, ErrorExtensions, ObjectType, Schema, SubscriptionType};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
@@ -18,28 +18,51 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use mart_auth::Verifier;
-use mart_service::identity::{self, Identity};
 
-use crate::graphql::NotificationsSchema;
+use crate::identity::{self, Identity};
 
-#[derive(Clone)]
-struct Sockets {
-    schema: NotificationsSchema,
-    verifier: Arc<Verifier>,
-}
-
-/// `/graphql` over HTTP (the shared endpoint) and over WebSocket.
-pub fn routes(schema: NotificationsSchema, verifier: Arc<Verifier>) -> Router {
-    let http = mart_service::graphql::routes_with_verifier(schema.clone(), verifier.clone());
+/// `/graphql` over HTTP (see [`crate::graphql::routes_with_verifier`]) and
+/// over WebSocket, both authenticated by `verifier`.
+pub fn routes<Q, M, S>(schema: Schema<Q, M, S>, verifier: Arc<Verifier>) -> Router
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let http = crate::graphql::routes_with_verifier(schema.clone(), verifier.clone());
     // Upgrades are taken before routing: the shared router only knows GET and
     // POST as plain HTTP.
     http.layer(from_fn_with_state(
         Sockets { schema, verifier },
-        upgrade_or_pass,
+        upgrade_or_pass::<Q, M, S>,
     ))
 }
 
-async fn upgrade_or_pass(State(sockets): State<Sockets>, request: Request, next: Next) -> Response {
+struct Sockets<Q, M, S> {
+    schema: Schema<Q, M, S>,
+    verifier: Arc<Verifier>,
+}
+
+// A derive would demand `Q: Clone` and so on; only the Arcs inside are cloned.
+impl<Q, M, S> Clone for Sockets<Q, M, S> {
+    fn clone(&self) -> Self {
+        Self {
+            schema: self.schema.clone(),
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+async fn upgrade_or_pass<Q, M, S>(
+    State(sockets): State<Sockets<Q, M, S>>,
+    request: Request,
+    next: Next,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
     let wants_websocket = request
         .headers()
         .get(UPGRADE)
@@ -75,7 +98,7 @@ async fn upgrade_or_pass(State(sockets): State<Sockets>, request: Request, next:
 
 /// The identity of a socket: the `connection_init` payload's token wins over
 /// the upgrade request's.
-async fn authenticate(
+pub async fn authenticate(
     verifier: &Verifier,
     payload: &serde_json::Value,
     header_token: Option<HeaderValue>,
@@ -107,4 +130,62 @@ async fn authenticate(
             async_graphql::Error::new(refused.to_string())
                 .extend_with(|_, e| e.set("code", refused.code()))
         })
+}
+
+/// The last `capacity` ids delivered to a live stream, to drop redeliveries
+/// (brokers and resubscriptions deliver at least once).
+pub struct RecentIds {
+    capacity: usize,
+    order: std::collections::VecDeque<uuid::Uuid>,
+    set: std::collections::HashSet<uuid::Uuid>,
+}
+
+impl RecentIds {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            order: Default::default(),
+            set: Default::default(),
+        }
+    }
+
+    /// `false` if `id` was delivered already.
+    pub fn insert(&mut self, id: uuid::Uuid) -> bool {
+        if !self.set.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > self.capacity
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
+        }
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_ids_forget_the_oldest_beyond_capacity() {
+        let mut seen = RecentIds::new(3);
+        let first = uuid::Uuid::now_v7();
+        assert!(seen.insert(first));
+        assert!(!seen.insert(first));
+        for _ in 0..3 {
+            seen.insert(uuid::Uuid::now_v7());
+        }
+        assert!(seen.insert(first), "the oldest id was forgotten");
+        assert_eq!(seen.len(), 3);
+    }
 }
