@@ -41,8 +41,6 @@ for service in ROUTER PRODUCTS INVENTORY USERS ORDERS PAYMENTS SHIPPING NOTIFICA
   export "MART_${service}_PORT=$(free_port)"
 done
 ROUTER_URL="http://127.0.0.1:$MART_ROUTER_PORT"
-# The router verifies access tokens against the users service's keys.
-export MART_ROUTER_JWKS_URL="http://127.0.0.1:$MART_USERS_PORT/.well-known/jwks.json"
 
 MART_PID=
 stop_system() {

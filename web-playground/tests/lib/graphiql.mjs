@@ -34,6 +34,33 @@ export function responsePane(page) {
   return page.locator('.graphiql-response');
 }
 
-export async function run(page) {
-  await page.locator('.graphiql-execute-button').click();
+function graphqlBody(request) {
+  if (request.method() !== 'POST' || new URL(request.url()).pathname !== '/graphql') return null;
+  try {
+    return JSON.parse(request.postData() ?? '');
+  } catch {
+    return null;
+  }
+}
+
+// Clicks the run button until GraphiQL sends the operation `name` over HTTP, and returns
+// that request. GraphiQL learns the operation name of a tab's text 100 ms after it changes
+// (debounced), so a click right after switching tabs can send the new text under the
+// previous tab's operation name; the server refuses that without running anything.
+export async function run(page, name, { timeoutMs = 10000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const sent = page.waitForRequest((request) => {
+      const body = graphqlBody(request);
+      return body !== null && body.query?.includes(` ${name}`);
+    }, { timeout: timeoutMs });
+    await page.locator('.graphiql-execute-button').click();
+    const request = await sent;
+    const operationName = graphqlBody(request).operationName;
+    if (operationName === name) return request;
+    if (Date.now() > deadline) {
+      throw new Error(`GraphiQL kept sending ${name} as operation ${operationName}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
 }
