@@ -226,9 +226,13 @@ async fn products_down_answers_service_unavailable_within_the_timeout_and_writes
     let started = Instant::now();
     let body: serde_json::Value = place("down-4").await.unwrap().json().await.unwrap();
     assert_eq!(error_code(&body), "SERVICE_UNAVAILABLE");
+    // A closed circuit would spend up to the whole deadline on a silent peer; an
+    // open one answers without calling it. (Bounded by the deadline, not a small
+    // figure, so a loaded machine does not fail the test.)
+    let took = started.elapsed();
     assert!(
-        started.elapsed() < Duration::from_millis(200),
-        "the open circuit answers at once"
+        took < Duration::from_millis(800),
+        "the open circuit answers without waiting for the peer: took {took:?}"
     );
 
     let db = open(&config, ServiceName::Orders, &mart_orders::MIGRATIONS).await;
