@@ -2,6 +2,7 @@
 //! matches the code.
 
 mod docker_compose;
+mod identity;
 mod playground_bundle;
 mod readme;
 mod schema;
