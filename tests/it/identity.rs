@@ -37,11 +37,13 @@ impl System {
             .await
             .expect("products starts");
 
-        let mut router = mart_router::RouterConfig::default();
-        router.listen = "127.0.0.1:0".parse().unwrap();
-        router.supergraph_path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/supergraph.graphql");
-        router.hot_reload = false;
+        let mut router = mart_router::RouterConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            supergraph_path: Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("schema/supergraph.graphql"),
+            hot_reload: false,
+            ..Default::default()
+        };
         router
             .subgraph_urls
             .insert("users".into(), users_url.clone());
