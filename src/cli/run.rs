@@ -86,8 +86,10 @@ async fn run_router(config: ServiceConfig, shutdown: CancellationToken) -> Resul
     // Tokens are verified at the router against the users service's keys.
     let auth = &mut router.auth;
     auth.jwks_url.get_or_insert_with(|| config.jwks_url());
-    auth.issuer.get_or_insert_with(|| config.auth.issuer.clone());
-    auth.audience.get_or_insert_with(|| config.auth.audience.clone());
+    auth.issuer
+        .get_or_insert_with(|| config.auth.issuer.clone());
+    auth.audience
+        .get_or_insert_with(|| config.auth.audience.clone());
     mart_router::run(router, async move { shutdown.cancelled().await })
         .await
         .context("router")
