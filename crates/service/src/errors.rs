@@ -96,3 +96,15 @@ impl From<diesel::result::Error> for ApiError {
         }
     }
 }
+
+/// `.gql()` on a resolver's result keeps the error's code (a plain `?` would drop
+/// it: see the note on [`ApiError`]'s `ErrorExtensions`).
+pub trait ApiResultExt<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T, E: Into<ApiError>> ApiResultExt<T> for Result<T, E> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.into().extend())
+    }
+}

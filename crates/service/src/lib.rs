@@ -17,6 +17,6 @@ pub mod testkit;
 pub use bootstrap::{Bootstrap, StartError};
 pub use config::{ServiceConfig, ServiceName};
 pub use db::{Database, DbError, PgPool};
-pub use errors::ApiError;
+pub use errors::{ApiError, ApiResultExt};
 pub use http::{Readiness, ReadinessCheck, ServiceHandle};
 pub use identity::{Identity, require_admin, require_user};

@@ -2,8 +2,8 @@
 //! service's entity, and the admin `refundPayment`.
 
 use async_graphql::{
-    Context, EmptySubscription, Enum, ErrorExtensions, ID, Object, Result, SDLExportOptions,
-    Schema, SchemaBuilder, SimpleObject,
+    Context, EmptySubscription, Enum, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder,
+    SimpleObject,
 };
 use chrono::{DateTime, Utc};
 use mart_service::ApiError;
@@ -15,15 +15,7 @@ use crate::storage::{self, PaymentEventRow, PaymentRow};
 
 pub type PaymentsSchema = Schema<Query, Mutation, EmptySubscription>;
 
-trait ApiResultExt<T> {
-    fn gql(self) -> Result<T>;
-}
-
-impl<T, E: Into<ApiError>> ApiResultExt<T> for std::result::Result<T, E> {
-    fn gql(self) -> Result<T> {
-        self.map_err(|e| e.into().extend())
-    }
-}
+use mart_service::ApiResultExt;
 
 /// An amount in minor units (cents) of an ISO 4217 currency.
 #[derive(SimpleObject)]

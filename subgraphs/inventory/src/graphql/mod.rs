@@ -7,7 +7,7 @@ mod query;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, ErrorExtensions, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 use mart_events::OutboxSignal;
 use mart_service::{ApiError, Database};
 
@@ -54,16 +54,7 @@ pub fn sdl() -> String {
         .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
 }
 
-/// Keeps the error code when an [`ApiError`] leaves a resolver.
-trait ApiResultExt<T> {
-    fn gql(self) -> async_graphql::Result<T>;
-}
-
-impl<T, E: Into<ApiError>> ApiResultExt<T> for Result<T, E> {
-    fn gql(self) -> async_graphql::Result<T> {
-        self.map_err(|e| e.into().extend())
-    }
-}
+use mart_service::ApiResultExt;
 
 fn parse_id(field: &str, id: &async_graphql::ID) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(id.trim())

@@ -31,15 +31,7 @@ fn service<'a>(ctx: &Context<'a>) -> &'a Service {
     ctx.data_unchecked::<Service>()
 }
 
-trait ApiResultExt<T> {
-    fn gql(self) -> Result<T>;
-}
-
-impl<T, E: Into<ApiError>> ApiResultExt<T> for std::result::Result<T, E> {
-    fn gql(self) -> Result<T> {
-        self.map_err(|e| e.into().extend())
-    }
-}
+use mart_service::ApiResultExt;
 
 fn parse_id(field: &str, id: &ID) -> Result<Uuid> {
     Uuid::parse_str(id)

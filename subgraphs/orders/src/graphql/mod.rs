@@ -11,8 +11,7 @@ mod types;
 mod users;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{ErrorExtensions, SDLExportOptions, Schema, SchemaBuilder};
-use mart_service::ApiError;
+use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::domain::Orders;
 use crate::live::StatusFeed;
@@ -52,13 +51,4 @@ pub fn sdl() -> String {
         .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
 }
 
-/// Keeps the error code when an [`ApiError`] leaves a resolver.
-trait ApiResultExt<T> {
-    fn gql(self) -> async_graphql::Result<T>;
-}
-
-impl<T> ApiResultExt<T> for Result<T, ApiError> {
-    fn gql(self) -> async_graphql::Result<T> {
-        self.map_err(|e| e.extend())
-    }
-}
+use mart_service::ApiResultExt;
