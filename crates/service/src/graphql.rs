@@ -19,18 +19,6 @@ use mart_auth::Verifier;
 
 use crate::identity::{self, AuthError, Identity};
 
-/// `POST /graphql` and `GET /graphql` for `schema`, verifying tokens with the
-/// process's [`identity::default_verifier`] (the users service's JWKS as the
-/// environment configures it).
-pub fn routes<Q, M, S>(schema: Schema<Q, M, S>) -> Router
-where
-    Q: ObjectType + 'static,
-    M: ObjectType + 'static,
-    S: SubscriptionType + 'static,
-{
-    routes_with_verifier(schema, identity::default_verifier())
-}
-
 /// `POST /graphql` and `GET /graphql` for `schema`, verifying tokens with
 /// `verifier` (e.g. [`identity::verifier_for`] the service's own configuration).
 pub fn routes_with_verifier<Q, M, S>(schema: Schema<Q, M, S>, verifier: Arc<Verifier>) -> Router

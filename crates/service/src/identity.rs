@@ -10,7 +10,7 @@
 //! [`require_admin`].
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_graphql::Context;
 use axum::http::HeaderMap;
@@ -150,29 +150,6 @@ pub fn verifier_settings(config: &ServiceConfig) -> VerifierSettings {
         audience: config.auth.audience.clone(),
         leeway: config.auth.leeway,
     }
-}
-
-/// One verifier for the process, configured from the environment; what
-/// [`crate::graphql::routes`] uses when a service passes none.
-pub fn default_verifier() -> Arc<Verifier> {
-    static DEFAULT: OnceLock<Arc<Verifier>> = OnceLock::new();
-    DEFAULT
-        .get_or_init(|| match ServiceConfig::from_env() {
-            Ok(config) => verifier_for(&config),
-            Err(e) => {
-                // Fail closed: with no configuration every token is refused.
-                tracing::error!(error = %e, "no token verifier configuration; refusing all tokens");
-                Arc::new(Verifier::with_keys(
-                    VerifierSettings {
-                        issuer: String::new(),
-                        audience: String::new(),
-                        leeway: std::time::Duration::ZERO,
-                    },
-                    &mart_auth::JwkSet::default(),
-                ))
-            }
-        })
-        .clone()
 }
 
 #[cfg(test)]
