@@ -18,6 +18,7 @@ use rdkafka::message::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::envelope::EventEnvelope;
+use crate::outbox::OutboxSignal;
 use crate::schema::processed_events;
 
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>>;
@@ -106,10 +107,14 @@ pub enum ConsumerError {
 
 /// Consumes until `shutdown`. Each message is applied with [`apply_once`],
 /// retried with backoff while the failure is transient, then its offset committed.
+/// `after_commit` is signalled whenever an applied event's transaction has
+/// committed, so the follow-up events a handler enqueued leave at once instead
+/// of at the relay's next poll.
 pub async fn run_consumer(
     pool: Pool<AsyncPgConnection>,
     settings: ConsumerSettings,
     handler: Arc<dyn EventHandler>,
+    after_commit: Option<OutboxSignal>,
     shutdown: CancellationToken,
 ) -> Result<(), ConsumerError> {
     let consumer: StreamConsumer = ClientConfig::new()
@@ -142,8 +147,15 @@ pub async fn run_consumer(
             .map(serde_json::from_slice::<EventEnvelope>);
         match envelope {
             Some(Ok(envelope)) => {
-                if !apply_with_retry(&pool, &settings.name, &*handler, &envelope, &shutdown).await {
-                    return Ok(());
+                match apply_with_retry(&pool, &settings.name, &*handler, &envelope, &shutdown).await
+                {
+                    None => return Ok(()),
+                    Some(Applied::Now) => {
+                        if let Some(signal) = &after_commit {
+                            signal.committed();
+                        }
+                    }
+                    Some(Applied::Before) => {}
                 }
             }
             Some(Err(e)) => tracing::error!(
@@ -160,14 +172,15 @@ pub async fn run_consumer(
     }
 }
 
-/// `false` when shutdown interrupted the retries (the offset must not be committed).
+/// `None` when shutdown interrupted the retries (the offset must not be
+/// committed); a rejected event counts as handled before.
 async fn apply_with_retry(
     pool: &Pool<AsyncPgConnection>,
     consumer: &str,
     handler: &dyn EventHandler,
     envelope: &EventEnvelope,
     shutdown: &CancellationToken,
-) -> bool {
+) -> Option<Applied> {
     let mut backoff = Duration::from_millis(50);
     loop {
         let outcome = match pool.get().await {
@@ -177,16 +190,16 @@ async fn apply_with_retry(
         match outcome {
             Ok(applied) => {
                 tracing::debug!(event = %envelope.id, kind = envelope.event_type, ?applied, "event handled");
-                return true;
+                return Some(applied);
             }
             Err(HandlerError::Permanent(reason)) => {
                 tracing::error!(event = %envelope.id, kind = envelope.event_type, reason, "event rejected, skipping");
-                return true;
+                return Some(Applied::Before);
             }
             Err(HandlerError::Transient(reason)) => {
                 tracing::warn!(event = %envelope.id, kind = envelope.event_type, reason, retry_in = ?backoff, "event handling failed, retrying");
                 tokio::select! {
-                    _ = shutdown.cancelled() => return false,
+                    _ = shutdown.cancelled() => return None,
                     _ = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(5));

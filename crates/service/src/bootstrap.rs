@@ -97,8 +97,11 @@ impl Bootstrap {
         };
         let pool = self.db.pool().clone();
         let shutdown = self.shutdown.clone();
+        let outbox = Some(self.outbox.clone());
         self.tasks.push(tokio::spawn(async move {
-            if let Err(e) = mart_events::run_consumer(pool, settings, handler, shutdown).await {
+            if let Err(e) =
+                mart_events::run_consumer(pool, settings, handler, outbox, shutdown).await
+            {
                 tracing::error!(error = %e, "consumer stopped");
             }
         }));

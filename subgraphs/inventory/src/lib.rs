@@ -66,10 +66,7 @@ pub async fn start_with(
     settings: Settings,
 ) -> Result<ServiceHandle, StartError> {
     let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
-    let saga = saga::SagaHandler {
-        outbox: boot.outbox.clone(),
-    };
-    boot.consume("saga", saga::TOPICS, std::sync::Arc::new(saga));
+    boot.consume("saga", saga::TOPICS, std::sync::Arc::new(saga::SagaHandler));
     boot.spawn(expiry::run(
         boot.db.clone(),
         boot.outbox.clone(),

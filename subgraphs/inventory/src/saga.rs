@@ -6,8 +6,6 @@
 //! savepoint inside it), so the reaction and the record that the event was
 //! handled commit together.
 
-use std::time::Duration;
-
 use chrono::{TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{
@@ -15,7 +13,7 @@ use mart_events::catalog::{
     StockReleased,
 };
 use mart_events::consumer::HandlerFuture;
-use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal, Topic, enqueue};
+use mart_events::{EventEnvelope, EventHandler, HandlerError, Topic, enqueue};
 use uuid::Uuid;
 
 use crate::domain::{AdjustError, Adjustment, adjust_stock};
@@ -31,9 +29,7 @@ pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
 /// authorization never meets already-released stock.
 const EXPIRY_GRACE: TimeDelta = TimeDelta::minutes(1);
 
-pub struct SagaHandler {
-    pub outbox: OutboxSignal,
-}
+pub struct SagaHandler;
 
 impl EventHandler for SagaHandler {
     fn handle<'a>(
@@ -42,7 +38,9 @@ impl EventHandler for SagaHandler {
         envelope: &'a EventEnvelope,
     ) -> HandlerFuture<'a> {
         Box::pin(async move {
-            let changed = match envelope.event_type.as_str() {
+            // Whether the event changed anything no longer matters here: the
+            // consumer wakes the outbox relay after the transaction commits.
+            match envelope.event_type.as_str() {
                 OrderPlaced::TYPE => reserve(conn, &envelope.decode()?).await?,
                 PaymentAuthorized::TYPE => {
                     let e: PaymentAuthorized = envelope.decode()?;
@@ -58,14 +56,6 @@ impl EventHandler for SagaHandler {
                 }
                 _ => false,
             };
-            if changed {
-                let outbox = self.outbox.clone();
-                // The consumer commits after we return; wake the relay just after.
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(15)).await;
-                    outbox.committed();
-                });
-            }
             Ok(())
         })
     }

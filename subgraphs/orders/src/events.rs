@@ -1,8 +1,6 @@
 //! The orders service's reactions to the saga: each inventory, payment and
 //! shipment event becomes an [`OrderEvent`] for the state machine.
 
-use std::time::Duration;
-
 use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{
     DomainEvent, PaymentAuthorized, PaymentDeclined, ShipmentCreated, ShipmentDelivered,
@@ -91,21 +89,7 @@ impl EventHandler for SagaHandler {
             if applied.order.is_none() {
                 tracing::warn!(%order_id, kind = envelope.event_type, "event for an unknown order");
             }
-            if applied.moved() {
-                wake_after_commit(&self.outbox);
-            }
             Ok(())
         })
     }
-}
-
-/// The consumer commits after the handler returns, so a signal sent now could
-/// reach the relay before the rows are visible; a short delay makes the
-/// follow-up events leave promptly instead of at the relay's next poll.
-pub fn wake_after_commit(outbox: &OutboxSignal) {
-    let outbox = outbox.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(15)).await;
-        outbox.committed();
-    });
 }

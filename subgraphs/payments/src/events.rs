@@ -1,8 +1,6 @@
 //! Payments' part of the saga: keep the order's amount, authorize once its
 //! stock is held, void when it is cancelled, capture when it ships.
 
-use std::time::Duration;
-
 use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{
     DomainEvent, OrderCancelled, OrderPlaced, ShipmentShipped, StockReserved,
@@ -27,7 +25,8 @@ impl EventHandler for SagaHandler {
     ) -> HandlerFuture<'a> {
         Box::pin(async move {
             let p = &self.payments;
-            let emitted = match envelope.event_type.as_str() {
+            // The consumer wakes the outbox relay after the transaction commits.
+            match envelope.event_type.as_str() {
                 OrderPlaced::TYPE => p.on_order_placed(conn, &envelope.decode()?).await?,
                 StockReserved::TYPE => {
                     let e: StockReserved = envelope.decode()?;
@@ -43,20 +42,7 @@ impl EventHandler for SagaHandler {
                 }
                 _ => false,
             };
-            if emitted {
-                wake_after_commit(&self.outbox);
-            }
             Ok(())
         })
     }
-}
-
-/// The consumer commits after the handler returns: wake the relay a moment
-/// later so the follow-up event leaves now rather than at its next poll.
-fn wake_after_commit(outbox: &OutboxSignal) {
-    let outbox = outbox.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(15)).await;
-        outbox.committed();
-    });
 }

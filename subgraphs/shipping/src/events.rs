@@ -1,8 +1,6 @@
 //! Shipping's part of the saga: a label for every confirmed order, voided if
 //! the order is cancelled before the parcel leaves.
 
-use std::time::Duration;
-
 use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{DomainEvent, OrderCancelled, OrderConfirmed};
 use mart_events::consumer::HandlerFuture;
@@ -24,7 +22,9 @@ impl EventHandler for SagaHandler {
         envelope: &'a EventEnvelope,
     ) -> HandlerFuture<'a> {
         Box::pin(async move {
-            let emitted = match envelope.event_type.as_str() {
+            // Whether the event changed anything no longer matters here: the
+            // consumer wakes the outbox relay after the transaction commits.
+            match envelope.event_type.as_str() {
                 OrderConfirmed::TYPE => {
                     self.shipping
                         .on_order_confirmed(conn, &envelope.decode()?)
@@ -36,14 +36,6 @@ impl EventHandler for SagaHandler {
                 }
                 _ => false,
             };
-            if emitted {
-                let outbox = self.outbox.clone();
-                // The consumer commits after we return; wake the relay just after.
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(15)).await;
-                    outbox.committed();
-                });
-            }
             Ok(())
         })
     }

@@ -242,6 +242,7 @@ async fn consumer_applies_a_redelivered_event_once() {
         db.pool().clone(),
         settings,
         Arc::new(RecordWidget),
+        None,
         shutdown.clone(),
     ));
 
