@@ -53,6 +53,61 @@ pub struct RouterConfig {
     /// Access-token verification and `@requiresScopes` / `@authenticated` enforcement.
     /// Default: off (no `jwks_url`).
     pub auth: AuthConfig,
+    /// Subscriptions over WebSocket, SSE and multipart HTTP.
+    pub subscriptions: SubscriptionConfig,
+}
+
+/// Subscriptions: clients connect over WebSocket (`graphql-transport-ws`, legacy `graphql-ws`)
+/// or stream over HTTP (`text/event-stream`, `multipart/mixed`); the router holds one
+/// WebSocket to the owning subgraph per client subscription.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubscriptionConfig {
+    /// Accept subscriptions (and WebSocket upgrades) at all. Default `true`.
+    /// Env: `MART_ROUTER_SUBSCRIPTIONS`.
+    pub enabled: bool,
+    /// Interval of keep-alives, in milliseconds: `ping` (graphql-transport-ws) or `ka`
+    /// (graphql-ws) to WebSocket clients, an SSE comment, an empty multipart part, and a `ping`
+    /// to each subgraph socket (a subgraph silent for two intervals counts as gone).
+    /// Default `10000`. Env: `MART_ROUTER_SUBSCRIPTION_KEEPALIVE_MS`.
+    pub keepalive_interval_ms: u64,
+    /// Time a WebSocket client has to send `connection_init` before it is closed with 4408,
+    /// in milliseconds. Default `10000`. Env: `MART_ROUTER_SUBSCRIPTION_INIT_TIMEOUT_MS`.
+    pub connection_init_timeout_ms: u64,
+    /// Operations running at once on one WebSocket; one more gets an `error` with
+    /// `TOO_MANY_SUBSCRIPTIONS`. Default `100`. Env: `MART_ROUTER_SUBSCRIPTION_MAX_PER_CONNECTION`.
+    pub max_subscriptions_per_connection: usize,
+    /// Messages queued for one client (a WebSocket, or one SSE/multipart response) that it
+    /// has not read yet. A client that falls this far behind is dropped: its WebSocket is
+    /// closed with 1008, an HTTP stream ends with `SUBSCRIBER_TOO_SLOW`. Default `256`.
+    /// Env: `MART_ROUTER_SUBSCRIPTION_QUEUE_CAPACITY`.
+    pub client_queue_capacity: usize,
+}
+
+impl Default for SubscriptionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            keepalive_interval_ms: 10_000,
+            connection_init_timeout_ms: 10_000,
+            max_subscriptions_per_connection: 100,
+            client_queue_capacity: 256,
+        }
+    }
+}
+
+impl SubscriptionConfig {
+    pub(crate) fn keepalive_interval(&self) -> Duration {
+        Duration::from_millis(self.keepalive_interval_ms.max(10))
+    }
+
+    pub(crate) fn connection_init_timeout(&self) -> Duration {
+        Duration::from_millis(self.connection_init_timeout_ms)
+    }
+
+    pub(crate) fn queue_capacity(&self) -> usize {
+        self.client_queue_capacity.max(1)
+    }
 }
 
 /// Authentication at the router. With `jwks_url` unset nothing is verified and the
@@ -155,6 +210,7 @@ impl Default for RouterConfig {
             cors: CorsConfig::default(),
             headers: HeaderRules::default(),
             auth: AuthConfig::default(),
+            subscriptions: SubscriptionConfig::default(),
         }
     }
 }
@@ -185,6 +241,11 @@ pub enum ConfigError {
     },
     #[error("invalid value for environment variable {name}: {value:?}")]
     Env { name: String, value: String },
+    #[error(
+        "unknown environment variable {name}: the router reads only the MART_ROUTER_* names \
+         listed in router/README.md"
+    )]
+    UnknownEnv { name: String },
 }
 
 impl RouterConfig {
@@ -244,12 +305,33 @@ impl RouterConfig {
                 "JWT_ISSUER" => self.auth.issuer = Some(value.clone()),
                 "JWT_AUDIENCE" => self.auth.audience = Some(value.clone()),
                 "JWT_LEEWAY_SECS" => self.auth.leeway_secs = value.parse().map_err(|_| bad())?,
-                _ => {
-                    if let Some(subgraph) = key.strip_prefix("SUBGRAPH_URL_") {
+                "SUBSCRIPTIONS" => {
+                    self.subscriptions.enabled = parse_bool(&value).ok_or_else(bad)?
+                }
+                "SUBSCRIPTION_KEEPALIVE_MS" => {
+                    self.subscriptions.keepalive_interval_ms = value.parse().map_err(|_| bad())?
+                }
+                "SUBSCRIPTION_INIT_TIMEOUT_MS" => {
+                    self.subscriptions.connection_init_timeout_ms =
+                        value.parse().map_err(|_| bad())?
+                }
+                "SUBSCRIPTION_MAX_PER_CONNECTION" => {
+                    self.subscriptions.max_subscriptions_per_connection =
+                        value.parse().map_err(|_| bad())?
+                }
+                "SUBSCRIPTION_QUEUE_CAPACITY" => {
+                    self.subscriptions.client_queue_capacity = value.parse().map_err(|_| bad())?
+                }
+                // CONFIG is read by the binaries before the configuration is loaded;
+                // PORT and URL belong to the service kit's settings (`mart up`).
+                "CONFIG" | "PORT" | "URL" => {}
+                _ => match key.strip_prefix("SUBGRAPH_URL_") {
+                    Some(subgraph) if !subgraph.is_empty() => {
                         self.subgraph_urls
                             .insert(subgraph.to_ascii_lowercase(), value.clone());
                     }
-                }
+                    _ => return Err(ConfigError::UnknownEnv { name: name.clone() }),
+                },
             }
         }
         Ok(())

@@ -86,4 +86,10 @@ pub mod codes {
     pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
     pub const UNSUPPORTED_OPERATION: &str = "UNSUPPORTED_OPERATION";
     pub const PERSISTED_QUERY_NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
+    /// The subgraph's subscription stream broke off (connection lost, closed, silent).
+    pub const SUBSCRIPTION_UPSTREAM_CLOSED: &str = "SUBSCRIPTION_UPSTREAM_CLOSED";
+    /// The client did not read its events fast enough; its stream was ended.
+    pub const SUBSCRIBER_TOO_SLOW: &str = "SUBSCRIBER_TOO_SLOW";
+    /// One WebSocket already runs `subscriptions.max_subscriptions_per_connection` operations.
+    pub const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
 }

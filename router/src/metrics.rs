@@ -71,6 +71,8 @@ pub struct Metrics {
     pub plan_cache_misses: AtomicU64,
     pub supergraph_reloads: AtomicU64,
     pub supergraph_reload_failures: AtomicU64,
+    /// Open sockets, active subscriptions and what happened to them.
+    pub subscriptions: crate::subscription::metrics::SubscriptionMetrics,
     subgraphs: RwLock<HashMap<String, Arc<SubgraphMetrics>>>,
 }
 
@@ -134,6 +136,7 @@ impl Metrics {
         out.push_str("# TYPE mart_router_request_duration_seconds histogram\n");
         self.request_duration
             .render(&mut out, "mart_router_request_duration_seconds", "");
+        self.subscriptions.render(&mut out);
 
         let subgraphs = self.subgraphs.read().unwrap_or_else(|e| e.into_inner());
         let mut names: Vec<&String> = subgraphs.keys().collect();
@@ -178,7 +181,7 @@ impl Metrics {
     }
 }
 
-fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+pub(crate) fn counter(out: &mut String, name: &str, help: &str, value: u64) {
     let _ = writeln!(
         out,
         "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"

@@ -42,6 +42,9 @@ pub struct RouterState {
     pub client: SubgraphClient,
     pub metrics: Arc<Metrics>,
     pub authenticator: crate::auth::verify::Authenticator,
+    /// Cancelled when the router shuts down: WebSockets close with 1001 and subscription
+    /// streams end, so the graceful drain does not wait on them forever.
+    pub shutdown: tokio_util::sync::CancellationToken,
     inserted_headers: HeaderMap,
 }
 
@@ -103,6 +106,7 @@ async fn serve_loaded(
         metrics: metrics.clone(),
         inserted_headers: inserted_headers(&config)?,
         authenticator: crate::auth::verify::Authenticator::from_config(&config.auth),
+        shutdown: tokio_util::sync::CancellationToken::new(),
         config: config.clone(),
     });
     let watcher = config.hot_reload.then(|| {
@@ -112,6 +116,11 @@ async fn serve_loaded(
             metrics.clone(),
         ))
     });
+    let streams = state.shutdown.clone();
+    let shutdown = async move {
+        shutdown.await;
+        streams.cancel();
+    };
     let app = routes(state);
     tracing::info!("router listening on http://{addr}");
     // The client's address is appended to `X-Forwarded-For` on subgraph requests.
@@ -138,6 +147,11 @@ fn routes(state: Arc<RouterState>) -> Router {
                 .route_layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     crate::auth::verify::authenticate,
+                ))
+                // Outermost: WebSocket upgrades authenticate with `connection_init` instead.
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::subscription::ws_server::upgrade_or_pass,
                 )),
         )
         .route("/health", get(http::health::health))
@@ -203,6 +217,11 @@ impl RunningRouter {
     /// `http://ADDR/graphql`
     pub fn graphql_url(&self) -> String {
         format!("http://{}/graphql", self.addr)
+    }
+
+    /// `ws://ADDR/graphql`: subscriptions over `graphql-transport-ws` or `graphql-ws`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/graphql", self.addr)
     }
 
     /// Stops accepting, drains in-flight requests and returns the server's result.

@@ -30,6 +30,8 @@ pub enum Caller {
         scopes: BTreeSet<String>,
         /// The header exactly as verified, forwarded to subgraphs.
         authorization: HeaderValue,
+        /// The token's `exp` (seconds since the Unix epoch): a WebSocket closes when it passes.
+        expires_at: u64,
     },
 }
 

@@ -55,10 +55,18 @@ impl Authenticator {
     }
 
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, AuthFailure> {
+        self.authenticate_header(headers.get(AUTHORIZATION)).await
+    }
+
+    /// Verifies one `Authorization` value (WebSockets take it from `connection_init`).
+    pub async fn authenticate_header(
+        &self,
+        header: Option<&HeaderValue>,
+    ) -> Result<Caller, AuthFailure> {
         let Some(verifier) = &self.verifier else {
             return Ok(Caller::Unchecked);
         };
-        let Some(header) = headers.get(AUTHORIZATION) else {
+        let Some(header) = header else {
             return Ok(Caller::Anonymous);
         };
         let token = bearer_token(header).ok_or(AuthFailure::NotBearer)?;
@@ -66,6 +74,7 @@ impl Authenticator {
             Ok(claims) => Ok(Caller::User {
                 scopes: claims.scopes().map(str::to_string).collect(),
                 authorization: header.clone(),
+                expires_at: claims.exp,
             }),
             Err(error) if error.is_client_error() => Err(AuthFailure::Invalid(error)),
             Err(error) => {

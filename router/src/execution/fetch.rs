@@ -72,6 +72,12 @@ impl ExecutionContext<'_> {
                 return;
             }
         };
+        self.merge_root_response(fetch, response);
+    }
+
+    /// Merges a root fetch's response at the top of the data (a subscription event arrives
+    /// this way too).
+    pub fn merge_root_response(&self, fetch: &FetchNode, response: SubgraphResponse) {
         let SubgraphResponse { data, errors } = response;
         let mut state = self.lock();
         if let Some(mut data) = data.filter(|d| d.is_object()) {
@@ -81,7 +87,9 @@ impl ExecutionContext<'_> {
             deep_merge(&mut state.data, data);
         }
         for raw in errors.unwrap_or_default() {
-            state.errors.push(convert_error(raw, service, &plain_path));
+            state
+                .errors
+                .push(convert_error(raw, &fetch.service_name, &plain_path));
         }
     }
 
@@ -246,7 +254,7 @@ impl ExecutionContext<'_> {
     }
 
     /// `{"query":…,"variables":{…}}` with the client's variables this fetch uses.
-    fn request_body(
+    pub fn request_body(
         &self,
         query: &str,
         variable_usages: Option<&BTreeSet<String>>,

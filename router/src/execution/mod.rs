@@ -5,6 +5,8 @@ mod data;
 mod fetch;
 mod subgraph_response;
 
+pub use subgraph_response::{SubgraphResponse, convert_error};
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -41,6 +43,9 @@ pub struct ExecutionContext<'a> {
     pub headers: &'a SubgraphHeaders,
     /// Share identical in-flight subgraph requests (false for mutations).
     pub deduplicate: bool,
+    /// The data came from a subscription event: the plan's Subscription node (whose fetch
+    /// produced the event) is skipped and the rest of the plan runs on top of it.
+    from_event: bool,
     state: Mutex<ExecutionState>,
 }
 
@@ -63,11 +68,20 @@ impl<'a> ExecutionContext<'a> {
             variables,
             headers,
             deduplicate,
+            from_event: false,
             state: Mutex::new(ExecutionState {
                 data: Value::Object(Map::new()),
                 errors: Vec::new(),
             }),
         }
+    }
+
+    /// A context for one subscription event: merge the event with
+    /// [`merge_root_response`](Self::merge_root_response), then [`execute`](Self::execute)
+    /// the subscription's plan.
+    pub fn for_subscription_event(mut self) -> Self {
+        self.from_event = true;
+        self
     }
 
     pub async fn execute(self, plan: &QueryPlan) -> ExecutionState {
@@ -117,6 +131,7 @@ impl<'a> ExecutionContext<'a> {
                         self.node(branch).await;
                     }
                 }
+                PlanNode::Subscription(_) if self.from_event => {}
                 PlanNode::Subscription(_) | PlanNode::Defer(_) => {
                     self.lock().errors.push(GraphQLError::with_code(
                         "Subscriptions and @defer are not supported by this endpoint.",

@@ -1,5 +1,6 @@
-//! GraphQL over HTTP: `POST /graphql` (JSON body) and `GET /graphql` (query string, queries
-//! only), with `application/graphql-response+json` when the client accepts it.
+//! GraphQL over HTTP: `POST /graphql` (JSON body) and `GET /graphql` (query string; no
+//! mutations), with `application/graphql-response+json` when the client accepts it.
+//! Subscriptions stream when the client accepts `text/event-stream` or `multipart/mixed`.
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -12,8 +13,11 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::RequestIdentity;
 use crate::graphql_error::{GraphQLError, codes};
-use crate::pipeline::{self, GraphQLRequest, Outcome, Refusal};
+use crate::pipeline::{self, GraphQLRequest, Refusal, Stop};
+use crate::response::body::{data_body, error_body};
+use crate::schema::index::OperationType;
 use crate::server::RouterState;
+use crate::subscription::http_stream::{self, Accepted};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -118,7 +122,7 @@ pub async fn method_not_allowed() -> Response {
 }
 
 async fn execute(
-    state: &RouterState,
+    state: &Arc<RouterState>,
     request: GraphQLRequest,
     headers: &HeaderMap,
     identity: &RequestIdentity,
@@ -126,11 +130,11 @@ async fn execute(
     media: ResponseMedia,
 ) -> Response {
     let started = Instant::now();
-    let outcome = pipeline::handle(state, request, headers, identity, is_get).await;
+    let accepted = Accepted::of(headers);
     let metrics = &state.metrics;
     metrics.requests.fetch_add(1, Relaxed);
-    let response = match outcome {
-        Err(Refusal::MutationOverGet) => {
+    let response = match pipeline::prepare_request(state, request, identity, is_get).await {
+        Err(Stop::Refused(Refusal::MutationOverGet)) => {
             metrics.requests_with_errors.fetch_add(1, Relaxed);
             let mut response = graphql_body(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -145,20 +149,53 @@ async fn execute(
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
             response
         }
-        Ok(Outcome::RequestError(errors)) => {
+        Err(Stop::Errors(errors)) => {
             metrics.requests_with_errors.fetch_add(1, Relaxed);
-            let status = request_error_status(&errors, media);
-            graphql_body(status, media, error_body(&errors))
+            request_errors(&errors, media, accepted)
         }
-        Ok(Outcome::Executed { data, errors }) => {
+        Ok(ready) if ready.kind() == OperationType::Subscription => {
+            match accepted
+                .stream
+                .filter(|_| state.config.subscriptions.enabled)
+            {
+                Some(format) => {
+                    let subgraph_headers = pipeline::subgraph_headers(state, headers, identity);
+                    let expires = crate::subscription::token_deadline(
+                        &identity.caller,
+                        state.config.auth.leeway_secs,
+                    );
+                    http_stream::subscribe(state.clone(), ready, subgraph_headers, expires, format)
+                }
+                None => {
+                    metrics.requests_with_errors.fetch_add(1, Relaxed);
+                    request_errors(&[pipeline::subscription_needs_streaming()], media, accepted)
+                }
+            }
+        }
+        Ok(ready) => {
+            let (data, errors) = pipeline::execute(state, &ready, headers, identity).await;
             if !errors.is_empty() {
                 metrics.requests_with_errors.fetch_add(1, Relaxed);
             }
-            graphql_body(StatusCode::OK, media, data_body(data, &errors))
+            let body = data_body(data, &errors);
+            if accepted.sse_only() {
+                http_stream::sse_single(&body)
+            } else {
+                graphql_body(StatusCode::OK, media, body)
+            }
         }
     };
     metrics.request_duration.observe(started.elapsed());
     response
+}
+
+/// A response without `data`: JSON, or an SSE `next` for a client that takes only SSE.
+fn request_errors(errors: &[GraphQLError], media: ResponseMedia, accepted: Accepted) -> Response {
+    if accepted.sse_only() {
+        return http_stream::sse_single(&error_body(errors));
+    }
+    let status = request_error_status(errors, media);
+    graphql_body(status, media, error_body(errors))
 }
 
 /// Status for a response without `data`: `application/graphql-response+json` uses 4xx, plain
@@ -258,25 +295,4 @@ fn graphql_body(status: StatusCode, media: ResponseMedia, body: Vec<u8>) -> Resp
         .headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
     response
-}
-
-fn error_body(errors: &[GraphQLError]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(256);
-    body.extend_from_slice(b"{\"errors\":");
-    // Serializing our own error structs into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut body, errors);
-    body.push(b'}');
-    body
-}
-
-fn data_body(data: Vec<u8>, errors: &[GraphQLError]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(data.len() + 16);
-    body.extend_from_slice(b"{\"data\":");
-    body.extend_from_slice(&data);
-    if !errors.is_empty() {
-        body.extend_from_slice(b",\"errors\":");
-        let _ = serde_json::to_writer(&mut body, errors);
-    }
-    body.push(b'}');
-    body
 }

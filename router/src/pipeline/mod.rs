@@ -1,11 +1,14 @@
 //! The request pipeline, top to bottom: prepare (parse → validate → plan, cached) → coerce
-//! variables → execute the plan → answer introspection → shape the response.
+//! variables → authorization ([`prepare_request`]) → execute the plan → answer introspection →
+//! shape the response ([`execute`]). Every transport (HTTP, WebSocket, SSE, multipart) goes
+//! through [`prepare_request`]; subscriptions then stream (`crate::subscription`).
 pub mod limits;
 pub mod prepare;
 pub mod variables;
 
 use std::sync::Arc;
 
+use hive_router_query_planner::planner::plan_nodes::QueryPlan;
 use hyper::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -16,6 +19,7 @@ use crate::execution::{ExecutionContext, ExecutionState, SubgraphHeaders};
 use crate::graphql_error::{GraphQLError, codes};
 use crate::operation::collect_fields;
 use crate::response::shape::shape_data;
+use crate::schema::Supergraph;
 use crate::schema::index::OperationType;
 use crate::server::RouterState;
 use prepare::PreparedOperation;
@@ -30,119 +34,181 @@ pub struct GraphQLRequest {
     pub extensions: Option<Value>,
 }
 
-pub enum Outcome {
-    /// The request never reached execution: the response has no `data` entry.
-    RequestError(Vec<GraphQLError>),
-    /// Executed: `data` is the serialized `data` entry.
-    Executed {
-        data: Vec<u8>,
-        errors: Vec<GraphQLError>,
-    },
-}
-
 /// Refusals that are HTTP-level rather than GraphQL errors.
 pub enum Refusal {
     MutationOverGet,
 }
 
-pub async fn handle(
+/// Why a request stops before execution.
+pub enum Stop {
+    Refused(Refusal),
+    /// Request errors: the response has no `data` entry.
+    Errors(Vec<GraphQLError>),
+}
+
+impl From<Vec<GraphQLError>> for Stop {
+    fn from(errors: Vec<GraphQLError>) -> Self {
+        Stop::Errors(errors)
+    }
+}
+
+/// An operation ready to execute: prepared (cached), variables coerced, and the plan with the
+/// fields the caller may not see removed. Owns what it needs, so a subscription can keep it
+/// for as long as it runs.
+pub struct ReadyOperation {
+    pub supergraph: Arc<Supergraph>,
+    pub prepared: Arc<PreparedOperation>,
+    pub variables: Map<String, Value>,
+    pub denied: DeniedFields,
+    /// The plan without denied fields, when the caller was denied any.
+    filtered_plan: Option<Arc<Option<QueryPlan>>>,
+}
+
+impl ReadyOperation {
+    pub fn kind(&self) -> OperationType {
+        self.prepared.operation.kind
+    }
+
+    /// `None` when no subgraph is involved (introspection only, or every field denied).
+    pub fn plan(&self) -> Option<&QueryPlan> {
+        match &self.filtered_plan {
+            Some(filtered) => filtered.as_ref().as_ref(),
+            None => self.prepared.plan.as_ref(),
+        }
+    }
+}
+
+/// The error a subscription gets over a transport that answers once.
+pub fn subscription_needs_streaming() -> GraphQLError {
+    GraphQLError::with_code(
+        "Subscriptions need a streaming transport: a WebSocket (graphql-transport-ws or \
+         graphql-ws), or HTTP with Accept: text/event-stream or \
+         multipart/mixed;subscriptionSpec=1.0.",
+        codes::UNSUPPORTED_OPERATION,
+    )
+}
+
+/// parse → validate → plan (cached) → coerce variables → apply the caller's authorization.
+pub async fn prepare_request(
     state: &RouterState,
     request: GraphQLRequest,
-    client_headers: &HeaderMap,
     identity: &RequestIdentity,
     is_get: bool,
-) -> Result<Outcome, Refusal> {
+) -> Result<ReadyOperation, Stop> {
     let Some(query) = request.query.filter(|q| !q.trim().is_empty()) else {
-        let message = if request
+        let persisted = request
             .extensions
             .as_ref()
-            .is_some_and(|e| e.get("persistedQuery").is_some())
-        {
-            return Ok(Outcome::RequestError(vec![GraphQLError::with_code(
+            .is_some_and(|e| e.get("persistedQuery").is_some());
+        return Err(if persisted {
+            vec![GraphQLError::with_code(
                 "PersistedQueryNotSupported",
                 codes::PERSISTED_QUERY_NOT_SUPPORTED,
-            )]));
+            )]
         } else {
-            "Must provide query string."
-        };
-        return Ok(Outcome::RequestError(vec![GraphQLError::with_code(
-            message,
-            codes::BAD_REQUEST,
-        )]));
+            vec![GraphQLError::with_code(
+                "Must provide query string.",
+                codes::BAD_REQUEST,
+            )]
+        }
+        .into());
     };
     let supergraph = state.supergraph.current();
     let operation_name = request.operation_name.filter(|n| !n.is_empty());
     let prepared =
-        match prepared_operation(state, &supergraph, &query, operation_name.as_deref()).await {
-            Ok(prepared) => prepared,
-            Err(errors) => return Ok(Outcome::RequestError(errors)),
-        };
+        prepared_operation(state, &supergraph, &query, operation_name.as_deref()).await?;
     let operation = &prepared.operation;
-    if is_get && operation.kind != OperationType::Query {
-        return Err(Refusal::MutationOverGet);
+    // A subscription over GET is fine for a streaming answer (EventSource can only GET).
+    if is_get && operation.kind == OperationType::Mutation {
+        return Err(Stop::Refused(Refusal::MutationOverGet));
     }
-    if operation.kind == OperationType::Subscription {
-        return Ok(Outcome::RequestError(vec![GraphQLError::with_code(
-            "Subscriptions are not supported over this transport.",
-            codes::UNSUPPORTED_OPERATION,
-        )]));
-    }
-    let variables = match variables::coerce(
+    let variables = variables::coerce(
         operation,
         request.variables.unwrap_or_default(),
         &supergraph.index,
-    ) {
-        Ok(variables) => variables,
-        Err(errors) => return Ok(Outcome::RequestError(errors)),
-    };
+    )?;
     let denied = authorization_denials(&prepared, identity);
-    let filtered_plan;
-    let plan = if denied.is_empty() {
-        prepared.plan.as_ref()
+    let filtered_plan = if denied.is_empty() {
+        None
     } else {
         let key = prepare::cache_key(&query, operation_name.as_deref());
-        filtered_plan = match crate::auth::scopes::filtered_plan(
-            &supergraph,
-            &state.config,
-            &query,
-            operation_name.as_deref(),
-            key,
-            &denied,
-            &identity.caller,
+        Some(
+            crate::auth::scopes::filtered_plan(
+                &supergraph,
+                &state.config,
+                &query,
+                operation_name.as_deref(),
+                key,
+                &denied,
+                &identity.caller,
+            )
+            .await?,
         )
-        .await
-        {
-            Ok(plan) => plan,
-            Err(errors) => return Ok(Outcome::RequestError(errors)),
-        };
-        filtered_plan.as_ref().as_ref()
     };
+    Ok(ReadyOperation {
+        supergraph,
+        prepared,
+        variables,
+        denied,
+        filtered_plan,
+    })
+}
+
+/// The headers this caller's subgraph requests carry: propagation rules, then identity.
+pub fn subgraph_headers(
+    state: &RouterState,
+    client_headers: &HeaderMap,
+    identity: &RequestIdentity,
+) -> SubgraphHeaders {
     let mut headers = state.subgraph_headers(client_headers);
     crate::auth::forward::add_identity_headers(&mut headers, identity, client_headers);
+    headers
+}
+
+/// Executes a query or mutation once: the `data` JSON and the errors.
+pub async fn execute(
+    state: &RouterState,
+    ready: &ReadyOperation,
+    client_headers: &HeaderMap,
+    identity: &RequestIdentity,
+) -> (Vec<u8>, Vec<GraphQLError>) {
+    let headers = subgraph_headers(state, client_headers, identity);
+    execute_with(state, ready, &headers).await
+}
+
+/// Runs the plan once and shapes the result: the `data` JSON and the errors.
+pub async fn execute_with(
+    state: &RouterState,
+    ready: &ReadyOperation,
+    headers: &SubgraphHeaders,
+) -> (Vec<u8>, Vec<GraphQLError>) {
+    let supergraph = &ready.supergraph;
+    let prepared = &ready.prepared;
+    let operation = &prepared.operation;
     let context = ExecutionContext::new(
-        &supergraph,
+        supergraph,
         &state.client,
-        &variables,
-        &headers,
+        &ready.variables,
+        headers,
         state.config.deduplicate_subgraph_requests && operation.kind == OperationType::Query,
     );
-    let mut executed = match plan {
+    let mut executed = match ready.plan() {
         Some(plan) => context.execute(plan).await,
         None => context.into_state(),
     };
     if prepared.has_introspection {
-        answer_introspection(&supergraph, &prepared, &variables, &mut executed);
+        answer_introspection(supergraph, prepared, &ready.variables, &mut executed);
     }
     let ExecutionState { data, mut errors } = executed;
     let data = shape_data(
         operation,
         &data,
         &supergraph.index,
-        &variables,
-        &denied,
+        &ready.variables,
+        &ready.denied,
         &mut errors,
     );
-    Ok(Outcome::Executed { data, errors })
+    (data, errors)
 }
 
 /// The selected fields the caller may not see; empty (and free) unless authentication is on

@@ -1,2 +1,3 @@
 //! Building the client's response.
+pub mod body;
 pub mod shape;

@@ -2,13 +2,17 @@
 //! on port 0.
 mod auth;
 mod auth_tests;
+mod clients;
 mod config_tests;
 mod echo;
 mod echo_tests;
 mod harness;
 mod http_tests;
+mod live;
 mod media;
 mod media_tests;
 mod requires_args;
 mod shop;
 mod shop_tests;
+mod subscription_auth_tests;
+mod subscription_tests;
