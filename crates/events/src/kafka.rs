@@ -19,6 +19,19 @@ pub fn idempotent_producer(brokers: &str) -> Result<FutureProducer, KafkaError> 
         .create()
 }
 
+/// A consumer in `group` that commits its offsets itself (after applying what
+/// it read), fetching with `fetch_wait` (see [`crate::consumer::Urgency`]);
+/// callers add `auto.offset.reset`.
+pub fn consumer_config(brokers: &str, group: &str, fetch_wait: Duration) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("fetch.wait.max.ms", fetch_wait.as_millis().to_string());
+    config
+}
+
 /// Creates every topic that does not exist yet (some brokers, tansu among them, do
 /// not create topics on first use).
 pub async fn ensure_topics(

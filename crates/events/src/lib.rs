@@ -7,6 +7,7 @@ pub mod consumer;
 pub mod envelope;
 pub mod kafka;
 pub mod outbox;
+pub mod prepared;
 pub mod relay;
 mod schema;
 pub mod topics;
@@ -14,7 +15,7 @@ pub mod topics;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
 pub use catalog::DomainEvent;
-pub use consumer::{ConsumerSettings, EventHandler, HandlerError, run_consumer};
+pub use consumer::{ConsumerSettings, EventHandler, HandlerError, Urgency, run_consumer};
 pub use envelope::EventEnvelope;
 pub use outbox::{OutboxSignal, enqueue};
 pub use relay::OutboxRelay;

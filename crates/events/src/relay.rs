@@ -117,13 +117,19 @@ impl OutboxRelay {
             if rows.is_empty() {
                 return Ok(0);
             }
+            let sending = std::time::Instant::now();
             self.send_all(&rows).await?;
+            let sent_in = sending.elapsed();
             let seqs: Vec<i64> = rows.iter().map(|r| r.0).collect();
-            diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(&seqs)))
-                .set(outbox_events::published_at.eq(diesel::dsl::now))
-                .execute(conn)
-                .await?;
-            tracing::debug!(count = rows.len(), "published outbox events");
+            let mark =
+                diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(&seqs)))
+                    .set(outbox_events::published_at.eq(diesel::dsl::now));
+            crate::prepared::cached(mark).execute(conn).await?;
+            tracing::debug!(
+                count = rows.len(),
+                send_ms = sent_in.as_secs_f64() * 1000.0,
+                "published outbox events"
+            );
             Ok(rows.len())
         })
         .await

@@ -94,6 +94,8 @@ impl Bootstrap {
                 .map(|t| t.name(&self.config.topic_prefix))
                 .collect(),
             name: format!("{}.{group}", self.service),
+            batch_size: ConsumerSettings::DEFAULT_BATCH_SIZE,
+            fetch_wait: handler.urgency().fetch_wait(),
         };
         let pool = self.db.pool().clone();
         let shutdown = self.shutdown.clone();

@@ -5,8 +5,10 @@ use diesel::QueryableByName;
 use diesel::migration::{Migration, MigrationSource};
 use diesel::pg::Pg;
 use diesel::sql_types::Text;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
@@ -56,7 +58,15 @@ impl Database {
         create_database_if_missing(&config.database_url, name).await?;
         let url = format!("{}/{}", config.database_url, name);
         run_migrations(&url, name, migrations).await?;
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.clone());
+        // A pooled connection is handed out again without a `SELECT 1` first (one
+        // round trip less per checkout); one the server closed is still
+        // discarded, and any other failure shows on its first query.
+        let mut manager_config = ManagerConfig::default();
+        manager_config.recycling_method = RecyclingMethod::Fast;
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            url.clone(),
+            manager_config,
+        );
         let pool = Pool::builder(manager)
             .max_size(config.database_pool_size)
             .build()

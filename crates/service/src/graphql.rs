@@ -1,10 +1,11 @@
 //! Mounting a subgraph's async-graphql schema behind authentication.
 //!
 //! Each request goes: authenticate (verify the bearer token, if any) → parse
-//! the GraphQL request → execute with the caller's [`Identity`] and
-//! [`ClientAddr`] in the request data → respond. A request whose token fails
-//! verification is answered with one `UNAUTHENTICATED` GraphQL error and is not
-//! executed at all (HTTP 200: turning that into a 401 is the router's job).
+//! the GraphQL request → execute with the caller's [`Identity`], its verified
+//! token ([`identity::AccessToken`]) and [`ClientAddr`] in the request data →
+//! respond. A request whose token fails verification is answered with one
+//! `UNAUTHENTICATED` GraphQL error and is not executed at all (HTTP 200:
+//! turning that into a 401 is the router's job).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -59,10 +60,11 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let identity = match identity::authenticate(&endpoint.verifier, request.headers()).await {
-        Ok(identity) => identity,
-        Err(refused) => return refusal(&refused),
-    };
+    let (identity, token) =
+        match identity::authenticate_bearer(&endpoint.verifier, request.headers()).await {
+            Ok(verified) => verified,
+            Err(refused) => return refusal(&refused),
+        };
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -74,7 +76,10 @@ where
         Err(rejection) => return rejection.into_response(),
     };
 
-    let batch = batch.data::<Identity>(identity).data(client);
+    let mut batch = batch.data::<Identity>(identity).data(client);
+    if let Some(token) = token {
+        batch = batch.data(token);
+    }
     GraphQLResponse(endpoint.schema.execute_batch(batch).await).into_response()
 }
 

@@ -82,12 +82,45 @@ impl AuthError {
     }
 }
 
+/// The verified bearer token a request came with, so that a subgraph can call
+/// another one on the caller's behalf (and that one decides what the caller may
+/// see). Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessToken(***)")
+    }
+}
+
+/// The caller's verified token; `None` when anonymous.
+pub fn access_token<'a>(ctx: &Context<'a>) -> Option<&'a AccessToken> {
+    ctx.data_opt::<AccessToken>()
+}
+
 /// The identity `headers` prove: anonymous without `Authorization`, the token's
 /// user with a valid bearer token, an error for anything else.
 pub async fn authenticate(verifier: &Verifier, headers: &HeaderMap) -> Result<Identity, AuthError> {
+    authenticate_bearer(verifier, headers)
+        .await
+        .map(|(identity, _)| identity)
+}
+
+/// [`authenticate`], keeping the verified token (`None` when anonymous).
+pub async fn authenticate_bearer(
+    verifier: &Verifier,
+    headers: &HeaderMap,
+) -> Result<(Identity, Option<AccessToken>), AuthError> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
-        return Ok(Identity::Anonymous);
+        return Ok((Identity::Anonymous, None));
     };
     if values.next().is_some() {
         return Err(AuthError::Invalid("send one Authorization header".into()));
@@ -104,6 +137,7 @@ pub async fn authenticate(verifier: &Verifier, headers: &HeaderMap) -> Result<Id
         })?;
     match verifier.verify(token).await {
         Ok(claims) => Identity::from_claims(&claims)
+            .map(|identity| (identity, Some(AccessToken(token.to_string()))))
             .ok_or_else(|| AuthError::Invalid(VerifyError::InvalidClaims.to_string())),
         Err(e) if e.is_client_error() => Err(AuthError::Invalid(e.to_string())),
         Err(e) => {
@@ -198,5 +232,35 @@ mod tests {
             let err = authenticate(&verifier, &headers).await.unwrap_err();
             assert_eq!(err.code(), "UNAUTHENTICATED", "{value}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_is_kept_and_never_printed() {
+        let (key, _) = mart_auth::SigningKey::generate_ed25519().unwrap();
+        let issuer = mart_auth::TokenIssuer::new(
+            mart_auth::KeySet::new(key),
+            mart_auth::TokenSettings {
+                issuer: "i".into(),
+                audience: "a".into(),
+                access_token_ttl: std::time::Duration::from_secs(60),
+            },
+        );
+        let verifier = issuer.local_verifier(std::time::Duration::ZERO);
+        let token = issuer
+            .issue(uuid::Uuid::now_v7(), Role::Customer)
+            .unwrap()
+            .token;
+        let mut headers = HeaderMap::new();
+        assert_eq!(
+            authenticate_bearer(&verifier, &headers).await,
+            Ok((Identity::Anonymous, None))
+        );
+        let bearer = format!("Bearer {token}");
+        headers.insert(AUTHORIZATION, HeaderValue::from_str(&bearer).unwrap());
+        let (identity, kept) = authenticate_bearer(&verifier, &headers).await.unwrap();
+        assert!(identity.user().is_some());
+        let kept = kept.expect("the token is kept");
+        assert_eq!(kept.as_str(), token);
+        assert_eq!(format!("{kept:?}"), "AccessToken(***)");
     }
 }

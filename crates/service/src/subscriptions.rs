@@ -18,12 +18,18 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use mart_auth::Verifier;
+use tokio_util::sync::CancellationToken;
 
-use crate::identity::{self, Identity};
+use crate::identity::{self, AccessToken, Identity};
 
 /// `/graphql` over HTTP (see [`crate::graphql::routes_with_verifier`]) and
-/// over WebSocket, both authenticated by `verifier`.
-pub fn routes<Q, M, S>(schema: Schema<Q, M, S>, verifier: Arc<Verifier>) -> Router
+/// over WebSocket, both authenticated by `verifier`. Open sockets are closed
+/// when `shutdown` is cancelled.
+pub fn routes<Q, M, S>(
+    schema: Schema<Q, M, S>,
+    verifier: Arc<Verifier>,
+    shutdown: CancellationToken,
+) -> Router
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
@@ -33,7 +39,11 @@ where
     // Upgrades are taken before routing: the shared router only knows GET and
     // POST as plain HTTP.
     http.layer(from_fn_with_state(
-        Sockets { schema, verifier },
+        Sockets {
+            schema,
+            verifier,
+            shutdown,
+        },
         upgrade_or_pass::<Q, M, S>,
     ))
 }
@@ -41,6 +51,7 @@ where
 struct Sockets<Q, M, S> {
     schema: Schema<Q, M, S>,
     verifier: Arc<Verifier>,
+    shutdown: CancellationToken,
 }
 
 // A derive would demand `Q: Clone` and so on; only the Arcs inside are cloned.
@@ -49,6 +60,7 @@ impl<Q, M, S> Clone for Sockets<Q, M, S> {
         Self {
             schema: self.schema.clone(),
             verifier: self.verifier.clone(),
+            shutdown: self.shutdown.clone(),
         }
     }
 }
@@ -83,26 +95,43 @@ where
     let header_token = parts.headers.get(AUTHORIZATION).cloned();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
+        // tungstenite's default read buffer, 128 KiB, is zero-filled on every read
+        // attempt, and the socket is polled at every event it sends: with 1,000
+        // subscribers that memset was the orders service's top cost and 128 KiB of
+        // RSS per socket (bench/README.md, fan-out). Larger frames still arrive whole.
+        .read_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| async move {
             let verifier = sockets.verifier;
-            GraphQLWebSocket::new(socket, sockets.schema, protocol)
+            let served = GraphQLWebSocket::new(socket, sockets.schema, protocol)
                 .on_connection_init(move |payload| async move {
-                    let identity = authenticate(&verifier, &payload, header_token).await?;
+                    let (identity, token) = authenticate(&verifier, &payload, header_token).await?;
                     let mut data = Data::default();
                     data.insert(identity);
+                    if let Some(token) = token {
+                        data.insert(token);
+                    }
                     Ok(data)
                 })
-                .serve()
+                .serve();
+            // An upgraded socket outlives the HTTP server's graceful shutdown;
+            // without this a stopping service would keep answering pings while
+            // its subscribers (the router's clients) wait for events that never
+            // come. Dropping the socket closes the connection, which clients
+            // see as the end of the stream.
+            tokio::select! {
+                () = served => {}
+                () = sockets.shutdown.cancelled() => {}
+            }
         })
 }
 
-/// The identity of a socket: the `connection_init` payload's token wins over
-/// the upgrade request's.
+/// The identity of a socket and its verified token: the `connection_init`
+/// payload's token wins over the upgrade request's.
 pub async fn authenticate(
     verifier: &Verifier,
     payload: &serde_json::Value,
     header_token: Option<HeaderValue>,
-) -> async_graphql::Result<Identity> {
+) -> async_graphql::Result<(Identity, Option<AccessToken>)> {
     let from_payload = payload.as_object().and_then(|fields| {
         fields
             .iter()
@@ -124,7 +153,7 @@ pub async fn authenticate(
             }
         }
     }
-    identity::authenticate(verifier, &headers)
+    identity::authenticate_bearer(verifier, &headers)
         .await
         .map_err(|refused| {
             async_graphql::Error::new(refused.to_string())

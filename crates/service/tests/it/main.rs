@@ -1,5 +1,6 @@
 //! Integration tests of the service kit against the real Postgres and Kafka broker.
 
+mod consumer;
 mod kafka_support;
 mod outbox;
 mod probes;

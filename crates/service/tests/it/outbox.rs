@@ -237,6 +237,8 @@ async fn consumer_applies_a_redelivered_event_once() {
         group_id: config.prefixed("widgets"),
         topics: vec![topic.clone()],
         name: "widgets".into(),
+        batch_size: mart_events::ConsumerSettings::DEFAULT_BATCH_SIZE,
+        fetch_wait: mart_events::Urgency::Interactive.fetch_wait(),
     };
     let consumer = tokio::spawn(mart_events::run_consumer(
         db.pool().clone(),

@@ -1,0 +1,199 @@
+//! Applying events exactly once in effect (see [`apply`]) while keeping up with
+//! the topic: each round takes every message already fetched (up to a batch
+//! size), skips the ones the handler does not want without touching the
+//! database, applies the rest in one transaction, then commits the offsets.
+//! The offsets are committed only after that transaction, so a crash in
+//! between means redelivery, never loss.
+
+mod apply;
+mod batch;
+mod stats;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::Pool;
+use futures::{FutureExt, StreamExt};
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::KafkaError;
+use tokio_util::sync::CancellationToken;
+
+pub use apply::{Applied, BatchFailure, apply_batch, apply_once};
+
+use crate::envelope::EventEnvelope;
+use crate::outbox::OutboxSignal;
+use batch::Batch;
+use stats::Stats;
+
+pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>>;
+
+/// Business reaction to events. Runs inside the transaction that records the event
+/// as processed: write through `conn`, and enqueue follow-up events in the outbox
+/// on the same `conn`. Other events may share that transaction (before and after
+/// this one): a handler must not end it, and an error rolls all of them back.
+pub trait EventHandler: Send + Sync + 'static {
+    /// How soon after publication its events should be applied. Default:
+    /// [`Urgency::Background`].
+    fn urgency(&self) -> Urgency {
+        Urgency::Background
+    }
+
+    /// Whether events of `event_type` concern this handler. The others are
+    /// skipped without a transaction and not recorded as processed (their
+    /// offsets still advance). Default: every event.
+    fn wants(&self, event_type: &str) -> bool {
+        let _ = event_type;
+        true
+    }
+
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        event: &'a EventEnvelope,
+    ) -> HandlerFuture<'a>;
+}
+
+/// How promptly a consumer fetches. The broker answers a fetch only after the
+/// consumer's `fetch.wait.max.ms` has passed (tansu does even when records are
+/// ready), so that wait is added to every step of a saga; but every fetch
+/// costs the broker CPU, so only consumers someone waits on fetch often.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    /// A customer waits on the outcome (an order's way to CONFIRMED).
+    Interactive,
+    /// Nobody waits: Kafka's default fetch cadence.
+    Background,
+}
+
+impl Urgency {
+    pub fn fetch_wait(self) -> Duration {
+        match self {
+            Urgency::Interactive => Duration::from_millis(50),
+            Urgency::Background => Duration::from_millis(500),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Worth retrying: the database was unreachable, a lock timed out, …
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Retrying cannot help (a malformed payload): logged and skipped.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+impl From<diesel::result::Error> for HandlerError {
+    fn from(e: diesel::result::Error) -> Self {
+        HandlerError::Transient(e.to_string())
+    }
+}
+
+impl From<crate::envelope::EnvelopeError> for HandlerError {
+    fn from(e: crate::envelope::EnvelopeError) -> Self {
+        HandlerError::Permanent(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsumerSettings {
+    pub brokers: String,
+    /// Kafka consumer group; instances sharing it split the partitions.
+    pub group_id: String,
+    /// Full topic names.
+    pub topics: Vec<String>,
+    /// The name under which handled events are recorded.
+    pub name: String,
+    /// Most messages taken in one round (one transaction).
+    pub batch_size: usize,
+    /// How long the broker may hold a fetch (see [`Urgency`]).
+    pub fetch_wait: Duration,
+}
+
+impl ConsumerSettings {
+    pub const DEFAULT_BATCH_SIZE: usize = 500;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumerError {
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+}
+
+/// Consumes until `shutdown`, a batch at a time (see the module docs); a batch
+/// is retried with backoff while its failure is transient. `after_commit` is
+/// signalled whenever a batch that applied events has committed, so the
+/// follow-up events its handlers enqueued leave at once instead of at the
+/// relay's next poll.
+pub async fn run_consumer(
+    pool: Pool<AsyncPgConnection>,
+    settings: ConsumerSettings,
+    handler: Arc<dyn EventHandler>,
+    after_commit: Option<OutboxSignal>,
+    shutdown: CancellationToken,
+) -> Result<(), ConsumerError> {
+    let consumer: StreamConsumer =
+        crate::kafka::consumer_config(&settings.brokers, &settings.group_id, settings.fetch_wait)
+            .set("auto.offset.reset", "earliest")
+            .create()?;
+    let topics: Vec<&str> = settings.topics.iter().map(String::as_str).collect();
+    consumer.subscribe(&topics)?;
+    tracing::info!(group = settings.group_id, topics = ?settings.topics, "consuming");
+    let mut messages = consumer.stream();
+    let mut stats = Stats::new(&settings.name);
+    let batch_size = settings.batch_size.max(1);
+
+    loop {
+        let first = tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            m = messages.next() => m.expect("kafka streams never end"),
+        };
+        let mut batch = Batch::default();
+        match first {
+            Ok(message) => batch.add(&message, &*handler),
+            Err(e) => {
+                tracing::warn!(error = %e, "kafka receive failed, retrying");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => continue,
+                }
+            }
+        }
+        // Whatever librdkafka has already fetched joins this round.
+        while batch.messages < batch_size {
+            match messages.next().now_or_never() {
+                Some(Some(Ok(message))) => batch.add(&message, &*handler),
+                Some(Some(Err(e))) => {
+                    tracing::warn!(error = %e, "kafka receive failed");
+                    break;
+                }
+                _ => break,
+            }
+        }
+        let started = Instant::now();
+        let events: Vec<&EventEnvelope> = batch.events.iter().collect();
+        let Some(applied) =
+            apply::apply_with_retry(&pool, &settings.name, &*handler, events, &shutdown).await
+        else {
+            return Ok(());
+        };
+        if applied > 0
+            && let Some(signal) = &after_commit
+        {
+            signal.committed();
+        }
+        stats.record(&batch, applied, started.elapsed());
+        match batch.offsets() {
+            Ok(offsets) => {
+                if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
+                    tracing::warn!(error = %e, "offset commit failed; events may be redelivered");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "no offsets to commit"),
+        }
+    }
+}
