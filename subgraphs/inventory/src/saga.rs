@@ -13,7 +13,7 @@ use mart_events::catalog::{
     StockReleased,
 };
 use mart_events::consumer::HandlerFuture;
-use mart_events::{EventEnvelope, EventHandler, HandlerError, Topic, enqueue};
+use mart_events::{EventEnvelope, EventHandler, HandlerError, Topic, Urgency, enqueue};
 use uuid::Uuid;
 
 use crate::domain::{AdjustError, Adjustment, adjust_stock};
@@ -29,9 +29,26 @@ pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
 /// authorization never meets already-released stock.
 const EXPIRY_GRACE: TimeDelta = TimeDelta::minutes(1);
 
+/// The event types inventory reacts to; the consumer skips the rest unread.
+pub const HANDLED: &[&str] = &[
+    OrderPlaced::TYPE,
+    PaymentAuthorized::TYPE,
+    PaymentDeclined::TYPE,
+    OrderCancelled::TYPE,
+];
+
 pub struct SagaHandler;
 
 impl EventHandler for SagaHandler {
+    /// A customer waits for the order to be confirmed.
+    fn urgency(&self) -> Urgency {
+        Urgency::Interactive
+    }
+
+    fn wants(&self, event_type: &str) -> bool {
+        HANDLED.contains(&event_type)
+    }
+
     fn handle<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,

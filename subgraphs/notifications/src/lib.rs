@@ -111,6 +111,10 @@ pub async fn start_with(
     let verifier = options
         .verifier
         .unwrap_or_else(|| mart_service::identity::verifier_for(config));
-    let routes = mart_service::subscriptions::routes(graphql::schema(service), verifier);
+    let routes = mart_service::subscriptions::routes(
+        graphql::schema(service),
+        verifier,
+        boot.shutdown.clone(),
+    );
     boot.serve(listener, routes)
 }

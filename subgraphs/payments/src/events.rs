@@ -6,11 +6,19 @@ use mart_events::catalog::{
     DomainEvent, OrderCancelled, OrderPlaced, ShipmentShipped, StockReserved,
 };
 use mart_events::consumer::HandlerFuture;
-use mart_events::{EventEnvelope, EventHandler, OutboxSignal, Topic};
+use mart_events::{EventEnvelope, EventHandler, OutboxSignal, Topic, Urgency};
 
 use crate::domain::Payments;
 
 pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Inventory, Topic::Shipping];
+
+/// The event types payments reacts to; the consumer skips the rest unread.
+pub const HANDLED: &[&str] = &[
+    OrderPlaced::TYPE,
+    StockReserved::TYPE,
+    OrderCancelled::TYPE,
+    ShipmentShipped::TYPE,
+];
 
 pub struct SagaHandler {
     pub payments: Payments,
@@ -18,6 +26,15 @@ pub struct SagaHandler {
 }
 
 impl EventHandler for SagaHandler {
+    /// A customer waits for the order to be confirmed.
+    fn urgency(&self) -> Urgency {
+        Urgency::Interactive
+    }
+
+    fn wants(&self, event_type: &str) -> bool {
+        HANDLED.contains(&event_type)
+    }
+
     fn handle<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,

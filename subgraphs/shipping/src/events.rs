@@ -10,12 +10,19 @@ use crate::domain::Shipping;
 
 pub const TOPICS: &[Topic] = &[Topic::Orders];
 
+/// The event types shipping reacts to; the consumer skips the rest unread.
+pub const HANDLED: &[&str] = &[OrderConfirmed::TYPE, OrderCancelled::TYPE];
+
 pub struct SagaHandler {
     pub shipping: Shipping,
     pub outbox: OutboxSignal,
 }
 
 impl EventHandler for SagaHandler {
+    fn wants(&self, event_type: &str) -> bool {
+        HANDLED.contains(&event_type)
+    }
+
     fn handle<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,

@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use super::atomic::atomically;
 use super::{Reservation, ReservationError, ReservationStatus};
 use crate::events;
 use crate::storage::ledger::{self, LedgerKind};
@@ -70,12 +71,13 @@ pub async fn expire_reservations(
 }
 
 /// Moves an active reservation to its final status; `true` when this call did it.
+/// Every refusal comes before the first write.
 async fn close(
     conn: &mut AsyncPgConnection,
     order_id: Uuid,
     closing: Closing<'_>,
 ) -> Result<(Reservation, bool), ReservationError> {
-    conn.transaction::<_, ReservationError, _>(async |c| {
+    atomically(conn, async |c| {
         let row = table::lock(c, order_id)
             .await?
             .ok_or(ReservationError::NotFound(order_id))?;

@@ -2,9 +2,10 @@
 //! release, commit (sell) or let expire.
 //!
 //! These are plain functions over a connection so that a Kafka handler can call
-//! them inside the transaction that records the event as handled; each runs in
-//! its own transaction (a savepoint inside the caller's). Events go to the
-//! outbox on the same connection: signal the relay after the outer commit.
+//! them inside the transaction that records the event as handled; alone, each
+//! runs in its own transaction (see [`atomic`] for why not a savepoint inside
+//! the caller's). Events go to the outbox on the same connection: signal the
+//! relay after the outer commit.
 //!
 //! Safety under concurrency comes from the database: the order id is the
 //! primary key of `reservations` (a second reserve of the same order waits for
@@ -12,6 +13,7 @@
 //! order before they are read and changed, and a CHECK keeps `reserved` within
 //! `0..=on_hand`.
 
+mod atomic;
 mod close;
 mod reserve;
 

@@ -1,10 +1,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{TimeDelta, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::{MAX_LINES, Reservation, ReservationLine, ReservationStatus, ReserveError};
+use super::atomic::atomically;
+use super::{
+    MAX_LINES, Reservation, ReservationLine, ReservationStatus, ReserveError, find_reservation,
+};
 use crate::domain::allocation::allocate;
 use crate::events;
 use crate::storage::ledger::{self, LedgerKind};
@@ -18,6 +21,9 @@ use crate::storage::stock;
 /// status), that one is returned and nothing more is held; a concurrent call for
 /// the same order waits for the first one and then returns its result. A `ttl`
 /// of zero or less makes a reservation that is already due for expiry.
+///
+/// Nothing is written before the stock is known to suffice, so a refusal leaves
+/// no trace (see [`atomically`]).
 pub async fn reserve_stock(
     conn: &mut AsyncPgConnection,
     order_id: Uuid,
@@ -26,18 +32,32 @@ pub async fn reserve_stock(
 ) -> Result<Reservation, ReserveError> {
     let wanted = merge_lines(lines)?;
     let product_ids: Vec<Uuid> = wanted.keys().copied().collect();
-    conn.transaction::<_, ReserveError, _>(async |c| {
-        let expires_at = Utc::now() + ttl;
-        if !table::claim(c, order_id, ReservationStatus::Active.as_str(), expires_at).await? {
-            let row = table::find(c, order_id)
-                .await?
-                .ok_or(diesel::result::Error::NotFound)?;
-            let lines = table::lines(c, order_id).await?;
-            return Ok(Reservation::from_rows(row, lines));
+    atomically(conn, async |c| {
+        if let Some(existing) = find_reservation(c, order_id).await? {
+            return Ok(existing);
         }
-
         let levels = stock::lock_for_products(c, &product_ids).await?;
-        let plan = allocate(&wanted, &levels).map_err(ReserveError::Insufficient)?;
+        let plan = match allocate(&wanted, &levels) {
+            Ok(plan) => plan,
+            Err(shortages) => {
+                // A concurrent reserve of this very order may have taken the
+                // stock while this one waited for the rows: then it is ours.
+                if let Some(existing) = find_reservation(c, order_id).await? {
+                    return Ok(existing);
+                }
+                return Err(ReserveError::Insufficient(shortages));
+            }
+        };
+        let expires_at = Utc::now() + ttl;
+        // A concurrent reserve of this order that got here first made this one
+        // wait for its end (on the stock rows or on this insert).
+        let claimed =
+            table::claim(c, order_id, ReservationStatus::Active.as_str(), expires_at).await?;
+        let Some(row) = claimed else {
+            return find_reservation(c, order_id)
+                .await?
+                .ok_or(ReserveError::Database(diesel::result::Error::NotFound));
+        };
 
         let mut line_rows = Vec::with_capacity(plan.len());
         let mut ledger_rows = Vec::with_capacity(plan.len());
@@ -63,10 +83,6 @@ pub async fn reserve_stock(
         ledger::append(c, &ledger_rows).await?;
 
         events::stock_reserved(c, order_id, &wanted, expires_at).await?;
-
-        let row = table::find(c, order_id)
-            .await?
-            .ok_or(diesel::result::Error::NotFound)?;
         line_rows.sort_by_key(|l| (l.product_id, l.warehouse_id));
         Ok(Reservation::from_rows(row, line_rows))
     })

@@ -3,30 +3,32 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use mart_events::prepared::cached;
 use uuid::Uuid;
 
 use super::rows::{ReservationLineRow, ReservationRow};
 use super::schema::{reservation_lines, reservations};
 
-/// Inserts the order's reservation; false when the order already has one. A
-/// concurrent claim of the same order waits here until the first commits or
-/// rolls back: exactly one wins.
+/// Inserts the order's reservation and returns it; `None` when the order
+/// already has one. A concurrent claim of the same order waits here until the
+/// first commits or rolls back: exactly one wins.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     order_id: Uuid,
     status: &str,
     expires_at: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let inserted = diesel::insert_into(reservations::table)
+) -> QueryResult<Option<ReservationRow>> {
+    diesel::insert_into(reservations::table)
         .values((
             reservations::order_id.eq(order_id),
             reservations::status.eq(status),
             reservations::expires_at.eq(expires_at),
         ))
         .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(inserted == 1)
+        .returning(ReservationRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
 }
 
 pub async fn find(
@@ -60,14 +62,13 @@ pub async fn close(
     order_id: Uuid,
     status: &str,
 ) -> QueryResult<ReservationRow> {
-    diesel::update(reservations::table.find(order_id))
+    let update = diesel::update(reservations::table.find(order_id))
         .set((
             reservations::status.eq(status),
             reservations::closed_at.eq(diesel::dsl::now),
         ))
-        .returning(ReservationRow::as_returning())
-        .get_result(conn)
-        .await
+        .returning(ReservationRow::as_returning());
+    cached(update).get_result(conn).await
 }
 
 pub async fn insert_lines(

@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use mart_events::prepared::cached;
 use uuid::Uuid;
 
 use super::rows::StockLevelRow;
@@ -86,15 +87,14 @@ pub async fn apply(
     on_hand_delta: i32,
     reserved_delta: i32,
 ) -> QueryResult<StockLevelRow> {
-    diesel::update(stock_levels::table.find((product_id, warehouse_id)))
+    let update = diesel::update(stock_levels::table.find((product_id, warehouse_id)))
         .set((
             stock_levels::on_hand.eq(stock_levels::on_hand + on_hand_delta),
             stock_levels::reserved.eq(stock_levels::reserved + reserved_delta),
             stock_levels::updated_at.eq(diesel::dsl::now),
         ))
-        .returning(StockLevelRow::as_returning())
-        .get_result(conn)
-        .await
+        .returning(StockLevelRow::as_returning());
+    cached(update).get_result(conn).await
 }
 
 /// Every level of `product_ids`, in one query (for batched GraphQL lookups).

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use mart_events::prepared::cached;
 use schema::{payment_events, payments};
 
 use crate::domain::PaymentStatus;
@@ -58,44 +59,54 @@ pub struct Facts<'a> {
     pub order_cancelled: bool,
 }
 
+/// The columns `facts` sets; `None` leaves a column as it is (facts only add).
+#[derive(AsChangeset)]
+#[diesel(table_name = payments)]
+struct Learned<'a> {
+    /// Always set, so the change is never empty.
+    order_id: Uuid,
+    user_id: Option<Uuid>,
+    amount_minor: Option<i64>,
+    currency: Option<&'a str>,
+    payment_token: Option<&'a str>,
+    stock_reserved: Option<bool>,
+    order_cancelled: Option<bool>,
+}
+
 /// Creates the payment row if this is the first event about the order, adds
-/// `facts` to it, and returns it locked for the rest of the transaction.
+/// `facts` to it, and returns it locked for the rest of the transaction. One
+/// statement: the upsert takes the row lock.
 pub async fn record_facts(
     conn: &mut AsyncPgConnection,
     order_id: Uuid,
     facts: &Facts<'_>,
 ) -> QueryResult<PaymentRow> {
-    diesel::insert_into(payments::table)
+    let learned = Learned {
+        order_id,
+        user_id: facts.user_id,
+        amount_minor: facts.amount.map(|a| a.0),
+        currency: facts.amount.map(|a| a.1),
+        payment_token: facts.payment_token,
+        stock_reserved: facts.stock_reserved.then_some(true),
+        order_cancelled: facts.order_cancelled.then_some(true),
+    };
+    let upsert = diesel::insert_into(payments::table)
         .values((
             payments::order_id.eq(order_id),
             payments::id.eq(Uuid::now_v7()),
             payments::status.eq(PaymentStatus::Pending.as_str()),
+            payments::user_id.eq(facts.user_id),
+            payments::amount_minor.eq(learned.amount_minor),
+            payments::currency.eq(learned.currency),
+            payments::payment_token.eq(facts.payment_token),
+            payments::stock_reserved.eq(facts.stock_reserved),
+            payments::order_cancelled.eq(facts.order_cancelled),
         ))
         .on_conflict(payments::order_id)
-        .do_nothing()
-        .execute(conn)
-        .await?;
-    let current: PaymentRow = payments::table
-        .find(order_id)
-        .select(PaymentRow::as_select())
-        .for_update()
-        .first(conn)
-        .await?;
-    diesel::update(payments::table.find(order_id))
-        .set((
-            payments::user_id.eq(facts.user_id.or(current.user_id)),
-            payments::amount_minor.eq(facts.amount.map(|a| a.0).or(current.amount_minor)),
-            payments::currency.eq(facts.amount.map(|a| a.1.to_string()).or(current.currency)),
-            payments::payment_token.eq(facts
-                .payment_token
-                .map(str::to_string)
-                .or(current.payment_token)),
-            payments::stock_reserved.eq(current.stock_reserved || facts.stock_reserved),
-            payments::order_cancelled.eq(current.order_cancelled || facts.order_cancelled),
-        ))
-        .returning(PaymentRow::as_returning())
-        .get_result(conn)
-        .await
+        .do_update()
+        .set(&learned)
+        .returning(PaymentRow::as_returning());
+    cached(upsert).get_result(conn).await
 }
 
 pub async fn lock(conn: &mut AsyncPgConnection, order_id: Uuid) -> QueryResult<Option<PaymentRow>> {
@@ -125,23 +136,24 @@ pub async fn set_status(
     provider_ref: Option<&str>,
     event: (&str, Option<i64>, Option<&str>),
 ) -> QueryResult<PaymentRow> {
-    let row: PaymentRow = diesel::update(payments::table.find(order_id))
-        .set((
-            payments::status.eq(status.as_str()),
-            payments::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(PaymentRow::as_returning())
-        .get_result(conn)
-        .await?;
-    let row = match provider_ref {
+    let changed = diesel::update(payments::table.find(order_id));
+    let status_now = (
+        payments::status.eq(status.as_str()),
+        payments::updated_at.eq(diesel::dsl::now),
+    );
+    let row: PaymentRow = match provider_ref {
         Some(reference) => {
-            diesel::update(payments::table.find(order_id))
-                .set(payments::provider_ref.eq(reference))
-                .returning(PaymentRow::as_returning())
-                .get_result(conn)
-                .await?
+            let update = changed
+                .set((status_now, payments::provider_ref.eq(reference)))
+                .returning(PaymentRow::as_returning());
+            cached(update).get_result(conn).await?
         }
-        None => row,
+        None => {
+            let update = changed
+                .set(status_now)
+                .returning(PaymentRow::as_returning());
+            cached(update).get_result(conn).await?
+        }
     };
     log_event(conn, order_id, event).await?;
     Ok(row)
