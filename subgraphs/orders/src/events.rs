@@ -7,7 +7,7 @@ use mart_events::catalog::{
     ShipmentShipped, StockRejected, StockReserved,
 };
 use mart_events::consumer::HandlerFuture;
-use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal};
+use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal, Urgency};
 use uuid::Uuid;
 
 use crate::domain::OrderEvent;
@@ -18,6 +18,17 @@ pub const TOPICS: &[mart_events::Topic] = &[
     mart_events::Topic::Inventory,
     mart_events::Topic::Payments,
     mart_events::Topic::Shipping,
+];
+
+/// The event types that move an order; the consumer skips the rest unread.
+pub const HANDLED: &[&str] = &[
+    StockReserved::TYPE,
+    StockRejected::TYPE,
+    PaymentAuthorized::TYPE,
+    PaymentDeclined::TYPE,
+    ShipmentCreated::TYPE,
+    ShipmentShipped::TYPE,
+    ShipmentDelivered::TYPE,
 ];
 
 pub struct SagaHandler {
@@ -76,6 +87,15 @@ pub fn order_event(envelope: &EventEnvelope) -> Result<Option<(Uuid, OrderEvent)
 }
 
 impl EventHandler for SagaHandler {
+    /// A customer waits for the order to be confirmed.
+    fn urgency(&self) -> Urgency {
+        Urgency::Interactive
+    }
+
+    fn wants(&self, event_type: &str) -> bool {
+        HANDLED.contains(&event_type)
+    }
+
     fn handle<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,

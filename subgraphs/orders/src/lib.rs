@@ -1,7 +1,8 @@
 //! The orders subgraph: placing orders and following them through the saga.
 //!
-//! At placement it asks the products subgraph for prices, weights and status and
-//! the shipping subgraph for the rate, synchronously (timeout, retries, circuit
+//! At placement it asks the products subgraph for prices, weights and status,
+//! the shipping subgraph for the rate and, for a saved address, the users
+//! subgraph (with the caller's token), synchronously (timeout, retries, circuit
 //! breaker), and freezes them into the order. From then on the order moves only
 //! through events: `inventory.*`, `payment.*` and `shipment.*` drive the status
 //! state machine, and every change emits `order.status_changed`, which every
@@ -22,7 +23,7 @@ use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartEr
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use domain::{Orders, OrdersSettings};
+pub use domain::{Dependencies, Orders, OrdersSettings};
 
 pub const SERVICE: ServiceName = ServiceName::Orders;
 
@@ -62,8 +63,11 @@ pub async fn start_with(
     let orders = Orders::new(
         boot.db.clone(),
         boot.outbox.clone(),
-        config.graphql_url(ServiceName::Products),
-        config.graphql_url(ServiceName::Shipping),
+        Dependencies {
+            products_url: config.graphql_url(ServiceName::Products),
+            shipping_url: config.graphql_url(ServiceName::Shipping),
+            users_url: config.graphql_url(ServiceName::Users),
+        },
         options.settings,
     );
     boot.consume(
@@ -91,6 +95,10 @@ pub async fn start_with(
     let verifier = options
         .verifier
         .unwrap_or_else(|| mart_service::identity::verifier_for(config));
-    let routes = mart_service::subscriptions::routes(graphql::schema(orders, feed), verifier);
+    let routes = mart_service::subscriptions::routes(
+        graphql::schema(orders, feed),
+        verifier,
+        boot.shutdown.clone(),
+    );
     boot.serve(listener, routes)
 }

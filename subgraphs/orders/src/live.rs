@@ -1,12 +1,14 @@
 //! The live feed of status changes behind the subscriptions.
 //!
 //! Every orders instance reads every `order.status_changed` event itself (its
-//! own consumer group, never committing) and fans it out in-process over a
-//! bounded broadcast channel. The feed starts at the topic's end as it is when
-//! the service starts, so nothing produced after `start` returns is missed and
-//! nothing older is replayed.
+//! own consumer group, never committing) and fans it out in-process to the
+//! subscribers of that order and of that customer, over a bounded broadcast
+//! channel per order or customer watched. The feed starts at the topic's end as
+//! it is when the service starts, so nothing produced after `start` returns is
+//! missed and nothing older is replayed.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mart_events::catalog::OrderStatusChanged;
@@ -17,39 +19,152 @@ use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
-use tokio::sync::broadcast;
+use tokio::sync::{OnceCell, broadcast};
 use tokio_util::sync::CancellationToken;
-#[cfg(test)]
 use uuid::Uuid;
+
+use crate::storage::rows::OrderRow;
 
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many delivered event ids are remembered to drop redeliveries.
 const REMEMBERED: usize = 4096;
 
-/// One status change, shared by every subscriber that receives it.
-pub type StatusChange = Arc<OrderStatusChanged>;
+/// Longest the broker may hold a fetch for this consumer. Live updates are read
+/// to be shown at once, and some brokers (tansu) answer a fetch only after this
+/// wait even when data is there: librdkafka's 500 ms default put ~450 ms on every
+/// update (bench/README.md, fan-out). The price is more fetch requests while idle.
+const FETCH_WAIT_MS: &str = "10";
 
-/// Subscribe here to hear every status change from now on.
+/// One status change, shared by every subscriber that receives it.
+pub type StatusChange = Arc<Published>;
+
+/// A status change as the feed hands it to subscribers.
+pub struct Published {
+    pub change: OrderStatusChanged,
+    order: OnceCell<Option<OrderRow>>,
+}
+
+impl Published {
+    fn new(change: OrderStatusChanged) -> Self {
+        Self {
+            change,
+            order: OnceCell::new(),
+        }
+    }
+
+    /// The order as read after this change: `read` by the first subscriber that
+    /// asks, the same row for the others. A change of a watched order can have a
+    /// thousand subscribers, and one read each was a query per subscriber per
+    /// change (bench/README.md, fan-out). A failed read is tried again by the next.
+    pub async fn order<E, F>(&self, read: impl FnOnce() -> F) -> Result<Option<OrderRow>, E>
+    where
+        F: Future<Output = Result<Option<OrderRow>, E>>,
+    {
+        self.order.get_or_try_init(read).await.cloned()
+    }
+}
+
+/// Whose changes a subscriber hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Watch {
+    Order(Uuid),
+    /// Every order of this customer.
+    Customer(Uuid),
+}
+
+/// Subscribe here to hear the changes of an order or a customer from now on.
+///
+/// One channel per order or customer watched, rather than one for all: a change
+/// wakes only the subscribers it concerns. With a single channel every change
+/// woke every subscriber to filter it, and a thousand subscribers fell so far
+/// behind that they were dropped as too slow (bench/README.md, fan-out).
 #[derive(Clone)]
 pub struct StatusFeed {
-    tx: broadcast::Sender<StatusChange>,
+    inner: Arc<Channels>,
+}
+
+struct Channels {
+    capacity: usize,
+    watched: Mutex<HashMap<Watch, broadcast::Sender<StatusChange>>>,
+}
+
+/// A subscriber's changes; dropping the last one of an order or customer forgets
+/// its channel.
+pub struct Changes {
+    rx: broadcast::Receiver<StatusChange>,
+    watch: Watch,
+    channels: Arc<Channels>,
+}
+
+impl Changes {
+    /// The next change; `Lagged` when the subscriber fell more than the feed's
+    /// capacity behind, `Closed` when the service shuts down.
+    pub async fn recv(&mut self) -> Result<StatusChange, broadcast::error::RecvError> {
+        self.rx.recv().await
+    }
+}
+
+impl Drop for Changes {
+    fn drop(&mut self) {
+        let mut watched = self.channels.watched.lock().unwrap();
+        // Counted under the lock `subscribe` takes: no receiver can be added meanwhile.
+        if watched
+            .get(&self.watch)
+            .is_some_and(|tx| tx.receiver_count() <= 1)
+        {
+            watched.remove(&self.watch);
+        }
+    }
 }
 
 impl StatusFeed {
-    /// A subscriber more than `capacity` changes behind is told it lagged.
+    /// A subscriber more than `capacity` changes (of what it watches) behind is
+    /// told it lagged.
     pub fn new(capacity: usize) -> Self {
-        let (tx, _) = broadcast::channel(capacity.max(1));
-        Self { tx }
+        Self {
+            inner: Arc::new(Channels {
+                capacity: capacity.max(1),
+                watched: Mutex::default(),
+            }),
+        }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<StatusChange> {
-        self.tx.subscribe()
+    pub fn subscribe(&self, watch: Watch) -> Changes {
+        let mut watched = self.inner.watched.lock().unwrap();
+        let rx = match watched.get(&watch) {
+            Some(tx) => tx.subscribe(),
+            None => {
+                let (tx, rx) = broadcast::channel(self.inner.capacity);
+                watched.insert(watch, tx);
+                rx
+            }
+        };
+        Changes {
+            rx,
+            watch,
+            channels: self.inner.clone(),
+        }
     }
 
     fn publish(&self, change: OrderStatusChanged) {
-        // No subscriber right now is fine: the change is simply not needed.
-        let _ = self.tx.send(Arc::new(change));
+        let change = Arc::new(Published::new(change));
+        let watched = self.inner.watched.lock().unwrap();
+        for watch in [
+            Watch::Order(change.change.order_id),
+            Watch::Customer(change.change.user_id),
+        ] {
+            // Nobody watching is fine: the change is simply not needed.
+            if let Some(tx) = watched.get(&watch) {
+                let _ = tx.send(change.clone());
+            }
+        }
+    }
+
+    /// Orders and customers watched right now.
+    #[cfg(test)]
+    fn watched(&self) -> usize {
+        self.inner.watched.lock().unwrap().len()
     }
 }
 
@@ -65,6 +180,7 @@ pub async fn positioned_consumer(
         .set("group.id", group)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "latest")
+        .set("fetch.wait.max.ms", FETCH_WAIT_MS)
         .create()?;
     // Positions are fetched before `start` returns, rather than left to a
     // group join that completes later, so no event after `start` is skipped.
@@ -131,6 +247,17 @@ pub fn topic(prefix: &str) -> String {
 mod tests {
     use super::*;
 
+    fn change(order_id: Uuid, user_id: Uuid, to: &str) -> OrderStatusChanged {
+        OrderStatusChanged {
+            order_id,
+            user_id,
+            from: None,
+            to: to.into(),
+            reason: None,
+            at: chrono::Utc::now(),
+        }
+    }
+
     #[test]
     fn redeliveries_are_dropped() {
         let mut seen = RecentIds::new(REMEMBERED);
@@ -142,20 +269,49 @@ mod tests {
     #[tokio::test]
     async fn a_subscriber_too_far_behind_is_told_it_lagged() {
         let feed = StatusFeed::new(2);
-        let mut rx = feed.subscribe();
+        let order = Uuid::now_v7();
+        let mut rx = feed.subscribe(Watch::Order(order));
         for _ in 0..3 {
-            feed.publish(OrderStatusChanged {
-                order_id: Uuid::now_v7(),
-                user_id: Uuid::now_v7(),
-                from: None,
-                to: "PENDING".into(),
-                reason: None,
-                at: chrono::Utc::now(),
-            });
+            feed.publish(change(order, Uuid::now_v7(), "PENDING"));
         }
         assert!(matches!(
             rx.recv().await,
             Err(broadcast::error::RecvError::Lagged(1))
         ));
+    }
+
+    #[tokio::test]
+    async fn subscribers_hear_only_their_order_or_customer() {
+        let feed = StatusFeed::new(16);
+        let (order, other_order) = (Uuid::now_v7(), Uuid::now_v7());
+        let (customer, other_customer) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut by_order = feed.subscribe(Watch::Order(order));
+        let mut by_customer = feed.subscribe(Watch::Customer(customer));
+        feed.publish(change(other_order, other_customer, "NOT_OURS"));
+        feed.publish(change(other_order, customer, "CUSTOMERS"));
+        feed.publish(change(order, customer, "BOTH"));
+        assert_eq!(by_order.recv().await.unwrap().change.to, "BOTH");
+        assert_eq!(by_customer.recv().await.unwrap().change.to, "CUSTOMERS");
+        assert_eq!(by_customer.recv().await.unwrap().change.to, "BOTH");
+        assert!(by_order.rx.is_empty() && by_customer.rx.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_channel_lives_as_long_as_someone_watches() {
+        let feed = StatusFeed::new(16);
+        let order = Uuid::now_v7();
+        let first = feed.subscribe(Watch::Order(order));
+        let mut second = feed.subscribe(Watch::Order(order));
+        assert_eq!(feed.watched(), 1);
+        drop(first);
+        assert_eq!(feed.watched(), 1);
+        feed.publish(change(order, Uuid::now_v7(), "SHIPPED"));
+        assert_eq!(second.recv().await.unwrap().change.to, "SHIPPED");
+        drop(second);
+        assert_eq!(feed.watched(), 0);
+        // Watching it again starts afresh.
+        let mut again = feed.subscribe(Watch::Order(order));
+        feed.publish(change(order, Uuid::now_v7(), "DELIVERED"));
+        assert_eq!(again.recv().await.unwrap().change.to, "DELIVERED");
     }
 }

@@ -1,10 +1,11 @@
 //! What an order is and how it moves: the status state machine, the placement
 //! rules, and the service that applies both to the database.
 
+pub mod address;
 pub mod orders;
 pub mod placement;
 pub mod status;
 pub mod transition;
 
-pub use orders::{Orders, OrdersSettings};
+pub use orders::{Dependencies, Orders, OrdersSettings};
 pub use status::{OrderEvent, OrderStatus};

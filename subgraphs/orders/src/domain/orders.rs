@@ -5,16 +5,21 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel_async::AsyncConnection;
+use mart_events::catalog::AddressPayload;
 use mart_events::catalog::{MoneyPayload, OrderLinePayload, OrderPlaced, OrderStatusChanged};
 use mart_events::{OutboxSignal, enqueue};
+use mart_service::identity::AccessToken;
 use mart_service::{ApiError, Database};
 use uuid::Uuid;
 
-use super::placement::{self, PlaceOrderRequest};
+use super::placement::{self, Destination, PlaceOrderRequest};
 use super::status::{OrderEvent, OrderStatus, Outcome};
 use super::transition;
 use crate::storage::{self, rows::LineRow, rows::OrderRow};
-use crate::upstream::{CallPolicy, GraphqlClient, ProductsClient, ShippingClient, UpstreamError};
+use crate::upstream::{
+    CallPolicy, GraphqlClient, ProductsClient, SavedAddress, ShippingClient, UpstreamError,
+    UsersClient,
+};
 
 /// How the orders service behaves; every default is in [`Default`].
 #[derive(Debug, Clone)]
@@ -28,6 +33,8 @@ pub struct OrdersSettings {
     pub products: CallPolicy,
     /// Calls to the shipping subgraph at placement.
     pub shipping: CallPolicy,
+    /// Calls to the users subgraph at placement (saved addresses).
+    pub users: CallPolicy,
     /// Status changes buffered per live subscriber; one that falls further
     /// behind is ended with `SUBSCRIBER_TOO_SLOW`. Default 256.
     pub live_buffer: usize,
@@ -40,6 +47,7 @@ impl Default for OrdersSettings {
             expiry_sweep: Duration::from_secs(5),
             products: CallPolicy::default(),
             shipping: CallPolicy::default(),
+            users: CallPolicy::default(),
             live_buffer: 256,
         }
     }
@@ -53,7 +61,16 @@ struct Inner {
     outbox: OutboxSignal,
     products: ProductsClient,
     shipping: ShippingClient,
+    users: UsersClient,
     settings: OrdersSettings,
+}
+
+/// Where orders reaches the subgraphs it asks at placement.
+#[derive(Debug, Clone)]
+pub struct Dependencies {
+    pub products_url: String,
+    pub shipping_url: String,
+    pub users_url: String,
 }
 
 fn upstream_error(e: UpstreamError) -> ApiError {
@@ -62,7 +79,13 @@ fn upstream_error(e: UpstreamError) -> ApiError {
             tracing::warn!(error = %e, "placement dependency unavailable");
             ApiError::ServiceUnavailable(format!("{service} is unavailable, try again shortly"))
         }
-        UpstreamError::Invalid { .. } => ApiError::internal(e),
+        UpstreamError::Refused {
+            service, ref code, ..
+        } if code == "SERVICE_UNAVAILABLE" => {
+            tracing::warn!(error = %e, "placement dependency unavailable");
+            ApiError::ServiceUnavailable(format!("{service} is unavailable, try again shortly"))
+        }
+        UpstreamError::Refused { .. } | UpstreamError::Invalid { .. } => ApiError::internal(e),
     }
 }
 
@@ -70,25 +93,30 @@ impl Orders {
     pub fn new(
         db: Database,
         outbox: OutboxSignal,
-        products_url: String,
-        shipping_url: String,
+        dependencies: Dependencies,
         settings: OrdersSettings,
     ) -> Self {
         let products = ProductsClient(GraphqlClient::new(
             "products",
-            products_url,
+            dependencies.products_url,
             settings.products,
         ));
         let shipping = ShippingClient(GraphqlClient::new(
             "shipping",
-            shipping_url,
+            dependencies.shipping_url,
             settings.shipping,
+        ));
+        let users = UsersClient(GraphqlClient::new(
+            "users",
+            dependencies.users_url,
+            settings.users,
         ));
         Self(Arc::new(Inner {
             db,
             outbox,
             products,
             shipping,
+            users,
             settings,
         }))
     }
@@ -101,12 +129,14 @@ impl Orders {
         &self.0.settings
     }
 
-    /// Validates, prices (products and shipping are asked now), and stores the
-    /// order with its `order.placed` event. The same idempotency key from the
-    /// same user returns the first order.
+    /// Validates, prices (products and shipping are asked now, and users for a
+    /// saved address, with the caller's `token`), and stores the order with its
+    /// `order.placed` event. The same idempotency key from the same user
+    /// returns the first order.
     pub async fn place(
         &self,
         user_id: Uuid,
+        token: Option<&AccessToken>,
         request: PlaceOrderRequest,
     ) -> Result<OrderRow, ApiError> {
         let request = placement::validate(&request)?;
@@ -119,24 +149,34 @@ impl Orders {
         drop(conn);
 
         let ids: Vec<Uuid> = request.lines.iter().map(|l| l.product_id).collect();
-        let quotes = self.0.products.quotes(&ids).await.map_err(upstream_error)?;
+        // Neither answer depends on the other: ask both at once.
+        let (address, quotes) = tokio::join!(
+            self.shipping_address(user_id, token, &request.destination),
+            self.0.products.quotes(&ids),
+        );
+        let address = address?;
+        let quotes = quotes.map_err(upstream_error)?;
         let priced = placement::price_lines(&request.lines, &quotes)?;
         let shipping = self
             .0
             .shipping
             .quote(
-                &request.address.country,
+                &address.country,
                 priced.total_weight_grams,
                 priced.currency.as_str(),
             )
             .await
             .map_err(upstream_error)?
             .ok_or_else(|| {
+                let field = match request.destination {
+                    Destination::Address(_) => "address.country",
+                    Destination::Saved(_) => "shippingAddressId",
+                };
                 ApiError::bad_input(
-                    "address.country",
+                    field,
                     format!(
                         "we do not ship {} g to {}",
-                        priced.total_weight_grams, request.address.country
+                        priced.total_weight_grams, address.country
                     ),
                 )
             })?;
@@ -164,7 +204,7 @@ impl Orders {
                 weight_grams: l.weight_grams,
             })
             .collect();
-        let address = serde_json::to_value(&request.address).map_err(ApiError::internal)?;
+        let address_json = serde_json::to_value(&address).map_err(ApiError::internal)?;
 
         let mut conn = self.0.db.conn().await?;
         let (order, created) = conn
@@ -181,7 +221,7 @@ impl Orders {
                     shipping_minor: totals.shipping_minor,
                     total_minor: totals.total_minor,
                     total_weight_grams: priced.total_weight_grams,
-                    shipping_address: address.clone(),
+                    shipping_address: address_json.clone(),
                     reservation_expires_at: now + ttl,
                     created_at: now,
                     updated_at: now,
@@ -212,7 +252,7 @@ impl Orders {
                     shipping_cost: money(order.shipping_minor),
                     total: money(order.total_minor),
                     total_weight_grams: order.total_weight_grams,
-                    shipping_address: request.address.clone(),
+                    shipping_address: address.clone(),
                     payment_token: request.payment_token.clone(),
                     reservation_expires_at: order.reservation_expires_at,
                 };
@@ -236,6 +276,42 @@ impl Orders {
             self.0.outbox.committed();
         }
         Ok(order)
+    }
+
+    /// The address the order goes to: the typed one, or the caller's saved one
+    /// as users holds it now (snapshotted like a typed one). An id that is not
+    /// the caller's gets the same answer whether it exists or not.
+    async fn shipping_address(
+        &self,
+        user_id: Uuid,
+        token: Option<&AccessToken>,
+        destination: &Destination,
+    ) -> Result<AddressPayload, ApiError> {
+        let address_id = match destination {
+            Destination::Address(address) => return Ok(address.clone()),
+            Destination::Saved(id) => *id,
+        };
+        let token = token.ok_or(ApiError::Unauthenticated)?;
+        let saved = self
+            .0
+            .users
+            .saved_address(token, user_id, address_id)
+            .await
+            .map_err(|e| match e {
+                // Users did not take the token orders accepted (it expired in
+                // between, say): the caller's to renew.
+                UpstreamError::Refused { ref code, .. } if code == "UNAUTHENTICATED" => {
+                    ApiError::Unauthenticated
+                }
+                other => upstream_error(other),
+            })?;
+        match saved {
+            SavedAddress::Found(address) => placement::validate_saved_address(&address),
+            SavedAddress::NotTheirs => Err(ApiError::bad_input(
+                "shippingAddressId",
+                "shippingAddressId is not one of your saved addresses",
+            )),
+        }
     }
 
     /// Cancels before shipping (voiding the payment and releasing the stock

@@ -7,10 +7,11 @@ use mart_events::catalog::{AddressPayload, Currency};
 use mart_service::ApiError;
 use uuid::Uuid;
 
+pub use super::address::{validate_address, validate_saved_address};
+
 pub const MAX_QUANTITY: i32 = 100;
 pub const MAX_LINES: usize = 50;
 const MAX_KEY_LEN: usize = 200;
-const MAX_TEXT_LEN: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineRequest {
@@ -18,10 +19,20 @@ pub struct LineRequest {
     pub quantity: i32,
 }
 
+/// Where the order goes, as the client said it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Typed in with the order.
+    Address(AddressPayload),
+    /// One of the caller's addresses saved with the users service, looked up
+    /// at placement.
+    Saved(Uuid),
+}
+
 #[derive(Debug, Clone)]
 pub struct PlaceOrderRequest {
     pub lines: Vec<LineRequest>,
-    pub address: AddressPayload,
+    pub destination: Destination,
     pub payment_token: String,
     pub idempotency_key: String,
 }
@@ -68,45 +79,6 @@ fn bad(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::bad_input(field, message)
 }
 
-fn required_text(field: &str, value: &str) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(bad(field, format!("{field} must not be empty")));
-    }
-    if value.chars().count() > MAX_TEXT_LEN {
-        return Err(bad(
-            field,
-            format!("{field} is longer than {MAX_TEXT_LEN} characters"),
-        ));
-    }
-    Ok(value.to_string())
-}
-
-fn optional_text(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => required_text(field, v).map(Some),
-    }
-}
-
-pub fn validate_address(address: &AddressPayload) -> Result<AddressPayload, ApiError> {
-    let country = address.country.trim().to_ascii_uppercase();
-    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(bad(
-            "address.country",
-            "country must be an ISO 3166-1 alpha-2 code such as DE",
-        ));
-    }
-    Ok(AddressPayload {
-        name: required_text("address.name", &address.name)?,
-        line1: required_text("address.line1", &address.line1)?,
-        line2: optional_text("address.line2", address.line2.as_deref())?,
-        city: required_text("address.city", &address.city)?,
-        postal_code: required_text("address.postalCode", &address.postal_code)?,
-        country,
-    })
-}
-
 /// Refuses what no pricing can fix; the same product twice is merged into one
 /// line.
 pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, ApiError> {
@@ -150,7 +122,10 @@ pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, ApiErr
     }
     Ok(PlaceOrderRequest {
         lines: merged,
-        address: validate_address(&request.address)?,
+        destination: match &request.destination {
+            Destination::Address(address) => Destination::Address(validate_address(address)?),
+            Destination::Saved(id) => Destination::Saved(*id),
+        },
         payment_token: request.payment_token.trim().to_string(),
         idempotency_key: key.to_string(),
     })
@@ -256,7 +231,7 @@ mod tests {
     fn request(lines: Vec<LineRequest>) -> PlaceOrderRequest {
         PlaceOrderRequest {
             lines,
-            address: address(),
+            destination: Destination::Address(address()),
             payment_token: "tok_ok".into(),
             idempotency_key: "k1".into(),
         }
@@ -296,24 +271,43 @@ mod tests {
         assert_eq!(field_of(err), "lines.quantity");
     }
 
+    fn with_address(edit: impl FnOnce(&mut AddressPayload)) -> PlaceOrderRequest {
+        let mut a = address();
+        edit(&mut a);
+        PlaceOrderRequest {
+            destination: Destination::Address(a),
+            ..request(vec![line(1, 1)])
+        }
+    }
+
     #[test]
     fn repeated_products_are_merged_and_the_country_normalised() {
         let valid = validate(&request(vec![line(1, 2), line(2, 1), line(1, 3)])).unwrap();
         assert_eq!(valid.lines, vec![line(1, 5), line(2, 1)]);
-        assert_eq!(valid.address.country, "DE");
+        let Destination::Address(a) = valid.destination else {
+            panic!("a typed address stays typed");
+        };
+        assert_eq!(a.country, "DE");
     }
 
     #[test]
     fn addresses_need_their_fields() {
-        let mut r = request(vec![line(1, 1)]);
-        r.address.city = "  ".into();
+        let r = with_address(|a| a.city = "  ".into());
         assert_eq!(field_of(validate(&r).unwrap_err()), "address.city");
-        let mut r = request(vec![line(1, 1)]);
-        r.address.country = "Germany".into();
+        let r = with_address(|a| a.country = "Germany".into());
         assert_eq!(field_of(validate(&r).unwrap_err()), "address.country");
         let mut r = request(vec![line(1, 1)]);
         r.idempotency_key = String::new();
         assert_eq!(field_of(validate(&r).unwrap_err()), "idempotencyKey");
+    }
+
+    #[test]
+    fn a_saved_address_is_left_for_users_to_answer() {
+        let saved = PlaceOrderRequest {
+            destination: Destination::Saved(Uuid::from_u128(7)),
+            ..request(vec![line(1, 1)])
+        };
+        assert_eq!(validate(&saved).unwrap().destination, saved.destination);
     }
 
     #[test]

@@ -130,6 +130,37 @@ pub fn next(from: OrderStatus, event: OrderEvent) -> Outcome {
     })
 }
 
+/// The event that `event` proves already happened, when it can arrive first.
+/// Payments authorizes or declines only once inventory has reserved the stock,
+/// but the two travel on different topics: a PENDING order that hears of its
+/// payment was RESERVED meanwhile, and its history and subscribers say so.
+fn implied_before(from: OrderStatus, event: OrderEvent) -> Option<OrderEvent> {
+    match (from, event) {
+        (OrderStatus::Pending, OrderEvent::PaymentAuthorized | OrderEvent::PaymentDeclined) => {
+            Some(OrderEvent::StockReserved)
+        }
+        _ => None,
+    }
+}
+
+/// Every move `event` makes from `from`, in order: the step it implies (see
+/// [`implied_before`]) and then its own. Empty when nothing moves; the outcome
+/// is that of `event` itself.
+pub fn path(from: OrderStatus, event: OrderEvent) -> (Vec<Transition>, Outcome) {
+    let mut moves = Vec::with_capacity(2);
+    let mut at = from;
+    if let Some(Outcome::Moved(step)) = implied_before(from, event).map(|before| next(from, before))
+    {
+        moves.push(step);
+        at = step.to;
+    }
+    let outcome = next(at, event);
+    if let Outcome::Moved(step) = outcome {
+        moves.push(step);
+    }
+    (moves, outcome)
+}
+
 #[cfg(test)]
 mod tests {
     use super::OrderEvent as E;
@@ -192,6 +223,28 @@ mod tests {
         );
         let expired = next(S::Reserved, E::ReservationExpired);
         assert!(matches!(expired, Outcome::Moved(t) if t.reason == Some("reservation_expired")));
+    }
+
+    #[test]
+    fn a_payment_heard_before_the_reservation_records_the_reservation_first() {
+        let statuses = |event| {
+            let (moves, _) = path(S::Pending, event);
+            moves.iter().map(|t| (t.from, t.to)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            statuses(E::PaymentAuthorized),
+            [(S::Pending, S::Reserved), (S::Reserved, S::Confirmed)]
+        );
+        assert_eq!(
+            statuses(E::PaymentDeclined),
+            [(S::Pending, S::Reserved), (S::Reserved, S::Cancelled)]
+        );
+        // In the usual order nothing is implied, and nothing moves twice.
+        assert_eq!(statuses(E::StockReserved), [(S::Pending, S::Reserved)]);
+        let (moves, _) = path(S::Reserved, E::PaymentAuthorized);
+        assert_eq!(moves.len(), 1);
+        let (moves, outcome) = path(S::Confirmed, E::StockReserved);
+        assert!(moves.is_empty() && outcome == Outcome::Ignored);
     }
 
     #[test]

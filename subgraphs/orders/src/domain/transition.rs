@@ -8,7 +8,7 @@ use mart_events::catalog::{OrderCancelled, OrderConfirmed, OrderStatusChanged};
 use mart_events::enqueue;
 use uuid::Uuid;
 
-use super::status::{self, OrderEvent, OrderStatus, Outcome};
+use super::status::{self, OrderEvent, OrderStatus, Outcome, Transition};
 use crate::storage::{self, rows::OrderRow};
 
 #[derive(Debug)]
@@ -24,7 +24,8 @@ impl Applied {
     }
 }
 
-/// Locks the order, moves it if the state machine allows, and enqueues
+/// Locks the order, moves it if the state machine allows (through the step the
+/// event implies, if any: see [`status::path`]), and for every move enqueues
 /// `order.status_changed` plus `order.confirmed` / `order.cancelled` when the
 /// new status calls for them.
 pub async fn apply(
@@ -38,13 +39,24 @@ pub async fn apply(
             order: None,
         });
     };
-    let outcome = status::next(order.status(), event);
-    let Outcome::Moved(transition) = outcome else {
-        return Ok(Applied {
-            outcome,
-            order: Some(order),
-        });
-    };
+    let (moves, outcome) = status::path(order.status(), event);
+    let mut updated = order;
+    for transition in moves {
+        updated = record(conn, &updated, transition).await?;
+    }
+    Ok(Applied {
+        outcome,
+        order: Some(updated),
+    })
+}
+
+/// One move of `order`: its row, its history and the events it emits.
+async fn record(
+    conn: &mut AsyncPgConnection,
+    order: &OrderRow,
+    transition: Transition,
+) -> QueryResult<OrderRow> {
+    let order_id = order.id;
     let updated = storage::set_status(conn, order_id, transition.to, transition.reason).await?;
     enqueue(
         conn,
@@ -84,8 +96,5 @@ pub async fn apply(
         }
         _ => {}
     }
-    Ok(Applied {
-        outcome,
-        order: Some(updated),
-    })
+    Ok(updated)
 }

@@ -5,7 +5,7 @@ use mart_events::catalog::AddressPayload;
 use mart_service::ApiError;
 use uuid::Uuid;
 
-use crate::domain::placement::{LineRequest, PlaceOrderRequest};
+use crate::domain::placement::{Destination, LineRequest, PlaceOrderRequest};
 
 #[derive(InputObject)]
 pub struct OrderLineInput {
@@ -30,7 +30,9 @@ pub struct OrderAddressInput {
 #[derive(InputObject)]
 pub struct PlaceOrderInput {
     pub lines: Vec<OrderLineInput>,
-    /// One of the caller's saved addresses; give this or `address`.
+    /// One of the caller's saved addresses (the users service's
+    /// `Address.id`), copied into the order as it is now; give this or
+    /// `address`.
     pub shipping_address_id: Option<ID>,
     pub address: Option<OrderAddressInput>,
     /// The card processor's token (test mode: tok_ok, tok_declined, tok_error).
@@ -46,21 +48,16 @@ pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
 
 impl PlaceOrderInput {
     pub fn into_request(self) -> Result<PlaceOrderRequest, ApiError> {
-        let address = match (self.address, self.shipping_address_id) {
-            (Some(a), None) => AddressPayload {
+        let destination = match (self.address, self.shipping_address_id) {
+            (Some(a), None) => Destination::Address(AddressPayload {
                 name: a.name,
                 line1: a.line1,
                 line2: a.line2,
                 city: a.city,
                 postal_code: a.postal_code,
                 country: a.country,
-            },
-            (None, Some(_)) => {
-                return Err(ApiError::bad_input(
-                    "shippingAddressId",
-                    "saved addresses are not supported yet: give the address",
-                ));
-            }
+            }),
+            (None, Some(id)) => Destination::Saved(parse_id("shippingAddressId", &id)?),
             _ => {
                 return Err(ApiError::bad_input(
                     "address",
@@ -80,7 +77,7 @@ impl PlaceOrderInput {
             .collect::<Result<Vec<_>, ApiError>>()?;
         Ok(PlaceOrderRequest {
             lines,
-            address,
+            destination,
             payment_token: self.payment_token,
             idempotency_key: self.idempotency_key,
         })

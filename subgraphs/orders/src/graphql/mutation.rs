@@ -1,5 +1,5 @@
 use async_graphql::{Context, ID, Object, Result};
-use mart_service::identity::require_user;
+use mart_service::identity::{access_token, require_user};
 
 use super::ApiResultExt;
 use super::inputs::{PlaceOrderInput, parse_id};
@@ -16,7 +16,8 @@ impl Mutation {
         let user = require_user(ctx).gql()?;
         let request = input.into_request().gql()?;
         let orders = ctx.data_unchecked::<Orders>();
-        Ok(Order(orders.place(user.id, request).await.gql()?))
+        let token = access_token(ctx);
+        Ok(Order(orders.place(user.id, token, request).await.gql()?))
     }
 
     /// Cancels an order that has not shipped (CONFLICT once it has).

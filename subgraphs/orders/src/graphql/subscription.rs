@@ -6,14 +6,14 @@ use chrono::{DateTime, Utc};
 use futures::Stream;
 use mart_service::ApiError;
 use mart_service::identity::require_user;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::ApiResultExt;
 use super::types::{Order, OrderStatus};
 use crate::domain::{Orders, status};
-use crate::live::{StatusChange, StatusFeed};
-use crate::storage;
+use crate::live::{Changes, StatusChange, StatusFeed, Watch};
+use crate::storage::{self, rows::OrderRow};
 
 pub struct Subscription;
 
@@ -26,15 +26,17 @@ impl Subscription {
         order_id: ID,
     ) -> Result<impl Stream<Item = Result<OrderStatusUpdate>> + use<>> {
         let user = require_user(ctx).gql()?;
-        // Subscribed before the order is read, so no change in between is lost.
-        let changes = ctx.data_unchecked::<StatusFeed>().subscribe();
         let not_found = || ApiError::NotFound(format!("no order {}", order_id.as_str()));
         let id = Uuid::parse_str(&order_id).map_err(|_| not_found()).gql()?;
+        // Subscribed before the order is read, so no change in between is lost.
+        let changes = ctx
+            .data_unchecked::<StatusFeed>()
+            .subscribe(Watch::Order(id));
         let order = load(ctx, id).await?.ok_or_else(not_found).gql()?;
         if !user.may_access(order.0.user_id) {
             return Err(ApiError::Forbidden).gql();
         }
-        Ok(updates(changes, move |c| c.order_id == id))
+        Ok(updates(changes))
     }
 
     /// Every status change of any of the caller's orders from now on.
@@ -43,47 +45,44 @@ impl Subscription {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Result<OrderStatusUpdate>> + use<>> {
         let user = require_user(ctx).gql()?.id;
-        let changes = ctx.data_unchecked::<StatusFeed>().subscribe();
-        Ok(updates(changes, move |c| c.user_id == user))
+        let changes = ctx
+            .data_unchecked::<StatusFeed>()
+            .subscribe(Watch::Customer(user));
+        Ok(updates(changes))
     }
 }
 
-/// The changes `keep` selects; a subscriber that fell so far behind that the
-/// feed dropped changes for it gets one error and its stream ends.
-fn updates(
-    changes: broadcast::Receiver<StatusChange>,
-    keep: impl Fn(&StatusChange) -> bool + Send + 'static,
-) -> impl Stream<Item = Result<OrderStatusUpdate>> {
-    futures::stream::unfold(Some((changes, keep)), |state| async move {
-        let (mut changes, keep) = state?;
-        loop {
-            match changes.recv().await {
-                Ok(change) if keep(&change) => {
-                    return Some((Ok(OrderStatusUpdate(change)), Some((changes, keep))));
-                }
-                Ok(_) => {}
-                Err(RecvError::Lagged(missed)) => {
-                    let error = async_graphql::Error::new(format!(
-                        "this subscriber read too slowly and missed {missed} updates; subscribe again"
-                    ))
-                    .extend_with(|_, e| e.set("code", "SUBSCRIBER_TOO_SLOW"));
-                    return Some((Err(error), None));
-                }
-                // The service is shutting down.
-                Err(RecvError::Closed) => return None,
+/// The changes a subscriber watches; one that fell so far behind that the feed
+/// dropped changes for it gets one error and its stream ends.
+fn updates(changes: Changes) -> impl Stream<Item = Result<OrderStatusUpdate>> {
+    futures::stream::unfold(Some(changes), |state| async move {
+        let mut changes = state?;
+        match changes.recv().await {
+            Ok(change) => Some((Ok(OrderStatusUpdate(change)), Some(changes))),
+            Err(RecvError::Lagged(missed)) => {
+                let error = async_graphql::Error::new(format!(
+                    "this subscriber read too slowly and missed {missed} updates; subscribe again"
+                ))
+                .extend_with(|_, e| e.set("code", "SUBSCRIBER_TOO_SLOW"));
+                Some((Err(error), None))
             }
+            // The service is shutting down.
+            Err(RecvError::Closed) => None,
         }
     })
 }
 
 async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Option<Order>> {
+    Ok(read(ctx, id).await?.map(Order))
+}
+
+async fn read(ctx: &Context<'_>, id: Uuid) -> Result<Option<OrderRow>> {
     let orders = ctx.data_unchecked::<Orders>();
     let mut conn = orders.db().conn().await.map_err(ApiError::from).gql()?;
-    let row = storage::find(&mut conn, id)
+    storage::find(&mut conn, id)
         .await
         .map_err(ApiError::from)
-        .gql()?;
-    Ok(row.map(Order))
+        .gql()
 }
 
 /// An order moved from `previousStatus` to `status`.
@@ -99,27 +98,31 @@ fn parse_status(value: &str) -> Result<OrderStatus> {
 impl OrderStatusUpdate {
     /// The order as it is now.
     async fn order(&self, ctx: &Context<'_>) -> Result<Order> {
-        load(ctx, self.0.order_id)
+        // Read once for every subscriber of this change, just after it.
+        let id = self.0.change.order_id;
+        self.0
+            .order(|| read(ctx, id))
             .await?
+            .map(Order)
             .ok_or_else(|| ApiError::NotFound("the order is gone".into()).extend())
     }
 
     async fn status(&self) -> Result<OrderStatus> {
-        parse_status(&self.0.to)
+        parse_status(&self.0.change.to)
     }
 
     /// Null for the first status (PENDING).
     async fn previous_status(&self) -> Result<Option<OrderStatus>> {
-        self.0.from.as_deref().map(parse_status).transpose()
+        self.0.change.from.as_deref().map(parse_status).transpose()
     }
 
     async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+        self.0.change.at
     }
 
     /// Why, for cancellations: out_of_stock, payment_declined,
     /// customer_cancelled or reservation_expired.
     async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+        self.0.change.reason.as_deref()
     }
 }

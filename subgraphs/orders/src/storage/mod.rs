@@ -6,6 +6,7 @@ pub mod schema;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use mart_events::prepared::cached;
 use uuid::Uuid;
 
 use rows::{HistoryRow, LineRow, OrderRow};
@@ -94,15 +95,14 @@ pub async fn set_status(
     status: OrderStatus,
     reason: Option<&str>,
 ) -> QueryResult<OrderRow> {
-    let row = diesel::update(orders::table.find(id))
+    let update = diesel::update(orders::table.find(id))
         .set((
             orders::status.eq(status.as_str()),
             orders::cancel_reason.eq(reason.filter(|_| status == OrderStatus::Cancelled)),
             orders::updated_at.eq(diesel::dsl::now),
         ))
-        .returning(OrderRow::as_returning())
-        .get_result(conn)
-        .await?;
+        .returning(OrderRow::as_returning());
+    let row = cached(update).get_result(conn).await?;
     record_history(conn, id, status, reason).await?;
     Ok(row)
 }

@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use mart_service::identity::AccessToken;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -43,6 +44,14 @@ pub enum UpstreamError {
     Unavailable {
         service: &'static str,
         reason: String,
+    },
+    /// It answered with a GraphQL error carrying `code` (e.g. `UNAUTHENTICATED`
+    /// when it did not accept the caller's token).
+    #[error("{service} refused the call with {code}: {message}")]
+    Refused {
+        service: &'static str,
+        code: String,
+        message: String,
     },
     /// It answered, but not what we asked for: a bug on one side.
     #[error("{service} answered unexpectedly: {reason}")]
@@ -103,6 +112,26 @@ impl GraphqlClient {
         query: &str,
         variables: Value,
     ) -> Result<T, UpstreamError> {
+        self.call(query, variables, None).await
+    }
+
+    /// [`Self::query`] on behalf of the caller whose access token this is: the
+    /// dependency decides what they may see.
+    pub async fn query_as<T: DeserializeOwned>(
+        &self,
+        token: &AccessToken,
+        query: &str,
+        variables: Value,
+    ) -> Result<T, UpstreamError> {
+        self.call(query, variables, Some(token)).await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&AccessToken>,
+    ) -> Result<T, UpstreamError> {
         let started = Instant::now();
         let body = json!({ "query": query, "variables": variables });
         let mut backoff = self.policy.backoff;
@@ -116,7 +145,7 @@ impl GraphqlClient {
                 break;
             }
             let timeout = remaining.min(self.policy.attempt_timeout);
-            match tokio::time::timeout(timeout, self.attempt::<T>(&body)).await {
+            match tokio::time::timeout(timeout, self.attempt::<T>(&body, token)).await {
                 Ok(Attempt::Done(value)) => {
                     self.breaker.record_success();
                     return Ok(value);
@@ -145,8 +174,16 @@ impl GraphqlClient {
         Err(self.unavailable(last_reason))
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, body: &Value) -> Attempt<T> {
-        let response = match self.http.post(&self.url).json(body).send().await {
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        body: &Value,
+        token: Option<&AccessToken>,
+    ) -> Attempt<T> {
+        let mut request = self.http.post(&self.url).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token.as_str());
+        }
+        let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return Attempt::Retry(e.to_string()),
         };
@@ -164,6 +201,14 @@ impl GraphqlClient {
             }
             Err(_) => return Attempt::Retry(format!("HTTP {status}")),
         };
+        if let Some(code) = parsed.errors.first().and_then(error_code) {
+            let message = parsed.errors[0]["message"].as_str().unwrap_or_default();
+            return Attempt::Fail(UpstreamError::Refused {
+                service: self.service,
+                code: code.to_string(),
+                message: message.to_string(),
+            });
+        }
         match (parsed.data, parsed.errors.is_empty()) {
             (Some(data), true) => Attempt::Done(data),
             (_, _) => Attempt::Fail(UpstreamError::Invalid {
@@ -172,4 +217,8 @@ impl GraphqlClient {
             }),
         }
     }
+}
+
+fn error_code(error: &Value) -> Option<&str> {
+    error["extensions"]["code"].as_str()
 }

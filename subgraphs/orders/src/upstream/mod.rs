@@ -1,8 +1,10 @@
 //! The synchronous calls orders makes at placement: prices and weights from the
-//! products subgraph, the shipping cost from the shipping subgraph.
+//! products subgraph, the shipping cost from the shipping subgraph, and a saved
+//! address from the users subgraph.
 
 pub mod breaker;
 pub mod client;
+pub mod users;
 
 use std::collections::HashMap;
 
@@ -11,6 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 pub use client::{CallPolicy, GraphqlClient, UpstreamError};
+pub use users::{SavedAddress, UsersClient};
 
 use crate::domain::placement::{ProductQuote, ShippingQuote};
 

@@ -1,24 +1,30 @@
 //! Live order status over WebSocket: `myOrderUpdates` and
 //! `orderStatusChanged`, who may subscribe, and fan-out across instances.
 
+use std::time::Duration;
+
+use mart_service::ServiceName;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::support::{Shop, order_input};
+use crate::support::{Customer, Shop, order_input};
 use crate::ws::Socket;
 
 const MY_UPDATES: &str =
     "subscription { myOrderUpdates { order { id number } status previousStatus at reason } }";
 const ORDER_UPDATES: &str = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { order { id status } status previousStatus reason } }";
 
-/// Reads updates of `order` from `socket` until `last`; returns their statuses
-/// after checking each names the status before it.
+/// Reads updates of `order` from `socket` until `last`, passing over other
+/// orders' updates; returns its statuses after checking each names the status
+/// before it.
 async fn statuses_until(socket: &mut Socket, field: &str, order: Uuid, last: &str) -> Vec<String> {
     let mut seen: Vec<String> = Vec::new();
     loop {
         let data = socket.next_data().await;
         let update = &data[field];
-        assert_eq!(update["order"]["id"], json!(order.to_string()), "{data:#}");
+        if update["order"]["id"] != json!(order.to_string()) {
+            continue;
+        }
         let previous = update["previousStatus"].as_str().map(str::to_string);
         if let Some(before) = seen.last() {
             assert_eq!(previous.as_ref(), Some(before), "{data:#}");
@@ -31,6 +37,30 @@ async fn statuses_until(socket: &mut Socket, field: &str, order: Uuid, last: &st
     }
 }
 
+/// A subscription has no acknowledgement: it hears changes from the moment it
+/// is live in the service. This places a first order for `who` and reads every
+/// socket until it has heard of that order, so that the next order placed is
+/// heard from its first change.
+async fn until_live(
+    shop: &Shop,
+    who: &Customer,
+    product: Uuid,
+    key: &str,
+    sockets: &mut [&mut Socket],
+) {
+    let first = shop
+        .place_ok(who, order_input(&[(product, 1)], "tok_ok", key))
+        .await;
+    for socket in sockets {
+        loop {
+            let data = socket.next_data().await;
+            if data["myOrderUpdates"]["order"]["id"] == json!(first.to_string()) {
+                break;
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_owner_sees_every_status_change_once_and_in_order() {
     let shop = Shop::start("live-owner").await;
@@ -39,6 +69,7 @@ async fn the_owner_sees_every_status_change_once_and_in_order() {
 
     let mut mine = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
     mine.subscribe(MY_UPDATES, json!({})).await;
+    until_live(&shop, &ada, mug, "live-0", &mut [&mut mine]).await;
     let order = shop
         .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "live-1"))
         .await;
@@ -63,6 +94,36 @@ async fn the_owner_sees_every_status_change_once_and_in_order() {
         emitted.ends_with(&late),
         "a late subscriber gets the rest: {late:?} of {emitted:?}"
     );
+    shop.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_subscriber_of_a_change_gets_the_order_even_with_a_64_kib_subscribe() {
+    let shop = Shop::start("live-many").await;
+    let mug = shop.product(800, 300, 10).await;
+    let ada = shop.customer();
+    // Sockets are read 4 KiB at a time: a larger subscribe must still arrive whole.
+    let padded = format!("# {}\n{MY_UPDATES}", "x".repeat(64 * 1024));
+    let mut sockets = Vec::new();
+    for query in [MY_UPDATES, MY_UPDATES, padded.as_str()] {
+        let mut socket = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
+        socket.subscribe(query, json!({})).await;
+        sockets.push(socket);
+    }
+    let mut live: Vec<&mut Socket> = sockets.iter_mut().collect();
+    until_live(&shop, &ada, mug, "live-many-0", &mut live).await;
+    let order = shop
+        .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "live-many-1"))
+        .await;
+    let mut seen = Vec::new();
+    for socket in &mut sockets {
+        // The order is read once per change and shared: each still gets it.
+        seen.push(statuses_until(socket, "myOrderUpdates", order, "AWAITING_SHIPMENT").await);
+    }
+    let emitted = shop.status_changes(order).await;
+    for statuses in seen {
+        assert_eq!(statuses, emitted);
+    }
     shop.stop().await;
 }
 
@@ -130,6 +191,14 @@ async fn a_subscriber_on_either_instance_sees_changes_made_through_the_other() {
     on_first.subscribe(MY_UPDATES, json!({})).await;
     let mut on_second = Socket::connect(&second, Some(&ada.token)).await;
     on_second.subscribe(MY_UPDATES, json!({})).await;
+    until_live(
+        &shop,
+        &ada,
+        mug,
+        "fanout-0",
+        &mut [&mut on_first, &mut on_second],
+    )
+    .await;
 
     let placed: Value = shop
         .gql(
@@ -146,5 +215,21 @@ async fn a_subscriber_on_either_instance_sees_changes_made_through_the_other() {
     let b = statuses_until(&mut on_second, "myOrderUpdates", order, "CONFIRMED").await;
     assert_eq!(a, ["PENDING", "RESERVED", "CONFIRMED"]);
     assert_eq!(b, a);
+    shop.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stopping_the_service_closes_its_subscribers_sockets() {
+    let shop = Shop::start("live-stop").await;
+    let ada = shop.customer();
+    let mut socket = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
+    socket.subscribe(MY_UPDATES, json!({})).await;
+
+    shop.stop_service(ServiceName::Orders).await;
+
+    assert!(
+        socket.closes_within(Duration::from_secs(5)).await,
+        "a subscriber must not wait forever on a service that has stopped"
+    );
     shop.stop().await;
 }

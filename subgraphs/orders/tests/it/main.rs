@@ -1,12 +1,17 @@
 //! Integration tests of the order saga: every service started in this process
 //! against the real Postgres and broker.
 
+mod accounts;
 mod broker;
 mod faults;
+mod killable;
 mod live;
+mod live_feed;
 mod placement;
 mod router;
+mod router_live;
 mod saga;
+mod saved_address;
+mod streams;
 mod support;
-mod throughput;
 mod ws;

@@ -19,7 +19,7 @@ struct Count {
     n: i64,
 }
 
-async fn count(db: &mart_service::Database, sql: &str) -> i64 {
+pub async fn count(db: &mart_service::Database, sql: &str) -> i64 {
     let mut conn = db.conn().await.unwrap();
     let rows: Vec<Count> = diesel::sql_query(sql).load(&mut conn).await.unwrap();
     rows[0].n

@@ -1,6 +1,8 @@
-//! The whole shop for one test: products, inventory, orders, payments and
-//! shipping, each on its own loopback port and database, sharing one broker
-//! topic prefix so the saga runs between them as in production.
+//! The whole shop for one test: users, products, inventory, orders, payments
+//! and shipping, each on its own loopback port and database, sharing one broker
+//! topic prefix so the saga runs between them as in production. As in
+//! production, users signs the access tokens and every other service verifies
+//! them against its JWKS.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,8 +32,10 @@ pub struct Shop {
     pub payments_url: String,
     pub shipping_url: String,
     pub inventory_url: String,
+    pub users_url: String,
     pub orders_db: Database,
-    auth: testkit::TestAuth,
+    /// Signs with the users service's own key, for customers who need no account.
+    auth: TokenIssuer,
     catalog: Catalog,
     inventory_db: Database,
     warehouse_id: Uuid,
@@ -66,6 +70,7 @@ impl Kit {
         // The services' own default: the JWKS named in `config`.
         let verifier = None;
         let started = match service {
+            ServiceName::Users => mart_users::start(config, listener, token).await,
             ServiceName::Products => mart_products::start(config, listener, token).await,
             ServiceName::Inventory => mart_inventory::start(config, listener, token).await,
             ServiceName::Shipping => {
@@ -132,15 +137,21 @@ impl Shop {
         if let Some(brokers) = options.kafka_brokers {
             config.kafka_brokers = brokers;
         }
+        // Users generates its development key here on first start.
+        config.data_dir =
+            std::env::temp_dir().join(format!("mart-orders-test-{}", testkit::unique_suffix()));
+        config.auth.private_key = None;
+        // Every subgraph verifies against the users service's JWKS, found from
+        // its URL (the production default).
+        config.auth.jwks_url = None;
         let shutdown = CancellationToken::new();
-        // Every subgraph (and the router's callers) verify against this JWKS.
-        let auth = testkit::TestAuth::start(&mut config).await;
         let kit = Kit {
             provider: Arc::new(TestModeProvider::new()),
             orders: options.orders,
         };
         let mut running = Vec::new();
         let mut order = vec![
+            ServiceName::Users,
             ServiceName::Products,
             ServiceName::Inventory,
             ServiceName::Shipping,
@@ -164,6 +175,14 @@ impl Shop {
             });
         }
         let service_url = |s| config.urls.get(&s).cloned().unwrap_or_default();
+        let auth = TokenIssuer::new(
+            KeySet::new(SigningKey::from_file(&config.signing_key_path()).unwrap()),
+            TokenSettings {
+                issuer: config.auth.issuer.clone(),
+                audience: config.auth.audience.clone(),
+                access_token_ttl: Duration::from_secs(3600),
+            },
+        );
 
         let products_db = open(&config, ServiceName::Products, &mart_products::MIGRATIONS).await;
         let inventory_db = open(&config, ServiceName::Inventory, &mart_inventory::MIGRATIONS).await;
@@ -180,6 +199,7 @@ impl Shop {
             payments_url: service_url(ServiceName::Payments),
             shipping_url: service_url(ServiceName::Shipping),
             inventory_url: service_url(ServiceName::Inventory),
+            users_url: service_url(ServiceName::Users),
             orders_db,
             auth,
             catalog: Catalog::new(products_db, mart_events::OutboxSignal::new()),
@@ -193,15 +213,19 @@ impl Shop {
         }
     }
 
+    /// A signed-in customer without an account in users (enough for anything
+    /// but saved addresses).
     pub fn customer(&self) -> Customer {
-        let id = Uuid::now_v7();
-        let token = self.auth.token_for(id, Role::Customer);
-        Customer { id, token }
+        self.token_for(Role::Customer)
     }
 
     pub fn admin(&self) -> Customer {
+        self.token_for(Role::Admin)
+    }
+
+    fn token_for(&self, role: Role) -> Customer {
         let id = Uuid::now_v7();
-        let token = self.auth.token_for(id, Role::Admin);
+        let token = self.auth.issue(id, role).expect("a signed token").token;
         Customer { id, token }
     }
 
@@ -459,6 +483,19 @@ impl Shop {
         url
     }
 
+    /// Stops `service` for good (until the shop stops).
+    pub async fn stop_service(&self, service: ServiceName) {
+        let handle = {
+            let mut running = self.running.lock().unwrap();
+            let entry = running.iter_mut().find(|r| r.service == service).unwrap();
+            entry.token.cancel();
+            entry.handle.take()
+        };
+        if let Some(handle) = handle {
+            handle.join().await;
+        }
+    }
+
     /// Stops `service` (as a crash between two events would) and starts it
     /// again on the same address after `down_for`.
     pub async fn restart(&self, service: ServiceName, down_for: Duration) {
@@ -505,6 +542,7 @@ impl Shop {
         } = self;
         drop((orders_db, catalog, inventory_db));
         for service in [
+            ServiceName::Users,
             ServiceName::Products,
             ServiceName::Inventory,
             ServiceName::Orders,
@@ -516,6 +554,7 @@ impl Shop {
                 .await
                 .unwrap();
         }
+        let _ = std::fs::remove_dir_all(&config.data_dir);
     }
 }
 

@@ -102,6 +102,19 @@ impl Socket {
         code
     }
 
+    /// Waits up to `limit` for the server to close the socket (a close frame,
+    /// the end of the stream or a broken connection); `false` if it stays open.
+    pub async fn closes_within(&mut self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
     async fn send(&mut self, message: Value) {
         self.stream
             .send(Message::text(message.to_string()))
