@@ -1,0 +1,173 @@
+//! `mart-bench orders`: customers place orders through the router at a fixed
+//! rate (open loop: each order is sent on schedule, however long earlier ones
+//! take), and every order is followed to CONFIRMED through the
+//! `order.status_changed` events on Kafka. Reports orders accepted per second
+//! and the time from sending placeOrder to CONFIRMED.
+
+mod gql;
+mod report;
+mod setup;
+mod watch;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use tokio::sync::{Mutex, Semaphore};
+
+use gql::Gql;
+use report::{Placed, Report};
+use watch::Watch;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The router's GraphQL endpoint
+    #[arg(long, default_value = "http://127.0.0.1:4000/graphql")]
+    pub url: String,
+    /// placeOrder calls per second
+    #[arg(long, default_value_t = 200.0)]
+    pub rate: f64,
+    /// How long to place orders at that rate (measured)
+    #[arg(long, default_value = "30s", value_parser = crate::parse_duration)]
+    pub duration: Duration,
+    /// Placing at the same rate before measuring (not counted)
+    #[arg(long, default_value = "3s", value_parser = crate::parse_duration)]
+    pub warmup: Duration,
+    /// Customers, registered and signed in through the router before the run
+    #[arg(long, default_value_t = 50)]
+    pub users: usize,
+    /// Products ordered in turn (one unit each); each gets enough stock first
+    #[arg(long, default_value_t = 10)]
+    pub products: usize,
+    /// Most placeOrder calls awaiting an answer; when reached, the schedule slips
+    #[arg(long, default_value_t = 256)]
+    pub max_in_flight: usize,
+    /// How long to wait after the last placement for every order to settle
+    #[arg(long, default_value = "60s", value_parser = crate::parse_duration)]
+    pub settle: Duration,
+    /// Payment token of every order (tok_ok authorizes)
+    #[arg(long, default_value = "tok_ok")]
+    pub payment_token: String,
+    #[arg(long, default_value = "admin@mart.example")]
+    pub admin_email: String,
+    #[arg(long, default_value = "mart-admin-demo")]
+    pub admin_password: String,
+    /// Kafka bootstrap servers of the system under test
+    #[arg(long, env = "MART_KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
+    pub kafka_brokers: String,
+    /// Its topic prefix (the orders topic is `<prefix>orders`)
+    #[arg(long, env = "MART_TOPIC_PREFIX", default_value = "mart.")]
+    pub topic_prefix: String,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.rate <= 0.0 || args.users == 0 || args.products == 0 || args.max_in_flight == 0 {
+        bail!("--rate, --users, --products and --max-in-flight must be positive");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(measure(&args))?;
+    report.print(&args);
+    report.verdict()
+}
+
+async fn measure(args: &Args) -> anyhow::Result<Report> {
+    let gql = Arc::new(Gql::new(&args.url)?);
+    let run = format!("{:x}", Utc::now().timestamp_millis());
+    let total = ((args.warmup + args.duration).as_secs_f64() * args.rate).ceil() as usize;
+
+    let admin = setup::login(&gql, &args.admin_email, &args.admin_password).await?;
+    let units = (total / args.products + 1) as i64 * 2;
+    let products = setup::stocked_products(&gql, &admin, args.products, units).await?;
+    eprintln!("signing in {} customers…", args.users);
+    let customers = setup::customers(&gql, &run, args.users).await?;
+    let topic = format!("{}orders", args.topic_prefix);
+    let watch = Watch::start(&args.kafka_brokers, &format!("mart-bench-{run}"), &topic)
+        .await
+        .with_context(|| format!("watching {topic}"))?;
+
+    eprintln!("placing {total} orders at {}/s…", args.rate);
+    let placed = place_all(args, &gql, &run, &customers, &products, total).await;
+    let measured_from = placed.started + args.warmup;
+    let accepted: Vec<&str> = placed
+        .orders
+        .iter()
+        .filter_map(|p| p.order_id.as_deref())
+        .collect();
+    let deadline = Instant::now() + args.settle;
+    while watch.count_of(&accepted) < accepted.len() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let report = Report::new(placed.orders, measured_from, |id| watch.get(id));
+    watch.stop();
+    Ok(report)
+}
+
+struct Placement {
+    started: Instant,
+    orders: Vec<Placed>,
+}
+
+async fn place_all(
+    args: &Args,
+    gql: &Arc<Gql>,
+    run: &str,
+    customers: &[String],
+    products: &[String],
+    total: usize,
+) -> Placement {
+    let in_flight = Arc::new(Semaphore::new(args.max_in_flight));
+    let orders = Arc::new(Mutex::new(Vec::with_capacity(total)));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    for i in 0..total {
+        let due = started + Duration::from_secs_f64(i as f64 / args.rate);
+        tokio::time::sleep_until(due.into()).await;
+        let permit = in_flight
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        let token = customers[i % customers.len()].clone();
+        let input = setup::order_input(
+            &products[i % products.len()],
+            &args.payment_token,
+            &format!("bench-{run}-{i}"),
+        );
+        let (gql, orders) = (gql.clone(), orders.clone());
+        tasks.push(tokio::spawn(async move {
+            let sent = Instant::now();
+            let sent_at: DateTime<Utc> = Utc::now();
+            let answer = gql
+                .call(
+                    Some(&token),
+                    "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }",
+                    serde_json::json!({ "input": input }),
+                )
+                .await;
+            let answered = sent.elapsed();
+            drop(permit);
+            let (order_id, failure) = match answer {
+                Ok(data) => match data["placeOrder"]["id"].as_str() {
+                    Some(id) => (Some(id.to_string()), None),
+                    None => (None, Some(format!("no order id in {data}"))),
+                },
+                Err(e) => (None, Some(format!("{e:#}"))),
+            };
+            orders.lock().await.push(Placed {
+                order_id,
+                failure,
+                sent,
+                sent_at,
+                answered,
+            });
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let orders = std::mem::take(&mut *orders.lock().await);
+    Placement { started, orders }
+}
