@@ -159,9 +159,7 @@ fn every_mart_variable_is_one_the_code_reads() {
         known.push(service.port_var());
         known.push(service.url_var());
     }
-    // The router reads `MART_ROUTER_*` (router/src/config.rs documents each on its field)
-    // but publishes no list of names yet, so any name under its prefix is accepted.
-    let is_router_var = |name: &str| name.starts_with("MART_ROUTER_") && name.len() > 12;
+    let is_router_var = mart_router::is_router_env_var;
     let mut unknown = Vec::new();
     for container in containers(&compose) {
         assert!(

@@ -24,3 +24,22 @@ fn readme_documents_every_environment_variable() {
         );
     }
 }
+
+#[test]
+fn router_readme_documents_every_router_variable() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/router/README.md"))
+        .expect("router/README.md");
+    for var in mart_router::ENV_VARS {
+        let default = if var.default.is_empty() {
+            "(empty)".to_string()
+        } else {
+            format!("`{}`", var.default)
+        };
+        let row = format!("| `{}` | {} |", var.name, default);
+        assert!(
+            readme.contains(&row),
+            "router/README.md has no row {row:?} for {}",
+            var.name
+        );
+    }
+}

@@ -4,15 +4,20 @@
 // (or MART_SCREENSHOT_DIR). Exits non-zero when a step fails.
 //
 // Each step is `{ name, run(t) }`, run in order with `t` = { baseUrl, page, context,
-// requests, consoleErrors, screenshot(name) }. Still to come, once the router serves
-// subscriptions: placing an order and watching it live (myOrderUpdates) from a second tab.
+// requests, consoleErrors, screenshot(name) }. The last steps watch orders live: the
+// signed-in customer starts WatchMyOrders (myOrderUpdates over WebSocket), places an order
+// from a second tab, then one over HTTP, and sees it move in the first tab's result pane.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  EXAMPLE_TABS, editorText, openTab, queryEditor, responsePane, run, tabNames, waitForGraphiQL,
+  EXAMPLE_TABS, editorText, openTab, queryEditor, responsePane, run, setVariables, tabNames,
+  waitForGraphiQL,
 } from './lib/graphiql.mjs';
 import { assert, eventually, graphql, runSteps } from './lib/harness.mjs';
 import { invalidExamples } from './lib/examples.mjs';
+import {
+  inOrderWithin, paneStatuses, recordResultPane, recordWebSockets, results, runSubscription,
+} from './lib/live.mjs';
 
 const baseUrl = process.env.MART_ROUTER_URL;
 if (!baseUrl) {
@@ -27,6 +32,40 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', new URL(baseUrl)
 const PRODUCTS_QUERY = `{ products(first: 10) { edges { node { id name } } } }`;
 
 const DEMO_CUSTOMER_EMAIL = 'customer@mart.example';
+
+// What the saga does with an order paid with `tok_ok`, up to the shipping label.
+const SAGA = ['PENDING', 'RESERVED', 'CONFIRMED', 'AWAITING_SHIPMENT'];
+
+const PLACE_ORDER = `mutation PlaceOrder($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { id number status }
+}`;
+
+// The PlaceOrder tab's variables with a product from the catalogue and a fresh key.
+function orderVariables(productId, key) {
+  return {
+    input: {
+      lines: [{ productId, quantity: 1 }],
+      address: {
+        name: 'Demo Customer',
+        line1: '1 Example Street',
+        city: 'Amsterdam',
+        postalCode: '1011 AA',
+        country: 'NL',
+      },
+      paymentToken: 'tok_ok',
+      idempotencyKey: `${key}-${Date.now()}`,
+    },
+  };
+}
+
+async function sessionToken(page) {
+  const session = JSON.parse(await page.evaluate(() => localStorage.getItem('mart.playground.session')));
+  assert(session?.accessToken, 'no access token stored');
+  return session.accessToken;
+}
+
+// State the live steps hand on to each other.
+const live = { recorder: null, subscriptionId: null, productId: null };
 
 // Examples whose fields the supergraph does not have yet, and why. The step below fails
 // when one of them becomes valid: take it off this list then.
@@ -140,6 +179,101 @@ const steps = [
       const shown = await editorText(responsePane(t.page));
       assert(shown.includes('"notifications"') && !shown.includes('"errors"'), `the result: ${shown}`);
       await t.screenshot('notifications');
+    },
+  },
+  {
+    name: 'WatchMyOrders subscribes over WebSocket with the token in connection_init',
+    async run(t) {
+      const token = await sessionToken(t.page);
+      live.recorder = recordWebSockets(t.page);
+      await openTab(t.page, 'WatchMyOrders');
+      await eventually('the subscription in the operation editor', async () =>
+        (await editorText(queryEditor(t.page))).includes('myOrderUpdates'));
+      await recordResultPane(t.page);
+      const subscribe = await runSubscription(t.page, live.recorder, 'WatchMyOrders');
+      live.subscriptionId = subscribe.id;
+
+      const socket = live.recorder.sockets.at(-1);
+      const router = new URL(baseUrl);
+      const at = new URL(socket.url);
+      assert(at.protocol === 'ws:' && at.host === router.host && at.pathname === '/graphql',
+        `the subscription went to ${socket.url}`);
+      const init = socket.sent.find((m) => m.type === 'connection_init');
+      assert(init?.payload?.Authorization === `Bearer ${token}`,
+        `connection_init carried ${JSON.stringify(init?.payload)}`);
+      await eventually('connection_ack', () => socket.received.some((m) => m.type === 'connection_ack'));
+      const refused = socket.received.find((m) => m.type === 'error' || m.payload?.errors);
+      assert(!refused, `the router refused the subscription: ${JSON.stringify(refused)}`);
+      await t.screenshot('watching-my-orders');
+    },
+  },
+  {
+    name: 'an order placed in a second tab shows up live in the first',
+    async run(t) {
+      const catalogue = await graphql(baseUrl,
+        '{ products(first: 20) { edges { node { id name stock { inStock } } } } }');
+      const product = catalogue.products.edges.map((e) => e.node).find((p) => p.stock?.inStock);
+      assert(product, 'no product in stock (was the demo data seeded?)');
+      live.productId = product.id;
+
+      // The second tab shares the first one's session (localStorage).
+      const second = await t.context.newPage();
+      await second.goto(new URL('/', baseUrl).toString());
+      await waitForGraphiQL(second);
+      await openTab(second, 'PlaceOrder');
+      await eventually('the placeOrder mutation in the second tab', async () =>
+        (await editorText(queryEditor(second))).includes('placeOrder(input'));
+      await setVariables(second, orderVariables(product.id, 'playground-tab'));
+      const request = await run(second, 'PlaceOrder');
+      const sent = JSON.parse(request.postData());
+      assert(sent.variables?.input?.lines?.[0]?.productId === product.id,
+        `the tab sent variables ${JSON.stringify(sent.variables)}`);
+      const body = await (await request.response()).json();
+      assert(!body.errors, `placeOrder failed: ${JSON.stringify(body.errors)}`);
+      const order = body.data.placeOrder;
+      await eventually(`${order.number} in the second tab's result pane`, async () =>
+        (await editorText(responsePane(second))).includes(order.number));
+      await t.screenshot('second-tab-placed-order', second);
+      await second.close();
+
+      await t.page.bringToFront();
+      await eventually(`${order.number} live in the first tab's result pane`, async () =>
+        (await editorText(responsePane(t.page))).includes(order.number), { timeoutMs: 30000 });
+      await t.screenshot('first-tab-sees-the-order');
+    },
+  },
+  {
+    name: 'an order placed over HTTP moves PENDING → RESERVED → CONFIRMED → AWAITING_SHIPMENT in the result pane',
+    async run(t) {
+      // The subscription is live: the previous step's order reached it.
+      const token = await sessionToken(t.page);
+      const placed = await graphql(baseUrl, PLACE_ORDER, {
+        token,
+        variables: orderVariables(live.productId, 'playground-http'),
+      });
+      const { id, number } = placed.placeOrder;
+      const updates = () => results(live.recorder, live.subscriptionId, 'myOrderUpdates')
+        .filter((update) => update.order.id === id);
+      await eventually(`${number} to reach AWAITING_SHIPMENT over the WebSocket`, () =>
+        updates().some((u) => u.status === 'AWAITING_SHIPMENT'), { timeoutMs: 60000 });
+      const statuses = updates().map((u) => u.status);
+      assert(JSON.stringify(statuses) === JSON.stringify(SAGA),
+        `the page received ${statuses.join(' → ')} (each once, in order, expected)`);
+      updates().forEach((update, i) => {
+        const previous = i === 0 ? null : SAGA[i - 1];
+        assert(update.previousStatus === previous,
+          `${update.status} came with previousStatus ${update.previousStatus}`);
+        assert(update.order.number === number, `an update of ${number} names ${update.order.number}`);
+      });
+
+      await eventually(`${number} AWAITING_SHIPMENT in the result pane`, async () =>
+        (await paneStatuses(t.page, id)).at(-1) === 'AWAITING_SHIPMENT');
+      const shown = await paneStatuses(t.page, id);
+      assert(inOrderWithin(shown, SAGA), `the pane showed ${shown.join(' → ')}`);
+      console.log(`  the result pane showed ${shown.join(' → ')}`);
+      const pane = await editorText(responsePane(t.page));
+      assert(pane.includes(number) && pane.includes('"previousStatus": "CONFIRMED"'), `the pane: ${pane}`);
+      await t.screenshot('live-order-awaiting-shipment');
     },
   },
 ];

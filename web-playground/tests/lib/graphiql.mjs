@@ -64,3 +64,18 @@ export async function run(page, name, { timeoutMs = 10000 } = {}) {
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
 }
+
+// The variables editor of the active tab.
+export function variablesEditor(page) {
+  return page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden)').first();
+}
+
+// Replaces the active tab's variables with `variables` (as a user pasting them would).
+export async function setVariables(page, variables) {
+  const editor = variablesEditor(page);
+  await editor.locator('.monaco-editor').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  // One line: typed line breaks would be auto-indented.
+  await page.keyboard.insertText(JSON.stringify(variables));
+}
