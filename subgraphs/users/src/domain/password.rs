@@ -1,7 +1,10 @@
 //! Password rules and argon2id hashing. Hashing runs on the blocking pool: it
 //! is deliberately slow and must not stall the async workers.
 
-use std::sync::LazyLock;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
+
+use tokio::sync::oneshot;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -36,12 +39,55 @@ pub fn check_rules(password: &str, email: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Each argon2 hash in progress holds 19 MiB and a core. Hashing on tokio's
+/// blocking pool ran as many at once as requests came (more than there are
+/// cores only costs memory), and each of its many threads kept its own
+/// allocator arena of freed 19 MiB blocks: a thousand sign-ups grew the process
+/// by ~850 MB (bench/README.md, fan-out). A fixed thread per core bounds both.
+static HASHERS: LazyLock<mpsc::Sender<Job>> = LazyLock::new(|| {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let queue = Arc::new(Mutex::new(queue));
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    for i in 0..threads {
+        let queue = queue.clone();
+        std::thread::Builder::new()
+            .name(format!("argon2-{i}"))
+            .spawn(move || {
+                loop {
+                    let Ok(job) = queue.lock().expect("never poisoned").recv() else {
+                        return;
+                    };
+                    // A panicking job answers no one (its caller sees an
+                    // internal error) and must not take the thread with it.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                }
+            })
+            .expect("a thread for password hashing");
+    }
+    jobs
+});
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `work` on a hashing thread.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let (answer, answered) = oneshot::channel();
+    HASHERS
+        .send(Box::new(move || {
+            let _ = answer.send(work());
+        }))
+        .map_err(|_| ApiError::internal("the password hashing threads are gone"))?;
+    answered
+        .await
+        .map_err(|_| ApiError::internal("password hashing failed"))
+}
+
 /// An argon2id PHC string with a fresh salt.
 pub async fn hash(password: &str) -> Result<String, ApiError> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_now(&password))
-        .await
-        .map_err(ApiError::internal)?
+    hashing(move || hash_now(&password)).await?
 }
 
 fn hash_now(password: &str) -> Result<String, ApiError> {
@@ -54,7 +100,7 @@ fn hash_now(password: &str) -> Result<String, ApiError> {
 /// Whether `password` matches `phc`; a malformed hash never matches.
 pub async fn verify(password: &str, phc: &str) -> bool {
     let (password, phc) = (password.to_owned(), phc.to_owned());
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         Argon2::default()
             .verify_password(password.as_bytes(), phc.as_str())
             .is_ok()
