@@ -73,6 +73,19 @@ pub enum Detail {
     Reason(String),
 }
 
+/// The event types [`draft`] makes a notification of.
+pub const DRAFTED: &[&str] = &[
+    OrderPlaced::TYPE,
+    OrderConfirmed::TYPE,
+    OrderCancelled::TYPE,
+    PaymentDeclined::TYPE,
+    PaymentCaptured::TYPE,
+    PaymentRefunded::TYPE,
+    ShipmentShipped::TYPE,
+    ShipmentDelivered::TYPE,
+    ShipmentReturned::TYPE,
+];
+
 /// The draft for `event`, or `None` for events customers are not told about.
 pub fn draft(event: &EventEnvelope) -> Result<Option<Draft>, EnvelopeError> {
     let make = |order_id, kind, detail| {

@@ -3,8 +3,6 @@
 //! records the event as handled. Publishing happens after the commit (see
 //! [`crate::publisher`]).
 
-use std::time::Duration;
-
 use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{DomainEvent, OrderConfirmed, OrderPlaced, OrderStatusChanged};
 use mart_events::consumer::{HandlerError, HandlerFuture};
@@ -13,6 +11,7 @@ use mart_events::{EventEnvelope, EventHandler, Topic};
 use crate::compose;
 use crate::publisher::PublishSignal;
 use crate::storage::{self, NewNotification};
+use uuid::Uuid;
 
 pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments, Topic::Shipping];
 
@@ -24,20 +23,34 @@ pub struct NotifyHandler {
 }
 
 impl EventHandler for NotifyHandler {
+    /// Events that become notifications; among them `order.placed` names the
+    /// order's owner and number first (the orders topic keeps an order's events
+    /// in order). The rest (`order.status_changed` above all, several per
+    /// order) are skipped without a transaction.
+    fn wants(&self, event_type: &str) -> bool {
+        compose::DRAFTED.contains(&event_type)
+    }
+
     fn handle<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         envelope: &'a EventEnvelope,
     ) -> HandlerFuture<'a> {
         Box::pin(async move {
-            // May address notifications that waited for this owner.
-            if remember_owner(conn, envelope).await? {
-                self.wake_after_commit();
-            }
-            let Some(draft) = compose::draft(envelope)? else {
+            let draft = compose::draft(envelope)?;
+            let order_id = match (&draft, owner_named(envelope)?) {
+                (_, Some((order_id, user_id, number))) => {
+                    // May address notifications that waited for this owner.
+                    storage::remember_owner(conn, order_id, user_id, number.as_deref()).await?;
+                    order_id
+                }
+                (Some(draft), None) => draft.order_id,
+                (None, None) => return Ok(()),
+            };
+            let Some(draft) = draft else {
                 return Ok(());
             };
-            let owner = storage::owner_of(conn, draft.order_id).await?;
+            let owner = storage::owner_of(conn, order_id).await?;
             let (user_id, number) = match owner {
                 Some((user, number)) => (Some(user), number),
                 // Kept unaddressed until the order's owner is known.
@@ -52,44 +65,33 @@ impl EventHandler for NotifyHandler {
                 body,
             };
             storage::insert(conn, &new, user_id).await?;
-            self.wake_after_commit();
             Ok(())
         })
     }
-}
 
-impl NotifyHandler {
-    /// The consumer commits after the handler returns; wake the publisher just
-    /// after (it also polls, so a wake that comes too early only costs latency).
-    fn wake_after_commit(&self) {
-        let publish = self.publish.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(15)).await;
-            publish.wake();
-        });
+    /// The publisher reads what the handlers wrote once it is committed.
+    fn committed(&self) {
+        self.publish.wake();
     }
 }
 
-/// Events that name the order's owner teach us who it is.
-async fn remember_owner(
-    conn: &mut AsyncPgConnection,
+/// `(order, owner, number)` from the events that name an order's owner.
+fn owner_named(
     envelope: &EventEnvelope,
-) -> Result<bool, HandlerError> {
-    let (order_id, user_id, number) = match envelope.event_type.as_str() {
+) -> Result<Option<(Uuid, Uuid, Option<String>)>, HandlerError> {
+    Ok(match envelope.event_type.as_str() {
         OrderPlaced::TYPE => {
             let e: OrderPlaced = envelope.decode()?;
-            (e.order_id, e.user_id, Some(e.number))
+            Some((e.order_id, e.user_id, Some(e.number)))
         }
         OrderConfirmed::TYPE => {
             let e: OrderConfirmed = envelope.decode()?;
-            (e.order_id, e.user_id, None)
+            Some((e.order_id, e.user_id, None))
         }
         OrderStatusChanged::TYPE => {
             let e: OrderStatusChanged = envelope.decode()?;
-            (e.order_id, e.user_id, None)
+            Some((e.order_id, e.user_id, None))
         }
-        _ => return Ok(false),
-    };
-    storage::remember_owner(conn, order_id, user_id, number.as_deref()).await?;
-    Ok(true)
+        _ => None,
+    })
 }

@@ -54,6 +54,11 @@ pub trait EventHandler: Send + Sync + 'static {
         conn: &'a mut AsyncPgConnection,
         event: &'a EventEnvelope,
     ) -> HandlerFuture<'a>;
+
+    /// Called once a round that applied events has committed: what the
+    /// handlers wrote is now visible to other connections (a publisher polling
+    /// the rows can be woken). Default: nothing.
+    fn committed(&self) {}
 }
 
 /// How promptly a consumer fetches. The broker answers a fetch only after the
@@ -181,10 +186,11 @@ pub async fn run_consumer(
         else {
             return Ok(());
         };
-        if applied > 0
-            && let Some(signal) = &after_commit
-        {
-            signal.committed();
+        if applied > 0 {
+            if let Some(signal) = &after_commit {
+                signal.committed();
+            }
+            handler.committed();
         }
         stats.record(&batch, applied, started.elapsed());
         match batch.offsets() {

@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use mart_events::prepared::cached;
 use schema::{notifications, order_owners};
 
 /// One stored notification; also what goes out on Redis (as JSON).
@@ -47,7 +48,7 @@ pub async fn remember_owner(
     user_id: Uuid,
     number: Option<&str>,
 ) -> QueryResult<()> {
-    diesel::insert_into(order_owners::table)
+    let upsert = diesel::insert_into(order_owners::table)
         .values((
             order_owners::order_id.eq(order_id),
             order_owners::user_id.eq(user_id),
@@ -57,17 +58,17 @@ pub async fn remember_owner(
         .do_update()
         .set(order_owners::number.eq(diesel::dsl::sql::<
             diesel::sql_types::Nullable<diesel::sql_types::Text>,
-        >("COALESCE(order_owners.number, excluded.number)")))
-        .execute(conn)
-        .await?;
-    diesel::update(
+        >("COALESCE(order_owners.number, excluded.number)")));
+    cached(upsert).execute(conn).await?;
+    // Also when the owner was known: a notification written concurrently by
+    // another replica, before this owner was committed, waits unaddressed.
+    let address = diesel::update(
         notifications::table
             .filter(notifications::order_id.eq(order_id))
             .filter(notifications::user_id.is_null()),
     )
-    .set(notifications::user_id.eq(user_id))
-    .execute(conn)
-    .await?;
+    .set(notifications::user_id.eq(user_id));
+    cached(address).execute(conn).await?;
     Ok(())
 }
 
