@@ -13,6 +13,7 @@
 //! authenticator, and the socket closes with 4403 when the token expires.
 pub mod execute;
 pub mod http_stream;
+mod init_payload;
 pub mod metrics;
 pub mod multipart;
 pub mod protocol;

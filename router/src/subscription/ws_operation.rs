@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::execute::{self, Ended, Subscription};
+use super::init_payload;
 use super::metrics::Transport;
 use super::protocol::{Protocol, close};
 use super::ws_writer::Outbox;
@@ -32,8 +33,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// The socket's caller: the `connection_init` payload's `Authorization` wins over the
-    /// upgrade request's header; verified like an HTTP request's. `Err` is the close code and
+    /// The socket's caller: the `connection_init` payload's credentials (see
+    /// [`init_payload`]) win over the upgrade request's header; verified like an HTTP request's. `Err` is the close code and
     /// reason.
     pub async fn establish(
         state: &RouterState,
@@ -42,23 +43,12 @@ impl Session {
     ) -> Result<Session, (u16, String)> {
         let forbidden = |reason: &str| (close::FORBIDDEN, format!("Forbidden: {reason}"));
         let mut client_headers = upgrade_headers.clone();
-        let from_payload = payload
-            .as_ref()
-            .and_then(Value::as_object)
-            .and_then(|fields| {
-                fields
-                    .iter()
-                    .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
-                    .map(|(_, value)| value)
-            });
-        match from_payload {
-            Some(Value::String(value)) => {
-                let value = HeaderValue::from_str(value)
-                    .map_err(|_| forbidden("Authorization is not a valid header value"))?;
-                client_headers.insert(AUTHORIZATION, value);
-            }
-            None | Some(Value::Null) => {}
-            Some(_) => return Err(forbidden("Authorization must be a string")),
+        let from_payload =
+            init_payload::authorization(payload.as_ref()).map_err(|reason| forbidden(&reason))?;
+        if let Some(value) = from_payload {
+            let value = HeaderValue::from_str(&value)
+                .map_err(|_| forbidden("Authorization is not a valid header value"))?;
+            client_headers.insert(AUTHORIZATION, value);
         }
         match state.authenticator.authenticate(&client_headers).await {
             Ok(caller) => Ok(Session {
