@@ -71,6 +71,11 @@ pub struct SubscriptionConfig {
     /// to each subgraph socket (a subgraph silent for two intervals counts as gone).
     /// Default `10000`. Env: `MART_ROUTER_SUBSCRIPTION_KEEPALIVE_MS`.
     pub keepalive_interval_ms: u64,
+    /// A WebSocket client that sends nothing for this long, in milliseconds — no message, no
+    /// `pong` to the router's `ping`, no answer to the WebSocket ping frame sent with each
+    /// keep-alive — is taken for gone and dropped (close 1001), ending its subscriptions and
+    /// their subgraph sockets. Default `60000`. Env: `MART_ROUTER_SUBSCRIPTION_CLIENT_TIMEOUT_MS`.
+    pub client_timeout_ms: u64,
     /// Time a WebSocket client has to send `connection_init` before it is closed with 4408,
     /// in milliseconds. Default `10000`. Env: `MART_ROUTER_SUBSCRIPTION_INIT_TIMEOUT_MS`.
     pub connection_init_timeout_ms: u64,
@@ -89,6 +94,7 @@ impl Default for SubscriptionConfig {
         Self {
             enabled: true,
             keepalive_interval_ms: 10_000,
+            client_timeout_ms: 60_000,
             connection_init_timeout_ms: 10_000,
             max_subscriptions_per_connection: 100,
             client_queue_capacity: 256,
@@ -99,6 +105,10 @@ impl Default for SubscriptionConfig {
 impl SubscriptionConfig {
     pub(crate) fn keepalive_interval(&self) -> Duration {
         Duration::from_millis(self.keepalive_interval_ms.max(10))
+    }
+
+    pub(crate) fn client_timeout(&self) -> Duration {
+        Duration::from_millis(self.client_timeout_ms.max(10))
     }
 
     pub(crate) fn connection_init_timeout(&self) -> Duration {
@@ -310,6 +320,9 @@ impl RouterConfig {
                 }
                 "SUBSCRIPTION_KEEPALIVE_MS" => {
                     self.subscriptions.keepalive_interval_ms = value.parse().map_err(|_| bad())?
+                }
+                "SUBSCRIPTION_CLIENT_TIMEOUT_MS" => {
+                    self.subscriptions.client_timeout_ms = value.parse().map_err(|_| bad())?
                 }
                 "SUBSCRIPTION_INIT_TIMEOUT_MS" => {
                     self.subscriptions.connection_init_timeout_ms =

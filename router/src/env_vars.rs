@@ -126,6 +126,11 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
         "time a socket has to send `connection_init` (else close 4408)",
     ),
     var(
+        "MART_ROUTER_SUBSCRIPTION_CLIENT_TIMEOUT_MS",
+        "60000",
+        "a WebSocket client silent this long (no message, no pong) is dropped",
+    ),
+    var(
         "MART_ROUTER_SUBSCRIPTION_MAX_PER_CONNECTION",
         "100",
         "subscriptions one socket may run (more get `TOO_MANY_SUBSCRIPTIONS`)",

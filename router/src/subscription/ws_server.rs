@@ -189,6 +189,8 @@ impl Connection {
         let interval = config.keepalive_interval();
         let mut keepalive = tokio::time::interval_at(Instant::now() + interval, interval);
         keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let client_timeout = config.client_timeout();
+        let mut last_heard = Instant::now();
         let shutdown = self.state.shutdown.clone();
         let too_slow = outbox.too_slow.clone();
         loop {
@@ -221,9 +223,16 @@ impl Connection {
                     }
                 }
                 _ = keepalive.tick(), if self.session.is_some() => {
+                    if last_heard.elapsed() >= client_timeout {
+                        return Ending::Drop(
+                            close::GOING_AWAY,
+                            "The client stopped answering".into(),
+                        );
+                    }
                     let _ = outbox.push(self.protocol.keepalive());
+                    let _ = outbox.ping();
                 }
-                frame = stream.next() => match frame {
+                frame = stream.next() => match frame.inspect(|_| last_heard = Instant::now()) {
                     Some(Ok(Message::Text(text))) => {
                         if let Some((code, reason)) = self.on_message(text.as_str(), outbox).await {
                             return Ending::Close(code, reason);

@@ -25,6 +25,9 @@ pub fn close_frame(code: u16, reason: &str) -> Option<CloseFrame> {
 /// What goes to the socket writer, in order.
 pub enum Outgoing {
     Text(String),
+    /// A WebSocket ping frame: browsers answer it themselves, so it tells a live client
+    /// from a dead connection whatever the subprotocol.
+    Ping,
     Close(Option<CloseFrame>),
 }
 
@@ -38,7 +41,15 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn push(&self, message: String) -> Result<(), EmitError> {
-        match self.queue.try_send(Outgoing::Text(message)) {
+        self.send(Outgoing::Text(message))
+    }
+
+    pub fn ping(&self) -> Result<(), EmitError> {
+        self.send(Outgoing::Ping)
+    }
+
+    fn send(&self, outgoing: Outgoing) -> Result<(), EmitError> {
+        match self.queue.try_send(outgoing) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.too_slow.cancel();
@@ -66,6 +77,7 @@ pub async fn write_loop(
         };
         let message = match outgoing {
             Some(Outgoing::Text(text)) => Message::Text(text.into()),
+            Some(Outgoing::Ping) => Message::Ping(Default::default()),
             Some(Outgoing::Close(frame)) => return close_sink(&mut sink, frame).await,
             None => return,
         };

@@ -488,3 +488,43 @@ async fn stopping_the_router_closes_sockets_and_ends_streams() {
     assert_eq!(sse.sse_event().await, None);
     eventually("the subgraph streams to end", WAIT, || streams() == 0).await;
 }
+
+#[tokio::test]
+async fn a_client_that_stops_answering_is_dropped_and_one_that_answers_stays() {
+    let live = live::start_with(|config| {
+        config.subscriptions.keepalive_interval_ms = 100;
+        config.subscriptions.client_timeout_ms = 600;
+    })
+    .await;
+    let query = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { seq note } }";
+    let mut silent = Socket::connect(&live.router.ws_url(), None).await;
+    silent.subscribe("s", query, json!({"id": "o1"})).await;
+    let mut answering = Socket::connect(&live.router.ws_url(), None).await;
+    answering.subscribe("a", query, json!({"id": "o1"})).await;
+    eventually("both subgraph streams", WAIT, || {
+        live.subgraph_streams() == 2
+    })
+    .await;
+
+    // The answering client reads (answering the protocol's pings) for three timeouts
+    // while the silent one reads nothing at all.
+    let until = Instant::now() + Duration::from_millis(1800);
+    while Instant::now() < until {
+        let _ = tokio::time::timeout(Duration::from_millis(50), answering.recv()).await;
+    }
+    eventually("the silent client's subgraph stream to end", WAIT, || {
+        live.subgraph_streams() == 1
+    })
+    .await;
+    let (code, reason) = silent.closed().await;
+    assert!(matches!(code, 1001 | 1006), "close code {code} {reason}");
+
+    live.publish_update(Update {
+        order_id: "o1".into(),
+        seq: 1,
+        status: "STILL_HERE".into(),
+        note: String::new(),
+    });
+    let data = answering.next_data("a").await;
+    assert_eq!(data["orderStatusChanged"]["seq"], 1, "{data:#}");
+}
