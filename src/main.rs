@@ -6,11 +6,6 @@ mod cli;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-/// glibc's malloc was a fifth of the router's CPU under load, and its per-thread
-/// arenas kept freed password-hashing memory (bench/README.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "mart",

@@ -6,10 +6,6 @@ use anyhow::Context;
 use clap::Parser;
 use mart_router::RouterConfig;
 
-/// glibc's malloc was a fifth of the router's CPU under load (bench/README.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Mart's GraphQL federation router.
 #[derive(Parser)]
 #[command(name = "mart-router", version)]
