@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 mod fanout;
 mod orders;
 mod query;
+mod shop;
+mod topic_end;
 
 #[derive(Parser)]
 #[command(

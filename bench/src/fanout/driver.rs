@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use super::Args;
-use super::http::{Customer, Gql};
+use crate::shop::{Customer, Gql};
 
 /// An order to place, for one customer.
 pub struct Order {

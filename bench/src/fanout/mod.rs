@@ -16,7 +16,6 @@
 //! acknowledged and idle, and once each has its subscription (`--router-pid`).
 
 mod driver;
-mod http;
 mod memory;
 mod report;
 mod subscriber;
@@ -32,8 +31,8 @@ use chrono::Utc;
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::watch;
 
+use crate::shop::{Customer, Gql};
 use driver::{Order, place_all};
-use http::{Customer, Gql};
 use memory::Memory;
 use report::Report;
 use subscriber::{Connected, SharedLog};
@@ -147,7 +146,10 @@ async fn measure(args: &Args) -> anyhow::Result<Report> {
     let units = (planned + 2 * args.customers) / args.products + 1;
     let products = gql.stocked_products(&admin, args.products, units).await?;
     progress!("registering {} customers…", args.customers);
-    let customers = Arc::new(gql.customers(&run, args.customers).await?);
+    let customers = Arc::new(
+        gql.customers(&format!("fanout-{run}"), args.customers)
+            .await?,
+    );
     let users: HashSet<String> = customers.iter().map(|c| c.user_id.clone()).collect();
     let topic = format!("{}orders", args.topic_prefix);
     let truth = Truth::start(

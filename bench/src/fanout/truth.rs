@@ -5,15 +5,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::StreamConsumer;
 use rdkafka::message::Message;
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde::Deserialize;
 use tokio::task::JoinHandle;
+
+use crate::topic_end::consumer_at_end;
 
 /// One status change as the orders service published it.
 #[derive(Debug, Clone)]
@@ -55,33 +54,8 @@ impl Truth {
         topic: &str,
         users: HashSet<String>,
     ) -> anyhow::Result<Self> {
-        let consumer: StreamConsumer = ClientConfig::new()
-            .set("bootstrap.servers", brokers)
-            .set("group.id", group)
-            .set("enable.auto.commit", "false")
-            .set("fetch.wait.max.ms", "10")
-            .set("socket.nagle.disable", "true")
-            .create()
-            .context("creating the Kafka consumer")?;
-        let topic = topic.to_string();
-        let consumer = tokio::task::spawn_blocking(move || -> anyhow::Result<StreamConsumer> {
-            let timeout = Duration::from_secs(10);
-            let metadata = consumer.fetch_metadata(Some(&topic), timeout)?;
-            let mut assignment = TopicPartitionList::new();
-            for partition in metadata
-                .topics()
-                .iter()
-                .filter(|t| t.name() == topic)
-                .flat_map(|t| t.partitions())
-            {
-                let (_, high) = consumer.fetch_watermarks(&topic, partition.id(), timeout)?;
-                assignment.add_partition_offset(&topic, partition.id(), Offset::Offset(high))?;
-            }
-            anyhow::ensure!(assignment.count() > 0, "topic {topic} has no partitions");
-            consumer.assign(&assignment)?;
-            Ok(consumer)
-        })
-        .await??;
+        // Read as soon as they land: every delivery's delay is measured against it.
+        let consumer = consumer_at_end(brokers, group, topic, 10).await?;
         let by_order = Changes::default();
         let task = tokio::spawn(read(consumer, users, by_order.clone()));
         Ok(Self { by_order, task })

@@ -4,9 +4,7 @@
 //! `order.status_changed` events on Kafka. Reports orders accepted per second
 //! and the time from sending placeOrder to CONFIRMED.
 
-mod gql;
 mod report;
-mod setup;
 mod watch;
 
 use std::sync::Arc;
@@ -16,7 +14,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, Semaphore};
 
-use gql::Gql;
+use crate::shop::{self, Gql};
 use report::{Placed, Report};
 use watch::Watch;
 
@@ -78,11 +76,16 @@ async fn measure(args: &Args) -> anyhow::Result<Report> {
     let run = format!("{:x}", Utc::now().timestamp_millis());
     let total = ((args.warmup + args.duration).as_secs_f64() * args.rate).ceil() as usize;
 
-    let admin = setup::login(&gql, &args.admin_email, &args.admin_password).await?;
-    let units = (total / args.products + 1) as i64 * 2;
-    let products = setup::stocked_products(&gql, &admin, args.products, units).await?;
+    let admin = gql.login(&args.admin_email, &args.admin_password).await?;
+    let units = (total / args.products + 1) * 2;
+    let products = gql.stocked_products(&admin, args.products, units).await?;
     eprintln!("signing in {} customers…", args.users);
-    let customers = setup::customers(&gql, &run, args.users).await?;
+    let customers: Vec<String> = gql
+        .customers(&format!("orders-{run}"), args.users)
+        .await?
+        .into_iter()
+        .map(|c| c.token)
+        .collect();
     let topic = format!("{}orders", args.topic_prefix);
     let watch = Watch::start(&args.kafka_brokers, &format!("mart-bench-{run}"), &topic)
         .await
@@ -131,7 +134,7 @@ async fn place_all(
             .await
             .expect("never closed");
         let token = customers[i % customers.len()].clone();
-        let input = setup::order_input(
+        let input = shop::order_input(
             &products[i % products.len()],
             &args.payment_token,
             &format!("bench-{run}-{i}"),
@@ -143,7 +146,7 @@ async fn place_all(
             let answer = gql
                 .call(
                     Some(&token),
-                    "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }",
+                    shop::PLACE_ORDER,
                     serde_json::json!({ "input": input }),
                 )
                 .await;

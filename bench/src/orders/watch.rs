@@ -4,16 +4,16 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::StreamConsumer;
 use rdkafka::message::Message;
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde::Deserialize;
 use tokio::task::JoinHandle;
+
+use crate::topic_end::consumer_at_end;
 
 /// Where an order ended up, and when.
 #[derive(Debug, Clone)]
@@ -49,35 +49,7 @@ impl Watch {
     /// Starts reading `topic` from its current end: every change after this
     /// returns is seen.
     pub async fn start(brokers: &str, group: &str, topic: &str) -> anyhow::Result<Self> {
-        let consumer: StreamConsumer = ClientConfig::new()
-            .set("bootstrap.servers", brokers)
-            .set("group.id", group)
-            .set("enable.auto.commit", "false")
-            // Not lower: the broker answers a fetch only after this long, and
-            // each fetch costs it CPU the system under test would miss.
-            .set("fetch.wait.max.ms", "100")
-            .set("socket.nagle.disable", "true")
-            .create()
-            .context("creating the Kafka consumer")?;
-        let topic = topic.to_string();
-        let consumer = tokio::task::spawn_blocking(move || -> anyhow::Result<StreamConsumer> {
-            let timeout = Duration::from_secs(10);
-            let metadata = consumer.fetch_metadata(Some(&topic), timeout)?;
-            let mut assignment = TopicPartitionList::new();
-            for partition in metadata
-                .topics()
-                .iter()
-                .filter(|t| t.name() == topic)
-                .flat_map(|t| t.partitions())
-            {
-                let (_, high) = consumer.fetch_watermarks(&topic, partition.id(), timeout)?;
-                assignment.add_partition_offset(&topic, partition.id(), Offset::Offset(high))?;
-            }
-            anyhow::ensure!(assignment.count() > 0, "topic {topic} has no partitions");
-            consumer.assign(&assignment)?;
-            Ok(consumer)
-        })
-        .await??;
+        let consumer = consumer_at_end(brokers, group, topic, 100).await?;
         let settled = Arc::new(Mutex::new(HashMap::new()));
         let task = tokio::spawn(read(consumer, settled.clone()));
         Ok(Self { settled, task })

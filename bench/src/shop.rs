@@ -1,5 +1,5 @@
-//! What the run does over plain GraphQL-over-HTTP through the router, as any client
-//! would: sign in, stock the products ordered, register the customers, place orders.
+//! What the benchmarks do over plain GraphQL-over-HTTP through the router, as any
+//! client would: sign in, stock the products ordered, register customers, place orders.
 
 use std::time::Duration;
 
@@ -112,7 +112,7 @@ impl Gql {
             self.call(
                 Some(admin),
                 "mutation($i: AdjustStockInput!) { adjustStock(input: $i) { available } }",
-                json!({ "i": { "productId": product, "warehouseId": warehouse, "delta": delta, "reason": "mart-bench fanout" } }),
+                json!({ "i": { "productId": product, "warehouseId": warehouse, "delta": delta, "reason": "mart-bench" } }),
             )
             .await
             .with_context(|| format!("adding stock to {product}"))?;
@@ -120,17 +120,17 @@ impl Gql {
         Ok(products)
     }
 
-    /// Registers and signs in `count` new customers.
+    /// Registers and signs in `count` new customers, named after `run` (unique per run).
     pub async fn customers(&self, run: &str, count: usize) -> anyhow::Result<Vec<Customer>> {
         futures::stream::iter(0..count)
             .map(|i| async move {
-                let email = format!("fanout-{run}-{i}@bench.example");
-                let password = format!("fanout-password-{run}");
+                let email = format!("{run}-{i}@bench.example");
+                let password = format!("bench-password-{run}");
                 let data = self
                     .call(
                         None,
                         "mutation($e: String!, $p: String!, $n: String!) { register(email: $e, password: $p, name: $n) { id } }",
-                        json!({ "e": email, "p": password, "n": format!("Fan-out customer {i}") }),
+                        json!({ "e": email, "p": password, "n": format!("Bench customer {i}") }),
                     )
                     .await
                     .with_context(|| format!("registering {email}"))?;
@@ -155,23 +155,11 @@ impl Gql {
         payment_token: &str,
         key: &str,
     ) -> anyhow::Result<String> {
-        let input = json!({
-            "lines": [{ "productId": product, "quantity": 1 }],
-            "address": {
-                "name": "Fan-out Customer",
-                "line1": "1 Load Street",
-                "city": "Berlin",
-                "postalCode": "10115",
-                "country": "DE"
-            },
-            "paymentToken": payment_token,
-            "idempotencyKey": key,
-        });
         let data = self
             .call(
                 Some(token),
-                "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }",
-                json!({ "input": input }),
+                PLACE_ORDER,
+                json!({ "input": order_input(product, payment_token, key) }),
             )
             .await?;
         data["placeOrder"]["id"]
@@ -179,4 +167,23 @@ impl Gql {
             .map(str::to_lowercase)
             .context("placeOrder answered without an id")
     }
+}
+
+pub const PLACE_ORDER: &str =
+    "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }";
+
+/// One line of quantity 1, shipped to Berlin, paid with `payment_token`.
+pub fn order_input(product: &str, payment_token: &str, key: &str) -> Value {
+    json!({
+        "lines": [{ "productId": product, "quantity": 1 }],
+        "address": {
+            "name": "Bench Customer",
+            "line1": "1 Load Street",
+            "city": "Berlin",
+            "postalCode": "10115",
+            "country": "DE"
+        },
+        "paymentToken": payment_token,
+        "idempotencyKey": key,
+    })
 }
