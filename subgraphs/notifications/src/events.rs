@@ -4,7 +4,7 @@
 //! [`crate::publisher`]).
 
 use diesel_async::AsyncPgConnection;
-use mart_events::catalog::{DomainEvent, OrderConfirmed, OrderPlaced, OrderStatusChanged};
+use mart_events::catalog::{DomainEvent, OrderConfirmed, OrderPlaced};
 use mart_events::consumer::{HandlerError, HandlerFuture};
 use mart_events::{EventEnvelope, EventHandler, Topic};
 
@@ -75,7 +75,7 @@ impl EventHandler for NotifyHandler {
     }
 }
 
-/// `(order, owner, number)` from the events that name an order's owner.
+/// `(order, owner, number)` from the wanted events that name an order's owner.
 fn owner_named(
     envelope: &EventEnvelope,
 ) -> Result<Option<(Uuid, Uuid, Option<String>)>, HandlerError> {
@@ -86,10 +86,6 @@ fn owner_named(
         }
         OrderConfirmed::TYPE => {
             let e: OrderConfirmed = envelope.decode()?;
-            Some((e.order_id, e.user_id, None))
-        }
-        OrderStatusChanged::TYPE => {
-            let e: OrderStatusChanged = envelope.decode()?;
             Some((e.order_id, e.user_id, None))
         }
         _ => None,
