@@ -19,15 +19,28 @@ pub fn idempotent_producer(brokers: &str) -> Result<FutureProducer, KafkaError> 
         .create()
 }
 
-/// A consumer in `group` that commits its offsets itself (after applying what
-/// it read), fetching with `fetch_wait` (see [`crate::consumer::Urgency`]);
-/// callers add `auto.offset.reset`.
+/// How often a consumer's applied positions are committed to the broker.
+/// Each commit is a request the broker serves (tansu writes it to its
+/// database); a crash redelivers at most this much, and redelivered events are
+/// recognised and skipped (see [`crate::consumer::apply_once`]).
+pub const OFFSET_COMMIT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A consumer in `group` whose positions move only once the caller has applied
+/// what it read ([`rdkafka::consumer::Consumer::store_offsets`]); stored
+/// positions are committed every [`OFFSET_COMMIT_INTERVAL`] and when the
+/// consumer closes. Fetches with `fetch_wait` (see
+/// [`crate::consumer::Urgency`]); callers add `auto.offset.reset`.
 pub fn consumer_config(brokers: &str, group: &str, fetch_wait: Duration) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", brokers)
         .set("group.id", group)
-        .set("enable.auto.commit", "false")
+        .set("enable.auto.commit", "true")
+        .set("enable.auto.offset.store", "false")
+        .set(
+            "auto.commit.interval.ms",
+            OFFSET_COMMIT_INTERVAL.as_millis().to_string(),
+        )
         .set("fetch.wait.max.ms", fetch_wait.as_millis().to_string());
     config
 }

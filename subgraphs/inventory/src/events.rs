@@ -31,7 +31,7 @@ pub async fn stock_adjusted(
 }
 
 pub async fn stock_reserved(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order_id: Uuid,
     quantities: &BTreeMap<Uuid, i32>,
     expires_at: DateTime<Utc>,
@@ -51,7 +51,7 @@ pub async fn stock_reserved(
 }
 
 pub async fn stock_released(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order_id: Uuid,
     reason: &str,
 ) -> QueryResult<()> {
@@ -62,6 +62,6 @@ pub async fn stock_released(
     enqueue(conn, &event).await.map(drop)
 }
 
-pub async fn stock_committed(conn: &mut AsyncPgConnection, order_id: Uuid) -> QueryResult<()> {
+pub async fn stock_committed(conn: &AsyncPgConnection, order_id: Uuid) -> QueryResult<()> {
     enqueue(conn, &StockCommitted { order_id }).await.map(drop)
 }

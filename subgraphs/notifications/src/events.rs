@@ -38,22 +38,20 @@ impl EventHandler for NotifyHandler {
     ) -> HandlerFuture<'a> {
         Box::pin(async move {
             let draft = compose::draft(envelope)?;
-            let order_id = match (&draft, owner_named(envelope)?) {
-                (_, Some((order_id, user_id, number))) => {
-                    // May address notifications that waited for this owner.
-                    storage::remember_owner(conn, order_id, user_id, number.as_deref()).await?;
-                    order_id
+            let owner = match owner_named(envelope)? {
+                Some((order_id, user_id, number)) => {
+                    Some(storage::remember_owner(conn, order_id, user_id, number.as_deref()).await?)
                 }
-                (Some(draft), None) => draft.order_id,
-                (None, None) => return Ok(()),
+                None => match &draft {
+                    Some(draft) => storage::owner_of(conn, draft.order_id).await?,
+                    None => None,
+                },
             };
             let Some(draft) = draft else {
                 return Ok(());
             };
-            let owner = storage::owner_of(conn, order_id).await?;
             let (user_id, number) = match owner {
                 Some((user, number)) => (Some(user), number),
-                // Kept unaddressed until the order's owner is known.
                 None => (None, None),
             };
             let (title, body) = compose::wording(&draft, number.as_deref());

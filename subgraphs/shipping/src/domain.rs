@@ -117,7 +117,11 @@ impl Shipping {
             carrier: created.carrier.clone(),
             tracking_number: created.tracking_number.clone(),
         };
-        enqueue(conn, &event).await?;
+        // Sent together (pipelined): one round trip.
+        futures::try_join!(
+            storage::log_status(conn, created.id, ShipmentStatus::LabelCreated),
+            enqueue(conn, &event),
+        )?;
         Ok(true)
     }
 

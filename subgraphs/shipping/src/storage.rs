@@ -114,23 +114,20 @@ pub async fn rate(
     query.first(conn).await.optional()
 }
 
-/// Inserts the order's shipment unless it has one; `None` if it had.
+/// Inserts the order's shipment unless it has one; `None` if it had. The
+/// caller logs its first status ([`log_status`]).
 pub async fn insert_shipment(
     conn: &mut AsyncPgConnection,
     row: &ShipmentRow,
 ) -> QueryResult<Option<ShipmentRow>> {
-    let inserted = diesel::insert_into(shipments::table)
+    diesel::insert_into(shipments::table)
         .values(row)
         .on_conflict(shipments::order_id)
         .do_nothing()
         .returning(ShipmentRow::as_returning())
         .get_result(conn)
         .await
-        .optional()?;
-    if let Some(row) = &inserted {
-        log_status(conn, row.id, ShipmentStatus::LabelCreated).await?;
-    }
-    Ok(inserted)
+        .optional()
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ShipmentRow>> {
@@ -194,8 +191,8 @@ pub async fn set_status(
     Ok(row)
 }
 
-async fn log_status(
-    conn: &mut AsyncPgConnection,
+pub async fn log_status(
+    mut conn: &AsyncPgConnection,
     shipment_id: Uuid,
     status: ShipmentStatus,
 ) -> QueryResult<()> {
@@ -204,7 +201,7 @@ async fn log_status(
             shipment_events::shipment_id.eq(shipment_id),
             shipment_events::status.eq(status.as_str()),
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! Applying events exactly once in effect (see [`apply`]) while keeping up with
 //! the topic: each round takes every message already fetched (up to a batch
 //! size), skips the ones the handler does not want without touching the
-//! database, applies the rest in one transaction, then commits the offsets.
-//! The offsets are committed only after that transaction, so a crash in
+//! database, applies the rest in one transaction, then stores the offsets.
+//! The offsets are stored only after that transaction (and committed to the
+//! broker every [`crate::kafka::OFFSET_COMMIT_INTERVAL`]), so a crash in
 //! between means redelivery, never loss.
 
 mod apply;
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 use futures::{FutureExt, StreamExt};
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use tokio_util::sync::CancellationToken;
 
@@ -200,8 +201,8 @@ pub async fn run_consumer(
         stats.record(&batch, applied, started.elapsed());
         match batch.offsets() {
             Ok(offsets) => {
-                if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
-                    tracing::warn!(error = %e, "offset commit failed; events may be redelivered");
+                if let Err(e) = consumer.store_offsets(&offsets) {
+                    tracing::warn!(error = %e, "offset store failed; events may be redelivered");
                 }
             }
             Err(e) => tracing::warn!(error = %e, "no offsets to commit"),

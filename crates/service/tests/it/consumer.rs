@@ -140,9 +140,9 @@ async fn prepare(label: &str) -> (ServiceConfig, Database) {
 }
 
 async fn enqueue_all(db: &Database, events: &[EventEnvelope]) {
-    let mut conn = db.conn().await.unwrap();
+    let conn = db.conn().await.unwrap();
     for e in events {
-        mart_events::outbox::enqueue_envelope(&mut conn, Topic::Products.as_str(), e)
+        mart_events::outbox::enqueue_envelope(&conn, Topic::Products.as_str(), e)
             .await
             .unwrap();
     }

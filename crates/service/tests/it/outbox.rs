@@ -211,7 +211,7 @@ async fn consumer_applies_a_redelivered_event_once() {
         product_id: Uuid::new_v4(),
     });
     for e in [&event, &marker] {
-        mart_events::outbox::enqueue_envelope(&mut conn, Topic::Products.as_str(), e)
+        mart_events::outbox::enqueue_envelope(&conn, Topic::Products.as_str(), e)
             .await
             .unwrap();
     }

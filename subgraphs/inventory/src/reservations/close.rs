@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
+use futures::future::try_join_all;
+use futures::try_join;
 use uuid::Uuid;
 
 use super::atomic::atomically;
@@ -78,10 +80,11 @@ async fn close(
     closing: Closing<'_>,
 ) -> Result<(Reservation, bool), ReservationError> {
     atomically(conn, async |c| {
-        let row = table::lock(c, order_id)
-            .await?
-            .ok_or(ReservationError::NotFound(order_id))?;
-        let lines = table::lines(c, order_id).await?;
+        // Shared from here on: statements that do not depend on each other's
+        // results go out together (pipelined), one round trip for the lot.
+        let c: &AsyncPgConnection = c;
+        let (row, lines) = try_join!(table::lock(c, order_id), table::lines(c, order_id))?;
+        let row = row.ok_or(ReservationError::NotFound(order_id))?;
         let status = ReservationStatus::from_column(&row.status);
         if status != ReservationStatus::Active {
             let settled = match closing {
@@ -112,22 +115,14 @@ async fn close(
         let mut product_ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
         product_ids.dedup();
         stock::lock_for_products(c, &product_ids).await?;
-        let mut ledger_rows = Vec::with_capacity(lines.len());
-        for line in &lines {
-            let on_hand_delta = if sold { -line.quantity } else { 0 };
-            stock::apply(
-                c,
-                line.product_id,
-                line.warehouse_id,
-                on_hand_delta,
-                -line.quantity,
-            )
-            .await?;
-            ledger_rows.push(NewLedgerRow {
+        let on_hand_delta = |quantity: i32| if sold { -quantity } else { 0 };
+        let ledger_rows: Vec<NewLedgerRow> = lines
+            .iter()
+            .map(|line| NewLedgerRow {
                 product_id: line.product_id,
                 warehouse_id: line.warehouse_id,
                 kind: kind.as_str(),
-                on_hand_delta,
+                on_hand_delta: on_hand_delta(line.quantity),
                 reserved_delta: -line.quantity,
                 order_id: Some(order_id),
                 reason: match closing {
@@ -135,15 +130,31 @@ async fn close(
                     Closing::Expire { .. } => Some(EXPIRED_REASON.to_string()),
                     Closing::Commit => None,
                 },
-            });
-        }
-        ledger::append(c, &ledger_rows).await?;
-        let row = table::close(c, order_id, new_status.as_str()).await?;
-        match closing {
-            Closing::Release { reason } => events::stock_released(c, order_id, reason).await?,
-            Closing::Expire { .. } => events::stock_released(c, order_id, EXPIRED_REASON).await?,
-            Closing::Commit => events::stock_committed(c, order_id).await?,
-        }
+            })
+            .collect();
+        // The rows are locked already (above), so these may run in any order.
+        let returns = lines.iter().map(|line| {
+            stock::apply(
+                c,
+                line.product_id,
+                line.warehouse_id,
+                on_hand_delta(line.quantity),
+                -line.quantity,
+            )
+        });
+        let announce = async {
+            match closing {
+                Closing::Release { reason } => events::stock_released(c, order_id, reason).await,
+                Closing::Expire { .. } => events::stock_released(c, order_id, EXPIRED_REASON).await,
+                Closing::Commit => events::stock_committed(c, order_id).await,
+            }
+        };
+        let (_, _, row, _) = try_join!(
+            try_join_all(returns),
+            ledger::append(c, &ledger_rows),
+            table::close(c, order_id, new_status.as_str()),
+            announce,
+        )?;
         Ok((Reservation::from_rows(row, lines), true))
     })
     .await

@@ -154,12 +154,10 @@ pub enum ReservationError {
 
 /// The order's reservation as it is now, if it has one.
 pub async fn find_reservation(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order_id: Uuid,
 ) -> QueryResult<Option<Reservation>> {
-    let Some(row) = table::find(conn, order_id).await? else {
-        return Ok(None);
-    };
-    let lines = table::lines(conn, order_id).await?;
-    Ok(Some(Reservation::from_rows(row, lines)))
+    let (row, lines) =
+        futures::try_join!(table::find(conn, order_id), table::lines(conn, order_id))?;
+    Ok(row.map(|row| Reservation::from_rows(row, lines)))
 }

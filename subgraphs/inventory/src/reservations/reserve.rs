@@ -2,6 +2,8 @@ use std::collections::BTreeMap;
 
 use chrono::{TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
+use futures::future::try_join_all;
+use futures::try_join;
 use uuid::Uuid;
 
 use super::atomic::atomically;
@@ -33,10 +35,19 @@ pub async fn reserve_stock(
     let wanted = merge_lines(lines)?;
     let product_ids: Vec<Uuid> = wanted.keys().copied().collect();
     atomically(conn, async |c| {
-        if let Some(existing) = find_reservation(c, order_id).await? {
-            return Ok(existing);
+        // Shared from here on: statements that do not depend on each other's
+        // results go out together (pipelined), one round trip for the lot.
+        let c: &AsyncPgConnection = c;
+        let (existing, levels) = try_join!(
+            table::find(c, order_id),
+            stock::lock_for_products(c, &product_ids)
+        )?;
+        if let Some(row) = existing {
+            return Ok(Reservation::from_rows(
+                row,
+                table::lines(c, order_id).await?,
+            ));
         }
-        let levels = stock::lock_for_products(c, &product_ids).await?;
         let plan = match allocate(&wanted, &levels) {
             Ok(plan) => plan,
             Err(shortages) => {
@@ -62,7 +73,6 @@ pub async fn reserve_stock(
         let mut line_rows = Vec::with_capacity(plan.len());
         let mut ledger_rows = Vec::with_capacity(plan.len());
         for a in &plan {
-            stock::apply(c, a.product_id, a.warehouse_id, 0, a.quantity).await?;
             line_rows.push(ReservationLineRow {
                 order_id,
                 product_id: a.product_id,
@@ -79,10 +89,16 @@ pub async fn reserve_stock(
                 reason: None,
             });
         }
-        table::insert_lines(c, &line_rows).await?;
-        ledger::append(c, &ledger_rows).await?;
-
-        events::stock_reserved(c, order_id, &wanted, expires_at).await?;
+        // The rows are locked already (above), so these may run in any order.
+        let holds = plan
+            .iter()
+            .map(|a| stock::apply(c, a.product_id, a.warehouse_id, 0, a.quantity));
+        try_join!(
+            try_join_all(holds),
+            table::insert_lines(c, &line_rows),
+            ledger::append(c, &ledger_rows),
+            events::stock_reserved(c, order_id, &wanted, expires_at),
+        )?;
         line_rows.sort_by_key(|l| (l.product_id, l.warehouse_id));
         Ok(Reservation::from_rows(row, line_rows))
     })

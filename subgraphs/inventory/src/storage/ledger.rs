@@ -41,13 +41,13 @@ impl LedgerKind {
     }
 }
 
-pub async fn append(conn: &mut AsyncPgConnection, entries: &[NewLedgerRow]) -> QueryResult<()> {
+pub async fn append(mut conn: &AsyncPgConnection, entries: &[NewLedgerRow]) -> QueryResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
     diesel::insert_into(stock_ledger::table)
         .values(entries)
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }

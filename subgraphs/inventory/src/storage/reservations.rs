@@ -13,7 +13,7 @@ use super::schema::{reservation_lines, reservations};
 /// already has one. A concurrent claim of the same order waits here until the
 /// first commits or rolls back: exactly one wins.
 pub async fn claim(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     order_id: Uuid,
     status: &str,
     expires_at: DateTime<Utc>,
@@ -26,39 +26,39 @@ pub async fn claim(
         ))
         .on_conflict_do_nothing()
         .returning(ReservationRow::as_returning())
-        .get_result(conn)
+        .get_result(&mut conn)
         .await
         .optional()
 }
 
 pub async fn find(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     order_id: Uuid,
 ) -> QueryResult<Option<ReservationRow>> {
     reservations::table
         .find(order_id)
         .select(ReservationRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }
 
 /// Reads the reservation and locks it until the end of the transaction.
 pub async fn lock(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     order_id: Uuid,
 ) -> QueryResult<Option<ReservationRow>> {
     reservations::table
         .find(order_id)
         .select(ReservationRow::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }
 
 pub async fn close(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     order_id: Uuid,
     status: &str,
 ) -> QueryResult<ReservationRow> {
@@ -68,22 +68,22 @@ pub async fn close(
             reservations::closed_at.eq(diesel::dsl::now),
         ))
         .returning(ReservationRow::as_returning());
-    cached(update).get_result(conn).await
+    cached(update).get_result(&mut conn).await
 }
 
 pub async fn insert_lines(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     lines: &[ReservationLineRow],
 ) -> QueryResult<()> {
     diesel::insert_into(reservation_lines::table)
         .values(lines)
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }
 
 pub async fn lines(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     order_id: Uuid,
 ) -> QueryResult<Vec<ReservationLineRow>> {
     reservation_lines::table
@@ -93,7 +93,7 @@ pub async fn lines(
             reservation_lines::warehouse_id.asc(),
         ))
         .select(ReservationLineRow::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 

@@ -30,7 +30,7 @@ pub async fn ensure(
 /// Every level of `product_ids`, locked until the end of the transaction, in
 /// the fixed lock order.
 pub async fn lock_for_products(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     product_ids: &[Uuid],
 ) -> QueryResult<Vec<StockLevelRow>> {
     stock_levels::table
@@ -41,7 +41,7 @@ pub async fn lock_for_products(
         ))
         .select(StockLevelRow::as_select())
         .for_update()
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 
@@ -81,7 +81,7 @@ pub async fn add_on_hand(
 /// Moves stock between the columns of a level the caller has locked; the table's
 /// CHECK refuses any result with reserved outside 0..=on_hand.
 pub async fn apply(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     product_id: Uuid,
     warehouse_id: Uuid,
     on_hand_delta: i32,
@@ -94,7 +94,7 @@ pub async fn apply(
             stock_levels::updated_at.eq(diesel::dsl::now),
         ))
         .returning(StockLevelRow::as_returning());
-    cached(update).get_result(conn).await
+    cached(update).get_result(&mut conn).await
 }
 
 /// Every level of `product_ids`, in one query (for batched GraphQL lookups).

@@ -36,7 +36,7 @@ async fn reservations_past_their_expiry_are_released() {
 
     let expired = expire_reservations(&mut conn, Utc::now()).await.unwrap();
     assert_eq!(expired, [stale]);
-    let stale_now = find_reservation(&mut conn, stale).await.unwrap().unwrap();
+    let stale_now = find_reservation(&conn, stale).await.unwrap().unwrap();
     assert_eq!(stale_now.status, ReservationStatus::Expired);
     assert!(stale_now.closed_at.is_some());
     assert_eq!(level(&mut conn, product, ams).await.available(), 7);
@@ -102,7 +102,7 @@ async fn the_running_service_expires_reservations_by_itself() {
         },
     )
     .await;
-    let status = find_reservation(&mut conn, order)
+    let status = find_reservation(&conn, order)
         .await
         .unwrap()
         .unwrap()

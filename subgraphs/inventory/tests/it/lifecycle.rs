@@ -61,11 +61,7 @@ async fn released_stock_is_available_again_and_committed_stock_is_gone() {
         })
     ));
     assert_eq!(
-        find_reservation(&mut conn, sold)
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        find_reservation(&conn, sold).await.unwrap().unwrap().status,
         ReservationStatus::Committed
     );
 

@@ -41,13 +41,14 @@ pub struct NewNotification {
 
 /// The owner (and number, once known) of `order_id`. A later call fills a
 /// missing number; the owner of an order never changes. Notifications that
-/// waited for this owner are addressed to them.
+/// waited for this owner are addressed to them. Returns the owner and number
+/// as now stored, as [`owner_of`] would.
 pub async fn remember_owner(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order_id: Uuid,
     user_id: Uuid,
     number: Option<&str>,
-) -> QueryResult<()> {
+) -> QueryResult<(Uuid, Option<String>)> {
     let upsert = diesel::insert_into(order_owners::table)
         .values((
             order_owners::order_id.eq(order_id),
@@ -58,8 +59,8 @@ pub async fn remember_owner(
         .do_update()
         .set(order_owners::number.eq(diesel::dsl::sql::<
             diesel::sql_types::Nullable<diesel::sql_types::Text>,
-        >("COALESCE(order_owners.number, excluded.number)")));
-    cached(upsert).execute(conn).await?;
+        >("COALESCE(order_owners.number, excluded.number)")))
+        .returning((order_owners::user_id, order_owners::number));
     // Also when the owner was known: a notification written concurrently by
     // another replica, before this owner was committed, waits unaddressed.
     let address = diesel::update(
@@ -68,19 +69,24 @@ pub async fn remember_owner(
             .filter(notifications::user_id.is_null()),
     )
     .set(notifications::user_id.eq(user_id));
-    cached(address).execute(conn).await?;
-    Ok(())
+    // Independent of each other: sent together (pipelined), one round trip.
+    let (mut first, mut second) = (conn, conn);
+    let (owner, _) = futures::try_join!(
+        cached(upsert).get_result(&mut first),
+        cached(address).execute(&mut second)
+    )?;
+    Ok(owner)
 }
 
 /// `(owner, number)` of an order, if an event naming its owner was seen.
 pub async fn owner_of(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     order_id: Uuid,
 ) -> QueryResult<Option<(Uuid, Option<String>)>> {
     order_owners::table
         .find(order_id)
         .select((order_owners::user_id, order_owners::number))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }

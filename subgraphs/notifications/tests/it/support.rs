@@ -125,8 +125,8 @@ impl Harness {
 
     /// Publishes `event` to the broker through the outbox.
     pub async fn emit<E: DomainEvent>(&self, event: &E) {
-        let mut conn = self.db.conn().await.unwrap();
-        mart_events::enqueue(&mut conn, event).await.unwrap();
+        let conn = self.db.conn().await.unwrap();
+        mart_events::enqueue(&conn, event).await.unwrap();
     }
 
     /// Emits `order.placed` of a new order of `user` numbered `number`.

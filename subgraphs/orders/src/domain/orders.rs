@@ -226,7 +226,7 @@ impl Orders {
                     created_at: now,
                     updated_at: now,
                 };
-                let Some(order) = storage::insert_order(conn, &row, &lines).await? else {
+                let Some(order) = storage::insert_order(conn, &row).await? else {
                     let first =
                         storage::find_by_idempotency_key(conn, user_id, &request.idempotency_key)
                             .await?
@@ -235,7 +235,6 @@ impl Orders {
                             })?;
                     return Ok((first, false));
                 };
-                storage::record_history(conn, order_id, OrderStatus::Pending, None).await?;
                 let placed = OrderPlaced {
                     order_id,
                     user_id,
@@ -256,19 +255,22 @@ impl Orders {
                     payment_token: request.payment_token.clone(),
                     reservation_expires_at: order.reservation_expires_at,
                 };
-                enqueue(conn, &placed).await?;
-                enqueue(
-                    conn,
-                    &OrderStatusChanged {
-                        order_id,
-                        user_id,
-                        from: None,
-                        to: OrderStatus::Pending.as_str().to_string(),
-                        reason: None,
-                        at: now,
-                    },
-                )
-                .await?;
+                let pending = OrderStatusChanged {
+                    order_id,
+                    user_id,
+                    from: None,
+                    to: OrderStatus::Pending.as_str().to_string(),
+                    reason: None,
+                    at: now,
+                };
+                // Sent together (pipelined): one round trip.
+                let conn: &diesel_async::AsyncPgConnection = conn;
+                futures::try_join!(
+                    storage::insert_lines(conn, &lines),
+                    storage::record_history(conn, order_id, OrderStatus::Pending, None),
+                    enqueue(conn, &placed),
+                    enqueue(conn, &pending),
+                )?;
                 Ok((order, true))
             })
             .await?;

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
+use futures::try_join;
 use mart_events::catalog::{OrderCancelled, OrderConfirmed, OrderStatusChanged};
 use mart_events::enqueue;
 use uuid::Uuid;
@@ -40,6 +41,7 @@ pub async fn apply(
         });
     };
     let (moves, outcome) = status::path(order.status(), event);
+    // One move after the other: each is a status the next one starts from.
     let mut updated = order;
     for transition in moves {
         updated = record(conn, &updated, transition).await?;
@@ -50,51 +52,48 @@ pub async fn apply(
     })
 }
 
-/// One move of `order`: its row, its history and the events it emits.
+/// One move of `order`: its row, its history and the events it emits, sent
+/// together (pipelined): one round trip.
 async fn record(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order: &OrderRow,
     transition: Transition,
 ) -> QueryResult<OrderRow> {
     let order_id = order.id;
-    let updated = storage::set_status(conn, order_id, transition.to, transition.reason).await?;
-    enqueue(
-        conn,
-        &OrderStatusChanged {
-            order_id,
-            user_id: order.user_id,
-            from: Some(transition.from.as_str().to_string()),
-            to: transition.to.as_str().to_string(),
-            reason: transition.reason.map(str::to_string),
-            at: Utc::now(),
-        },
-    )
-    .await?;
-    match transition.to {
-        OrderStatus::Confirmed => {
-            enqueue(
-                conn,
-                &OrderConfirmed {
+    let changed = OrderStatusChanged {
+        order_id,
+        user_id: order.user_id,
+        from: Some(transition.from.as_str().to_string()),
+        to: transition.to.as_str().to_string(),
+        reason: transition.reason.map(str::to_string),
+        at: Utc::now(),
+    };
+    let follow_up = async {
+        match transition.to {
+            OrderStatus::Confirmed => {
+                let confirmed = OrderConfirmed {
                     order_id,
                     user_id: order.user_id,
                     shipping_address: order.address(),
                     total_weight_grams: order.total_weight_grams,
-                },
-            )
-            .await?;
-        }
-        OrderStatus::Cancelled => {
-            enqueue(
-                conn,
-                &OrderCancelled {
+                };
+                enqueue(conn, &confirmed).await.map(drop)
+            }
+            OrderStatus::Cancelled => {
+                let cancelled = OrderCancelled {
                     order_id,
                     reason: transition.reason.unwrap_or("cancelled").to_string(),
                     previous_status: transition.from.as_str().to_string(),
-                },
-            )
-            .await?;
+                };
+                enqueue(conn, &cancelled).await.map(drop)
+            }
+            _ => Ok(()),
         }
-        _ => {}
-    }
+    };
+    let (updated, _, ()) = try_join!(
+        storage::set_status(conn, order_id, transition.to, transition.reason),
+        enqueue(conn, &changed),
+        follow_up,
+    )?;
     Ok(updated)
 }

@@ -24,27 +24,28 @@ pub async fn next_number(conn: &mut AsyncPgConnection) -> QueryResult<String> {
 }
 
 /// Inserts `order` unless this user already placed one with the same
-/// idempotency key; `None` in that case (the first order wins).
+/// idempotency key; `None` in that case (the first order wins). Its lines
+/// follow with [`insert_lines`].
 pub async fn insert_order(
     conn: &mut AsyncPgConnection,
     order: &OrderRow,
-    lines: &[LineRow],
 ) -> QueryResult<Option<OrderRow>> {
-    let inserted: Option<OrderRow> = diesel::insert_into(orders::table)
+    diesel::insert_into(orders::table)
         .values(order)
         .on_conflict((orders::user_id, orders::idempotency_key))
         .do_nothing()
         .returning(OrderRow::as_returning())
         .get_result(conn)
         .await
-        .optional()?;
-    if inserted.is_some() {
-        diesel::insert_into(order_lines::table)
-            .values(lines)
-            .execute(conn)
-            .await?;
-    }
-    Ok(inserted)
+        .optional()
+}
+
+pub async fn insert_lines(mut conn: &AsyncPgConnection, lines: &[LineRow]) -> QueryResult<()> {
+    diesel::insert_into(order_lines::table)
+        .values(lines)
+        .execute(&mut conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn find_by_idempotency_key(
@@ -89,8 +90,9 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
+/// The new status and its history row, pipelined: one round trip.
 pub async fn set_status(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: Uuid,
     status: OrderStatus,
     reason: Option<&str>,
@@ -102,13 +104,15 @@ pub async fn set_status(
             orders::updated_at.eq(diesel::dsl::now),
         ))
         .returning(OrderRow::as_returning());
-    let row = cached(update).get_result(conn).await?;
-    record_history(conn, id, status, reason).await?;
+    let (row, ()) = futures::try_join!(
+        cached(update).get_result(&mut conn),
+        record_history(conn, id, status, reason)
+    )?;
     Ok(row)
 }
 
 pub async fn record_history(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: Uuid,
     status: OrderStatus,
     reason: Option<&str>,
@@ -119,7 +123,7 @@ pub async fn record_history(
             order_status_history::status.eq(status.as_str()),
             order_status_history::reason.eq(reason),
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }

@@ -129,20 +129,23 @@ impl Payments {
         let order_id = row.order_id;
         match answer {
             Ok(Authorization::Approved { reference }) => {
-                let updated = storage::set_status(
-                    conn,
-                    order_id,
-                    PaymentStatus::Authorized,
-                    Some(&reference),
-                    ("authorized", Some(amount), None),
-                )
-                .await?;
+                // The status, its log entry and the event, sent together
+                // (pipelined): one round trip.
                 let event = PaymentAuthorized {
                     order_id,
-                    payment_id: updated.id,
-                    amount: money(&updated, amount)?,
+                    payment_id: row.id,
+                    amount: money(&row, amount)?,
                 };
-                enqueue(conn, &event).await?;
+                futures::try_join!(
+                    storage::set_status(
+                        conn,
+                        order_id,
+                        PaymentStatus::Authorized,
+                        Some(&reference),
+                        ("authorized", Some(amount), None),
+                    ),
+                    enqueue(conn, &event),
+                )?;
             }
             Ok(Authorization::Declined { reason }) => self.decline(conn, &row, &reason).await?,
             Err(ProviderError::Transient(detail)) => {
@@ -160,20 +163,21 @@ impl Payments {
         row: &PaymentRow,
         reason: &str,
     ) -> Result<(), HandlerError> {
-        storage::set_status(
-            conn,
-            row.order_id,
-            PaymentStatus::Declined,
-            None,
-            ("declined", row.amount_minor, Some(reason)),
-        )
-        .await?;
         let event = PaymentDeclined {
             order_id: row.order_id,
             payment_id: row.id,
             reason: reason.to_string(),
         };
-        enqueue(conn, &event).await?;
+        futures::try_join!(
+            storage::set_status(
+                conn,
+                row.order_id,
+                PaymentStatus::Declined,
+                None,
+                ("declined", row.amount_minor, Some(reason)),
+            ),
+            enqueue(conn, &event),
+        )?;
         Ok(())
     }
 

@@ -129,8 +129,9 @@ pub async fn find(conn: &mut AsyncPgConnection, order_id: Uuid) -> QueryResult<O
 }
 
 /// Moves the payment to `status` and logs why.
+/// The new status and its log entry, pipelined: one round trip.
 pub async fn set_status(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order_id: Uuid,
     status: PaymentStatus,
     provider_ref: Option<&str>,
@@ -141,21 +142,24 @@ pub async fn set_status(
         payments::status.eq(status.as_str()),
         payments::updated_at.eq(diesel::dsl::now),
     );
-    let row: PaymentRow = match provider_ref {
-        Some(reference) => {
-            let update = changed
-                .set((status_now, payments::provider_ref.eq(reference)))
-                .returning(PaymentRow::as_returning());
-            cached(update).get_result(conn).await?
-        }
-        None => {
-            let update = changed
-                .set(status_now)
-                .returning(PaymentRow::as_returning());
-            cached(update).get_result(conn).await?
+    let update = async {
+        let mut conn = conn;
+        match provider_ref {
+            Some(reference) => {
+                let update = changed
+                    .set((status_now, payments::provider_ref.eq(reference)))
+                    .returning(PaymentRow::as_returning());
+                cached(update).get_result(&mut conn).await
+            }
+            None => {
+                let update = changed
+                    .set(status_now)
+                    .returning(PaymentRow::as_returning());
+                cached(update).get_result(&mut conn).await
+            }
         }
     };
-    log_event(conn, order_id, event).await?;
+    let (row, ()) = futures::try_join!(update, log_event(conn, order_id, event))?;
     Ok(row)
 }
 
@@ -179,7 +183,7 @@ pub async fn add_refund(
 }
 
 pub async fn log_event(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     order_id: Uuid,
     (kind, amount_minor, detail): (&str, Option<i64>, Option<&str>),
 ) -> QueryResult<()> {
@@ -190,7 +194,7 @@ pub async fn log_event(
             payment_events::amount_minor.eq(amount_minor),
             payment_events::detail.eq(detail),
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }
