@@ -15,7 +15,9 @@ use crate::schema::outbox_events;
 ///
 /// Takes a shared connection so that it can be pipelined with the change's other
 /// writes (polled together, e.g. with `try_join!`): one round trip instead of
-/// one per statement.
+/// one per statement. Pipelined statements run in the order they are first
+/// polled: diesel-async sends each one as it leaves its (first-come,
+/// first-served) statement cache.
 pub async fn enqueue<E: DomainEvent>(
     conn: &AsyncPgConnection,
     event: &E,

@@ -114,7 +114,6 @@ async fn close(
         };
         let mut product_ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
         product_ids.dedup();
-        stock::lock_for_products(c, &product_ids).await?;
         let on_hand_delta = |quantity: i32| if sold { -quantity } else { 0 };
         let ledger_rows: Vec<NewLedgerRow> = lines
             .iter()
@@ -132,7 +131,8 @@ async fn close(
                 },
             })
             .collect();
-        // The rows are locked already (above), so these may run in any order.
+        // Pipelined statements run in the order sent: the stock rows are locked
+        // (in the fixed lock order) before any of them changes.
         let returns = lines.iter().map(|line| {
             stock::apply(
                 c,
@@ -149,7 +149,8 @@ async fn close(
                 Closing::Commit => events::stock_committed(c, order_id).await,
             }
         };
-        let (_, _, row, _) = try_join!(
+        let (_, _, _, row, _) = try_join!(
+            stock::lock_for_products(c, &product_ids),
             try_join_all(returns),
             ledger::append(c, &ledger_rows),
             table::close(c, order_id, new_status.as_str()),
