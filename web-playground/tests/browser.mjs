@@ -102,7 +102,9 @@ const steps = [
     name: 'every request stays on the router (no CDN)',
     async run(t) {
       // Let the lazily loaded editor modes and workers fetch what they fetch.
-      await t.page.waitForLoadState('networkidle');
+      // (Playwright's 'networkidle' also waits on long-lived connections and
+      // once timed out here with every asset loaded.)
+      await t.untilRequestsSettle();
       const outside = t.requests
         .map((request) => new URL(request.url()))
         .filter((url) => (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:')

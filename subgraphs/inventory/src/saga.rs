@@ -8,18 +8,19 @@
 
 use chrono::{TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
+use futures::future::try_join_all;
 use mart_events::catalog::{
     DomainEvent, OrderCancelled, OrderPlaced, PaymentAuthorized, PaymentDeclined, StockRejected,
     StockReleased,
 };
-use mart_events::consumer::HandlerFuture;
+use mart_events::consumer::{BatchFuture, HandlerFuture};
 use mart_events::{EventEnvelope, EventHandler, HandlerError, Topic, Urgency, enqueue};
 use uuid::Uuid;
 
 use crate::domain::{AdjustError, Adjustment, adjust_stock};
 use crate::reservations::{
-    ReservationError, ReservationLine, ReservationStatus, ReserveError, commit_reservation,
-    release_reservation, reserve_stock,
+    ReservationError, ReservationLine, ReservationStatus, ReserveError, ReserveOutcome,
+    ReserveRequest, commit_reservation, release_reservation, reserve_batch, reserve_stock,
 };
 
 pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
@@ -47,6 +48,34 @@ impl EventHandler for SagaHandler {
 
     fn wants(&self, event_type: &str) -> bool {
         HANDLED.contains(&event_type)
+    }
+
+    /// Runs of `order.placed` are reserved together ([`reserve_batch`]); the
+    /// other events one by one, in their place.
+    fn handle_batch<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        events: &'a [&'a EventEnvelope],
+    ) -> BatchFuture<'a> {
+        Box::pin(async move {
+            let mut at = 0;
+            while at < events.len() {
+                let run = events[at..]
+                    .iter()
+                    .take_while(|e| e.event_type == OrderPlaced::TYPE)
+                    .count();
+                if run == 0 {
+                    self.handle(conn, events[at]).await.map_err(|e| (at, e))?;
+                    at += 1;
+                    continue;
+                }
+                reserve_placed(conn, &events[at..at + run])
+                    .await
+                    .map_err(|(i, e)| (at + i, e))?;
+                at += run;
+            }
+            Ok(())
+        })
     }
 
     fn handle<'a>(
@@ -82,19 +111,72 @@ fn database(e: diesel::result::Error) -> HandlerError {
     HandlerError::Transient(e.to_string())
 }
 
+/// The stock a placed order asks for, held until its payment is due (plus
+/// [`EXPIRY_GRACE`]).
+fn reserve_request(order: &OrderPlaced) -> ReserveRequest {
+    ReserveRequest {
+        order_id: order.order_id,
+        lines: order
+            .lines
+            .iter()
+            .map(|l| ReservationLine {
+                product_id: l.product_id,
+                quantity: l.quantity,
+            })
+            .collect(),
+        ttl: (order.reservation_expires_at - Utc::now()) + EXPIRY_GRACE,
+    }
+}
+
+/// A run of `order.placed` events, reserved together; refusals are announced
+/// as `inventory.rejected` (pipelined). On failure, the position of the event
+/// at fault in `events` (the first, when the whole run failed).
+async fn reserve_placed(
+    conn: &mut AsyncPgConnection,
+    events: &[&EventEnvelope],
+) -> Result<(), (usize, HandlerError)> {
+    let mut requests = Vec::with_capacity(events.len());
+    for (i, envelope) in events.iter().enumerate() {
+        let order: OrderPlaced = envelope.decode().map_err(|e| (i, e.into()))?;
+        requests.push(reserve_request(&order));
+    }
+    let outcomes = match reserve_batch(conn, &requests).await {
+        Ok(outcomes) => outcomes,
+        Err(ReserveError::Invalid(detail)) => return Err((0, HandlerError::Permanent(detail))),
+        Err(e) => return Err((0, HandlerError::Transient(e.to_string()))),
+    };
+    let conn: &AsyncPgConnection = conn;
+    let rejections = requests
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(request, outcome)| {
+            let (reason, shortages) = match outcome {
+                ReserveOutcome::Insufficient(shortages) => ("out_of_stock", shortages),
+                ReserveOutcome::Invalid(detail) => {
+                    tracing::error!(order_id = %request.order_id, detail, "order cannot be reserved");
+                    ("invalid_order", Vec::new())
+                }
+                ReserveOutcome::Reserved | ReserveOutcome::AlreadyReserved => return None,
+            };
+            Some(StockRejected {
+                order_id: request.order_id,
+                reason: reason.to_string(),
+                shortages,
+            })
+        })
+        .collect::<Vec<_>>();
+    try_join_all(rejections.iter().map(|event| enqueue(conn, event)))
+        .await
+        .map_err(|e| (0, e.into()))?;
+    Ok(())
+}
+
 /// `inventory.reserved` comes from [`reserve_stock`]; a refusal is announced
 /// here as `inventory.rejected`.
 async fn reserve(conn: &mut AsyncPgConnection, order: &OrderPlaced) -> Result<bool, HandlerError> {
-    let lines: Vec<ReservationLine> = order
-        .lines
-        .iter()
-        .map(|l| ReservationLine {
-            product_id: l.product_id,
-            quantity: l.quantity,
-        })
-        .collect();
-    let ttl = (order.reservation_expires_at - Utc::now()) + EXPIRY_GRACE;
-    let (reason, shortages) = match reserve_stock(conn, order.order_id, &lines, ttl).await {
+    let request = reserve_request(order);
+    let reserved = reserve_stock(conn, order.order_id, &request.lines, request.ttl).await;
+    let (reason, shortages) = match reserved {
         Ok(_) => return Ok(true),
         Err(ReserveError::Insufficient(shortages)) => ("out_of_stock", shortages),
         Err(ReserveError::Invalid(detail)) => {
@@ -102,6 +184,7 @@ async fn reserve(conn: &mut AsyncPgConnection, order: &OrderPlaced) -> Result<bo
             ("invalid_order", Vec::new())
         }
         Err(ReserveError::Database(e)) => return Err(database(e)),
+        Err(e @ ReserveError::Raced(_)) => return Err(HandlerError::Transient(e.to_string())),
     };
     let event = StockRejected {
         order_id: order.order_id,

@@ -23,7 +23,10 @@ export async function runSteps({ baseUrl, screenshotDir, steps }) {
   });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const requests = [];
+  const settled = new Set();
   context.on('request', (request) => requests.push(request));
+  context.on('requestfinished', (request) => settled.add(request));
+  context.on('requestfailed', (request) => settled.add(request));
   const page = await context.newPage();
   const consoleErrors = [];
   page.on('console', (message) => {
@@ -39,6 +42,28 @@ export async function runSteps({ baseUrl, screenshotDir, steps }) {
     page,
     requests,
     consoleErrors,
+    /** Resolves once no HTTP request has been in flight or started for
+     * `quietMs`; fails after `timeoutMs`, naming the requests still open. */
+    async untilRequestsSettle({ quietMs = 500, timeoutMs = 30_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      let quietSince = null;
+      let seen = -1;
+      for (;;) {
+        const open = requests.filter((r) => !settled.has(r) && !r.url().startsWith('ws'));
+        if (open.length > 0 || requests.length !== seen) {
+          quietSince = null;
+          seen = requests.length;
+        } else if (quietSince === null) {
+          quietSince = Date.now();
+        } else if (Date.now() - quietSince >= quietMs) {
+          return;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`requests still open after ${timeoutMs} ms: ${open.map((r) => r.url()).join(', ')}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     async screenshot(name, target = page) {
       shot += 1;
       const path = join(screenshotDir, `${String(shot).padStart(2, '0')}-${name}.png`);

@@ -86,20 +86,21 @@ pub async fn apply_batch(
             .await?
             .into_iter()
             .collect();
-        let mut applied = 0;
-        for (index, event) in events.iter().enumerate() {
-            if !fresh.remove(&event.id) {
-                continue;
-            }
+        // Positions in `events` of the ones to apply.
+        let positions: Vec<usize> = (0..events.len())
+            .filter(|&i| fresh.remove(&events[i].id))
+            .collect();
+        let new: Vec<&EventEnvelope> = positions.iter().map(|&i| events[i]).collect();
+        if !new.is_empty() {
             handler
-                .handle(conn, event)
+                .handle_batch(conn, &new)
                 .await
-                .map_err(|error| BatchFailure {
-                    index: Some(index),
+                .map_err(|(at, error)| BatchFailure {
+                    index: Some(positions[at]),
                     error,
                 })?;
-            applied += 1;
         }
+        let applied = new.len();
         Ok(applied)
     })
     .await

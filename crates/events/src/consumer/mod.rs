@@ -31,6 +31,11 @@ use stats::Stats;
 
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>>;
 
+/// What [`EventHandler::handle_batch`] returns: on failure, the position (in the
+/// events it was given) of the event at fault, and why.
+pub type BatchFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<(), (usize, HandlerError)>> + Send + 'a>>;
+
 /// Business reaction to events. Runs inside the transaction that records the event
 /// as processed: write through `conn`, and enqueue follow-up events in the outbox
 /// on the same `conn`. Other events may share that transaction (before and after
@@ -55,6 +60,24 @@ pub trait EventHandler: Send + Sync + 'static {
         conn: &'a mut AsyncPgConnection,
         event: &'a EventEnvelope,
     ) -> HandlerFuture<'a>;
+
+    /// Applies a round's new events, in order, in its transaction (see
+    /// [`EventHandler::handle`]). The default handles them one by one; a
+    /// handler that can apply many events in a few statements (one per table
+    /// rather than a few per event) overrides it, so a busy round costs a
+    /// few round trips instead of a few per event.
+    fn handle_batch<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        events: &'a [&'a EventEnvelope],
+    ) -> BatchFuture<'a> {
+        Box::pin(async move {
+            for (i, event) in events.iter().enumerate() {
+                self.handle(conn, event).await.map_err(|e| (i, e))?;
+            }
+            Ok(())
+        })
+    }
 
     /// Called once a round that applied events has committed: what the
     /// handlers wrote is now visible to other connections (a publisher polling

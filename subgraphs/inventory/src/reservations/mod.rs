@@ -14,6 +14,7 @@
 //! `0..=on_hand`.
 
 mod atomic;
+mod batch;
 mod close;
 mod reserve;
 
@@ -26,6 +27,7 @@ use uuid::Uuid;
 use crate::storage::reservations as table;
 use crate::storage::rows::{ReservationLineRow, ReservationRow};
 
+pub use batch::{ReserveOutcome, ReserveRequest, reserve_batch};
 pub use close::{commit_reservation, expire_reservations, release_reservation};
 pub use reserve::reserve_stock;
 
@@ -133,6 +135,10 @@ pub enum ReserveError {
     /// Nothing was reserved; every line that could not be covered is listed.
     #[error("not enough stock for {} of the order's products", .0.len())]
     Insufficient(Vec<Shortage>),
+    /// Another transaction reserved this order while [`reserve_batch`] held
+    /// it: roll back and try again (the order is then found reserved).
+    #[error("order {0} was reserved concurrently")]
+    Raced(Uuid),
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }

@@ -10,7 +10,7 @@ use super::atomic::atomically;
 use super::{
     MAX_LINES, Reservation, ReservationLine, ReservationStatus, ReserveError, find_reservation,
 };
-use crate::domain::allocation::allocate;
+use crate::domain::allocation::{Allocation, allocate};
 use crate::events;
 use crate::storage::ledger::{self, LedgerKind};
 use crate::storage::reservations as table;
@@ -70,25 +70,7 @@ pub async fn reserve_stock(
                 .ok_or(ReserveError::Database(diesel::result::Error::NotFound));
         };
 
-        let mut line_rows = Vec::with_capacity(plan.len());
-        let mut ledger_rows = Vec::with_capacity(plan.len());
-        for a in &plan {
-            line_rows.push(ReservationLineRow {
-                order_id,
-                product_id: a.product_id,
-                warehouse_id: a.warehouse_id,
-                quantity: a.quantity,
-            });
-            ledger_rows.push(NewLedgerRow {
-                product_id: a.product_id,
-                warehouse_id: a.warehouse_id,
-                kind: LedgerKind::Reservation.as_str(),
-                on_hand_delta: 0,
-                reserved_delta: a.quantity,
-                order_id: Some(order_id),
-                reason: None,
-            });
-        }
+        let (mut line_rows, ledger_rows) = hold_rows(order_id, &plan);
         // The rows are locked already (above), so these may run in any order.
         let holds = plan
             .iter()
@@ -105,8 +87,35 @@ pub async fn reserve_stock(
     .await
 }
 
+/// The reservation lines and ledger entries of holding `plan` for `order_id`.
+pub(super) fn hold_rows(
+    order_id: Uuid,
+    plan: &[Allocation],
+) -> (Vec<ReservationLineRow>, Vec<NewLedgerRow>) {
+    plan.iter()
+        .map(|a| {
+            let line = ReservationLineRow {
+                order_id,
+                product_id: a.product_id,
+                warehouse_id: a.warehouse_id,
+                quantity: a.quantity,
+            };
+            let entry = NewLedgerRow {
+                product_id: a.product_id,
+                warehouse_id: a.warehouse_id,
+                kind: LedgerKind::Reservation.as_str(),
+                on_hand_delta: 0,
+                reserved_delta: a.quantity,
+                order_id: Some(order_id),
+                reason: None,
+            };
+            (line, entry)
+        })
+        .unzip()
+}
+
 /// Quantities per product (repeated products add up), validated.
-fn merge_lines(lines: &[ReservationLine]) -> Result<BTreeMap<Uuid, i32>, ReserveError> {
+pub(super) fn merge_lines(lines: &[ReservationLine]) -> Result<BTreeMap<Uuid, i32>, ReserveError> {
     if lines.is_empty() {
         return Err(ReserveError::Invalid(
             "an order needs at least one line".into(),

@@ -31,6 +31,40 @@ pub async fn claim(
         .optional()
 }
 
+/// Inserts an active reservation for each `(order, expiry)`, skipping orders
+/// that have one; returns the orders it inserted (see [`claim`]).
+pub async fn claim_many(
+    mut conn: &AsyncPgConnection,
+    status: &str,
+    claims: &[(Uuid, DateTime<Utc>)],
+) -> QueryResult<Vec<Uuid>> {
+    let rows: Vec<_> = claims
+        .iter()
+        .map(|(order_id, expires_at)| {
+            (
+                reservations::order_id.eq(*order_id),
+                reservations::status.eq(status),
+                reservations::expires_at.eq(*expires_at),
+            )
+        })
+        .collect();
+    diesel::insert_into(reservations::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(reservations::order_id)
+        .get_results(&mut conn)
+        .await
+}
+
+/// Which of `order_ids` have a reservation (whatever its status).
+pub async fn existing(mut conn: &AsyncPgConnection, order_ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    reservations::table
+        .filter(reservations::order_id.eq_any(order_ids))
+        .select(reservations::order_id)
+        .load(&mut conn)
+        .await
+}
+
 pub async fn find(
     mut conn: &AsyncPgConnection,
     order_id: Uuid,

@@ -2,6 +2,7 @@
 //! for the service tests, the real broker). Reservation tests call the plain
 //! functions on a database of their own; GraphQL tests start the service.
 
+mod batch;
 mod expiry;
 mod lifecycle;
 mod race;
