@@ -6,7 +6,7 @@ use mart_events::catalog::{
     DomainEvent, PaymentAuthorized, PaymentDeclined, ShipmentCreated, ShipmentDelivered,
     ShipmentShipped, StockRejected, StockReserved,
 };
-use mart_events::consumer::HandlerFuture;
+use mart_events::consumer::{BatchFuture, HandlerFuture};
 use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal, Urgency};
 use uuid::Uuid;
 
@@ -94,6 +94,34 @@ impl EventHandler for SagaHandler {
 
     fn wants(&self, event_type: &str) -> bool {
         HANDLED.contains(&event_type)
+    }
+
+    /// The round's events applied together ([`transition::apply_many`]): a
+    /// few round trips for the round rather than two or more per event.
+    fn handle_batch<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        events: &'a [&'a EventEnvelope],
+    ) -> BatchFuture<'a> {
+        Box::pin(async move {
+            let mut moves = Vec::with_capacity(events.len());
+            for (at, envelope) in events.iter().enumerate() {
+                if let Some(move_) = order_event(envelope).map_err(|e| (at, e))? {
+                    moves.push((at, move_));
+                }
+            }
+            let asked: Vec<(Uuid, OrderEvent)> = moves.iter().map(|(_, m)| *m).collect();
+            let applied = transition::apply_many(conn, &asked)
+                .await
+                .map_err(|e| (moves.first().map_or(0, |(at, _)| *at), e.into()))?;
+            for ((at, (order_id, _)), applied) in moves.iter().zip(applied) {
+                if applied.order.is_none() {
+                    let kind = &events[*at].event_type;
+                    tracing::warn!(%order_id, kind, "event for an unknown order");
+                }
+            }
+            Ok(())
+        })
     }
 
     fn handle<'a>(

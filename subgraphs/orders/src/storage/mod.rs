@@ -90,6 +90,18 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
+/// The orders among `ids` that exist, locked until the transaction ends, in
+/// id order (the order every batch locks them in).
+pub async fn lock_many(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<OrderRow>> {
+    orders::table
+        .filter(orders::id.eq_any(ids))
+        .order(orders::id)
+        .select(OrderRow::as_select())
+        .for_update()
+        .load(&mut conn)
+        .await
+}
+
 /// The new status and its history row, pipelined: one round trip.
 pub async fn set_status(
     mut conn: &AsyncPgConnection,
