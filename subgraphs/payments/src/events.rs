@@ -5,10 +5,10 @@ use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{
     DomainEvent, OrderCancelled, OrderPlaced, ShipmentShipped, StockReserved,
 };
-use mart_events::consumer::HandlerFuture;
-use mart_events::{EventEnvelope, EventHandler, OutboxSignal, Topic, Urgency};
+use mart_events::consumer::{BatchFuture, HandlerFuture};
+use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal, Topic, Urgency};
 
-use crate::domain::Payments;
+use crate::domain::{Learned, Payments};
 
 pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Inventory, Topic::Shipping];
 
@@ -33,6 +33,34 @@ impl EventHandler for SagaHandler {
 
     fn wants(&self, event_type: &str) -> bool {
         HANDLED.contains(&event_type)
+    }
+
+    /// Runs of `order.placed` and `inventory.reserved` are recorded together
+    /// ([`Payments::learn_all`]); the other events one by one, in their place.
+    fn handle_batch<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        events: &'a [&'a EventEnvelope],
+    ) -> BatchFuture<'a> {
+        Box::pin(async move {
+            let mut at = 0;
+            while at < events.len() {
+                let run = events[at..]
+                    .iter()
+                    .take_while(|e| LEARNED.contains(&e.event_type.as_str()))
+                    .count();
+                if run == 0 {
+                    self.handle(conn, events[at]).await.map_err(|e| (at, e))?;
+                    at += 1;
+                    continue;
+                }
+                self.learn(conn, &events[at..at + run])
+                    .await
+                    .map_err(|(i, e)| (at + i, e))?;
+                at += run;
+            }
+            Ok(())
+        })
     }
 
     fn handle<'a>(
@@ -61,5 +89,41 @@ impl EventHandler for SagaHandler {
             };
             Ok(())
         })
+    }
+}
+
+/// The events that only teach payments something about an order.
+const LEARNED: &[&str] = &[OrderPlaced::TYPE, StockReserved::TYPE];
+
+impl SagaHandler {
+    async fn learn(
+        &self,
+        conn: &AsyncPgConnection,
+        events: &[&EventEnvelope],
+    ) -> Result<(), (usize, HandlerError)> {
+        enum Decoded {
+            Placed(OrderPlaced),
+            Reserved(StockReserved),
+        }
+        let mut decoded = Vec::with_capacity(events.len());
+        for (at, envelope) in events.iter().enumerate() {
+            let event = if envelope.event_type == OrderPlaced::TYPE {
+                envelope.decode().map(Decoded::Placed)
+            } else {
+                envelope.decode().map(Decoded::Reserved)
+            };
+            decoded.push(event.map_err(|e| (at, e.into()))?);
+        }
+        let learned: Vec<Learned<'_>> = decoded
+            .iter()
+            .map(|event| match event {
+                Decoded::Placed(placed) => Learned::Placed(placed),
+                Decoded::Reserved(reserved) => Learned::StockReserved(reserved.order_id),
+            })
+            .collect();
+        self.payments
+            .learn_all(conn, &learned)
+            .await
+            .map_err(|e| (0, e))
     }
 }

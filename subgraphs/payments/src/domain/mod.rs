@@ -1,7 +1,9 @@
 //! A payment's statuses and the use cases that move it.
 
+mod batch;
 mod payments;
 
+pub use batch::Learned;
 pub use payments::{Payments, PaymentsSettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,6 +39,13 @@ struct Inner {
 /// Whether a handler changed anything worth waking the outbox relay for.
 pub type Emitted = bool;
 
+/// What the processor said to an authorization.
+#[derive(Debug)]
+pub(super) enum Verdict {
+    Authorized { reference: String, amount: i64 },
+    Declined(String),
+}
+
 fn money(row: &PaymentRow, amount_minor: i64) -> Result<MoneyPayload, HandlerError> {
     let currency = row
         .currency
@@ -106,14 +113,24 @@ impl Payments {
     /// the order was cancelled in the meantime.
     async fn authorize_if_ready(
         &self,
-        conn: &mut AsyncPgConnection,
+        conn: &AsyncPgConnection,
         row: PaymentRow,
     ) -> Result<Emitted, HandlerError> {
-        let (Some(amount), Some(token)) = (row.amount_minor, row.payment_token.clone()) else {
+        let Some(verdict) = self.verdict(&row).await else {
             return Ok(false);
         };
+        self.record_verdict(conn, &row, verdict).await?;
+        Ok(true)
+    }
+
+    /// The processor's answer for a payment ready to authorize (amount and
+    /// stock known, still pending, not cancelled); `None` if it is not ready.
+    pub(super) async fn verdict(&self, row: &PaymentRow) -> Option<Verdict> {
+        let (Some(amount), Some(token)) = (row.amount_minor, row.payment_token.clone()) else {
+            return None;
+        };
         if row.status() != PaymentStatus::Pending || !row.stock_reserved || row.order_cancelled {
-            return Ok(false);
+            return None;
         }
         let request = AuthorizeRequest {
             idempotency_key: format!("authorize:{}", row.order_id),
@@ -126,15 +143,32 @@ impl Payments {
             provider.authorize(request.clone())
         })
         .await;
+        Some(match answer {
+            Ok(Authorization::Approved { reference }) => Verdict::Authorized { reference, amount },
+            Ok(Authorization::Declined { reason }) => Verdict::Declined(reason),
+            Err(ProviderError::Transient(detail)) => {
+                tracing::warn!(order_id = %row.order_id, detail, "processor kept failing; declining");
+                Verdict::Declined("processor_unavailable".to_string())
+            }
+            Err(ProviderError::Refused(detail)) => Verdict::Declined(detail),
+        })
+    }
+
+    /// Writes what the processor said: the status, its log entry and the
+    /// event, sent together (pipelined): one round trip.
+    pub(super) async fn record_verdict(
+        &self,
+        conn: &AsyncPgConnection,
+        row: &PaymentRow,
+        verdict: Verdict,
+    ) -> Result<(), HandlerError> {
         let order_id = row.order_id;
-        match answer {
-            Ok(Authorization::Approved { reference }) => {
-                // The status, its log entry and the event, sent together
-                // (pipelined): one round trip.
+        match verdict {
+            Verdict::Authorized { reference, amount } => {
                 let event = PaymentAuthorized {
                     order_id,
                     payment_id: row.id,
-                    amount: money(&row, amount)?,
+                    amount: money(row, amount)?,
                 };
                 futures::try_join!(
                     storage::set_status(
@@ -147,19 +181,14 @@ impl Payments {
                     enqueue(conn, &event),
                 )?;
             }
-            Ok(Authorization::Declined { reason }) => self.decline(conn, &row, &reason).await?,
-            Err(ProviderError::Transient(detail)) => {
-                tracing::warn!(%order_id, detail, "processor kept failing; declining");
-                self.decline(conn, &row, "processor_unavailable").await?
-            }
-            Err(ProviderError::Refused(detail)) => self.decline(conn, &row, &detail).await?,
+            Verdict::Declined(reason) => self.decline(conn, row, &reason).await?,
         }
-        Ok(true)
+        Ok(())
     }
 
     async fn decline(
         &self,
-        conn: &mut AsyncPgConnection,
+        conn: &AsyncPgConnection,
         row: &PaymentRow,
         reason: &str,
     ) -> Result<(), HandlerError> {

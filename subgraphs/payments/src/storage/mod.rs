@@ -77,7 +77,7 @@ struct Learned<'a> {
 /// `facts` to it, and returns it locked for the rest of the transaction. One
 /// statement: the upsert takes the row lock.
 pub async fn record_facts(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     order_id: Uuid,
     facts: &Facts<'_>,
 ) -> QueryResult<PaymentRow> {
@@ -106,7 +106,7 @@ pub async fn record_facts(
         .do_update()
         .set(&learned)
         .returning(PaymentRow::as_returning());
-    cached(upsert).get_result(conn).await
+    cached(upsert).get_result(&mut conn).await
 }
 
 pub async fn lock(conn: &mut AsyncPgConnection, order_id: Uuid) -> QueryResult<Option<PaymentRow>> {
