@@ -102,13 +102,13 @@ impl SagaHandler {
         events: &[&EventEnvelope],
     ) -> Result<(), (usize, HandlerError)> {
         enum Decoded {
-            Placed(OrderPlaced),
+            Placed(Box<OrderPlaced>),
             Reserved(StockReserved),
         }
         let mut decoded = Vec::with_capacity(events.len());
         for (at, envelope) in events.iter().enumerate() {
             let event = if envelope.event_type == OrderPlaced::TYPE {
-                envelope.decode().map(Decoded::Placed)
+                envelope.decode().map(|p| Decoded::Placed(Box::new(p)))
             } else {
                 envelope.decode().map(Decoded::Reserved)
             };
