@@ -19,8 +19,9 @@ use uuid::Uuid;
 
 use crate::domain::{AdjustError, Adjustment, adjust_stock};
 use crate::reservations::{
-    ReservationError, ReservationLine, ReservationStatus, ReserveError, ReserveOutcome,
-    ReserveRequest, commit_reservation, release_reservation, reserve_batch, reserve_stock,
+    CommitOutcome, ReservationError, ReservationLine, ReservationStatus, ReserveError,
+    ReserveOutcome, ReserveRequest, commit_batch, commit_reservation, release_reservation,
+    reserve_batch, reserve_stock,
 };
 
 pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
@@ -50,8 +51,9 @@ impl EventHandler for SagaHandler {
         HANDLED.contains(&event_type)
     }
 
-    /// Runs of `order.placed` are reserved together ([`reserve_batch`]); the
-    /// other events one by one, in their place.
+    /// Runs of `order.placed` are reserved together ([`reserve_batch`]), runs
+    /// of `payment.authorized` sold together ([`commit_batch`]); the other
+    /// events one by one, in their place.
     fn handle_batch<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
@@ -60,18 +62,22 @@ impl EventHandler for SagaHandler {
         Box::pin(async move {
             let mut at = 0;
             while at < events.len() {
+                let kind = events[at].event_type.as_str();
                 let run = events[at..]
                     .iter()
-                    .take_while(|e| e.event_type == OrderPlaced::TYPE)
+                    .take_while(|e| e.event_type == kind)
                     .count();
-                if run == 0 {
-                    self.handle(conn, events[at]).await.map_err(|e| (at, e))?;
-                    at += 1;
-                    continue;
-                }
-                reserve_placed(conn, &events[at..at + run])
-                    .await
-                    .map_err(|(i, e)| (at + i, e))?;
+                let done = match kind {
+                    OrderPlaced::TYPE => reserve_placed(conn, &events[at..at + run]).await,
+                    PaymentAuthorized::TYPE => sell_paid(conn, &events[at..at + run]).await,
+                    _ => {
+                        let one = self.handle(conn, events[at]).await;
+                        at += 1;
+                        one.map_err(|e| (0, e))?;
+                        continue;
+                    }
+                };
+                done.map_err(|(i, e)| (at + i, e))?;
                 at += run;
             }
             Ok(())
@@ -168,6 +174,29 @@ async fn reserve_placed(
     try_join_all(rejections.iter().map(|event| enqueue(conn, event)))
         .await
         .map_err(|e| (0, e.into()))?;
+    Ok(())
+}
+
+/// A run of `payment.authorized` events: their stock sold together.
+async fn sell_paid(
+    conn: &mut AsyncPgConnection,
+    events: &[&EventEnvelope],
+) -> Result<(), (usize, HandlerError)> {
+    let mut order_ids = Vec::with_capacity(events.len());
+    for (i, envelope) in events.iter().enumerate() {
+        let paid: PaymentAuthorized = envelope.decode().map_err(|e| (i, e.into()))?;
+        order_ids.push(paid.order_id);
+    }
+    let outcomes = commit_batch(conn, &order_ids)
+        .await
+        .map_err(|e| (0, HandlerError::Transient(e.to_string())))?;
+    for (order_id, outcome) in order_ids.iter().zip(outcomes) {
+        if let CommitOutcome::Refused(error) = outcome {
+            // Released or expired before the payment came: the order was (or is
+            // being) cancelled, and payments voids the authorization.
+            tracing::error!(%order_id, %error, "authorized order has no stock to sell");
+        }
+    }
     Ok(())
 }
 

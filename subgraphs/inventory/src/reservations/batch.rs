@@ -1,5 +1,6 @@
-//! Reserving a whole round of placed orders at once, inside the consumer's
-//! transaction: two round trips for the round instead of three per order.
+//! Reserving a whole round of placed orders at once, and selling a round's
+//! paid ones, inside the consumer's transaction: two round trips for the
+//! round instead of a few per order.
 //!
 //! The orders are taken in turn, exactly as [`reserve_stock`] would one after
 //! another: each is allocated against the stock levels as the orders before it
@@ -8,7 +9,7 @@
 //!
 //! [`reserve_stock`]: super::reserve_stock
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
@@ -18,10 +19,12 @@ use mart_events::catalog::Shortage;
 use uuid::Uuid;
 
 use super::reserve::{hold_rows, merge_lines};
-use super::{ReservationLine, ReservationStatus, ReserveError};
+use super::{ReservationError, ReservationLine, ReservationStatus, ReserveError};
 use crate::domain::allocation::allocate;
 use crate::events;
+use crate::storage::ledger::LedgerKind;
 use crate::storage::reservations as table;
+use crate::storage::rows::NewLedgerRow;
 use crate::storage::stock;
 
 /// One order to reserve: its lines, held for `ttl`.
@@ -147,5 +150,95 @@ pub async fn reserve_batch(
             .unwrap_or_default();
         return Err(ReserveError::Raced(raced));
     }
+    Ok(outcomes)
+}
+
+/// What became of one order in [`commit_batch`].
+#[derive(Debug)]
+pub enum CommitOutcome {
+    /// Sold now; `inventory.committed` is in the outbox.
+    Committed,
+    /// Sold before (a redelivery): nothing changed.
+    AlreadyCommitted,
+    /// Nothing to sell: no reservation, or it was released or expired.
+    Refused(ReservationError),
+}
+
+/// Sells the stock held for each order, as [`commit_reservation`] would one
+/// after another inside the caller's transaction, in two round trips for the
+/// lot; must run inside a transaction (the caller's).
+///
+/// [`commit_reservation`]: super::commit_reservation
+pub async fn commit_batch(
+    conn: &AsyncPgConnection,
+    order_ids: &[Uuid],
+) -> Result<Vec<CommitOutcome>, ReservationError> {
+    let (rows, lines) = try_join!(
+        table::lock_many(conn, order_ids),
+        table::lines_of_many(conn, order_ids)
+    )?;
+    let mut status: HashMap<Uuid, ReservationStatus> = rows
+        .iter()
+        .map(|r| (r.order_id, ReservationStatus::from_column(&r.status)))
+        .collect();
+    let mut outcomes = Vec::with_capacity(order_ids.len());
+    let mut sold = Vec::new();
+    for &order_id in order_ids {
+        let outcome = match status.get(&order_id) {
+            None => CommitOutcome::Refused(ReservationError::NotFound(order_id)),
+            Some(ReservationStatus::Committed) => CommitOutcome::AlreadyCommitted,
+            Some(ReservationStatus::Active) => {
+                sold.push(order_id);
+                CommitOutcome::Committed
+            }
+            Some(&other) => CommitOutcome::Refused(ReservationError::NotActive {
+                order_id,
+                status: other,
+            }),
+        };
+        if matches!(outcome, CommitOutcome::Committed) {
+            status.insert(order_id, ReservationStatus::Committed);
+        }
+        outcomes.push(outcome);
+    }
+    if sold.is_empty() {
+        return Ok(outcomes);
+    }
+    let selling: HashSet<Uuid> = sold.iter().copied().collect();
+    let mut changes: BTreeMap<(Uuid, Uuid), i32> = BTreeMap::new();
+    let mut ledger_rows = Vec::new();
+    for line in lines.iter().filter(|l| selling.contains(&l.order_id)) {
+        *changes
+            .entry((line.product_id, line.warehouse_id))
+            .or_default() += line.quantity;
+        ledger_rows.push(NewLedgerRow {
+            product_id: line.product_id,
+            warehouse_id: line.warehouse_id,
+            kind: LedgerKind::Sale.as_str(),
+            on_hand_delta: -line.quantity,
+            reserved_delta: -line.quantity,
+            order_id: Some(line.order_id),
+            reason: None,
+        });
+    }
+    let mut product_ids: Vec<Uuid> = changes.keys().map(|(product, _)| *product).collect();
+    product_ids.dedup();
+    // Pipelined statements run in the order sent: the stock rows are locked
+    // (in the fixed lock order) before any of them changes.
+    let stock_changes = changes
+        .iter()
+        .map(|(&(product_id, warehouse_id), &quantity)| {
+            stock::apply(conn, product_id, warehouse_id, -quantity, -quantity)
+        });
+    let events = sold
+        .iter()
+        .map(|&order_id| events::stock_committed(conn, order_id));
+    try_join!(
+        stock::lock_for_products(conn, &product_ids),
+        try_join_all(stock_changes),
+        crate::storage::ledger::append(conn, &ledger_rows),
+        table::close_many(conn, &sold, ReservationStatus::Committed.as_str()),
+        try_join_all(events),
+    )?;
     Ok(outcomes)
 }

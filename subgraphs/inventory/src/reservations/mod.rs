@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::storage::reservations as table;
 use crate::storage::rows::{ReservationLineRow, ReservationRow};
 
-pub use batch::{ReserveOutcome, ReserveRequest, reserve_batch};
+pub use batch::{CommitOutcome, ReserveOutcome, ReserveRequest, commit_batch, reserve_batch};
 pub use close::{commit_reservation, expire_reservations, release_reservation};
 pub use reserve::reserve_stock;
 

@@ -131,6 +131,52 @@ pub async fn lines(
         .await
 }
 
+/// The reservations of `order_ids` that exist, locked until the transaction
+/// ends, in order id order.
+pub async fn lock_many(
+    mut conn: &AsyncPgConnection,
+    order_ids: &[Uuid],
+) -> QueryResult<Vec<ReservationRow>> {
+    reservations::table
+        .filter(reservations::order_id.eq_any(order_ids))
+        .order(reservations::order_id)
+        .select(ReservationRow::as_select())
+        .for_update()
+        .load(&mut conn)
+        .await
+}
+
+/// The lines of every reservation of `order_ids`.
+pub async fn lines_of_many(
+    mut conn: &AsyncPgConnection,
+    order_ids: &[Uuid],
+) -> QueryResult<Vec<ReservationLineRow>> {
+    reservation_lines::table
+        .filter(reservation_lines::order_id.eq_any(order_ids))
+        .order((
+            reservation_lines::order_id.asc(),
+            reservation_lines::product_id.asc(),
+            reservation_lines::warehouse_id.asc(),
+        ))
+        .select(ReservationLineRow::as_select())
+        .load(&mut conn)
+        .await
+}
+
+/// Gives every reservation of `order_ids` its final `status`.
+pub async fn close_many(
+    mut conn: &AsyncPgConnection,
+    order_ids: &[Uuid],
+    status: &str,
+) -> QueryResult<usize> {
+    let update =
+        diesel::update(reservations::table.filter(reservations::order_id.eq_any(order_ids))).set((
+            reservations::status.eq(status),
+            reservations::closed_at.eq(diesel::dsl::now),
+        ));
+    cached(update).execute(&mut conn).await
+}
+
 /// Orders whose `status` reservation expired at or before `now`, oldest first.
 pub async fn due(
     conn: &mut AsyncPgConnection,

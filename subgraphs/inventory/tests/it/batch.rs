@@ -1,10 +1,12 @@
-//! A round of placed orders reserved together: each order sees the stock the
-//! ones before it in the round left, and a redelivered round changes nothing.
+//! A round of placed orders reserved together, then sold together: each order
+//! sees the stock the ones before it in the round left, and a redelivered
+//! round changes nothing.
 
 use chrono::TimeDelta;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use mart_inventory::reservations::{
-    ReserveError, ReserveOutcome, ReserveRequest, find_reservation, reserve_batch,
+    CommitOutcome, ReservationError, ReservationStatus, ReserveError, ReserveOutcome,
+    ReserveRequest, commit_batch, find_reservation, reserve_batch,
 };
 use uuid::Uuid;
 
@@ -89,6 +91,33 @@ async fn later_orders_of_a_round_see_what_earlier_ones_took() {
         .filter(|e| e.event_type == "inventory.reserved")
         .count();
     assert_eq!(announced, 2);
+
+    // Both paid, one of them twice in the round; the refused order was never held.
+    let paid = [first, second, third, first];
+    let sold = conn
+        .transaction(async |c| commit_batch(c, &paid).await)
+        .await
+        .unwrap();
+    assert!(matches!(sold[0], CommitOutcome::Committed));
+    assert!(matches!(
+        sold[1],
+        CommitOutcome::Refused(ReservationError::NotFound(_))
+    ));
+    assert!(matches!(sold[2], CommitOutcome::Committed));
+    assert!(matches!(sold[3], CommitOutcome::AlreadyCommitted));
+    let stock = level(&mut conn, product, ams).await;
+    assert_eq!((stock.on_hand, stock.reserved), (0, 0));
+    assert_ledger_matches(&mut conn, product, ams).await;
+    for order in [first, third] {
+        let held = find_reservation(&conn, order).await.unwrap().unwrap();
+        assert_eq!(held.status, ReservationStatus::Committed);
+    }
+    let committed = events(&mut conn)
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == "inventory.committed")
+        .count();
+    assert_eq!(committed, 2);
     drop(conn);
     store.drop().await;
 }
