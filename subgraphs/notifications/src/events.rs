@@ -4,8 +4,9 @@
 //! [`crate::publisher`]).
 
 use diesel_async::AsyncPgConnection;
+use futures::future::try_join_all;
 use mart_events::catalog::{DomainEvent, OrderConfirmed, OrderPlaced};
-use mart_events::consumer::{HandlerError, HandlerFuture};
+use mart_events::consumer::{BatchFuture, HandlerError, HandlerFuture};
 use mart_events::{EventEnvelope, EventHandler, Topic};
 
 use crate::compose;
@@ -31,46 +32,69 @@ impl EventHandler for NotifyHandler {
         compose::DRAFTED.contains(&event_type)
     }
 
+    /// A round's events handled side by side on its connection (their
+    /// statements pipelined). Their statements still run in the round's order:
+    /// each event's first goes out before the next event's, and a later event
+    /// of the same order reads the owner an earlier one recorded.
+    fn handle_batch<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        events: &'a [&'a EventEnvelope],
+    ) -> BatchFuture<'a> {
+        Box::pin(async move {
+            let shared: &AsyncPgConnection = conn;
+            let notified = events.iter().enumerate().map(|(at, envelope)| async move {
+                notify(shared, envelope).await.map_err(|e| (at, e))
+            });
+            try_join_all(notified).await?;
+            Ok(())
+        })
+    }
+
     fn handle<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         envelope: &'a EventEnvelope,
     ) -> HandlerFuture<'a> {
-        Box::pin(async move {
-            let draft = compose::draft(envelope)?;
-            let owner = match owner_named(envelope)? {
-                Some((order_id, user_id, number)) => {
-                    Some(storage::remember_owner(conn, order_id, user_id, number.as_deref()).await?)
-                }
-                None => match &draft {
-                    Some(draft) => storage::owner_of(conn, draft.order_id).await?,
-                    None => None,
-                },
-            };
-            let Some(draft) = draft else {
-                return Ok(());
-            };
-            let (user_id, number) = match owner {
-                Some((user, number)) => (Some(user), number),
-                None => (None, None),
-            };
-            let (title, body) = compose::wording(&draft, number.as_deref());
-            let new = NewNotification {
-                event_id: envelope.id,
-                order_id: draft.order_id,
-                kind: draft.kind.as_str(),
-                title,
-                body,
-            };
-            storage::insert(conn, &new, user_id).await?;
-            Ok(())
-        })
+        Box::pin(notify(conn, envelope))
     }
 
     /// The publisher reads what the handlers wrote once it is committed.
     fn committed(&self) {
         self.publish.wake();
     }
+}
+
+/// Records the owner an event names, then writes its notification (if it
+/// makes one), addressed to the order's owner once known.
+async fn notify(conn: &AsyncPgConnection, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+    let draft = compose::draft(envelope)?;
+    let owner = match owner_named(envelope)? {
+        Some((order_id, user_id, number)) => {
+            Some(storage::remember_owner(conn, order_id, user_id, number.as_deref()).await?)
+        }
+        None => match &draft {
+            Some(draft) => storage::owner_of(conn, draft.order_id).await?,
+            None => None,
+        },
+    };
+    let Some(draft) = draft else {
+        return Ok(());
+    };
+    let (user_id, number) = match owner {
+        Some((user, number)) => (Some(user), number),
+        None => (None, None),
+    };
+    let (title, body) = compose::wording(&draft, number.as_deref());
+    let new = NewNotification {
+        event_id: envelope.id,
+        order_id: draft.order_id,
+        kind: draft.kind.as_str(),
+        title,
+        body,
+    };
+    storage::insert(conn, &new, user_id).await?;
+    Ok(())
 }
 
 /// `(order, owner, number)` from the wanted events that name an order's owner.

@@ -86,7 +86,7 @@ impl Shipping {
     /// Creates the label for a confirmed order (once per order).
     pub async fn on_order_confirmed(
         &self,
-        conn: &mut AsyncPgConnection,
+        conn: &AsyncPgConnection,
         order: &OrderConfirmed,
     ) -> Result<bool, HandlerError> {
         let address = &order.shipping_address;

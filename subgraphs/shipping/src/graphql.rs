@@ -207,8 +207,8 @@ async fn quote(
         .gql();
     }
     let shipping = ctx.data_unchecked::<Shipping>();
-    let mut conn = shipping.db().conn().await.gql()?;
-    let rate = storage::rate(&mut conn, &country, weight_grams, Some(currency))
+    let conn = shipping.db().conn().await.gql()?;
+    let rate = storage::rate(&conn, &country, weight_grams, Some(currency))
         .await
         .gql()?;
     Ok(rate.map(|r| Money {

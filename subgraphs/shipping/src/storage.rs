@@ -91,7 +91,7 @@ pub struct ShipmentEventRow {
 /// (a country's own rates before the `*` fallback); `None` when none does.
 /// `currency` `None` accepts any.
 pub async fn rate(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     country: &str,
     weight_grams: i64,
     currency: Option<&str>,
@@ -111,13 +111,13 @@ pub async fn rate(
     if let Some(currency) = currency {
         query = query.filter(shipping_rates::currency.eq(currency));
     }
-    query.first(conn).await.optional()
+    query.first(&mut conn).await.optional()
 }
 
 /// Inserts the order's shipment unless it has one; `None` if it had. The
 /// caller logs its first status ([`log_status`]).
 pub async fn insert_shipment(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     row: &ShipmentRow,
 ) -> QueryResult<Option<ShipmentRow>> {
     diesel::insert_into(shipments::table)
@@ -125,7 +125,7 @@ pub async fn insert_shipment(
         .on_conflict(shipments::order_id)
         .do_nothing()
         .returning(ShipmentRow::as_returning())
-        .get_result(conn)
+        .get_result(&mut conn)
         .await
         .optional()
 }

@@ -94,7 +94,7 @@ pub async fn owner_of(
 /// Writes `new` (addressed to `user_id`, or to nobody yet); a second write for
 /// the same event is ignored. `true` when a row was written.
 pub async fn insert(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     new: &NewNotification,
     user_id: Option<Uuid>,
 ) -> QueryResult<bool> {
@@ -110,7 +110,7 @@ pub async fn insert(
         ))
         .on_conflict(notifications::event_id)
         .do_nothing()
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(written == 1)
 }
