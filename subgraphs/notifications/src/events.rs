@@ -4,9 +4,8 @@
 //! [`crate::publisher`]).
 
 use diesel_async::AsyncPgConnection;
-use futures::future::try_join_all;
 use mart_events::catalog::{DomainEvent, OrderConfirmed, OrderPlaced};
-use mart_events::consumer::{BatchFuture, HandlerError, HandlerFuture};
+use mart_events::consumer::{HandlerError, HandlerFuture};
 use mart_events::{EventEnvelope, EventHandler, Topic};
 
 use crate::compose;
@@ -30,25 +29,6 @@ impl EventHandler for NotifyHandler {
     /// order) are skipped without a transaction.
     fn wants(&self, event_type: &str) -> bool {
         compose::DRAFTED.contains(&event_type)
-    }
-
-    /// A round's events handled side by side on its connection (their
-    /// statements pipelined). Their statements still run in the round's order:
-    /// each event's first goes out before the next event's, and a later event
-    /// of the same order reads the owner an earlier one recorded.
-    fn handle_batch<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        events: &'a [&'a EventEnvelope],
-    ) -> BatchFuture<'a> {
-        Box::pin(async move {
-            let shared: &AsyncPgConnection = conn;
-            let notified = events.iter().enumerate().map(|(at, envelope)| async move {
-                notify(shared, envelope).await.map_err(|e| (at, e))
-            });
-            try_join_all(notified).await?;
-            Ok(())
-        })
     }
 
     fn handle<'a>(
