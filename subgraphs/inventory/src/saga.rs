@@ -13,15 +13,14 @@ use mart_events::catalog::{
     DomainEvent, OrderCancelled, OrderPlaced, PaymentAuthorized, PaymentDeclined, StockRejected,
     StockReleased,
 };
-use mart_events::consumer::{BatchFuture, HandlerFuture};
+use mart_events::consumer::{BatchFuture, HandlerFuture, runs};
 use mart_events::{EventEnvelope, EventHandler, HandlerError, Topic, Urgency, enqueue};
 use uuid::Uuid;
 
 use crate::domain::{AdjustError, Adjustment, adjust_stock};
 use crate::reservations::{
     CommitOutcome, ReservationError, ReservationLine, ReservationStatus, ReserveError,
-    ReserveOutcome, ReserveRequest, commit_batch, commit_reservation, release_reservation,
-    reserve_batch, reserve_stock,
+    ReserveOutcome, ReserveRequest, commit_batch, release_reservation, reserve_batch,
 };
 
 pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
@@ -32,6 +31,9 @@ pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
 const EXPIRY_GRACE: TimeDelta = TimeDelta::minutes(1);
 
 /// The event types inventory reacts to; the consumer skips the rest unread.
+/// The event types whose runs are applied together (see `handle_batch`).
+const TOGETHER: &[&str] = &[OrderPlaced::TYPE, PaymentAuthorized::TYPE];
+
 pub const HANDLED: &[&str] = &[
     OrderPlaced::TYPE,
     PaymentAuthorized::TYPE,
@@ -60,25 +62,15 @@ impl EventHandler for SagaHandler {
         events: &'a [&'a EventEnvelope],
     ) -> BatchFuture<'a> {
         Box::pin(async move {
-            let mut at = 0;
-            while at < events.len() {
-                let kind = events[at].event_type.as_str();
-                let run = events[at..]
-                    .iter()
-                    .take_while(|e| e.event_type == kind)
-                    .count();
-                let done = match kind {
-                    OrderPlaced::TYPE => reserve_placed(conn, &events[at..at + run]).await,
-                    PaymentAuthorized::TYPE => sell_paid(conn, &events[at..at + run]).await,
-                    _ => {
-                        let one = self.handle(conn, events[at]).await;
-                        at += 1;
-                        one.map_err(|e| (0, e))?;
-                        continue;
-                    }
+            let together = |kind: &str| TOGETHER.iter().position(|t| *t == kind);
+            for run in runs(events, together) {
+                let batch = &events[run.clone()];
+                let done = match batch[0].event_type.as_str() {
+                    OrderPlaced::TYPE => reserve_placed(conn, batch).await,
+                    PaymentAuthorized::TYPE => sell_paid(conn, batch).await,
+                    _ => self.handle(conn, batch[0]).await.map_err(|e| (0, e)),
                 };
-                done.map_err(|(i, e)| (at + i, e))?;
-                at += run;
+                done.map_err(|(at, e)| (run.start + at, e))?;
             }
             Ok(())
         })
@@ -92,11 +84,15 @@ impl EventHandler for SagaHandler {
         Box::pin(async move {
             // Whether the event changed anything no longer matters here: the
             // consumer wakes the outbox relay after the transaction commits.
+            let one = [envelope];
             match envelope.event_type.as_str() {
-                OrderPlaced::TYPE => reserve(conn, &envelope.decode()?).await?,
+                OrderPlaced::TYPE => {
+                    reserve_placed(conn, &one).await.map_err(|(_, e)| e)?;
+                    true
+                }
                 PaymentAuthorized::TYPE => {
-                    let e: PaymentAuthorized = envelope.decode()?;
-                    commit(conn, e.order_id).await?
+                    sell_paid(conn, &one).await.map_err(|(_, e)| e)?;
+                    true
                 }
                 PaymentDeclined::TYPE => {
                     let e: PaymentDeclined = envelope.decode()?;
@@ -198,43 +194,6 @@ async fn sell_paid(
         }
     }
     Ok(())
-}
-
-/// `inventory.reserved` comes from [`reserve_stock`]; a refusal is announced
-/// here as `inventory.rejected`.
-async fn reserve(conn: &mut AsyncPgConnection, order: &OrderPlaced) -> Result<bool, HandlerError> {
-    let request = reserve_request(order);
-    let reserved = reserve_stock(conn, order.order_id, &request.lines, request.ttl).await;
-    let (reason, shortages) = match reserved {
-        Ok(_) => return Ok(true),
-        Err(ReserveError::Insufficient(shortages)) => ("out_of_stock", shortages),
-        Err(ReserveError::Invalid(detail)) => {
-            tracing::error!(order_id = %order.order_id, detail, "order cannot be reserved");
-            ("invalid_order", Vec::new())
-        }
-        Err(ReserveError::Database(e)) => return Err(database(e)),
-        Err(e @ ReserveError::Raced(_)) => return Err(HandlerError::Transient(e.to_string())),
-    };
-    let event = StockRejected {
-        order_id: order.order_id,
-        reason: reason.to_string(),
-        shortages,
-    };
-    enqueue(conn, &event).await?;
-    Ok(true)
-}
-
-async fn commit(conn: &mut AsyncPgConnection, order_id: Uuid) -> Result<bool, HandlerError> {
-    match commit_reservation(conn, order_id).await {
-        Ok(_) => Ok(true),
-        Err(ReservationError::Database(e)) => Err(database(e)),
-        Err(e) => {
-            // Released or expired before the payment came: the order was (or is
-            // being) cancelled, and payments voids the authorization.
-            tracing::error!(%order_id, error = %e, "authorized order has no stock to sell");
-            Ok(false)
-        }
-    }
 }
 
 async fn release(

@@ -5,7 +5,7 @@ use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{
     DomainEvent, OrderCancelled, OrderPlaced, ShipmentShipped, StockReserved,
 };
-use mart_events::consumer::{BatchFuture, HandlerFuture};
+use mart_events::consumer::{BatchFuture, HandlerFuture, runs};
 use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal, Topic, Urgency};
 
 use crate::domain::{Learned, Payments};
@@ -43,21 +43,15 @@ impl EventHandler for SagaHandler {
         events: &'a [&'a EventEnvelope],
     ) -> BatchFuture<'a> {
         Box::pin(async move {
-            let mut at = 0;
-            while at < events.len() {
-                let run = events[at..]
-                    .iter()
-                    .take_while(|e| LEARNED.contains(&e.event_type.as_str()))
-                    .count();
-                if run == 0 {
-                    self.handle(conn, events[at]).await.map_err(|e| (at, e))?;
-                    at += 1;
-                    continue;
-                }
-                self.learn(conn, &events[at..at + run])
-                    .await
-                    .map_err(|(i, e)| (at + i, e))?;
-                at += run;
+            let learned = |kind: &str| LEARNED.contains(&kind).then_some(());
+            for run in runs(events, learned) {
+                let batch = &events[run.clone()];
+                let done = if learned(&batch[0].event_type).is_some() {
+                    self.learn(conn, batch).await
+                } else {
+                    self.handle(conn, batch[0]).await.map_err(|e| (0, e))
+                };
+                done.map_err(|(at, e)| (run.start + at, e))?;
             }
             Ok(())
         })
@@ -72,10 +66,9 @@ impl EventHandler for SagaHandler {
             let p = &self.payments;
             // The consumer wakes the outbox relay after the transaction commits.
             match envelope.event_type.as_str() {
-                OrderPlaced::TYPE => p.on_order_placed(conn, &envelope.decode()?).await?,
-                StockReserved::TYPE => {
-                    let e: StockReserved = envelope.decode()?;
-                    p.on_stock_reserved(conn, e.order_id).await?
+                OrderPlaced::TYPE | StockReserved::TYPE => {
+                    self.learn(conn, &[envelope]).await.map_err(|(_, e)| e)?;
+                    true
                 }
                 OrderCancelled::TYPE => {
                     let e: OrderCancelled = envelope.decode()?;

@@ -4,7 +4,7 @@
 use diesel_async::AsyncPgConnection;
 use futures::future::try_join_all;
 use mart_events::catalog::{DomainEvent, OrderCancelled, OrderConfirmed};
-use mart_events::consumer::{BatchFuture, HandlerFuture};
+use mart_events::consumer::{BatchFuture, HandlerFuture, runs};
 use mart_events::{EventEnvelope, EventHandler, OutboxSignal, Topic};
 
 use crate::domain::Shipping;
@@ -34,30 +34,27 @@ impl EventHandler for SagaHandler {
         events: &'a [&'a EventEnvelope],
     ) -> BatchFuture<'a> {
         Box::pin(async move {
-            let mut at = 0;
-            while at < events.len() {
-                let run = events[at..]
-                    .iter()
-                    .take_while(|e| e.event_type == OrderConfirmed::TYPE)
-                    .count();
-                if run == 0 {
-                    self.handle(conn, events[at]).await.map_err(|e| (at, e))?;
-                    at += 1;
+            let confirmed = |kind: &str| (kind == OrderConfirmed::TYPE).then_some(());
+            for run in runs(events, confirmed) {
+                let batch = &events[run.clone()];
+                if confirmed(&batch[0].event_type).is_none() {
+                    self.handle(conn, batch[0])
+                        .await
+                        .map_err(|e| (run.start, e))?;
                     continue;
                 }
-                let mut confirmed: Vec<OrderConfirmed> = Vec::with_capacity(run);
-                for (i, envelope) in events[at..at + run].iter().enumerate() {
-                    confirmed.push(envelope.decode().map_err(|e| (at + i, e.into()))?);
+                let mut orders: Vec<OrderConfirmed> = Vec::with_capacity(batch.len());
+                for (at, envelope) in batch.iter().enumerate() {
+                    orders.push(envelope.decode().map_err(|e| (run.start + at, e.into()))?);
                 }
                 let shared: &AsyncPgConnection = conn;
                 try_join_all(
-                    confirmed
+                    orders
                         .iter()
                         .map(|order| self.shipping.on_order_confirmed(shared, order)),
                 )
                 .await
-                .map_err(|e| (at, e))?;
-                at += run;
+                .map_err(|e| (run.start, e))?;
             }
             Ok(())
         })

@@ -33,26 +33,14 @@ impl Applied {
 /// `order.status_changed` plus `order.confirmed` / `order.cancelled` when the
 /// new status calls for them.
 pub async fn apply(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order_id: Uuid,
     event: OrderEvent,
 ) -> QueryResult<Applied> {
-    let Some(order) = storage::lock(conn, order_id).await? else {
-        return Ok(Applied {
-            outcome: Outcome::Ignored,
-            order: None,
-        });
-    };
-    let (moves, outcome) = status::path(order.status(), event);
-    // One move after the other: each is a status the next one starts from.
-    let mut updated = order;
-    for transition in moves {
-        updated = record(conn, &updated, transition).await?;
-    }
-    Ok(Applied {
-        outcome,
-        order: Some(updated),
-    })
+    apply_many(conn, &[(order_id, event)])
+        .await?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// [`apply`] for each `(order, event)` in turn, in a few round trips for the

@@ -79,17 +79,6 @@ pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResul
         .await
 }
 
-/// The order, locked until the transaction ends: status changes are serialised.
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<OrderRow>> {
-    orders::table
-        .find(id)
-        .select(OrderRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
-}
-
 /// The orders among `ids` that exist, locked until the transaction ends, in
 /// id order (the order every batch locks them in).
 pub async fn lock_many(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<OrderRow>> {

@@ -1,6 +1,6 @@
-//! A round's placed orders and held stock, recorded together: what
-//! [`Payments::on_order_placed`] and [`Payments::on_stock_reserved`] do one
-//! event at a time, in two round trips for the round.
+//! What payments learns from the saga about orders (placed, stock held),
+//! recorded for a whole run of events in two round trips; an order it makes
+//! ready is authorized.
 
 use std::collections::HashMap;
 

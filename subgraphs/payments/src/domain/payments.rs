@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use mart_events::catalog::{
-    Currency, MoneyPayload, OrderPlaced, PaymentAuthorized, PaymentCaptured, PaymentDeclined,
-    PaymentRefunded, PaymentVoided,
+    Currency, MoneyPayload, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentRefunded,
+    PaymentVoided,
 };
 use mart_events::{HandlerError, OutboxSignal, enqueue};
 use mart_service::{ApiError, Database};
@@ -79,48 +79,6 @@ impl Payments {
 
     pub fn db(&self) -> &Database {
         &self.0.db
-    }
-
-    pub async fn on_order_placed(
-        &self,
-        conn: &mut AsyncPgConnection,
-        placed: &OrderPlaced,
-    ) -> Result<Emitted, HandlerError> {
-        let facts = Facts {
-            user_id: Some(placed.user_id),
-            amount: Some((placed.total.amount_minor, placed.total.currency.as_str())),
-            payment_token: Some(&placed.payment_token),
-            ..Facts::default()
-        };
-        let row = storage::record_facts(conn, placed.order_id, &facts).await?;
-        self.authorize_if_ready(conn, row).await
-    }
-
-    pub async fn on_stock_reserved(
-        &self,
-        conn: &mut AsyncPgConnection,
-        order_id: Uuid,
-    ) -> Result<Emitted, HandlerError> {
-        let facts = Facts {
-            stock_reserved: true,
-            ..Facts::default()
-        };
-        let row = storage::record_facts(conn, order_id, &facts).await?;
-        self.authorize_if_ready(conn, row).await
-    }
-
-    /// Authorizes once both the order's amount and its stock are known, unless
-    /// the order was cancelled in the meantime.
-    async fn authorize_if_ready(
-        &self,
-        conn: &AsyncPgConnection,
-        row: PaymentRow,
-    ) -> Result<Emitted, HandlerError> {
-        let Some(verdict) = self.verdict(&row).await else {
-            return Ok(false);
-        };
-        self.record_verdict(conn, &row, verdict).await?;
-        Ok(true)
     }
 
     /// The processor's answer for a payment ready to authorize (amount and
