@@ -80,7 +80,7 @@ pub async fn start_with(
     boot.spawn(orders.clone().run_expiry(boot.shutdown.clone()));
     // Every instance its own group: each must see every status change.
     let live_group = config.prefixed(&format!("{SERVICE}.live.{}", uuid::Uuid::new_v4()));
-    let consumer = live::positioned_consumer(
+    let tap = live::Tap::connect(
         &config.kafka_brokers,
         &live_group,
         live::topic(&config.topic_prefix),
@@ -90,8 +90,13 @@ pub async fn start_with(
         brokers: config.kafka_brokers.clone(),
         reason: e.to_string(),
     })?;
-    let feed = live::StatusFeed::new(orders.settings().live_buffer);
-    boot.spawn(live::run(consumer, feed.clone(), boot.shutdown.clone()));
+    let settings = orders.settings();
+    let feed = live::StatusFeed::new(settings.live_buffer, tap);
+    boot.spawn(live::run(
+        feed.clone(),
+        settings.live_idle_pause,
+        boot.shutdown.clone(),
+    ));
     let verifier = options
         .verifier
         .unwrap_or_else(|| mart_service::identity::verifier_for(config));

@@ -38,6 +38,9 @@ pub struct OrdersSettings {
     /// Status changes buffered per live subscriber; one that falls further
     /// behind is ended with `SUBSCRIBER_TOO_SLOW`. Default 256.
     pub live_buffer: usize,
+    /// How long nobody must have watched before the live feed stops fetching
+    /// from the broker (see [`crate::live::Tap`]). Default 30 s.
+    pub live_idle_pause: Duration,
 }
 
 impl Default for OrdersSettings {
@@ -49,6 +52,7 @@ impl Default for OrdersSettings {
             shipping: CallPolicy::default(),
             users: CallPolicy::default(),
             live_buffer: 256,
+            live_idle_pause: crate::live::IDLE_BEFORE_PAUSE,
         }
     }
 }

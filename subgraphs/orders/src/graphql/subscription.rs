@@ -29,9 +29,7 @@ impl Subscription {
         let not_found = || ApiError::NotFound(format!("no order {}", order_id.as_str()));
         let id = Uuid::parse_str(&order_id).map_err(|_| not_found()).gql()?;
         // Subscribed before the order is read, so no change in between is lost.
-        let changes = ctx
-            .data_unchecked::<StatusFeed>()
-            .subscribe(Watch::Order(id));
+        let changes = listen(ctx, Watch::Order(id)).await?;
         let order = load(ctx, id).await?.ok_or_else(not_found).gql()?;
         if !user.may_access(order.0.user_id) {
             return Err(ApiError::Forbidden).gql();
@@ -45,11 +43,20 @@ impl Subscription {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Result<OrderStatusUpdate>> + use<>> {
         let user = require_user(ctx).gql()?.id;
-        let changes = ctx
-            .data_unchecked::<StatusFeed>()
-            .subscribe(Watch::Customer(user));
+        let changes = listen(ctx, Watch::Customer(user)).await?;
         Ok(updates(changes))
     }
+}
+
+async fn listen(ctx: &Context<'_>, watch: Watch) -> Result<Changes> {
+    ctx.data_unchecked::<StatusFeed>()
+        .subscribe(watch)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "live status feed: cannot start reading");
+            ApiError::ServiceUnavailable("live updates are unavailable, try again shortly".into())
+        })
+        .gql()
 }
 
 /// The changes a subscriber watches; one that fell so far behind that the feed

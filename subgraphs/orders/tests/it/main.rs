@@ -7,6 +7,7 @@ mod faults;
 mod killable;
 mod live;
 mod live_feed;
+mod live_pause;
 mod placement;
 mod router;
 mod router_live;

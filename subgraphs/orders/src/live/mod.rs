@@ -1,40 +1,32 @@
 //! The live feed of status changes behind the subscriptions.
 //!
 //! Every orders instance reads every `order.status_changed` event itself (its
-//! own consumer group, never committing) and fans it out in-process to the
-//! subscribers of that order and of that customer, over a bounded broadcast
-//! channel per order or customer watched. The feed starts at the topic's end as
-//! it is when the service starts, so nothing produced after `start` returns is
-//! missed and nothing older is replayed.
+//! own consumer group, never committing; see [`tap`]) and fans it out
+//! in-process to the subscribers of that order and of that customer, over a
+//! bounded broadcast channel per order or customer watched. A subscriber hears
+//! every change produced after its subscription started and none from before.
+
+mod tap;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mart_events::catalog::OrderStatusChanged;
 use mart_events::{EventEnvelope, Topic};
 use mart_service::subscriptions::RecentIds;
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
-use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::{OnceCell, broadcast};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::storage::rows::OrderRow;
 
-const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+pub use tap::{IDLE_BEFORE_PAUSE, Tap};
 
 /// How many delivered event ids are remembered to drop redeliveries.
 const REMEMBERED: usize = 4096;
-
-/// Longest the broker may hold a fetch for this consumer. Live updates are read
-/// to be shown at once, and some brokers (tansu) answer a fetch only after this
-/// wait even when data is there: librdkafka's 500 ms default put ~450 ms on every
-/// update (bench/README.md, fan-out). The price is more fetch requests while idle.
-const FETCH_WAIT_MS: &str = "10";
 
 /// One status change, shared by every subscriber that receives it.
 pub type StatusChange = Arc<Published>;
@@ -82,6 +74,8 @@ pub enum Watch {
 #[derive(Clone)]
 pub struct StatusFeed {
     inner: Arc<Channels>,
+    /// Where changes come from; none when they are published by hand (tests).
+    tap: Option<Arc<Tap>>,
 }
 
 struct Channels {
@@ -121,16 +115,37 @@ impl Drop for Changes {
 impl StatusFeed {
     /// A subscriber more than `capacity` changes (of what it watches) behind is
     /// told it lagged.
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, tap: Arc<Tap>) -> Self {
+        Self {
+            tap: Some(tap),
+            ..Self::by_hand(capacity)
+        }
+    }
+
+    /// A feed whose changes are [`Self::publish`]ed directly.
+    fn by_hand(capacity: usize) -> Self {
         Self {
             inner: Arc::new(Channels {
                 capacity: capacity.max(1),
                 watched: Mutex::default(),
             }),
+            tap: None,
         }
     }
 
-    pub fn subscribe(&self, watch: Watch) -> Changes {
+    /// Starts hearing the changes of `watch`: every change produced once this
+    /// returns. Fails when the broker cannot be reached to start reading.
+    pub async fn subscribe(&self, watch: Watch) -> Result<Changes, KafkaError> {
+        // Registered first: a pause that comes after sees a watcher and keeps
+        // reading; one that came before is undone by `listen`.
+        let changes = self.register(watch);
+        if let Some(tap) = &self.tap {
+            tap.listen().await?;
+        }
+        Ok(changes)
+    }
+
+    fn register(&self, watch: Watch) -> Changes {
         let mut watched = self.inner.watched.lock().unwrap();
         let rx = match watched.get(&watch) {
             Some(tx) => tx.subscribe(),
@@ -161,6 +176,10 @@ impl StatusFeed {
         }
     }
 
+    fn is_watched(&self) -> bool {
+        !self.inner.watched.lock().unwrap().is_empty()
+    }
+
     /// Orders and customers watched right now.
     #[cfg(test)]
     fn watched(&self) -> usize {
@@ -168,48 +187,29 @@ impl StatusFeed {
     }
 }
 
-/// A consumer of the orders topic positioned at its current end, in the group
-/// `group` (unique per instance).
-pub async fn positioned_consumer(
-    brokers: &str,
-    group: &str,
-    topic: String,
-) -> Result<StreamConsumer, KafkaError> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "latest")
-        .set("fetch.wait.max.ms", FETCH_WAIT_MS)
-        .create()?;
-    // Positions are fetched before `start` returns, rather than left to a
-    // group join that completes later, so no event after `start` is skipped.
-    tokio::task::spawn_blocking(move || {
-        let metadata = consumer.fetch_metadata(Some(&topic), METADATA_TIMEOUT)?;
-        let mut assignment = TopicPartitionList::new();
-        for partition in metadata
-            .topics()
-            .iter()
-            .filter(|t| t.name() == topic)
-            .flat_map(|t| t.partitions())
-        {
-            let (_, high) = consumer.fetch_watermarks(&topic, partition.id(), METADATA_TIMEOUT)?;
-            assignment.add_partition_offset(&topic, partition.id(), Offset::Offset(high))?;
-        }
-        consumer.assign(&assignment)?;
-        Ok(consumer)
-    })
-    .await
-    .map_err(|_| KafkaError::Canceled)?
-}
-
-/// Reads `consumer` into `feed` until `shutdown`.
-pub async fn run(consumer: StreamConsumer, feed: StatusFeed, shutdown: CancellationToken) {
+/// Reads the tap's consumer into `feed` until `shutdown`, and lets the tap stop
+/// fetching once nobody has watched for `idle_before_pause`.
+pub async fn run(feed: StatusFeed, idle_before_pause: Duration, shutdown: CancellationToken) {
+    let Some(tap) = feed.tap.clone() else {
+        return;
+    };
     let mut seen = RecentIds::new(REMEMBERED);
+    let mut idle_check =
+        tokio::time::interval((idle_before_pause / 4).max(Duration::from_millis(10)));
+    let mut unwatched_since: Option<Instant> = None;
     loop {
         let message = tokio::select! {
             _ = shutdown.cancelled() => return,
-            m = consumer.recv() => m,
+            _ = idle_check.tick() => {
+                if feed.is_watched() {
+                    unwatched_since = None;
+                } else if unwatched_since.get_or_insert_with(Instant::now).elapsed() >= idle_before_pause {
+                    tap.pause_if(|| !feed.is_watched()).await;
+                    unwatched_since = None;
+                }
+                continue;
+            }
+            m = tap.consumer().recv() => m,
         };
         let message = match message {
             Ok(message) => message,
@@ -268,9 +268,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_subscriber_too_far_behind_is_told_it_lagged() {
-        let feed = StatusFeed::new(2);
+        let feed = StatusFeed::by_hand(2);
         let order = Uuid::now_v7();
-        let mut rx = feed.subscribe(Watch::Order(order));
+        let mut rx = feed.register(Watch::Order(order));
         for _ in 0..3 {
             feed.publish(change(order, Uuid::now_v7(), "PENDING"));
         }
@@ -282,11 +282,11 @@ mod tests {
 
     #[tokio::test]
     async fn subscribers_hear_only_their_order_or_customer() {
-        let feed = StatusFeed::new(16);
+        let feed = StatusFeed::by_hand(16);
         let (order, other_order) = (Uuid::now_v7(), Uuid::now_v7());
         let (customer, other_customer) = (Uuid::now_v7(), Uuid::now_v7());
-        let mut by_order = feed.subscribe(Watch::Order(order));
-        let mut by_customer = feed.subscribe(Watch::Customer(customer));
+        let mut by_order = feed.register(Watch::Order(order));
+        let mut by_customer = feed.register(Watch::Customer(customer));
         feed.publish(change(other_order, other_customer, "NOT_OURS"));
         feed.publish(change(other_order, customer, "CUSTOMERS"));
         feed.publish(change(order, customer, "BOTH"));
@@ -298,10 +298,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_channel_lives_as_long_as_someone_watches() {
-        let feed = StatusFeed::new(16);
+        let feed = StatusFeed::by_hand(16);
         let order = Uuid::now_v7();
-        let first = feed.subscribe(Watch::Order(order));
-        let mut second = feed.subscribe(Watch::Order(order));
+        let first = feed.register(Watch::Order(order));
+        let mut second = feed.register(Watch::Order(order));
         assert_eq!(feed.watched(), 1);
         drop(first);
         assert_eq!(feed.watched(), 1);
@@ -310,7 +310,7 @@ mod tests {
         drop(second);
         assert_eq!(feed.watched(), 0);
         // Watching it again starts afresh.
-        let mut again = feed.subscribe(Watch::Order(order));
+        let mut again = feed.register(Watch::Order(order));
         feed.publish(change(order, Uuid::now_v7(), "DELIVERED"));
         assert_eq!(again.recv().await.unwrap().change.to, "DELIVERED");
     }
