@@ -7,6 +7,12 @@ use anyhow::Context;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
+/// The topic of the orders' status changes under `prefix` (mart-events'
+/// `Topic::OrderStatus`; the bench reads it as an outside consumer would).
+pub fn status_topic(prefix: &str) -> String {
+    format!("{prefix}order-status")
+}
+
 /// A consumer of every partition of `topic`, positioned at its current end, fetching
 /// with `fetch_wait_ms` (the broker answers a fetch only after that long, and each
 /// fetch costs it CPU the system under test would miss).

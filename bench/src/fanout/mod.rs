@@ -9,7 +9,7 @@
 //! runs the saga (PENDING → RESERVED → CONFIRMED → AWAITING_SHIPMENT), every step one
 //! status change committed by the orders service with its time (`at`). The delay of a
 //! delivery is its arrival at the subscriber minus that `at` (one machine, one clock).
-//! The orders topic, read here as any consumer would, says which changes happened, so
+//! The status changes' topic, read here as any consumer would, says which changes happened, so
 //! every subscriber's log is checked for losses and duplicates.
 //!
 //! The router's resident memory is read before the sockets open, once they are
@@ -101,7 +101,7 @@ pub struct Args {
     /// Kafka bootstrap servers of the system under test
     #[arg(long, env = "MART_KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
     pub kafka_brokers: String,
-    /// Its topic prefix (the orders topic is `<prefix>orders`)
+    /// Its topic prefix (status changes are on `<prefix>order-status`)
     #[arg(long, env = "MART_TOPIC_PREFIX", default_value = "mart.")]
     pub topic_prefix: String,
 }
@@ -151,7 +151,7 @@ async fn measure(args: &Args) -> anyhow::Result<Report> {
             .await?,
     );
     let users: HashSet<String> = customers.iter().map(|c| c.user_id.clone()).collect();
-    let topic = format!("{}orders", args.topic_prefix);
+    let topic = crate::topic_end::status_topic(&args.topic_prefix);
     let truth = Truth::start(
         &args.kafka_brokers,
         &format!("mart-bench-fanout-{run}"),

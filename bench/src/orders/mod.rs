@@ -54,7 +54,7 @@ pub struct Args {
     /// Kafka bootstrap servers of the system under test
     #[arg(long, env = "MART_KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
     pub kafka_brokers: String,
-    /// Its topic prefix (the orders topic is `<prefix>orders`)
+    /// Its topic prefix (status changes are on `<prefix>order-status`)
     #[arg(long, env = "MART_TOPIC_PREFIX", default_value = "mart.")]
     pub topic_prefix: String,
 }
@@ -86,7 +86,7 @@ async fn measure(args: &Args) -> anyhow::Result<Report> {
         .into_iter()
         .map(|c| c.token)
         .collect();
-    let topic = format!("{}orders", args.topic_prefix);
+    let topic = crate::topic_end::status_topic(&args.topic_prefix);
     let watch = Watch::start(&args.kafka_brokers, &format!("mart-bench-{run}"), &topic)
         .await
         .with_context(|| format!("watching {topic}"))?;

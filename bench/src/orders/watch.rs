@@ -1,4 +1,4 @@
-//! Reads `order.status_changed` from the orders topic, as any other consumer
+//! Reads `order.status_changed` from its topic, as any other consumer
 //! would, to learn when each order reached a final state for this run
 //! (CONFIRMED or CANCELLED). It adds no request to the system under test.
 

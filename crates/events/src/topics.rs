@@ -1,5 +1,6 @@
-//! One topic per producing service; the message key is the aggregate id, so the
-//! events of one aggregate stay in order.
+//! One topic per producing service, plus one for the orders' status changes;
+//! the message key is the aggregate id, so the events of one aggregate stay in
+//! order.
 
 use std::fmt;
 
@@ -9,6 +10,11 @@ pub enum Topic {
     Inventory,
     Users,
     Orders,
+    /// `order.status_changed` only: four or more per order, read only by live
+    /// updates. On the orders topic every saga consumer fetched them to skip
+    /// them, and a broker that stores records in SQL (tansu) runs a query per
+    /// record fetched (bench/README.md).
+    OrderStatus,
     Payments,
     Shipping,
 }
@@ -19,6 +25,7 @@ impl Topic {
         Topic::Inventory,
         Topic::Users,
         Topic::Orders,
+        Topic::OrderStatus,
         Topic::Payments,
         Topic::Shipping,
     ];
@@ -30,6 +37,7 @@ impl Topic {
             Topic::Inventory => "inventory",
             Topic::Users => "users",
             Topic::Orders => "orders",
+            Topic::OrderStatus => "order-status",
             Topic::Payments => "payments",
             Topic::Shipping => "shipping",
         }

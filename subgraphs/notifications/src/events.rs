@@ -25,8 +25,7 @@ pub struct NotifyHandler {
 impl EventHandler for NotifyHandler {
     /// Events that become notifications; among them `order.placed` names the
     /// order's owner and number first (the orders topic keeps an order's events
-    /// in order). The rest (`order.status_changed` above all, several per
-    /// order) are skipped without a transaction.
+    /// in order). The rest are skipped without a transaction.
     fn wants(&self, event_type: &str) -> bool {
         compose::DRAFTED.contains(&event_type)
     }

@@ -87,4 +87,4 @@ pub struct OrderStatusChanged {
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
 }
-domain_event!(OrderStatusChanged, "order.status_changed", v 1, Topic::Orders, |e| e.order_id);
+domain_event!(OrderStatusChanged, "order.status_changed", v 1, Topic::OrderStatus, |e| e.order_id);

@@ -238,9 +238,9 @@ pub async fn run(feed: StatusFeed, idle_before_pause: Duration, shutdown: Cancel
     }
 }
 
-/// The orders topic's name under `prefix`.
+/// The status changes' topic's name under `prefix`.
 pub fn topic(prefix: &str) -> String {
-    Topic::Orders.name(prefix)
+    Topic::OrderStatus.name(prefix)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The feed's Kafka side: a consumer of the orders topic that fetches only while
+//! The feed's Kafka side: a consumer of the status changes' topic that fetches only while
 //! someone watches.
 //!
 //! Each fetch costs the broker CPU whether or not anything arrived, and this
