@@ -4,13 +4,12 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
-/// The topic of the orders' status changes under `prefix` (mart-events'
-/// `Topic::OrderStatus`; the bench reads it as an outside consumer would).
+/// The topic of the orders' status changes under `prefix`.
 pub fn status_topic(prefix: &str) -> String {
-    format!("{prefix}order-status")
+    mart_events::Topic::OrderStatus.name(prefix)
 }
 
 /// A consumer of every partition of `topic`, positioned at its current end, fetching
@@ -32,20 +31,9 @@ pub async fn consumer_at_end(
         .context("creating the Kafka consumer")?;
     let topic = topic.to_string();
     tokio::task::spawn_blocking(move || -> anyhow::Result<StreamConsumer> {
-        let timeout = Duration::from_secs(10);
-        let metadata = consumer.fetch_metadata(Some(&topic), timeout)?;
-        let mut assignment = TopicPartitionList::new();
-        for partition in metadata
-            .topics()
-            .iter()
-            .filter(|t| t.name() == topic)
-            .flat_map(|t| t.partitions())
-        {
-            let (_, high) = consumer.fetch_watermarks(&topic, partition.id(), timeout)?;
-            assignment.add_partition_offset(&topic, partition.id(), Offset::Offset(high))?;
-        }
-        anyhow::ensure!(assignment.count() > 0, "topic {topic} has no partitions");
-        consumer.assign(&assignment)?;
+        let end = mart_events::kafka::end_of_topic(&consumer, &topic, Duration::from_secs(10))
+            .with_context(|| format!("finding the end of {topic}"))?;
+        consumer.assign(&end)?;
         Ok(consumer)
     })
     .await?

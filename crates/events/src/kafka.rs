@@ -2,12 +2,13 @@
 
 use std::time::Duration;
 
-use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::FutureProducer;
 use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 /// Idempotent: a retried send is written once, in order (acks=all is implied).
 pub fn idempotent_producer(brokers: &str) -> Result<FutureProducer, KafkaError> {
@@ -72,4 +73,33 @@ pub async fn ensure_topics(
         }
     }
     Ok(())
+}
+
+/// Every partition of `topic` at its current end: the assignment of a consumer
+/// that must hear everything produced from now on and nothing before (a group
+/// join or `auto.offset.reset` would settle the position later, skipping what
+/// is produced meanwhile). Blocking (a metadata and a watermark request per
+/// partition): call it off the async threads.
+pub fn end_of_topic<C: ConsumerContext>(
+    consumer: &impl Consumer<C>,
+    topic: &str,
+    timeout: Duration,
+) -> Result<TopicPartitionList, KafkaError> {
+    let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
+    let mut end = TopicPartitionList::new();
+    for partition in metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic)
+        .flat_map(|t| t.partitions())
+    {
+        let (_, high) = consumer.fetch_watermarks(topic, partition.id(), timeout)?;
+        end.add_partition_offset(topic, partition.id(), Offset::Offset(high))?;
+    }
+    if end.count() == 0 {
+        return Err(KafkaError::MetadataFetch(
+            RDKafkaErrorCode::UnknownTopicOrPartition,
+        ));
+    }
+    Ok(end)
 }

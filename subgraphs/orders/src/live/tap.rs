@@ -16,9 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
+use rdkafka::TopicPartitionList;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
-use rdkafka::{Offset, TopicPartitionList};
 
 /// How long a request for the topic's partitions or end may take.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
@@ -109,28 +109,11 @@ impl Tap {
         &self.consumer
     }
 
-    /// Every partition of the topic at its current end (blocking requests, run
-    /// off the async threads).
+    /// Every partition of the topic at its current end, asked off the async
+    /// threads.
     async fn end_of_topic(self: Arc<Self>) -> Result<TopicPartitionList, KafkaError> {
         tokio::task::spawn_blocking(move || {
-            let metadata = self
-                .consumer
-                .fetch_metadata(Some(&self.topic), METADATA_TIMEOUT)?;
-            let mut end = TopicPartitionList::new();
-            for partition in metadata
-                .topics()
-                .iter()
-                .filter(|t| t.name() == self.topic)
-                .flat_map(|t| t.partitions())
-            {
-                let (_, high) = self.consumer.fetch_watermarks(
-                    &self.topic,
-                    partition.id(),
-                    METADATA_TIMEOUT,
-                )?;
-                end.add_partition_offset(&self.topic, partition.id(), Offset::Offset(high))?;
-            }
-            Ok(end)
+            mart_events::kafka::end_of_topic(&self.consumer, &self.topic, METADATA_TIMEOUT)
         })
         .await
         .map_err(|_| KafkaError::Canceled)?

@@ -70,10 +70,14 @@ async fn a_feed_nobody_watches_pauses_and_a_later_subscriber_hears_only_what_fol
     assert_eq!(next_status(&mut first).await, "PENDING");
     drop(first);
 
-    testkit::eventually("the unwatched feed to pause", Duration::from_secs(10), || {
-        let tap = tap.clone();
-        async move { (!tap.is_listening().await).then_some(()) }
-    })
+    testkit::eventually(
+        "the unwatched feed to pause",
+        Duration::from_secs(10),
+        || {
+            let tap = tap.clone();
+            async move { (!tap.is_listening().await).then_some(()) }
+        },
+    )
     .await;
     // Made while nobody watched: no later subscriber may hear it.
     send(&producer, &topic, order, "RESERVED").await;
