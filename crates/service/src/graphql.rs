@@ -14,6 +14,7 @@ use async_graphql::{ErrorExtensionValues, ObjectType, Schema, ServerError, Subsc
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse, rejection::GraphQLRejection};
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use mart_auth::Verifier;
@@ -60,6 +61,45 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
+    let legacy = wants_plain_json(request.headers());
+    let mut response = answer(endpoint, request).await;
+    if legacy {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
+    response
+}
+
+/// async-graphql labels every answer `application/graphql-response+json`. GraphQL
+/// over HTTP requires a client that accepts only `application/json` (the media
+/// type older clients know) to get that label; the body is the same.
+fn wants_plain_json(headers: &HeaderMap) -> bool {
+    let accepted: Vec<String> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|part| {
+            part.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let any = |types: &[&str]| accepted.iter().any(|a| types.contains(&a.as_str()));
+    any(&["application/json"])
+        && !any(&["application/graphql-response+json", "application/*", "*/*"])
+}
+
+async fn answer<Q, M, S>(endpoint: Endpoint<Q, M, S>, request: Request) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
     let (identity, token) =
         match identity::authenticate_bearer(&endpoint.verifier, request.headers()).await {
             Ok(verified) => verified,
@@ -89,4 +129,29 @@ fn refusal(error: &AuthError) -> Response {
     let mut error = ServerError::new(error.to_string(), None);
     error.extensions = Some(extensions);
     GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn only_clients_that_accept_just_json_get_the_json_label() {
+        assert!(wants_plain_json(&accept("application/json")));
+        assert!(wants_plain_json(&accept(
+            "text/html, application/json;q=0.9"
+        )));
+        assert!(!wants_plain_json(&accept(
+            "application/graphql-response+json, application/json"
+        )));
+        assert!(!wants_plain_json(&accept("application/json, */*;q=0.5")));
+        assert!(!wants_plain_json(&accept("*/*")));
+        assert!(!wants_plain_json(&HeaderMap::new()));
+    }
 }

@@ -46,6 +46,14 @@ pub async fn post_graphql(
     }
     let request: GraphQLRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
+        Err(_) if body.trim_ascii_start().starts_with(b"[") => {
+            return bad_request(
+                media,
+                StatusCode::BAD_REQUEST,
+                "Batched requests (a JSON array) are not supported; send one operation per request."
+                    .to_string(),
+            );
+        }
         Err(e) => {
             return bad_request(
                 media,
@@ -80,20 +88,21 @@ pub async fn get_graphql(
             }),
         }
     };
-    let variables = match json_param("variables") {
-        Ok(None) => None,
-        Ok(Some(serde_json::Value::Object(map))) => Some(map),
-        Ok(Some(_)) => {
-            return bad_request(
-                media,
-                StatusCode::BAD_REQUEST,
-                "The variables parameter must be a JSON object.".to_string(),
-            );
-        }
+    let object_param = |name: &str| match json_param(name)? {
+        None => Ok(None),
+        Some(serde_json::Value::Object(map)) => Ok(Some(map)),
+        Some(_) => Err(Box::new(bad_request(
+            media,
+            StatusCode::BAD_REQUEST,
+            format!("The {name} parameter must be a JSON object."),
+        ))),
+    };
+    let variables = match object_param("variables") {
+        Ok(variables) => variables,
         Err(response) => return *response,
     };
-    let extensions = match json_param("extensions") {
-        Ok(ext) => ext,
+    let extensions = match object_param("extensions") {
+        Ok(extensions) => extensions,
         Err(response) => return *response,
     };
     let request = GraphQLRequest {

@@ -31,7 +31,8 @@ pub struct GraphQLRequest {
     pub query: Option<String>,
     pub operation_name: Option<String>,
     pub variables: Option<Map<String, Value>>,
-    pub extensions: Option<Value>,
+    /// A JSON object when present (GraphQL over HTTP); anything else is refused.
+    pub extensions: Option<Map<String, Value>>,
 }
 
 /// Refusals that are HTTP-level rather than GraphQL errors.

@@ -115,6 +115,45 @@ async fn parse_and_validation_errors_carry_stable_codes() {
 }
 
 #[tokio::test]
+async fn extensions_that_are_not_an_object_and_batches_are_refused_with_400() {
+    let shop = shop::start(false).await;
+    let url = shop.router.graphql_url();
+    for extensions in [json!("x"), json!(1), json!(true), json!([])] {
+        let (status, _, body) = post_raw(
+            &url,
+            json!({"query": "{ __typename }", "extensions": extensions}),
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "extensions {extensions}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
+    let (status, _, body) = post_raw(
+        &url,
+        json!({"query": "{ __typename }", "extensions": {"any": 1}}),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &body),
+        (200, &json!({"data": {"__typename": "Query"}}))
+    );
+
+    let response = client()
+        .get(&url)
+        .query(&[("query", "{ __typename }"), ("extensions", "[1]")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+
+    let (status, _, body) = post_raw(&url, json!([{"query": "{ __typename }"}]), None).await;
+    assert_eq!(status, 400);
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("Batched requests"), "{message}");
+}
+
+#[tokio::test]
 async fn operation_limits_reject_deep_and_wide_operations() {
     let shop = shop::start(false).await;
     let aliases: String = (0..300).map(|i| format!("a{i}: __typename ")).collect();
