@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The playground's browser test against a fresh `mart up` of this checkout:
+# The playground's browser test against a fresh `mart up` of this checkout, and on the
+# same system the GraphQL over HTTP audit of the router (router/conformance):
 #   web-playground/tests/run.sh
 # Installs Debian's chromium and the npm packages when missing, starts the whole system
 # on free ports with its own databases and topics, waits for the router's /health, runs
-# tests/browser.mjs (screenshots in target/playground/) and always stops the system.
+# tests/browser.mjs (screenshots in target/playground/) and the audit, and always stops
+# the system. Fails if either fails.
 # Needs PostgreSQL, Redis and the Kafka broker of `./dev services`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,6 +24,10 @@ fi
 if [ ! -d web-playground/node_modules/playwright-core ]; then
   log "installing the playground's npm packages"
   npm ci --prefix web-playground --no-audit --no-fund --loglevel=error
+fi
+if [ ! -d router/conformance/node_modules/graphql-http ]; then
+  log "installing the GraphQL over HTTP audit (npm ci in router/conformance)"
+  npm ci --prefix router/conformance --no-audit --no-fund --loglevel=error
 fi
 
 log "building mart"
@@ -86,4 +92,8 @@ until node -e "fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () =
 done
 
 log "running the browser test"
-MART_ROUTER_URL=$ROUTER_URL MART_SCREENSHOT_DIR=$OUT node web-playground/tests/browser.mjs
+status=0
+MART_ROUTER_URL=$ROUTER_URL MART_SCREENSHOT_DIR=$OUT node web-playground/tests/browser.mjs || status=$?
+log "GraphQL over HTTP audit of the router (graphql-http)"
+node router/conformance/audit.mjs "$ROUTER_URL/graphql" || status=$?
+exit $status
