@@ -19,9 +19,15 @@ use rdkafka::ClientConfig;
 use rdkafka::TopicPartitionList;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
 
 /// How long a request for the topic's partitions or end may take.
-const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+const METADATA_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest a subscription waits for the consumer to start reading, queueing
+/// behind others included: with the broker down it is refused after this,
+/// rather than each waiting subscriber retrying in turn.
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Longest the broker may hold a fetch for this consumer. Live updates are read
 /// to be shown at once, and some brokers (tansu) answer a fetch only after this
@@ -72,6 +78,14 @@ impl Tap {
     /// Makes sure the consumer is fetching; when it was not, it starts at the
     /// topic's end before this returns.
     pub async fn listen(self: &Arc<Self>) -> Result<(), KafkaError> {
+        tokio::time::timeout(LISTEN_TIMEOUT, self.start_listening())
+            .await
+            .unwrap_or(Err(KafkaError::MetadataFetch(
+                RDKafkaErrorCode::OperationTimedOut,
+            )))
+    }
+
+    async fn start_listening(self: &Arc<Self>) -> Result<(), KafkaError> {
         let mut listening = self.listening.lock().await;
         if !*listening {
             let end = self.clone().end_of_topic().await?;

@@ -16,13 +16,13 @@ const ORDERS: usize = 100;
 
 /// A tansu broker of this test's own, storing in `dir` so a restart keeps
 /// messages and committed offsets.
-struct Broker {
+pub struct Broker {
     child: Child,
     port: u16,
 }
 
 impl Broker {
-    fn start(dir: &Path, port: u16) -> Self {
+    pub fn start(dir: &Path, port: u16) -> Self {
         let url = format!("tcp://127.0.0.1:{port}");
         let log = std::fs::File::create(dir.join("broker.log")).unwrap();
         let child = Command::new("tansu")
@@ -42,7 +42,7 @@ impl Broker {
         Self { child, port }
     }
 
-    async fn wait_until_listening(&self) {
+    pub async fn wait_until_listening(&self) {
         let port = self.port;
         testkit::eventually(
             "the broker to listen",
@@ -52,13 +52,13 @@ impl Broker {
         .await;
     }
 
-    fn kill(mut self) {
+    pub fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -7,6 +7,8 @@ use mart_events::catalog::OrderStatusChanged;
 use mart_events::{EventEnvelope, kafka};
 use mart_orders::live::{self, StatusFeed, Tap, Watch};
 use mart_service::testkit;
+
+use crate::broker::{Broker, free_port};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -86,4 +88,28 @@ async fn a_feed_nobody_watches_pauses_and_a_later_subscriber_hears_only_what_fol
     send(&producer, &topic, order, "CONFIRMED").await;
     assert_eq!(next_status(&mut second).await, "CONFIRMED");
     shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_broker_gone_a_subscription_is_refused_instead_of_waiting() {
+    let dir = std::env::temp_dir().join(format!("mart-tap-{}", testkit::unique_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let broker = Broker::start(&dir, port);
+    broker.wait_until_listening().await;
+    let brokers = format!("127.0.0.1:{port}");
+    let topic = live::topic("tap.");
+    kafka::ensure_topics(&brokers, std::slice::from_ref(&topic), 1)
+        .await
+        .unwrap();
+    let tap = Tap::connect(&brokers, "tap.live", topic).await.unwrap();
+    let feed = StatusFeed::new(16, tap);
+    broker.kill();
+
+    let waiting = (0..3).map(|_| feed.subscribe(Watch::Order(Uuid::now_v7())));
+    let answers = tokio::time::timeout(Duration::from_secs(30), futures::future::join_all(waiting))
+        .await
+        .expect("every subscriber gets an answer");
+    assert!(answers.iter().all(Result::is_err));
+    let _ = std::fs::remove_dir_all(&dir);
 }
