@@ -6,15 +6,24 @@
 //! respond. A request whose token fails verification is answered with one
 //! `UNAUTHENTICATED` GraphQL error and is not executed at all (HTTP 200:
 //! turning that into a 401 is the router's job).
+//!
+//! GraphQL over HTTP as the router speaks it: a POST body must be labelled
+//! JSON (415 otherwise); a client that asks for
+//! `application/graphql-response+json` gets it, and a request that could not be
+//! executed (parse, validation or variable errors) is then answered 400 without
+//! `data`; any other client gets `application/json` and 200.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use async_graphql::{ErrorExtensionValues, ObjectType, Schema, ServerError, SubscriptionType};
+use async_graphql::{
+    BatchResponse, ErrorExtensionValues, ObjectType, Schema, ServerError, SubscriptionType,
+};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse, rejection::GraphQLRejection};
+use axum::Json;
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use mart_auth::Verifier;
@@ -61,8 +70,11 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let legacy = wants_plain_json(request.headers());
-    let mut response = answer(endpoint, request).await;
+    if request.method() == Method::POST && !is_json_body(request.headers()) {
+        return unsupported_media_type();
+    }
+    let legacy = !accepts_graphql_response_json(request.headers());
+    let mut response = answer(endpoint, request, legacy).await;
     if legacy {
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -72,29 +84,39 @@ where
     response
 }
 
-/// async-graphql labels every answer `application/graphql-response+json`. GraphQL
-/// over HTTP requires a client that accepts only `application/json` (the media
-/// type older clients know) to get that label; the body is the same.
-fn wants_plain_json(headers: &HeaderMap) -> bool {
-    let accepted: Vec<String> = headers
+/// Whether the client lists `application/graphql-response+json`. async-graphql
+/// labels every answer with it; GraphQL over HTTP wants clients that do not ask
+/// for it (`application/json`, `*/*`, no Accept) answered `application/json`,
+/// the media type older clients know, with the same body.
+fn accepts_graphql_response_json(headers: &HeaderMap) -> bool {
+    headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(|part| {
+        .any(|part| {
             part.split(';')
                 .next()
                 .unwrap_or("")
                 .trim()
-                .to_ascii_lowercase()
+                .eq_ignore_ascii_case("application/graphql-response+json")
         })
-        .collect();
-    let any = |types: &[&str]| accepted.iter().any(|a| types.contains(&a.as_str()));
-    any(&["application/json"])
-        && !any(&["application/graphql-response+json", "application/*", "*/*"])
 }
 
-async fn answer<Q, M, S>(endpoint: Endpoint<Q, M, S>, request: Request) -> Response
+/// A POST body must be labelled JSON; async-graphql would read any label (a
+/// browser form's `text/plain` included) as JSON.
+fn is_json_body(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim())
+        .is_some_and(|essence| {
+            essence.eq_ignore_ascii_case("application/json")
+                || essence.eq_ignore_ascii_case("application/graphql-response+json")
+        })
+}
+
+async fn answer<Q, M, S>(endpoint: Endpoint<Q, M, S>, request: Request, legacy: bool) -> Response
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
@@ -120,7 +142,48 @@ where
     if let Some(token) = token {
         batch = batch.data(token);
     }
-    GraphQLResponse(endpoint.schema.execute_batch(batch).await).into_response()
+    match endpoint.schema.execute_batch(batch).await {
+        BatchResponse::Single(response) if !legacy && is_request_error(&response) => {
+            request_error(&response)
+        }
+        responses => GraphQLResponse(responses).into_response(),
+    }
+}
+
+/// Nothing was executed: the document did not parse or validate, or the
+/// variables did not fit (async-graphql gives such errors no path; an error
+/// raised while executing a field always has one).
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// GraphQL over HTTP, for `application/graphql-response+json`: a request that
+/// was not executed is answered 400 and without a `data` entry (async-graphql
+/// would send 200 and `"data": null`, which says execution started).
+fn request_error(response: &async_graphql::Response) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),
+        )],
+        Json(serde_json::json!({ "errors": response.errors })),
+    )
+        .into_response()
+}
+
+fn unsupported_media_type() -> Response {
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", "BAD_REQUEST");
+    let mut error = ServerError::new("send the request with Content-Type: application/json", None);
+    error.extensions = Some(extensions);
+    (
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Json(serde_json::json!({ "errors": [error] })),
+    )
+        .into_response()
 }
 
 fn refusal(error: &AuthError) -> Response {
@@ -142,16 +205,28 @@ mod tests {
     }
 
     #[test]
-    fn only_clients_that_accept_just_json_get_the_json_label() {
-        assert!(wants_plain_json(&accept("application/json")));
-        assert!(wants_plain_json(&accept(
-            "text/html, application/json;q=0.9"
-        )));
-        assert!(!wants_plain_json(&accept(
+    fn only_clients_that_ask_for_it_get_the_graphql_response_label() {
+        assert!(accepts_graphql_response_json(&accept(
             "application/graphql-response+json, application/json"
         )));
-        assert!(!wants_plain_json(&accept("application/json, */*;q=0.5")));
-        assert!(!wants_plain_json(&accept("*/*")));
-        assert!(!wants_plain_json(&HeaderMap::new()));
+        assert!(accepts_graphql_response_json(&accept(
+            "application/json;q=0.9, Application/GraphQL-Response+JSON"
+        )));
+        assert!(!accepts_graphql_response_json(&accept("application/json")));
+        assert!(!accepts_graphql_response_json(&accept("*/*")));
+        assert!(!accepts_graphql_response_json(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn post_bodies_must_be_labelled_json() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_json_body(&headers));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(!is_json_body(&headers));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        assert!(is_json_body(&headers));
     }
 }

@@ -4,6 +4,7 @@
 mod authorization;
 mod crud;
 mod entities;
+mod http;
 mod outbox;
 mod pagination;
 mod schema;
