@@ -7,11 +7,6 @@ use anyhow::Context;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 
-/// The topic of the orders' status changes under `prefix`.
-pub fn status_topic(prefix: &str) -> String {
-    mart_events::Topic::OrderStatus.name(prefix)
-}
-
 /// A consumer of every partition of `topic`, positioned at its current end, fetching
 /// with `fetch_wait_ms` (the broker answers a fetch only after that long, and each
 /// fetch costs it CPU the system under test would miss).

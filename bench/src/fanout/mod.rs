@@ -151,7 +151,7 @@ async fn measure(args: &Args) -> anyhow::Result<Report> {
             .await?,
     );
     let users: HashSet<String> = customers.iter().map(|c| c.user_id.clone()).collect();
-    let topic = crate::topic_end::status_topic(&args.topic_prefix);
+    let topic = mart_events::Topic::OrderStatus.name(&args.topic_prefix);
     let truth = Truth::start(
         &args.kafka_brokers,
         &format!("mart-bench-fanout-{run}"),

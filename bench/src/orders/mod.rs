@@ -86,7 +86,7 @@ async fn measure(args: &Args) -> anyhow::Result<Report> {
         .into_iter()
         .map(|c| c.token)
         .collect();
-    let topic = crate::topic_end::status_topic(&args.topic_prefix);
+    let topic = mart_events::Topic::OrderStatus.name(&args.topic_prefix);
     let watch = Watch::start(&args.kafka_brokers, &format!("mart-bench-{run}"), &topic)
         .await
         .with_context(|| format!("watching {topic}"))?;

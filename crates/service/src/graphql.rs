@@ -17,7 +17,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::{
-    BatchResponse, ErrorExtensionValues, ObjectType, Schema, ServerError, SubscriptionType,
+    BatchResponse, ErrorExtensionValues, ObjectType, ParseRequestError, Schema, ServerError,
+    SubscriptionType,
 };
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse, rejection::GraphQLRejection};
 use axum::Json;
@@ -29,6 +30,8 @@ use axum::routing::post;
 use mart_auth::Verifier;
 
 use crate::identity::{self, AuthError, Identity};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// `POST /graphql` and `GET /graphql` for `schema`, verifying tokens with
 /// `verifier` (e.g. [`identity::verifier_for`] the service's own configuration).
@@ -75,7 +78,11 @@ where
     }
     let legacy = !accepts_graphql_response_json(request.headers());
     let mut response = answer(endpoint, request, legacy).await;
-    if legacy {
+    let labelled_graphql = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(GRAPHQL_RESPONSE_JSON.as_bytes()));
+    if legacy && labelled_graphql {
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
@@ -99,7 +106,7 @@ fn accepts_graphql_response_json(headers: &HeaderMap) -> bool {
                 .next()
                 .unwrap_or("")
                 .trim()
-                .eq_ignore_ascii_case("application/graphql-response+json")
+                .eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON)
         })
 }
 
@@ -112,7 +119,7 @@ fn is_json_body(headers: &HeaderMap) -> bool {
         .map(|v| v.split(';').next().unwrap_or("").trim())
         .is_some_and(|essence| {
             essence.eq_ignore_ascii_case("application/json")
-                || essence.eq_ignore_ascii_case("application/graphql-response+json")
+                || essence.eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON)
         })
 }
 
@@ -135,7 +142,14 @@ where
 
     let batch = match GraphQLBatchRequest::<GraphQLRejection>::from_request(request, &()).await {
         Ok(batch) => batch.into_inner(),
-        Err(rejection) => return rejection.into_response(),
+        // async-graphql would answer with its error's debug text, unlabelled.
+        Err(GraphQLRejection(error)) => {
+            let status = match error {
+                ParseRequestError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            return errors_response(status, &[coded(error.to_string(), "BAD_REQUEST")]);
+        }
     };
 
     let mut batch = batch.data::<Identity>(identity).data(client);
@@ -163,35 +177,45 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
 /// was not executed is answered 400 and without a `data` entry (async-graphql
 /// would send 200 and `"data": null`, which says execution started).
 fn request_error(response: &async_graphql::Response) -> Response {
+    errors_response(StatusCode::BAD_REQUEST, &response.errors)
+}
+
+fn unsupported_media_type() -> Response {
+    errors_response(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        &[coded(
+            "send the request with Content-Type: application/json",
+            "BAD_REQUEST",
+        )],
+    )
+}
+
+fn refusal(error: &AuthError) -> Response {
+    let error = coded(error.to_string(), error.code());
+    GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response()
+}
+
+/// A GraphQL error with `extensions.code`.
+fn coded(message: impl Into<String>, code: &str) -> ServerError {
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    let mut error = ServerError::new(message, None);
+    error.extensions = Some(extensions);
+    error
+}
+
+/// `{"errors": […]}` with `status`, labelled like async-graphql's answers (see
+/// [`accepts_graphql_response_json`] for who gets `application/json` instead).
+fn errors_response(status: StatusCode, errors: &[ServerError]) -> Response {
     (
-        StatusCode::BAD_REQUEST,
+        status,
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),
         )],
-        Json(serde_json::json!({ "errors": response.errors })),
+        Json(serde_json::json!({ "errors": errors })),
     )
         .into_response()
-}
-
-fn unsupported_media_type() -> Response {
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", "BAD_REQUEST");
-    let mut error = ServerError::new("send the request with Content-Type: application/json", None);
-    error.extensions = Some(extensions);
-    (
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Json(serde_json::json!({ "errors": [error] })),
-    )
-        .into_response()
-}
-
-fn refusal(error: &AuthError) -> Response {
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", error.code());
-    let mut error = ServerError::new(error.to_string(), None);
-    error.extensions = Some(extensions);
-    GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response()
 }
 
 #[cfg(test)]
