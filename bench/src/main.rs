@@ -9,8 +9,9 @@ use clap::{Parser, Subcommand};
 mod fanout;
 mod orders;
 mod query;
-mod shop;
 mod topic_end;
+
+pub(crate) use mart_bench::shop;
 
 #[derive(Parser)]
 #[command(

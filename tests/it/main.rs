@@ -1,6 +1,7 @@
 //! Checks that what is checked in (schemas, docker-compose.yml, the playground bundle)
-//! matches the code.
+//! matches the code, and the whole system of real processes under faults (chaos).
 
+mod chaos;
 mod docker_compose;
 mod identity;
 mod playground_bundle;

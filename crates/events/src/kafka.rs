@@ -42,7 +42,17 @@ pub fn consumer_config(brokers: &str, group: &str, fetch_wait: Duration) -> Clie
             "auto.commit.interval.ms",
             OFFSET_COMMIT_INTERVAL.as_millis().to_string(),
         )
-        .set("fetch.wait.max.ms", fetch_wait.as_millis().to_string());
+        .set("fetch.wait.max.ms", fetch_wait.as_millis().to_string())
+        // A member that died (SIGKILL) holds its partitions until the broker
+        // gives up on it: librdkafka's 45 s default would stall the saga for
+        // that long after every crash. 10 s is Kafka's usual floor (6 s) with
+        // margin for a loaded machine; heartbeats every 3 s give three chances
+        // within it. No static membership (`group.instance.id`): it would let a
+        // restarted member take its partitions back at once on Apache Kafka, but
+        // needs an id unique per replica, which scaled-out containers do not
+        // have, and a replica started twice with one id fences the other.
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "3000");
     config
 }
 

@@ -2,9 +2,12 @@
 //! typed events of every service, the transactional outbox that publishes them to
 //! Kafka, and the idempotent consumer that applies them.
 
+mod backoff;
 pub mod catalog;
 pub mod consumer;
+pub mod dead_letter;
 pub mod envelope;
+pub mod health;
 pub mod kafka;
 pub mod outbox;
 pub mod prepared;
@@ -17,6 +20,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 pub use catalog::DomainEvent;
 pub use consumer::{ConsumerSettings, EventHandler, HandlerError, Urgency, run_consumer};
 pub use envelope::EventEnvelope;
+pub use health::{ConsumerHealth, PipelineHealth};
 pub use outbox::{OutboxSignal, enqueue};
 pub use relay::OutboxRelay;
 pub use topics::Topic;

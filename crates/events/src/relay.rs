@@ -5,6 +5,11 @@
 //! one transaction: a relay that dies between the two leaves the rows unsent, and
 //! the next run sends them again — at least once, never lost; consumers drop the
 //! duplicate by event id.
+//!
+//! A row the broker refuses for good (larger than [`MAX_ENVELOPE_BYTES`] or
+//! than the broker accepts, or invalid) never blocks the rows behind it: it is
+//! recorded as a dead letter ([`crate::dead_letter`]) and marked sent in the
+//! same transaction. Any other failure is retried with jittered backoff.
 
 use std::time::Duration;
 
@@ -13,10 +18,21 @@ use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::types::RDKafkaErrorCode;
 use tokio_util::sync::CancellationToken;
 
+use crate::backoff::Backoff;
+use crate::dead_letter::{NewDeadLetter, Stage};
 use crate::outbox::OutboxSignal;
 use crate::schema::outbox_events;
+
+/// The largest envelope the relay sends; a larger one is dead-lettered without
+/// a try. A quarter of librdkafka's and Kafka's default message limit
+/// (1,000,000 bytes), so that no broker left at its defaults refuses an event
+/// the relay accepted. What enters an event is bounded far lower at the edge
+/// (docs/limits.md): an order with the most lines and the longest fields is a
+/// few tens of kilobytes.
+pub const MAX_ENVELOPE_BYTES: usize = 250_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -64,15 +80,15 @@ impl OutboxRelay {
 
     /// Runs until `shutdown`; errors are logged and retried with backoff.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = Backoff::new();
         loop {
             if shutdown.is_cancelled() {
                 return;
             }
             match self.publish_batch().await {
-                Ok(n) if n as i64 == self.batch_size => continue,
+                Ok(n) if n as i64 == self.batch_size => backoff.reset(),
                 Ok(_) => {
-                    backoff = Duration::from_millis(100);
+                    backoff.reset();
                     tokio::select! {
                         _ = shutdown.cancelled() => return,
                         _ = self.signal.wait() => {}
@@ -80,18 +96,19 @@ impl OutboxRelay {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, retry_in = ?backoff, "outbox relay failed, will retry");
+                    let wait = backoff.next_delay();
+                    tracing::warn!(error = %e, retry_in = ?wait, "outbox relay failed, will retry");
                     tokio::select! {
                         _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(backoff) => {}
+                        _ = tokio::time::sleep(wait) => {}
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
             }
         }
     }
 
-    /// Publishes up to one batch of unsent events; returns how many were sent.
+    /// Publishes up to one batch of unsent events; returns how many rows it
+    /// settled (sent, or dead-lettered).
     pub async fn publish_batch(&self) -> Result<usize, RelayError> {
         let mut conn = self
             .pool
@@ -118,8 +135,18 @@ impl OutboxRelay {
                 return Ok(0);
             }
             let sending = std::time::Instant::now();
-            self.send_all(&rows).await?;
+            let refused = self.send_all(&rows).await?;
             let sent_in = sending.elapsed();
+            crate::dead_letter::insert(conn, &refused).await?;
+            for letter in &refused {
+                tracing::error!(
+                    event = ?letter.event_id,
+                    kind = letter.event_type,
+                    topic = letter.topic,
+                    error = letter.error,
+                    "outbox row refused for good; dead-lettered"
+                );
+            }
             let seqs: Vec<i64> = rows.iter().map(|r| r.0).collect();
             let mark =
                 diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(&seqs)))
@@ -136,26 +163,67 @@ impl OutboxRelay {
     }
 
     /// Sends concurrently; the idempotent producer keeps per-partition order.
-    async fn send_all(&self, rows: &[Row]) -> Result<(), RelayError> {
+    /// Returns the rows refused for good, as dead letters; any other failure
+    /// fails the whole batch (it is sent again, and consumers drop duplicates).
+    async fn send_all(&self, rows: &[Row]) -> Result<Vec<NewDeadLetter>, RelayError> {
         let sends = rows
             .iter()
             .map(|(_, event_id, topic, key, envelope)| async move {
                 let topic = format!("{}{}", self.topic_prefix, topic);
                 let payload = serde_json::to_vec(envelope).expect("JSON values serialize");
+                let refused = |error: String| NewDeadLetter {
+                    stage: Stage::Publish,
+                    consumer: None,
+                    topic: topic.clone(),
+                    partition: None,
+                    offset: None,
+                    key: Some(key.clone()),
+                    event_id: Some(*event_id),
+                    event_type: envelope["type"].as_str().map(str::to_string),
+                    payload: payload.clone(),
+                    error,
+                };
+                if payload.len() > MAX_ENVELOPE_BYTES {
+                    let error = format!(
+                        "envelope of {} bytes is over the relay's limit of {MAX_ENVELOPE_BYTES}",
+                        payload.len()
+                    );
+                    return Ok(Some(refused(error)));
+                }
                 let record = FutureRecord::to(&topic).key(key).payload(&payload);
-                self.producer
-                    .send(record, Duration::from_secs(10))
-                    .await
-                    .map(|_| ())
-                    .map_err(|(source, _)| RelayError::Publish {
+                match self.producer.send(record, Duration::from_secs(10)).await {
+                    Ok(_) => Ok(None),
+                    Err((source, _)) if refused_for_good(&source) => {
+                        Ok(Some(refused(source.to_string())))
+                    }
+                    Err((source, _)) => Err(RelayError::Publish {
                         event_id: *event_id,
                         topic: topic.clone(),
                         source,
-                    })
+                    }),
+                }
             });
+        let mut refused = Vec::new();
         for result in futures::future::join_all(sends).await {
-            result?;
+            refused.extend(result?);
         }
-        Ok(())
+        Ok(refused)
     }
+}
+
+/// Errors that sending the same bytes again cannot cure.
+fn refused_for_good(error: &KafkaError) -> bool {
+    use RDKafkaErrorCode as Code;
+    matches!(
+        error,
+        KafkaError::MessageProduction(
+            Code::MessageSizeTooLarge
+                | Code::InvalidMessageSize
+                | Code::InvalidMessage
+                | Code::InvalidRecord
+                | Code::MessageBatchTooLarge
+                | Code::InvalidRequiredAcks
+                | Code::PolicyViolation
+        )
+    )
 }

@@ -17,3 +17,21 @@ diesel::table! {
         processed_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    dead_letters (id) {
+        id -> Int8,
+        stage -> Text,
+        consumer -> Nullable<Text>,
+        topic -> Text,
+        kafka_partition -> Nullable<Int4>,
+        kafka_offset -> Nullable<Int8>,
+        message_key -> Nullable<Text>,
+        event_id -> Nullable<Uuid>,
+        event_type -> Nullable<Text>,
+        payload -> Bytea,
+        error -> Text,
+        created_at -> Timestamptz,
+        replayed_at -> Nullable<Timestamptz>,
+    }
+}

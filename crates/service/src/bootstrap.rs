@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use axum::Router;
 use diesel_migrations::EmbeddedMigrations;
-use mart_events::{ConsumerSettings, EventHandler, OutboxRelay, OutboxSignal, Topic};
+use mart_events::{
+    ConsumerSettings, EventHandler, OutboxRelay, OutboxSignal, PipelineHealth, Topic,
+};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use tokio::net::TcpListener;
@@ -38,6 +40,8 @@ pub struct Bootstrap {
     /// Signal it after committing a transaction that enqueued events.
     pub outbox: OutboxSignal,
     pub shutdown: CancellationToken,
+    /// The consumers' progress and the outbox, for `/metrics` and `/ready`.
+    pub pipeline: Arc<PipelineHealth>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -78,6 +82,7 @@ impl Bootstrap {
             db,
             outbox,
             shutdown,
+            pipeline: PipelineHealth::new(),
             tasks: vec![relay_task],
         })
     }
@@ -86,14 +91,17 @@ impl Bootstrap {
     /// (instances sharing the group split the work; processed events are
     /// recorded under the same name).
     pub fn consume(&mut self, group: &str, topics: &[Topic], handler: Arc<dyn EventHandler>) {
+        let group_id = self.config.prefixed(&format!("{}.{group}", self.service));
+        let name = format!("{}.{group}", self.service);
         let settings = ConsumerSettings {
             brokers: self.config.kafka_brokers.clone(),
-            group_id: self.config.prefixed(&format!("{}.{group}", self.service)),
+            health: self.pipeline.consumer(&name, &group_id),
+            group_id,
             topics: topics
                 .iter()
                 .map(|t| t.name(&self.config.topic_prefix))
                 .collect(),
-            name: format!("{}.{group}", self.service),
+            name,
             batch_size: ConsumerSettings::DEFAULT_BATCH_SIZE,
             fetch_wait: handler.urgency().fetch_wait(),
         };
@@ -130,18 +138,36 @@ impl Bootstrap {
         crate::graphql::routes_with_verifier(schema, self.verifier())
     }
 
+    /// Postgres and Kafka must answer; a stalled consumer makes the service
+    /// degraded (see [`PipelineHealth::check`]).
     pub fn readiness(&self) -> Readiness {
         Readiness::new()
             .with("postgres", self.db.clone())
             .with("kafka", KafkaProbe(self.config.kafka_brokers.clone()))
+            .with_degrading("pipeline", PipelineProbe(self.pipeline.clone()))
     }
 
-    /// Serves `app` (plus `/health` and `/ready`) on `listener` until shutdown.
+    /// Serves `app` (plus `/health`, `/ready` and `/metrics`) on `listener`
+    /// until shutdown.
     pub fn serve(self, listener: TcpListener, app: Router) -> Result<ServiceHandle, StartError> {
-        let app = app.merge(probe_routes(self.readiness()));
+        let metrics = crate::http::metrics_route(
+            self.service.as_str(),
+            self.pipeline.clone(),
+            self.db.pool().clone(),
+        );
+        let app = app.merge(probe_routes(self.readiness())).merge(metrics);
         let mut handle = spawn_server(self.service.as_str(), listener, app, self.shutdown)?;
         handle.tasks.extend(self.tasks);
         Ok(handle)
+    }
+}
+
+/// Every consumer makes progress (or has nothing to do).
+struct PipelineProbe(Arc<PipelineHealth>);
+
+impl ReadinessCheck for PipelineProbe {
+    fn check(&self) -> CheckFuture<'_> {
+        Box::pin(async move { self.0.check() })
     }
 }
 

@@ -32,7 +32,16 @@ impl ReadinessCheck for crate::db::Database {
 /// The named checks `/ready` runs, each with a time limit so a probe never hangs.
 #[derive(Clone, Default)]
 pub struct Readiness {
-    checks: Vec<(&'static str, Arc<dyn ReadinessCheck>)>,
+    checks: Vec<(&'static str, Arc<dyn ReadinessCheck>, Severity)>,
+}
+
+/// What a failing check makes of the service.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Severity {
+    /// Cannot serve: `unavailable`.
+    Required,
+    /// Serves, but something behind it is stuck: `degraded`.
+    Degrading,
 }
 
 impl Readiness {
@@ -41,26 +50,42 @@ impl Readiness {
     }
 
     pub fn with(mut self, name: &'static str, check: impl ReadinessCheck) -> Self {
-        self.checks.push((name, Arc::new(check)));
+        self.checks.push((name, Arc::new(check), Severity::Required));
         self
     }
 
-    /// Runs every check concurrently; `true` when all passed.
-    pub async fn run(&self) -> (bool, Value) {
-        let results = futures::future::join_all(self.checks.iter().map(|(name, check)| async {
+    /// A check whose failure reports the service `degraded` rather than
+    /// `unavailable` (both answer 503).
+    pub fn with_degrading(mut self, name: &'static str, check: impl ReadinessCheck) -> Self {
+        self.checks
+            .push((name, Arc::new(check), Severity::Degrading));
+        self
+    }
+
+    /// Runs every check concurrently: the overall status (`ready`,
+    /// `degraded` or `unavailable`) and each check's outcome.
+    pub async fn run(&self) -> (&'static str, Value) {
+        let results = futures::future::join_all(self.checks.iter().map(|(name, check, severity)| async {
             let outcome = tokio::time::timeout(Duration::from_secs(3), check.check()).await;
             let status = match outcome {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(e)) => Err(e),
                 Err(_) => Err("timed out after 3s".to_string()),
             };
-            (*name, status)
+            (*name, status, *severity)
         }))
         .await;
-        let ready = results.iter().all(|(_, r)| r.is_ok());
+        let failed = |s: Severity| results.iter().any(|(_, r, sev)| r.is_err() && *sev == s);
+        let status = if failed(Severity::Required) {
+            "unavailable"
+        } else if failed(Severity::Degrading) {
+            "degraded"
+        } else {
+            "ready"
+        };
         let detail: serde_json::Map<String, Value> = results
             .into_iter()
-            .map(|(name, r)| {
+            .map(|(name, r, _)| {
                 let v = match r {
                     Ok(()) => json!("ok"),
                     Err(e) => json!({ "error": e }),
@@ -68,12 +93,13 @@ impl Readiness {
                 (name.to_string(), v)
             })
             .collect();
-        (ready, Value::Object(detail))
+        (status, Value::Object(detail))
     }
 }
 
 /// `/health` answers while the process is up; `/ready` answers 200 only when every
-/// dependency is reachable, 503 otherwise.
+/// dependency is reachable and nothing behind the service is stuck, 503
+/// otherwise (with `status` `unavailable` or `degraded`).
 pub fn probe_routes(readiness: Readiness) -> Router {
     Router::new()
         .route("/health", get(|| async { Json(json!({ "status": "ok" })) }))
@@ -82,14 +108,35 @@ pub fn probe_routes(readiness: Readiness) -> Router {
 }
 
 async fn ready(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) {
-    let (ok, checks) = readiness.run().await;
-    let status = if ok {
+    let (status, checks) = readiness.run().await;
+    let code = if status == "ready" {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = json!({ "status": if ok { "ready" } else { "unavailable" }, "checks": checks });
-    (status, Json(body))
+    (code, Json(json!({ "status": status, "checks": checks })))
+}
+
+/// `/metrics`: the event pipeline of `service` in Prometheus' text format
+/// (docs/events.md names each series).
+pub fn metrics_route(
+    service: &'static str,
+    pipeline: Arc<mart_events::PipelineHealth>,
+    pool: crate::db::PgPool,
+) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || async move {
+            let body = pipeline.render(service, &pool).await;
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                body,
+            )
+        }),
+    )
 }
 
 /// A running server and the background tasks that belong to it.

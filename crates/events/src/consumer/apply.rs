@@ -3,8 +3,7 @@
 //! nothing. Several events share one transaction (one commit, one fsync), which
 //! is what lets a consumer keep up with a busy topic.
 
-use std::collections::HashSet;
-use std::time::Duration;
+use std::collections::{HashSet, VecDeque};
 
 use diesel::prelude::*;
 use diesel_async::pooled_connection::deadpool::Pool;
@@ -13,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{EventHandler, HandlerError};
+use crate::backoff::Backoff;
 use crate::envelope::EventEnvelope;
 use crate::schema::processed_events;
 
@@ -106,57 +106,92 @@ pub async fn apply_batch(
     .await
 }
 
+/// What [`apply_with_retry`] did with a round.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Events applied now (not before).
+    pub applied: usize,
+    /// Positions (in the events given) of those rejected for good, and why.
+    pub rejected: Vec<(usize, String)>,
+}
+
 /// Applies `events` with [`apply_batch`], retrying with backoff while failures
-/// are transient. An event a handler rejects permanently is logged and left out,
-/// and the rest applied again without it. `None` when shutdown interrupted the
+/// are transient. An event a handler rejects for good is taken out and the
+/// rest applied without it; the rejected event is then tried once more alone
+/// (a conflict caused by a concurrent instance applying the same event passes
+/// the second time, as already applied) before it is given up on. A failure of
+/// the whole transaction that is not transient makes the round go one event at
+/// a time, to find the event at fault. `None` when shutdown interrupted the
 /// retries (the offsets must not be committed).
 pub(crate) async fn apply_with_retry(
     pool: &Pool<AsyncPgConnection>,
     consumer: &str,
     handler: &dyn EventHandler,
-    mut events: Vec<&EventEnvelope>,
+    events: &[&EventEnvelope],
     shutdown: &CancellationToken,
-) -> Option<usize> {
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        if events.is_empty() {
-            return Some(0);
-        }
-        let outcome = match pool.get().await {
-            Ok(mut conn) => apply_batch(&mut conn, consumer, handler, &events).await,
-            Err(e) => Err(BatchFailure {
-                index: None,
-                error: HandlerError::Transient(e.to_string()),
-            }),
-        };
-        let failure = match outcome {
-            Ok(applied) => return Some(applied),
-            Err(failure) => failure,
-        };
-        match failure {
-            BatchFailure {
-                index: Some(index),
-                error: HandlerError::Permanent(reason),
-            } => {
-                let rejected = events.remove(index);
-                tracing::error!(event = %rejected.id, kind = rejected.event_type, reason, "event rejected, skipping");
+) -> Option<Outcome> {
+    let mut outcome = Outcome::default();
+    let mut backoff = Backoff::new();
+    let mut queue: VecDeque<Vec<usize>> = VecDeque::from([(0..events.len()).collect()]);
+    while let Some(mut group) = queue.pop_front() {
+        let mut second_try = false;
+        loop {
+            if group.is_empty() {
+                break;
             }
-            BatchFailure { index, error } => {
-                let event = index.map(|i| events[i]);
-                tracing::warn!(
-                    event = ?event.map(|e| e.id),
-                    kind = ?event.map(|e| &e.event_type),
-                    batch = events.len(),
-                    error = %error,
-                    retry_in = ?backoff,
-                    "event handling failed, retrying"
-                );
-                tokio::select! {
-                    _ = shutdown.cancelled() => return None,
-                    _ = tokio::time::sleep(backoff) => {}
+            let batch: Vec<&EventEnvelope> = group.iter().map(|&i| events[i]).collect();
+            let result = match pool.get().await {
+                Ok(mut conn) => apply_batch(&mut conn, consumer, handler, &batch).await,
+                Err(e) => Err(BatchFailure {
+                    index: None,
+                    error: HandlerError::Transient(e.to_string()),
+                }),
+            };
+            let failure = match result {
+                Ok(applied) => {
+                    outcome.applied += applied;
+                    break;
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                Err(failure) => failure,
+            };
+            let event = failure.index.map(|i| batch[i]);
+            match failure.error {
+                HandlerError::Permanent(reason) if group.len() > 1 => {
+                    tracing::warn!(event = ?event.map(|e| e.id), kind = ?event.map(|e| &e.event_type), reason, "event rejected; applying the rest without it");
+                    match failure.index {
+                        Some(at) => queue.push_back(vec![group.remove(at)]),
+                        None => {
+                            for i in group.drain(..).rev() {
+                                queue.push_front(vec![i]);
+                            }
+                        }
+                    }
+                }
+                HandlerError::Permanent(reason) if !second_try => {
+                    tracing::warn!(event = %batch[0].id, reason, "event rejected; trying it once more alone");
+                    second_try = true;
+                }
+                HandlerError::Permanent(reason) => {
+                    outcome.rejected.push((group[0], reason));
+                    break;
+                }
+                HandlerError::Transient(reason) => {
+                    let wait = backoff.next_delay();
+                    tracing::warn!(
+                        event = ?event.map(|e| e.id),
+                        kind = ?event.map(|e| &e.event_type),
+                        batch = group.len(),
+                        error = reason,
+                        retry_in = ?wait,
+                        "event handling failed, retrying"
+                    );
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return None,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
             }
         }
     }
+    Some(outcome)
 }

@@ -5,10 +5,16 @@
 //! The offsets are stored only after that transaction (and committed to the
 //! broker every [`crate::kafka::OFFSET_COMMIT_INTERVAL`]), so a crash in
 //! between means redelivery, never loss.
+//!
+//! A message that is not an event, or that its handler rejects for good, is
+//! recorded as a dead letter ([`crate::dead_letter`]) before its offset moves.
+//! A consumer whose group stands still while records wait (see [`watch`])
+//! closes and joins its group again, by itself.
 
 mod apply;
 mod batch;
 mod stats;
+mod watch;
 
 use std::future::Future;
 use std::ops::Range;
@@ -26,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 pub use apply::{Applied, BatchFailure, apply_batch, apply_once};
 
 use crate::envelope::EventEnvelope;
+use crate::health::ConsumerHealth;
 use crate::outbox::OutboxSignal;
 use batch::Batch;
 use stats::Stats;
@@ -137,14 +144,39 @@ pub enum HandlerError {
     /// Worth retrying: the database was unreachable, a lock timed out, …
     #[error("transient: {0}")]
     Transient(String),
-    /// Retrying cannot help (a malformed payload): logged and skipped.
+    /// Retrying cannot help (a malformed payload, a constraint the event
+    /// breaks): recorded as a dead letter and passed.
     #[error("permanent: {0}")]
     Permanent(String),
 }
 
 impl From<diesel::result::Error> for HandlerError {
+    /// Constraint violations and values that cannot be (de)serialized fail the
+    /// same way every time: permanent. Lost connections, serialization
+    /// conflicts, deadlocks, lock and statement timeouts (PostgreSQL codes
+    /// diesel does not name), and a row not found yet (an event overtaking the
+    /// one that creates it) may pass on a retry: transient.
     fn from(e: diesel::result::Error) -> Self {
-        HandlerError::Transient(e.to_string())
+        use diesel::result::DatabaseErrorKind as Kind;
+        use diesel::result::Error;
+        let permanent = matches!(
+            e,
+            Error::DatabaseError(
+                Kind::UniqueViolation
+                    | Kind::ForeignKeyViolation
+                    | Kind::NotNullViolation
+                    | Kind::CheckViolation,
+                _
+            ) | Error::DeserializationError(_)
+                | Error::SerializationError(_)
+                | Error::QueryBuilderError(_)
+                | Error::InvalidCString(_)
+        );
+        if permanent {
+            HandlerError::Permanent(e.to_string())
+        } else {
+            HandlerError::Transient(e.to_string())
+        }
     }
 }
 
@@ -167,6 +199,8 @@ pub struct ConsumerSettings {
     pub batch_size: usize,
     /// How long the broker may hold a fetch (see [`Urgency`]).
     pub fetch_wait: Duration,
+    /// Where the consumer reports its progress (`/metrics`, `/ready`).
+    pub health: Arc<ConsumerHealth>,
 }
 
 impl ConsumerSettings {
@@ -184,6 +218,10 @@ pub enum ConsumerError {
 /// signalled whenever a batch that applied events has committed, so the
 /// follow-up events its handlers enqueued leave at once instead of at the
 /// relay's next poll.
+///
+/// When the group's position stands still for [`crate::health::STALL_AFTER`] while records
+/// wait, the consumer is closed (leaving the group) and created again: the
+/// rejoin is logged and counted in [`ConsumerHealth`].
 pub async fn run_consumer(
     pool: Pool<AsyncPgConnection>,
     settings: ConsumerSettings,
@@ -191,66 +229,162 @@ pub async fn run_consumer(
     after_commit: Option<OutboxSignal>,
     shutdown: CancellationToken,
 ) -> Result<(), ConsumerError> {
-    let consumer: StreamConsumer =
-        crate::kafka::consumer_config(&settings.brokers, &settings.group_id, settings.fetch_wait)
-            .set("auto.offset.reset", "earliest")
-            .create()?;
-    let topics: Vec<&str> = settings.topics.iter().map(String::as_str).collect();
-    consumer.subscribe(&topics)?;
-    tracing::info!(group = settings.group_id, topics = ?settings.topics, "consuming");
-    let mut messages = consumer.stream();
-    let mut stats = Stats::new(&settings.name);
-    let batch_size = settings.batch_size.max(1);
-
+    let run = Run {
+        pool,
+        settings,
+        handler,
+        after_commit,
+        shutdown,
+    };
     loop {
-        let first = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            m = messages.next() => m.expect("kafka streams never end"),
-        };
-        let mut batch = Batch::default();
-        match first {
-            Ok(message) => batch.add(&message, &*handler),
-            Err(e) => {
-                tracing::warn!(error = %e, "kafka receive failed, retrying");
-                tokio::select! {
-                    _ = shutdown.cancelled() => return Ok(()),
-                    _ = tokio::time::sleep(Duration::from_millis(500)) => continue,
+        let consumer: Arc<StreamConsumer> = Arc::new(
+            crate::kafka::consumer_config(
+                &run.settings.brokers,
+                &run.settings.group_id,
+                run.settings.fetch_wait,
+            )
+            .set("auto.offset.reset", "earliest")
+            .create()?,
+        );
+        let topics: Vec<&str> = run.settings.topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&topics)?;
+        tracing::info!(group = run.settings.group_id, topics = ?run.settings.topics, "consuming");
+        let watch = watch::spawn(
+            consumer.clone(),
+            run.settings.topics.clone(),
+            run.settings.health.clone(),
+        );
+        let ended = run.consume(&consumer).await;
+        watch.abort();
+        let _ = watch.await;
+        // Closing commits the stored offsets and leaves the group; it talks to
+        // the broker, so it runs off the async threads, and a broker that does
+        // not answer cannot hold the rejoin for long.
+        let closing = tokio::task::spawn_blocking(move || drop(consumer));
+        let _ = tokio::time::timeout(Duration::from_secs(10), closing).await;
+        match ended {
+            Ended::Shutdown => return Ok(()),
+            Ended::Stalled => run.settings.health.recovered(),
+        }
+    }
+}
+
+/// Why one consumer instance stopped.
+enum Ended {
+    Shutdown,
+    /// Its group stood still while records waited: rejoin.
+    Stalled,
+}
+
+struct Run {
+    pool: Pool<AsyncPgConnection>,
+    settings: ConsumerSettings,
+    handler: Arc<dyn EventHandler>,
+    after_commit: Option<OutboxSignal>,
+    shutdown: CancellationToken,
+}
+
+impl Run {
+    async fn consume(&self, consumer: &StreamConsumer) -> Ended {
+        let settings = &self.settings;
+        let handler = &*self.handler;
+        let mut messages = consumer.stream();
+        let mut stats = Stats::new(&settings.name);
+        let batch_size = settings.batch_size.max(1);
+        let mut watchdog = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            let first = tokio::select! {
+                _ = self.shutdown.cancelled() => return Ended::Shutdown,
+                m = messages.next() => m.expect("kafka streams never end"),
+                _ = watchdog.tick() => {
+                    if let Some((topic, stalled, waiting)) = settings.health.stall() {
+                        tracing::warn!(
+                            group = settings.group_id,
+                            topic,
+                            stalled_secs = stalled.as_secs(),
+                            waiting,
+                            assigned = consumer.assignment().map(|a| a.count()).unwrap_or(0),
+                            "consumer made no progress while records wait; rejoining its group"
+                        );
+                        return Ended::Stalled;
+                    }
+                    continue;
+                }
+            };
+            let mut batch = Batch::new(&settings.name);
+            match first {
+                Ok(message) => batch.add(&message, handler),
+                Err(e) => {
+                    tracing::warn!(error = %e, "kafka receive failed, retrying");
+                    tokio::select! {
+                        _ = self.shutdown.cancelled() => return Ended::Shutdown,
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => continue,
+                    }
                 }
             }
-        }
-        // Whatever librdkafka has already fetched joins this round.
-        while batch.messages < batch_size {
-            match messages.next().now_or_never() {
-                Some(Some(Ok(message))) => batch.add(&message, &*handler),
-                Some(Some(Err(e))) => {
-                    tracing::warn!(error = %e, "kafka receive failed");
-                    break;
+            // Whatever librdkafka has already fetched joins this round.
+            while batch.messages < batch_size {
+                match messages.next().now_or_never() {
+                    Some(Some(Ok(message))) => batch.add(&message, handler),
+                    Some(Some(Err(e))) => {
+                        tracing::warn!(error = %e, "kafka receive failed");
+                        break;
+                    }
+                    _ => break,
                 }
-                _ => break,
+            }
+            if !self.apply(&mut batch, &mut stats).await {
+                return Ended::Shutdown;
+            }
+            match batch.offsets() {
+                Ok(offsets) => {
+                    if let Err(e) = consumer.store_offsets(&offsets) {
+                        tracing::warn!(error = %e, "offset store failed; events may be redelivered");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "no offsets to commit"),
             }
         }
+    }
+
+    /// Applies a round and records its dead letters; `false` when shutdown
+    /// interrupted (nothing may be committed).
+    async fn apply(&self, batch: &mut Batch, stats: &mut Stats) -> bool {
+        let settings = &self.settings;
         let started = Instant::now();
         let events: Vec<&EventEnvelope> = batch.events.iter().collect();
-        let Some(applied) =
-            apply::apply_with_retry(&pool, &settings.name, &*handler, events, &shutdown).await
+        let Some(outcome) = apply::apply_with_retry(
+            &self.pool,
+            &settings.name,
+            &*self.handler,
+            &events,
+            &self.shutdown,
+        )
+        .await
         else {
-            return Ok(());
+            return false;
         };
-        if applied > 0 {
-            if let Some(signal) = &after_commit {
+        let mut letters = std::mem::take(&mut batch.poison);
+        let mut origins: Vec<Option<batch::Origin>> =
+            std::mem::take(&mut batch.origins).into_iter().map(Some).collect();
+        for (at, reason) in outcome.rejected {
+            if let Some(origin) = origins[at].take() {
+                letters.push(origin.dead_letter(&settings.name, Some(&batch.events[at]), reason));
+            }
+        }
+        if !crate::dead_letter::record(&self.pool, &letters, &self.shutdown).await {
+            return false;
+        }
+        settings.health.dead_lettered(letters.len());
+        if outcome.applied > 0 {
+            if let Some(signal) = &self.after_commit {
                 signal.committed();
             }
-            handler.committed();
+            self.handler.committed();
         }
-        stats.record(&batch, applied, started.elapsed());
-        match batch.offsets() {
-            Ok(offsets) => {
-                if let Err(e) = consumer.store_offsets(&offsets) {
-                    tracing::warn!(error = %e, "offset store failed; events may be redelivered");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "no offsets to commit"),
-        }
+        settings.health.round_applied();
+        stats.record(batch, outcome.applied, started.elapsed());
+        true
     }
 }
 

@@ -110,6 +110,7 @@ fn start(config: &ServiceConfig, db: &Database, handler: Archive) -> Running {
         name: "widgets".into(),
         batch_size: ConsumerSettings::DEFAULT_BATCH_SIZE,
         fetch_wait: Urgency::Interactive.fetch_wait(),
+        health: Arc::new(mart_events::ConsumerHealth::new("widgets", "widgets")),
     };
     let consumer = mart_events::run_consumer(
         db.pool().clone(),

@@ -239,6 +239,7 @@ async fn consumer_applies_a_redelivered_event_once() {
         name: "widgets".into(),
         batch_size: mart_events::ConsumerSettings::DEFAULT_BATCH_SIZE,
         fetch_wait: mart_events::Urgency::Interactive.fetch_wait(),
+        health: Arc::new(mart_events::ConsumerHealth::new("widgets", "widgets")),
     };
     let consumer = tokio::spawn(mart_events::run_consumer(
         db.pool().clone(),

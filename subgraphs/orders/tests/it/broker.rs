@@ -1,70 +1,15 @@
 //! The broker killed and started again in the middle of a burst: events wait in
 //! the outboxes, consumers reconnect, and every order still settles once.
 
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use mart_service::testkit;
+use mart_service::testkit::{self, Broker, free_port};
 
 use crate::support::{Shop, ShopOptions, order_input};
 
 const ORDERS: usize = 100;
-
-/// A tansu broker of this test's own, storing in `dir` so a restart keeps
-/// messages and committed offsets.
-pub struct Broker {
-    child: Child,
-    port: u16,
-}
-
-impl Broker {
-    pub fn start(dir: &Path, port: u16) -> Self {
-        let url = format!("tcp://127.0.0.1:{port}");
-        let log = std::fs::File::create(dir.join("broker.log")).unwrap();
-        let child = Command::new("tansu")
-            .current_dir(dir)
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-            ])
-            .args(["--storage-engine", "sqlite://tansu.db"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("tansu is installed (see STACK.md)");
-        Self { child, port }
-    }
-
-    pub async fn wait_until_listening(&self) {
-        let port = self.port;
-        testkit::eventually(
-            "the broker to listen",
-            Duration::from_secs(20),
-            || async move { TcpStream::connect(("127.0.0.1", port)).ok().map(drop) },
-        )
-        .await;
-    }
-
-    pub fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killing_the_broker_during_a_burst_loses_nothing_and_repeats_nothing() {

@@ -8,7 +8,7 @@ use mart_events::{EventEnvelope, kafka};
 use mart_orders::live::{self, StatusFeed, Tap, Watch};
 use mart_service::testkit;
 
-use crate::broker::{Broker, free_port};
+use mart_service::testkit::{Broker, free_port};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;

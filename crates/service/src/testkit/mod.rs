@@ -1,7 +1,11 @@
 //! Helpers for integration tests: every test gets its own databases and topics, so
 //! tests run in parallel and can be rerun.
 
+mod broker;
+
 use std::time::{Duration, Instant};
+
+pub use broker::{Broker, free_port};
 
 use crate::config::ServiceConfig;
 

@@ -1,0 +1,4 @@
+//! What the load generator and the system tests share: a GraphQL client that
+//! drives the shop through the router as any client would ([`shop`]).
+
+pub mod shop;

@@ -1,0 +1,318 @@
+//! What a service's event pipeline is doing, for `/metrics` and `/ready`: per
+//! consumer, how far behind its group's committed position is and how long it
+//! has stood still; per outbox, how much waits to be sent; and how many
+//! messages were dead-lettered. Names and meanings: docs/events.md.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::schema::outbox_events;
+
+/// How long a group's committed position may stand still while records wait
+/// before the consumer counts as stalled: it then rejoins its group, and
+/// `/ready` reports the service degraded. A healthy consumer commits within
+/// [`crate::kafka::OFFSET_COMMIT_INTERVAL`] (1 s) of applying a round, and a
+/// round at the benchmark's 250 orders/s takes under 0.5 s, so 10 s is far
+/// above normal; it also has to stay below the 30 s in which the saga must move
+/// again after a crash (docs/events.md).
+pub const STALL_AFTER: Duration = Duration::from_secs(10);
+
+/// Every consumer and outbox of one service.
+#[derive(Default)]
+pub struct PipelineHealth {
+    consumers: Mutex<Vec<Arc<ConsumerHealth>>>,
+}
+
+/// One partition as the last lag check saw it.
+#[derive(Debug, Clone)]
+struct PartitionState {
+    committed: i64,
+    end: i64,
+    /// When `committed` last moved, or the partition was last seen caught up.
+    moved: Instant,
+}
+
+/// One consumer's progress, written by the consumer and its lag checks.
+#[derive(Debug)]
+pub struct ConsumerHealth {
+    /// The name its processed events are recorded under (`orders.saga`).
+    pub name: String,
+    pub group: String,
+    started: Instant,
+    partitions: Mutex<BTreeMap<(String, i32), PartitionState>>,
+    /// Milliseconds after `started` of the last applied round.
+    last_round_ms: AtomicU64,
+    recoveries: AtomicU64,
+    dead_lettered: AtomicU64,
+}
+
+impl ConsumerHealth {
+    pub fn new(name: &str, group: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            group: group.to_string(),
+            started: Instant::now(),
+            partitions: Mutex::default(),
+            last_round_ms: AtomicU64::new(0),
+            recoveries: AtomicU64::new(0),
+            dead_lettered: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn round_applied(&self) {
+        self.last_round_ms
+            .store(self.started.elapsed().as_millis() as u64, Relaxed);
+    }
+
+    pub(crate) fn dead_lettered(&self, n: usize) {
+        self.dead_lettered.fetch_add(n as u64, Relaxed);
+    }
+
+    /// Records a rejoin, and starts every partition's stall clock again: the
+    /// new member deserves [`STALL_AFTER`] of its own.
+    pub(crate) fn recovered(&self) {
+        self.recoveries.fetch_add(1, Relaxed);
+        let now = Instant::now();
+        for state in self.partitions.lock().unwrap().values_mut() {
+            state.moved = now;
+        }
+    }
+
+    pub fn recoveries(&self) -> u64 {
+        AtomicU64::load(&self.recoveries, Relaxed)
+    }
+
+    /// What one lag check read: the group's committed offset and the end of
+    /// each subscribed partition.
+    pub(crate) fn observe(&self, positions: &[(String, i32, i64, i64)]) {
+        let now = Instant::now();
+        let mut partitions = self.partitions.lock().unwrap();
+        for (topic, partition, committed, end) in positions {
+            let key = (topic.clone(), *partition);
+            let state = partitions.entry(key).or_insert(PartitionState {
+                committed: *committed,
+                end: *end,
+                moved: now,
+            });
+            if state.committed != *committed || committed >= end {
+                state.moved = now;
+            }
+            state.committed = *committed;
+            state.end = *end;
+        }
+    }
+
+    /// Records waiting behind the committed position, per topic.
+    pub fn lag(&self) -> BTreeMap<String, i64> {
+        let mut lag = BTreeMap::new();
+        for ((topic, _), s) in self.partitions.lock().unwrap().iter() {
+            *lag.entry(topic.clone()).or_insert(0) += (s.end - s.committed).max(0);
+        }
+        lag
+    }
+
+    /// Per topic, how long the committed position has stood still while
+    /// records wait (zero when caught up or moving).
+    pub fn stalled_for(&self) -> BTreeMap<String, Duration> {
+        let mut stalled = BTreeMap::new();
+        for ((topic, _), s) in self.partitions.lock().unwrap().iter() {
+            let d = if s.end > s.committed {
+                s.moved.elapsed()
+            } else {
+                Duration::ZERO
+            };
+            let worst = stalled.entry(topic.clone()).or_insert(Duration::ZERO);
+            *worst = (*worst).max(d);
+        }
+        stalled
+    }
+
+    /// The topic and wait of the longest stall past [`STALL_AFTER`], if any.
+    pub fn stall(&self) -> Option<(String, Duration, i64)> {
+        let lag = self.lag();
+        self.stalled_for()
+            .into_iter()
+            .filter(|(_, d)| *d >= STALL_AFTER)
+            .max_by_key(|(_, d)| *d)
+            .map(|(topic, d)| {
+                let waiting = lag.get(&topic).copied().unwrap_or(0);
+                (topic, d, waiting)
+            })
+    }
+
+    /// Seconds since the consumer last applied a round (since its start if it
+    /// has not yet).
+    fn since_last_round(&self) -> f64 {
+        let last = Duration::from_millis(AtomicU64::load(&self.last_round_ms, Relaxed));
+        (self.started.elapsed().saturating_sub(last)).as_secs_f64()
+    }
+}
+
+impl PipelineHealth {
+    pub fn new() -> Arc<Self> {
+        Arc::default()
+    }
+
+    /// Adds a consumer to report on.
+    pub fn consumer(&self, name: &str, group: &str) -> Arc<ConsumerHealth> {
+        let health = Arc::new(ConsumerHealth::new(name, group));
+        self.consumers.lock().unwrap().push(health.clone());
+        health
+    }
+
+    pub fn consumers(&self) -> Vec<Arc<ConsumerHealth>> {
+        self.consumers.lock().unwrap().clone()
+    }
+
+    /// `Err` naming the first consumer stalled past [`STALL_AFTER`].
+    pub fn check(&self) -> Result<(), String> {
+        for c in self.consumers() {
+            if let Some((topic, stalled, waiting)) = c.stall() {
+                return Err(format!(
+                    "consumer {} has made no progress on {topic} for {}s while {waiting} records wait",
+                    c.name,
+                    stalled.as_secs()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The Prometheus text exposition of this service's pipeline; the outbox
+    /// and dead-letter figures are read from `pool` now.
+    pub async fn render(&self, service: &str, pool: &Pool<AsyncPgConnection>) -> String {
+        let mut out = String::new();
+        self.render_consumers(service, &mut out);
+        match pool.get().await {
+            Ok(mut conn) => {
+                if let Err(e) = render_tables(service, &mut conn, &mut out).await {
+                    tracing::warn!(error = %e, "reading outbox metrics failed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "no connection for outbox metrics"),
+        }
+        out
+    }
+
+    fn render_consumers(&self, service: &str, out: &mut String) {
+        let consumers = self.consumers();
+        let families: [(&str, &str, &str); 5] = [
+            (
+                "mart_consumer_lag",
+                "gauge",
+                "Records on the topic past the consumer group's committed offset.",
+            ),
+            (
+                "mart_consumer_stalled_seconds",
+                "gauge",
+                "How long the group's committed offset has stood still while records wait (0 when caught up).",
+            ),
+            (
+                "mart_consumer_seconds_since_last_round",
+                "gauge",
+                "Seconds since the consumer last applied a round of messages.",
+            ),
+            (
+                "mart_consumer_recoveries_total",
+                "counter",
+                "Times the consumer left and rejoined its group after a stall.",
+            ),
+            (
+                "mart_consumer_dead_lettered_total",
+                "counter",
+                "Messages this consumer recorded as dead letters since the process started.",
+            ),
+        ];
+        for (i, (name, kind, help)) in families.iter().enumerate() {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for c in &consumers {
+                let labels = format!(
+                    "service=\"{service}\",consumer=\"{}\",group=\"{}\"",
+                    c.name, c.group
+                );
+                match i {
+                    0 => {
+                        for (topic, lag) in c.lag() {
+                            let _ = writeln!(out, "{name}{{{labels},topic=\"{topic}\"}} {lag}");
+                        }
+                    }
+                    1 => {
+                        for (topic, d) in c.stalled_for() {
+                            let _ = writeln!(
+                                out,
+                                "{name}{{{labels},topic=\"{topic}\"}} {:.1}",
+                                d.as_secs_f64()
+                            );
+                        }
+                    }
+                    2 => {
+                        let _ = writeln!(out, "{name}{{{labels}}} {:.1}", c.since_last_round());
+                    }
+                    3 => {
+                        let _ = writeln!(out, "{name}{{{labels}}} {}", c.recoveries());
+                    }
+                    _ => {
+                        let n = AtomicU64::load(&c.dead_lettered, Relaxed);
+                        let _ = writeln!(out, "{name}{{{labels}}} {n}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn render_tables(
+    service: &str,
+    conn: &mut AsyncPgConnection,
+    out: &mut String,
+) -> QueryResult<()> {
+    let (unsent, oldest): (i64, Option<chrono::DateTime<chrono::Utc>>) = outbox_events::table
+        .filter(outbox_events::published_at.is_null())
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(outbox_events::created_at),
+        ))
+        .first(conn)
+        .await?;
+    let age = oldest
+        .map(|t| (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0)
+        .unwrap_or(0.0);
+    let _ = writeln!(
+        out,
+        "# HELP mart_outbox_unsent Outbox rows not yet published to the broker.\n\
+         # TYPE mart_outbox_unsent gauge\n\
+         mart_outbox_unsent{{service=\"{service}\"}} {unsent}\n\
+         # HELP mart_outbox_oldest_unsent_seconds Age of the oldest unpublished outbox row (0 when none).\n\
+         # TYPE mart_outbox_oldest_unsent_seconds gauge\n\
+         mart_outbox_oldest_unsent_seconds{{service=\"{service}\"}} {age:.1}"
+    );
+    let waiting = crate::dead_letter::waiting(conn).await?;
+    let _ = writeln!(
+        out,
+        "# HELP mart_dead_letters Dead letters not yet replayed, by stage (publish, consume) and consumer.\n\
+         # TYPE mart_dead_letters gauge"
+    );
+    // Both stages always appear, so an alert has a series to watch from the start.
+    for stage in ["publish", "consume"] {
+        if !waiting.iter().any(|(s, _, _)| s == stage) {
+            let _ = writeln!(
+                out,
+                "mart_dead_letters{{service=\"{service}\",stage=\"{stage}\",consumer=\"\"}} 0"
+            );
+        }
+    }
+    for (stage, consumer, n) in waiting {
+        let _ = writeln!(
+            out,
+            "mart_dead_letters{{service=\"{service}\",stage=\"{stage}\",consumer=\"{consumer}\"}} {n}"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! A tansu broker of a test's own, as a real process the test can SIGKILL and
+//! start again: it stores in a directory of the test's, so a restart keeps
+//! messages and committed offsets, as a production broker's disk would.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Broker {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Broker {
+    /// Starts `tansu` listening on `port`, storing in `dir`.
+    pub fn start(dir: &Path, port: u16) -> Self {
+        let url = format!("tcp://127.0.0.1:{port}");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("broker.log"))
+            .expect("the broker's log file");
+        let child = Command::new("tansu")
+            .current_dir(dir)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "sqlite://tansu.db"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("tansu is installed (see STACK.md)");
+        Self {
+            child,
+            dir: dir.to_path_buf(),
+            port,
+        }
+    }
+
+    /// `host:port`, for `MART_KAFKA_BROKERS`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn wait_until_listening(&self) {
+        let port = self.port;
+        super::eventually(
+            "the broker to listen",
+            Duration::from_secs(20),
+            || async move { TcpStream::connect(("127.0.0.1", port)).ok().map(drop) },
+        )
+        .await;
+    }
+
+    /// SIGKILL: no flush, no goodbye to its clients.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL the broker");
+        self.child.wait().expect("reap the broker");
+    }
+
+    /// Kills it and starts it again on the same port and storage.
+    pub async fn restart(self) -> Self {
+        let (dir, port) = (self.dir.clone(), self.port);
+        self.kill();
+        let broker = Self::start(&dir, port);
+        broker.wait_until_listening().await;
+        broker
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
