@@ -38,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::admin::AdminCommand,
     },
+    /// Messages a service's event pipeline gave up on: list and replay them.
+    DeadLetters {
+        #[command(subcommand)]
+        command: cli::dead_letters::DeadLetterCommand,
+    },
     /// Subgraph schemas.
     Schema {
         #[command(subcommand)]
@@ -54,6 +59,9 @@ async fn main() -> Result<()> {
         Command::Seed => cli::seed::run(&mart_service::ServiceConfig::from_env()?).await,
         Command::Admin { command } => {
             cli::admin::run(&mart_service::ServiceConfig::from_env()?, command).await
+        }
+        Command::DeadLetters { command } => {
+            cli::dead_letters::run(&mart_service::ServiceConfig::from_env()?, command).await
         }
         Command::Schema { command } => cli::schema::run(command),
     }

@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod dead_letters;
 pub mod run;
 pub mod schema;
 pub mod seed;
