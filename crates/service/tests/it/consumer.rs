@@ -24,8 +24,8 @@ use crate::kafka_support::{create_topic, test_database};
 
 /// Records the widget of every `product.archived` it is given; rejects the
 /// widgets in `poison` as malformed.
-struct Archive {
-    poison: HashSet<Uuid>,
+pub(crate) struct Archive {
+    pub poison: HashSet<Uuid>,
 }
 
 impl EventHandler for Archive {
@@ -58,7 +58,7 @@ struct Count {
     n: i64,
 }
 
-async fn count(db: &Database, sql: &str) -> i64 {
+pub(crate) async fn count(db: &Database, sql: &str) -> i64 {
     let mut conn = db.conn().await.unwrap();
     diesel::sql_query(sql)
         .get_result::<Count>(&mut conn)
@@ -67,7 +67,7 @@ async fn count(db: &Database, sql: &str) -> i64 {
         .n
 }
 
-fn archived(widget: Uuid) -> EventEnvelope {
+pub(crate) fn archived(widget: Uuid) -> EventEnvelope {
     EventEnvelope::wrap(&ProductArchived { product_id: widget })
 }
 
@@ -79,13 +79,13 @@ fn noise() -> EventEnvelope {
     }
 }
 
-struct Running {
+pub(crate) struct Running {
     shutdown: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.shutdown.cancel();
         for task in self.tasks {
             task.await.unwrap();
@@ -94,7 +94,7 @@ impl Running {
 }
 
 /// The outbox relay and a consumer of the products topic in group `widgets`.
-fn start(config: &ServiceConfig, db: &Database, handler: Archive) -> Running {
+pub(crate) fn start(config: &ServiceConfig, db: &Database, handler: Archive) -> Running {
     let shutdown = CancellationToken::new();
     let producer = mart_events::kafka::idempotent_producer(&config.kafka_brokers).unwrap();
     let relay = OutboxRelay::new(
@@ -128,7 +128,7 @@ fn start(config: &ServiceConfig, db: &Database, handler: Archive) -> Running {
     }
 }
 
-async fn prepare(label: &str) -> (ServiceConfig, Database) {
+pub(crate) async fn prepare(label: &str) -> (ServiceConfig, Database) {
     let config = isolated_config(label);
     let db = test_database(&config).await;
     create_topic(&config, &Topic::Products.name(&config.topic_prefix)).await;
@@ -140,7 +140,7 @@ async fn prepare(label: &str) -> (ServiceConfig, Database) {
     (config, db)
 }
 
-async fn enqueue_all(db: &Database, events: &[EventEnvelope]) {
+pub(crate) async fn enqueue_all(db: &Database, events: &[EventEnvelope]) {
     let conn = db.conn().await.unwrap();
     for e in events {
         mart_events::outbox::enqueue_envelope(&conn, Topic::Products.as_str(), e)
@@ -250,4 +250,14 @@ async fn a_rejected_event_is_skipped_and_the_rest_of_its_batch_applied_once() {
     )
     .await;
     assert_eq!(poisoned_applied, 0);
+    let poisoned_event = events[5].id;
+    let dead = count(
+        &db,
+        &format!(
+            "SELECT count(*) AS n FROM dead_letters WHERE stage = 'consume' \
+             AND consumer = 'widgets' AND event_id = '{poisoned_event}' AND error LIKE '%poisoned widget%'"
+        ),
+    )
+    .await;
+    assert_eq!(dead, 1, "the rejected event is kept as a dead letter");
 }

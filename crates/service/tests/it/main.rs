@@ -1,6 +1,7 @@
 //! Integration tests of the service kit against the real Postgres and Kafka broker.
 
 mod consumer;
+mod dead_letters;
 mod kafka_support;
 mod outbox;
 mod probes;
