@@ -179,9 +179,28 @@ impl Product {
     }
 }
 
+/// An ISO 3166-1 alpha-2 country code has exactly two letters.
+pub const COUNTRY_LEN: usize = 2;
+/// An ISO 4217 currency code has exactly three letters; anything else cannot
+/// match a rate and is refused rather than looked up.
+pub const CURRENCY_LEN: usize = 3;
+
+fn currency_code(currency: &str) -> Result<&str> {
+    let ok = currency.len() == CURRENCY_LEN && currency.bytes().all(|b| b.is_ascii_uppercase());
+    if ok {
+        Ok(currency)
+    } else {
+        Err(ApiError::bad_input(
+            "currency",
+            "currency must be an ISO 4217 code of three uppercase letters, like EUR",
+        ))
+        .gql()
+    }
+}
+
 fn country_code(country: &str) -> Result<String> {
     let code = country.trim().to_ascii_uppercase();
-    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+    if code.len() == COUNTRY_LEN && code.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(code)
     } else {
         Err(ApiError::bad_input(
@@ -199,6 +218,7 @@ async fn quote(
     currency: &str,
 ) -> Result<Option<Money>> {
     let country = country_code(country)?;
+    let currency = currency_code(currency)?;
     if weight_grams < 0 {
         return Err(ApiError::bad_input(
             "weightGrams",

@@ -11,6 +11,8 @@ use crate::storage::{Violation, stock, violation};
 
 /// Larger single changes are typos, not deliveries.
 pub const MAX_DELTA: i32 = 1_000_000;
+/// The reason is kept in the ledger and copied into `inventory.stock_adjusted`:
+/// a note such as "delivery 4711" or "stocktake", not a document.
 pub const REASON_MAX: usize = 500;
 
 #[derive(Debug, Clone)]

@@ -7,7 +7,9 @@ use uuid::Uuid;
 use crate::storage::rows::WarehouseRow;
 use crate::storage::{Violation, violation, warehouses};
 
+/// A warehouse code is a short label printed on pick lists: `AMS-1`.
 pub const CODE_MAX: usize = 16;
+/// A warehouse name: a display label, short by nature.
 pub const NAME_MAX: usize = 100;
 
 /// `AMS-1`: 2 to 16 uppercase letters, digits and hyphens.

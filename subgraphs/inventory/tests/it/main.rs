@@ -5,6 +5,7 @@
 mod batch;
 mod expiry;
 mod lifecycle;
+mod limits;
 mod race;
 mod schema;
 mod seed;

@@ -120,12 +120,22 @@ impl NotificationConnection {
     }
 }
 
+/// The cursors [`encode_cursor`] makes are about 70 characters; a longer
+/// `after` is refused before it is decoded.
+pub const MAX_CURSOR_LEN: usize = 128;
+
 pub fn encode_cursor((at, id): Cursor) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}:{id}", at.timestamp_micros()))
 }
 
 pub fn decode_cursor(cursor: &str) -> Result<Cursor, ApiError> {
     let bad = || ApiError::bad_input("after", "after is not a cursor from this connection");
+    if cursor.len() > MAX_CURSOR_LEN {
+        return Err(ApiError::bad_input(
+            "after",
+            format!("after must be at most {MAX_CURSOR_LEN} characters"),
+        ));
+    }
     let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let raw = String::from_utf8(raw).map_err(|_| bad())?;
     let (micros, id) = raw.split_once(':').ok_or_else(bad)?;
@@ -147,7 +157,8 @@ mod tests {
         let at = DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap();
         let id = Uuid::now_v7();
         assert_eq!(decode_cursor(&encode_cursor((at, id))).unwrap(), (at, id));
-        for bad in ["", "!!", "bm9wZQ"] {
+        let too_long = "A".repeat(MAX_CURSOR_LEN + 1);
+        for bad in ["", "!!", "bm9wZQ", &too_long] {
             assert_eq!(decode_cursor(bad).unwrap_err().code(), "BAD_USER_INPUT");
         }
     }

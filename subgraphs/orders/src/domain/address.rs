@@ -4,7 +4,10 @@
 use mart_events::catalog::AddressPayload;
 use mart_service::ApiError;
 
-const MAX_TEXT_LEN: usize = 200;
+/// Every text field of an address (name, lines, city, postal code): the
+/// address is frozen into the order and copied into `order.placed`, so it must
+/// stay small; 200 characters is more than any postal system uses.
+pub const MAX_TEXT_LEN: usize = 200;
 
 fn bad(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::bad_input(field, message)

@@ -11,7 +11,18 @@ pub use super::address::{validate_address, validate_saved_address};
 
 pub const MAX_QUANTITY: i32 = 100;
 pub const MAX_LINES: usize = 50;
-const MAX_KEY_LEN: usize = 200;
+/// Lines as sent, before the same product's lines are merged: the most a
+/// valid order can use is [`MAX_LINES`] products, so anything far beyond is
+/// refused before the merge (quadratic in the number of lines) runs.
+pub const MAX_INPUT_LINES: usize = 200;
+/// The idempotency key is stored with the order and compared on every retry;
+/// a UUID or a client-made key fits with room to spare.
+pub const MAX_KEY_LEN: usize = 200;
+/// The payment token is copied into the `order.placed` event and handed to
+/// the card processor, whose tokens are far shorter; without a bound a single
+/// request could make an event larger than the broker accepts and stop the
+/// outbox (issue 13).
+pub const MAX_PAYMENT_TOKEN_LEN: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineRequest {
@@ -83,17 +94,30 @@ fn bad(field: &str, message: impl Into<String>) -> ApiError {
 /// line.
 pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, ApiError> {
     let key = request.idempotency_key.trim();
-    if key.is_empty() || key.len() > MAX_KEY_LEN {
+    if key.is_empty() || key.chars().count() > MAX_KEY_LEN {
         return Err(bad(
             "idempotencyKey",
             format!("idempotencyKey must be 1 to {MAX_KEY_LEN} characters"),
         ));
     }
-    if request.payment_token.trim().is_empty() {
+    let token = request.payment_token.trim();
+    if token.is_empty() {
         return Err(bad("paymentToken", "paymentToken must not be empty"));
+    }
+    if token.chars().count() > MAX_PAYMENT_TOKEN_LEN {
+        return Err(bad(
+            "paymentToken",
+            format!("paymentToken must be at most {MAX_PAYMENT_TOKEN_LEN} characters"),
+        ));
     }
     if request.lines.is_empty() {
         return Err(bad("lines", "an order needs at least one line"));
+    }
+    if request.lines.len() > MAX_INPUT_LINES {
+        return Err(bad(
+            "lines",
+            format!("at most {MAX_INPUT_LINES} lines per order"),
+        ));
     }
     let mut merged: Vec<LineRequest> = Vec::new();
     for line in &request.lines {
@@ -126,7 +150,7 @@ pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, ApiErr
             Destination::Address(address) => Destination::Address(validate_address(address)?),
             Destination::Saved(id) => Destination::Saved(*id),
         },
-        payment_token: request.payment_token.trim().to_string(),
+        payment_token: token.to_string(),
         idempotency_key: key.to_string(),
     })
 }
@@ -299,6 +323,22 @@ mod tests {
         let mut r = request(vec![line(1, 1)]);
         r.idempotency_key = String::new();
         assert_eq!(field_of(validate(&r).unwrap_err()), "idempotencyKey");
+    }
+
+    #[test]
+    fn free_text_and_line_counts_are_bounded() {
+        let mut r = request(vec![line(1, 1)]);
+        r.payment_token = "t".repeat(MAX_PAYMENT_TOKEN_LEN);
+        assert!(validate(&r).is_ok());
+        r.payment_token = "t".repeat(MAX_PAYMENT_TOKEN_LEN + 1);
+        assert_eq!(field_of(validate(&r).unwrap_err()), "paymentToken");
+        let mut r = request(vec![line(1, 1)]);
+        r.idempotency_key = "ü".repeat(MAX_KEY_LEN);
+        assert!(validate(&r).is_ok(), "the key is counted in characters");
+        r.idempotency_key = "k".repeat(MAX_KEY_LEN + 1);
+        assert_eq!(field_of(validate(&r).unwrap_err()), "idempotencyKey");
+        let r = request((0..=MAX_INPUT_LINES).map(|_| line(1, 0)).collect());
+        assert_eq!(field_of(validate(&r).unwrap_err()), "lines");
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod accounts;
 mod broker;
 mod faults;
 mod killable;
+mod limits;
 mod live;
 mod live_feed;
 mod live_pause;

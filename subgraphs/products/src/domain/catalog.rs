@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::listing::ListRequest;
 use super::product::{NewCategory, NewProduct, ProductPatch, ProductStatus};
+use super::validate;
 use crate::events;
 use crate::storage::products::ProductLookup;
 use crate::storage::rows::{CategoryRow, ProductChanges, ProductRow};
@@ -37,6 +38,15 @@ impl Catalog {
     }
 
     pub async fn product(&self, lookup: &ProductLookup) -> Result<Option<ProductRow>, ApiError> {
+        match lookup {
+            ProductLookup::Id(_) => {}
+            ProductLookup::Sku(sku) => {
+                validate::lookup_key("sku", sku, validate::SKU_MAX)?;
+            }
+            ProductLookup::Slug(slug) => {
+                validate::lookup_key("slug", slug, validate::SLUG_MAX)?;
+            }
+        }
         let mut conn = self.db.conn().await?;
         Ok(products::find(&mut conn, lookup).await?)
     }
@@ -62,6 +72,7 @@ impl Catalog {
     }
 
     pub async fn category_by_slug(&self, slug: &str) -> Result<Option<CategoryRow>, ApiError> {
+        validate::lookup_key("slug", slug, validate::SLUG_MAX)?;
         let mut conn = self.db.conn().await?;
         Ok(categories::by_slug(&mut conn, slug).await?)
     }

@@ -8,6 +8,9 @@ use uuid::Uuid;
 use crate::storage::products::Position;
 
 const VERSION: &str = "p1";
+/// The cursors [`encode`] makes are about 70 characters; a longer `after` is
+/// refused before it is decoded.
+pub const MAX_LEN: usize = 128;
 
 pub fn encode((created_at, id): Position) -> String {
     URL_SAFE_NO_PAD.encode(format!(
@@ -19,6 +22,9 @@ pub fn encode((created_at, id): Position) -> String {
 
 /// `None` for anything [`encode`] did not produce.
 pub fn decode(cursor: &str) -> Option<Position> {
+    if cursor.len() > MAX_LEN {
+        return None;
+    }
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let mut parts = text.split(':');

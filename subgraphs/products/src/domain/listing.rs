@@ -9,7 +9,9 @@ use crate::storage::products::{ListFilter, Position};
 
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 pub const MAX_PAGE_SIZE: i32 = 100;
-const SEARCH_MAX: usize = 200;
+/// The search string is matched as a substring (`ILIKE`) against names, skus
+/// and descriptions; nothing longer than a name is worth searching for.
+pub const SEARCH_MAX: usize = 200;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListRequest {

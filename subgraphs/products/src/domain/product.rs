@@ -228,7 +228,9 @@ pub struct NewCategory {
     pub description: Option<String>,
 }
 
+/// A category name: a navigation label, short by nature.
 pub const CATEGORY_NAME_MAX: usize = 100;
+/// A category description: a paragraph or two of free text.
 pub const CATEGORY_DESCRIPTION_MAX: usize = 2_000;
 
 impl NewCategory {

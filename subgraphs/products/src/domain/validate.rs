@@ -4,9 +4,22 @@
 use mart_events::catalog::Currency;
 use mart_service::ApiError;
 
+// Every text that enters a product goes into `product.created` /
+// `product.updated` events as well as the row, so each is bounded here
+// (docs/limits.md lists them all).
+
+/// A product name: shown in listings and order confirmations; 200 characters
+/// fits any real product title.
 pub const NAME_MAX: usize = 200;
+/// A product description: the longest free text of the catalogue, copied into
+/// product events; 10,000 characters (at most 40 kB of UTF-8) keeps an event
+/// far below the broker's 1 MB message limit.
 pub const DESCRIPTION_MAX: usize = 10_000;
+/// A stock-keeping unit: a short code by nature (GS1 and retailer SKUs are
+/// well under 64 characters); also the most a `product(sku:)` lookup accepts.
 pub const SKU_MAX: usize = 64;
+/// A URL slug: part of a web address; also the most a `product(slug:)` or
+/// `category(slug:)` lookup accepts.
 pub const SLUG_MAX: usize = 120;
 /// GraphQL's `Int` is 32 bits: 21 million in major units is still far above any
 /// real price.
@@ -41,6 +54,19 @@ fn at_most(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
         ));
     }
     Ok(value.to_string())
+}
+
+/// A key to look something up by (`product(sku:)`, `category(slug:)`): no
+/// stored key is longer than `max`, so a longer one is a mistake, refused
+/// before it reaches the database. Shorter keys that match nothing find nothing.
+pub fn lookup_key<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, ApiError> {
+    if value.chars().count() > max {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    Ok(value)
 }
 
 /// Letters, digits, `.`, `_` and `-`, starting with a letter or digit; case matters.
@@ -214,6 +240,16 @@ mod tests {
         assert_eq!(currency("price.currency", "EUR").unwrap().as_str(), "EUR");
         assert!(weight_grams("weightGrams", -5).is_err());
         assert!(dimension_mm("dimensions.lengthMm", 0).is_err());
+    }
+
+    #[test]
+    fn lookup_keys_are_bounded() {
+        assert_eq!(lookup_key("sku", "KIT-01", SKU_MAX).unwrap(), "KIT-01");
+        let long = "x".repeat(SKU_MAX + 1);
+        assert_eq!(
+            field_of(lookup_key("sku", &long, SKU_MAX).unwrap_err()).as_deref(),
+            Some("sku")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod authorization;
 mod crud;
 mod entities;
 mod http;
+mod limits;
 mod outbox;
 mod pagination;
 mod schema;

@@ -4,6 +4,8 @@
 use mart_service::{ServiceName, testkit};
 use serde_json::{Value, json};
 
+mod limits;
+
 struct Service {
     url: String,
     config: mart_service::ServiceConfig,

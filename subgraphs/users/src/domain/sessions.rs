@@ -34,6 +34,8 @@ impl Accounts {
         password: &str,
         client: Option<IpAddr>,
     ) -> Result<Session, UsersError> {
+        let email = validate::login_email(email)?;
+        password::check_length(password)?;
         let email_key = validate::email_key(email);
         let subjects = LoginThrottle::subjects(&email_key, client);
         let throttle = self.throttle();
@@ -62,6 +64,7 @@ impl Accounts {
 
     /// Spends `token` and returns a new session of the same family.
     pub async fn refresh(&self, token: &str) -> Result<Session, UsersError> {
+        let token = validate::refresh_token("token", token)?;
         let hash = tokens::digest(token);
         let mut conn = self.db.conn().await?;
         let outcome = conn
@@ -108,6 +111,7 @@ impl Accounts {
     /// Ends the session `token` belongs to (its whole family). `false` when the
     /// token was unknown or already ended.
     pub async fn logout(&self, token: &str) -> Result<bool, UsersError> {
+        let token = validate::refresh_token("refreshToken", token)?;
         let hash = tokens::digest(token);
         let mut conn = self.db.conn().await?;
         let revoked = conn

@@ -6,10 +6,21 @@ use mart_service::ApiError;
 use super::AddressInput;
 use super::countries;
 
+// Names, emails and addresses are copied into `user.registered` and, through
+// saved addresses, into orders and their events: each is bounded here
+// (docs/limits.md lists them all).
+
+/// The longest address RFC 5321 lets a mail server deliver to.
 pub const MAX_EMAIL_CHARS: usize = 254;
+/// A person's display name, and an address's city: short by nature.
 pub const MAX_NAME_CHARS: usize = 100;
-const MAX_LINE_CHARS: usize = 200;
-const MAX_POSTAL_CODE_CHARS: usize = 20;
+/// An address line; also what orders accepts for a typed-in address line.
+pub const MAX_LINE_CHARS: usize = 200;
+/// The longest postal codes in use have 10 characters; twice that leaves room.
+pub const MAX_POSTAL_CODE_CHARS: usize = 20;
+/// Refresh tokens this service hands out have 43 characters (256 bits in
+/// base64url); a longer one cannot be ours and is refused before it is hashed.
+pub const MAX_REFRESH_TOKEN_CHARS: usize = 128;
 
 /// The key emails are unique on and looked up by: trimmed, lower-cased.
 pub fn email_key(email: &str) -> String {
@@ -34,6 +45,29 @@ pub fn email(email: &str) -> Result<String, ApiError> {
         return Err(bad());
     }
     Ok(email.to_string())
+}
+
+/// The email given at sign-in: no account has a longer one, so a longer one is
+/// refused before anything is looked up or counted.
+pub fn login_email(email: &str) -> Result<&str, ApiError> {
+    if email.trim().chars().count() > MAX_EMAIL_CHARS {
+        return Err(ApiError::bad_input(
+            "email",
+            format!("email may have at most {MAX_EMAIL_CHARS} characters"),
+        ));
+    }
+    Ok(email)
+}
+
+/// A refresh token presented to `refreshToken` or `logout`, under `field`.
+pub fn refresh_token<'a>(field: &str, token: &'a str) -> Result<&'a str, ApiError> {
+    if token.chars().count() > MAX_REFRESH_TOKEN_CHARS {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} may have at most {MAX_REFRESH_TOKEN_CHARS} characters"),
+        ));
+    }
+    Ok(token)
 }
 
 /// A display name: 1–100 characters after trimming, no control characters.
@@ -109,6 +143,19 @@ mod tests {
             assert_eq!(err.code(), "BAD_USER_INPUT", "{bad:?}");
         }
         assert!(email(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn sign_in_emails_and_refresh_tokens_are_bounded() {
+        assert!(login_email("ada@example.com").is_ok());
+        let long = format!("{}@example.com", "a".repeat(MAX_EMAIL_CHARS));
+        assert_eq!(login_email(&long).unwrap_err().code(), "BAD_USER_INPUT");
+        assert!(refresh_token("token", &"t".repeat(43)).is_ok());
+        let long = "t".repeat(MAX_REFRESH_TOKEN_CHARS + 1);
+        match refresh_token("token", &long).unwrap_err() {
+            ApiError::BadUserInput { field, .. } => assert_eq!(field.as_deref(), Some("token")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod accounts;
 mod addresses;
 mod authorization;
 mod jwks;
+mod limits;
 mod login;
 mod sessions;
 mod support;
