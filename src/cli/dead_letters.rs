@@ -42,7 +42,11 @@ pub async fn run(config: &ServiceConfig, command: DeadLetterCommand) -> Result<(
                     "{} {} {} stage={} consumer={} topic={} partition={} offset={} event={} type={} bytes={}\n    {}",
                     l.id,
                     l.created_at.format("%Y-%m-%dT%H:%M:%SZ"),
-                    if l.replayed_at.is_some() { "replayed" } else { "waiting" },
+                    if l.replayed_at.is_some() {
+                        "replayed"
+                    } else {
+                        "waiting"
+                    },
                     l.stage,
                     l.consumer.as_deref().unwrap_or("-"),
                     l.topic,

@@ -84,10 +84,7 @@ pub enum DeadLetterError {
 }
 
 /// Records `letters` on `conn` (inside the caller's transaction when it has one).
-pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    letters: &[NewDeadLetter],
-) -> QueryResult<usize> {
+pub async fn insert(conn: &mut AsyncPgConnection, letters: &[NewDeadLetter]) -> QueryResult<usize> {
     if letters.is_empty() {
         return Ok(0);
     }

@@ -50,7 +50,8 @@ impl Readiness {
     }
 
     pub fn with(mut self, name: &'static str, check: impl ReadinessCheck) -> Self {
-        self.checks.push((name, Arc::new(check), Severity::Required));
+        self.checks
+            .push((name, Arc::new(check), Severity::Required));
         self
     }
 
@@ -65,16 +66,17 @@ impl Readiness {
     /// Runs every check concurrently: the overall status (`ready`,
     /// `degraded` or `unavailable`) and each check's outcome.
     pub async fn run(&self) -> (&'static str, Value) {
-        let results = futures::future::join_all(self.checks.iter().map(|(name, check, severity)| async {
-            let outcome = tokio::time::timeout(Duration::from_secs(3), check.check()).await;
-            let status = match outcome {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err("timed out after 3s".to_string()),
-            };
-            (*name, status, *severity)
-        }))
-        .await;
+        let results =
+            futures::future::join_all(self.checks.iter().map(|(name, check, severity)| async {
+                let outcome = tokio::time::timeout(Duration::from_secs(3), check.check()).await;
+                let status = match outcome {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(e),
+                    Err(_) => Err("timed out after 3s".to_string()),
+                };
+                (*name, status, *severity)
+            }))
+            .await;
         let failed = |s: Severity| results.iter().any(|(_, r, sev)| r.is_err() && *sev == s);
         let status = if failed(Severity::Required) {
             "unavailable"

@@ -33,10 +33,14 @@ async fn case(system: &mut System, shopper: &Shopper, fault: Fault) {
     let product = shopper.product(&format!("{fault:?}")).await;
     let placed = Arc::new(AtomicUsize::new(0));
     let burst = shopper.burst(product.clone(), placed.clone());
-    testkit::eventually("a third of the burst placed", Duration::from_secs(120), || {
-        let placed = placed.clone();
-        async move { (placed.load(Ordering::Relaxed) >= ORDERS / 3).then_some(()) }
-    })
+    testkit::eventually(
+        "a third of the burst placed",
+        Duration::from_secs(120),
+        || {
+            let placed = placed.clone();
+            async move { (placed.load(Ordering::Relaxed) >= ORDERS / 3).then_some(()) }
+        },
+    )
     .await;
     match fault {
         Fault::Broker => {
@@ -78,7 +82,10 @@ async fn pipeline_is_clean(system: &System, service: ServiceName) {
         "mart_outbox_unsent{",
         "mart_outbox_oldest_unsent_seconds{",
     ] {
-        assert!(metrics.contains(family), "{service} reports {family}: {metrics}");
+        assert!(
+            metrics.contains(family),
+            "{service} reports {family}: {metrics}"
+        );
     }
     let dead: Vec<&str> = metrics
         .lines()
@@ -105,7 +112,11 @@ async fn separate_services_settle_every_order_after_kills() {
     ] {
         case(&mut system, &shopper, fault).await;
     }
-    for service in [ServiceName::Inventory, ServiceName::Payments, ServiceName::Orders] {
+    for service in [
+        ServiceName::Inventory,
+        ServiceName::Payments,
+        ServiceName::Orders,
+    ] {
         pipeline_is_clean(&system, service).await;
     }
     system.stop().await;
@@ -121,5 +132,12 @@ async fn one_process_settles_every_order_after_the_broker_and_then_mart_are_kill
         Fault::BrokerThenService(ServiceName::Orders),
     )
     .await;
+    for service in [
+        ServiceName::Inventory,
+        ServiceName::Payments,
+        ServiceName::Orders,
+    ] {
+        pipeline_is_clean(&system, service).await;
+    }
     system.stop().await;
 }

@@ -97,15 +97,22 @@ impl Shopper {
         tokio::spawn(async move {
             futures::stream::iter(0..ORDERS)
                 .map(|i| {
-                    let (gql, customers, product, placed) =
-                        (gql.clone(), customers.clone(), product.clone(), placed.clone());
+                    let (gql, customers, product, placed) = (
+                        gql.clone(),
+                        customers.clone(),
+                        product.clone(),
+                        placed.clone(),
+                    );
                     let key = format!("chaos-{run}-{i}");
                     async move {
                         let who = &customers[i % customers.len()];
                         let id = testkit::eventually(
                             "placeOrder to be accepted",
                             Duration::from_secs(180),
-                            || gql.place_order(&who.token, &product, "tok_ok", &key).map(Result::ok),
+                            || {
+                                gql.place_order(&who.token, &product, "tok_ok", &key)
+                                    .map(Result::ok)
+                            },
                         )
                         .await;
                         placed.fetch_add(1, Ordering::Relaxed);
@@ -170,7 +177,9 @@ impl Settled {
         let inventory = system.database(ServiceName::Inventory).await;
         let payments = system.database(ServiceName::Payments).await;
         let status = |s: &str| {
-            format!("SELECT count(*)::bigint AS n FROM orders WHERE id IN ({ids}) AND status = '{s}'")
+            format!(
+                "SELECT count(*)::bigint AS n FROM orders WHERE id IN ({ids}) AND status = '{s}'"
+            )
         };
         Self {
             unsettled: scalar(
@@ -229,7 +238,12 @@ impl Settled {
 
 /// Waits until the burst has settled as it must, within [`SETTLE_WITHIN`] of
 /// `since` (the last restart); returns how long after `since` that was.
-pub async fn settles(system: &System, product: &str, orders: &[String], since: Instant) -> Duration {
+pub async fn settles(
+    system: &System,
+    product: &str,
+    orders: &[String],
+    since: Instant,
+) -> Duration {
     let expected = Settled::expected();
     let deadline = since + SETTLE_WITHIN;
     loop {

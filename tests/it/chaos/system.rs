@@ -49,7 +49,10 @@ impl System {
             .collect();
         let mut env = vec![
             ("MART_DATABASE_URL".into(), config.database_url.clone()),
-            ("MART_DATABASE_PREFIX".into(), config.database_prefix.clone()),
+            (
+                "MART_DATABASE_PREFIX".into(),
+                config.database_prefix.clone(),
+            ),
             ("MART_TOPIC_PREFIX".into(), config.topic_prefix.clone()),
             ("MART_KAFKA_BROKERS".into(), config.kafka_brokers.clone()),
             ("MART_DATA_DIR".into(), dir.display().to_string()),
@@ -97,9 +100,7 @@ impl System {
             .append(true)
             .open(self.dir.join(format!("{log}.log")))
             .unwrap();
-        command
-            .stdout(file.try_clone().unwrap())
-            .stderr(file);
+        command.stdout(file.try_clone().unwrap()).stderr(file);
         command
     }
 
@@ -196,7 +197,9 @@ impl System {
 
     pub async fn database(&self, service: ServiceName) -> Database {
         let name = self.config.database_name(service);
-        Database::open_named(&self.config, &name, &[]).await.unwrap()
+        Database::open_named(&self.config, &name, &[])
+            .await
+            .unwrap()
     }
 
     /// Stops every process and drops the databases.

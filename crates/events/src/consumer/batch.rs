@@ -99,7 +99,8 @@ impl Batch {
             .or_insert(0);
         *next = (*next).max(message.offset() + 1);
         let Some(payload) = message.payload() else {
-            let letter = Origin::of(message).dead_letter(&self.consumer, None, "empty message".into());
+            let letter =
+                Origin::of(message).dead_letter(&self.consumer, None, "empty message".into());
             self.poison.push(letter);
             return;
         };

@@ -365,8 +365,10 @@ impl Run {
             return false;
         };
         let mut letters = std::mem::take(&mut batch.poison);
-        let mut origins: Vec<Option<batch::Origin>> =
-            std::mem::take(&mut batch.origins).into_iter().map(Some).collect();
+        let mut origins: Vec<Option<batch::Origin>> = std::mem::take(&mut batch.origins)
+            .into_iter()
+            .map(Some)
+            .collect();
         for (at, reason) in outcome.rejected {
             if let Some(origin) = origins[at].take() {
                 letters.push(origin.dead_letter(&settings.name, Some(&batch.events[at]), reason));

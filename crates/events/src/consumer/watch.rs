@@ -48,7 +48,9 @@ pub(crate) fn spawn(
                 // The broker is down or restarting: the last figures stand, and
                 // the stall clock keeps running (the consumer's rejoin then waits
                 // for the broker like any other request).
-                Ok(Err(e)) => tracing::debug!(consumer = health.name, error = %e, "lag check failed"),
+                Ok(Err(e)) => {
+                    tracing::debug!(consumer = health.name, error = %e, "lag check failed")
+                }
                 Err(_) => return,
             }
         }

@@ -58,10 +58,15 @@ async fn rows_the_broker_refuses_are_dead_lettered_and_the_rows_behind_them_sent
         },
     );
 
-    eventually("the events around them applied", Duration::from_secs(30), || async {
-        let sql = format!("SELECT count(*) AS n FROM applied WHERE widget IN ('{first}', '{after}')");
-        (count(&db, &sql).await == 2).then_some(())
-    })
+    eventually(
+        "the events around them applied",
+        Duration::from_secs(30),
+        || async {
+            let sql =
+                format!("SELECT count(*) AS n FROM applied WHERE widget IN ('{first}', '{after}')");
+            (count(&db, &sql).await == 2).then_some(())
+        },
+    )
     .await;
     for (event, reason) in [(&events[1], "too large"), (&events[2], "limit of")] {
         let sql = format!(
@@ -71,7 +76,11 @@ async fn rows_the_broker_refuses_are_dead_lettered_and_the_rows_behind_them_sent
         );
         assert_eq!(count(&db, &sql).await, 1, "{reason}: dead-lettered");
     }
-    let unsent = count(&db, "SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL").await;
+    let unsent = count(
+        &db,
+        "SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL",
+    )
+    .await;
     assert_eq!(unsent, 0, "nothing left blocking the outbox");
     shutdown.cancel();
     relay.await.unwrap();
@@ -101,21 +110,36 @@ async fn an_undecodable_message_is_dead_lettered_with_its_bytes_and_the_next_app
             poison: HashSet::new(),
         },
     );
-    eventually("the event behind it applied", Duration::from_secs(30), || async {
-        let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{widget}'");
-        (count(&db, &sql).await == 1).then_some(())
-    })
+    eventually(
+        "the event behind it applied",
+        Duration::from_secs(30),
+        || async {
+            let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{widget}'");
+            (count(&db, &sql).await == 1).then_some(())
+        },
+    )
     .await;
     let mut conn = db.conn().await.unwrap();
-    let letters = mart_events::dead_letter::list(&mut conn, false, 10).await.unwrap();
+    let letters = mart_events::dead_letter::list(&mut conn, false, 10)
+        .await
+        .unwrap();
     assert_eq!(letters.len(), 1, "{letters:?}");
     let letter = &letters[0];
     assert_eq!(letter.payload, garbage, "the bytes as they were");
     assert_eq!(
-        (letter.stage.as_str(), letter.topic.as_str(), letter.partition, letter.offset),
+        (
+            letter.stage.as_str(),
+            letter.topic.as_str(),
+            letter.partition,
+            letter.offset
+        ),
         ("consume", topic.as_str(), Some(0), Some(0))
     );
-    assert!(letter.error.contains("not an event envelope"), "{}", letter.error);
+    assert!(
+        letter.error.contains("not an event envelope"),
+        "{}",
+        letter.error
+    );
     consumer.stop().await;
 }
 
@@ -139,36 +163,57 @@ async fn a_constraint_violation_is_dead_lettered_and_replays_once_its_cause_is_g
             poison: HashSet::new(),
         },
     );
-    eventually("the event behind it applied", Duration::from_secs(30), || async {
-        let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{after}'");
-        (count(&db, &sql).await == 1).then_some(())
-    })
+    eventually(
+        "the event behind it applied",
+        Duration::from_secs(30),
+        || async {
+            let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{after}'");
+            (count(&db, &sql).await == 1).then_some(())
+        },
+    )
     .await;
     let letters = eventually("the dead letter", Duration::from_secs(30), || async {
         let mut conn = db.conn().await.unwrap();
-        let letters = mart_events::dead_letter::list(&mut conn, false, 10).await.unwrap();
+        let letters = mart_events::dead_letter::list(&mut conn, false, 10)
+            .await
+            .unwrap();
         (!letters.is_empty()).then_some(letters)
     })
     .await;
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].event_id, Some(events[1].id));
-    assert!(letters[0].error.contains("applied_once"), "{}", letters[0].error);
+    assert!(
+        letters[0].error.contains("applied_once"),
+        "{}",
+        letters[0].error
+    );
 
     // Staff remove the cause, then replay it through the normal path.
-    diesel::sql_query("DROP INDEX applied_once").execute(&mut conn).await.unwrap();
+    diesel::sql_query("DROP INDEX applied_once")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let producer = mart_events::kafka::idempotent_producer(&config.kafka_brokers).unwrap();
     mart_events::dead_letter::replay(&mut conn, &producer, letters[0].id)
         .await
         .unwrap();
-    eventually("the replayed event applied", Duration::from_secs(30), || async {
-        let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{widget}'");
-        (count(&db, &sql).await == 2).then_some(())
-    })
+    eventually(
+        "the replayed event applied",
+        Duration::from_secs(30),
+        || async {
+            let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{widget}'");
+            (count(&db, &sql).await == 2).then_some(())
+        },
+    )
     .await;
     let again = mart_events::dead_letter::replay(&mut conn, &producer, letters[0].id).await;
     assert!(again.is_err(), "a dead letter replays once");
     assert_eq!(
-        count(&db, "SELECT count(*) AS n FROM dead_letters WHERE replayed_at IS NULL").await,
+        count(
+            &db,
+            "SELECT count(*) AS n FROM dead_letters WHERE replayed_at IS NULL"
+        )
+        .await,
         0
     );
     consumer.stop().await;
