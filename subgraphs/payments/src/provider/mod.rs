@@ -2,6 +2,7 @@
 //! call carries an idempotency key; a processor answers a repeated key with the
 //! first answer, so a retried call never charges twice.
 
+mod recent;
 mod retry;
 mod test_mode;
 
