@@ -57,7 +57,8 @@ pub fn consumer_config(brokers: &str, group: &str, fetch_wait: Duration) -> Clie
 }
 
 /// Creates every topic that does not exist yet (some brokers, tansu among them, do
-/// not create topics on first use).
+/// not create topics on first use), keeping records for
+/// [`crate::retention::TOPIC_RETENTION`].
 pub async fn ensure_topics(
     brokers: &str,
     topics: &[String],
@@ -66,9 +67,15 @@ pub async fn ensure_topics(
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .create()?;
+    let retention_ms = crate::retention::TOPIC_RETENTION.as_millis().to_string();
     let new: Vec<NewTopic<'_>> = topics
         .iter()
-        .map(|t| NewTopic::new(t, partitions, TopicReplication::Fixed(1)))
+        .map(|t| {
+            NewTopic::new(t, partitions, TopicReplication::Fixed(1))
+                // tansu deletes old records only of topics that say so.
+                .set("cleanup.policy", "delete")
+                .set("retention.ms", &retention_ms)
+        })
         .collect();
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
     for result in admin.create_topics(new.iter(), &options).await? {

@@ -12,6 +12,7 @@ pub mod kafka;
 pub mod outbox;
 pub mod prepared;
 pub mod relay;
+pub mod retention;
 mod schema;
 pub mod topics;
 

@@ -1,6 +1,7 @@
 //! The steps every subgraph takes at start, in order: open and migrate its
-//! database, make sure the topics exist, start the outbox relay and its
-//! consumers, then serve GraphQL with health and readiness probes.
+//! database, make sure the topics exist, start the outbox relay, the pruning
+//! of its event tables and its consumers, then serve GraphQL with health,
+//! readiness and metrics.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,6 +77,11 @@ impl Bootstrap {
             outbox.clone(),
         );
         let relay_task = tokio::spawn(relay.run(shutdown.clone()));
+        let prune_task = tokio::spawn(mart_events::retention::run(
+            db.pool().clone(),
+            mart_events::retention::Retention::default(),
+            shutdown.clone(),
+        ));
         Ok(Self {
             service,
             config: config.clone(),
@@ -83,7 +89,7 @@ impl Bootstrap {
             outbox,
             shutdown,
             pipeline: PipelineHealth::new(),
-            tasks: vec![relay_task],
+            tasks: vec![relay_task, prune_task],
         })
     }
 

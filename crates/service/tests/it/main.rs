@@ -5,3 +5,4 @@ mod dead_letters;
 mod kafka_support;
 mod outbox;
 mod probes;
+mod retention;

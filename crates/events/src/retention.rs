@@ -1,0 +1,124 @@
+//! Keeping the pipeline's tables and topics from growing without end.
+//!
+//! - Topics are created with `cleanup.policy=delete` and [`TOPIC_RETENTION`]:
+//!   the broker deletes older records (Apache Kafka by segment; tansu 0.6 every
+//!   10 minutes, and only for topics that name `cleanup.policy` `delete`).
+//! - Published outbox rows are deleted after [`Retention::published_outbox`]:
+//!   nothing reads them once they are on the broker, except a dead letter
+//!   waiting for replay, whose row is kept.
+//! - `processed_events` rows are deleted after [`Retention::processed`], which
+//!   outlives the topics' retention: an event can be delivered again only while
+//!   the broker still holds it, so its id must be remembered at least as long.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use tokio_util::sync::CancellationToken;
+
+/// How long the broker keeps records.
+pub const TOPIC_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Rows deleted per statement: a short lock and WAL burst, even after a long
+/// time without pruning.
+const CHUNK: i64 = 10_000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// How long a published outbox row is kept (for an operator's eyes only).
+    pub published_outbox: Duration,
+    /// How long a consumer remembers an event it applied; must exceed
+    /// [`TOPIC_RETENTION`].
+    pub processed: Duration,
+    /// How often pruning runs.
+    pub every: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            published_outbox: Duration::from_secs(3600),
+            processed: TOPIC_RETENTION + Duration::from_secs(24 * 3600),
+            every: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What one pruning removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub outbox: usize,
+    pub processed: usize,
+}
+
+/// Deletes what `retention` lets go, a chunk at a time.
+pub async fn prune(conn: &mut AsyncPgConnection, retention: &Retention) -> QueryResult<Pruned> {
+    let mut pruned = Pruned::default();
+    let outbox_before = interval(retention.published_outbox);
+    loop {
+        let n = diesel::sql_query(format!(
+            "DELETE FROM outbox_events WHERE seq IN (\
+               SELECT o.seq FROM outbox_events o \
+               WHERE o.published_at < now() - interval '{outbox_before}' \
+               AND NOT EXISTS (SELECT 1 FROM dead_letters d \
+                 WHERE d.event_id = o.event_id AND d.replayed_at IS NULL) \
+               LIMIT {CHUNK})"
+        ))
+        .execute(conn)
+        .await?;
+        pruned.outbox += n;
+        if (n as i64) < CHUNK {
+            break;
+        }
+    }
+    let processed_before = interval(retention.processed);
+    loop {
+        let n = diesel::sql_query(format!(
+            "DELETE FROM processed_events WHERE (consumer, event_id) IN (\
+               SELECT consumer, event_id FROM processed_events \
+               WHERE processed_at < now() - interval '{processed_before}' LIMIT {CHUNK})"
+        ))
+        .execute(conn)
+        .await?;
+        pruned.processed += n;
+        if (n as i64) < CHUNK {
+            break;
+        }
+    }
+    Ok(pruned)
+}
+
+fn interval(d: Duration) -> String {
+    format!("{} milliseconds", d.as_millis())
+}
+
+/// Prunes every [`Retention::every`] until `shutdown`; failures are logged and
+/// tried again next time.
+pub async fn run(pool: Pool<AsyncPgConnection>, retention: Retention, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(retention.every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let outcome = match pool.get().await {
+            Ok(mut conn) => prune(&mut conn, &retention)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match outcome {
+            Ok(p) if p != Pruned::default() => {
+                tracing::info!(
+                    outbox = p.outbox,
+                    processed = p.processed,
+                    "pruned event tables"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = e, "pruning event tables failed"),
+        }
+    }
+}
