@@ -4,6 +4,7 @@
 //! `order.status_changed` events on Kafka. Reports orders accepted per second
 //! and the time from sending placeOrder to CONFIRMED.
 
+mod minutes;
 mod report;
 mod watch;
 
@@ -51,6 +52,14 @@ pub struct Args {
     pub admin_email: String,
     #[arg(long, default_value = "mart-admin-demo")]
     pub admin_password: String,
+    /// Print a line of figures per interval of this length (0: only the
+    /// summary), and judge the intervals after --skip-intervals against the
+    /// soak targets
+    #[arg(long, default_value = "0s", value_parser = crate::parse_duration)]
+    pub every: Duration,
+    /// Intervals of warm-up left out of the soak verdict
+    #[arg(long, default_value_t = 2)]
+    pub skip_intervals: usize,
     /// Kafka bootstrap servers of the system under test
     #[arg(long, env = "MART_KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
     pub kafka_brokers: String,
@@ -66,15 +75,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let report = runtime.block_on(measure(&args))?;
+    let (report, intervals) = runtime.block_on(measure(&args))?;
     report.print(&args);
-    report.verdict()
+    let soak = match &intervals {
+        Some(figures) => minutes::verdict(figures, args.skip_intervals),
+        None => Ok(()),
+    };
+    if let Err(missed) = &soak {
+        println!("soak verdict:      {missed}");
+    } else if intervals.is_some() {
+        println!("soak verdict:      every interval met the latency targets");
+    }
+    report.verdict()?;
+    soak.map_err(anyhow::Error::msg)
 }
 
-async fn measure(args: &Args) -> anyhow::Result<Report> {
+async fn measure(args: &Args) -> anyhow::Result<(Report, Option<Vec<minutes::Interval>>)> {
     let gql = Arc::new(Gql::new(&args.url)?);
     let run = format!("{:x}", Utc::now().timestamp_millis());
-    let total = ((args.warmup + args.duration).as_secs_f64() * args.rate).ceil() as usize;
+    let total = orders_in_run(args);
 
     let admin = gql.login(&args.admin_email, &args.admin_password).await?;
     let units = (total / args.products + 1) * 2;
@@ -92,7 +111,20 @@ async fn measure(args: &Args) -> anyhow::Result<Report> {
         .with_context(|| format!("watching {topic}"))?;
 
     eprintln!("placing {total} orders at {}/s…", args.rate);
-    let placed = place_all(args, &gql, &run, &customers, &products, total).await;
+    let orders = Arc::new(Mutex::new(Vec::with_capacity(total)));
+    let started = Instant::now();
+    let lines = (!args.every.is_zero()).then(|| {
+        let intervals = ((args.warmup + args.duration).as_secs_f64() / args.every.as_secs_f64())
+            .floor() as usize;
+        minutes::spawn(
+            orders.clone(),
+            watch.lookup(),
+            started,
+            args.every,
+            intervals,
+        )
+    });
+    let placed = place_all(args, &gql, &run, &customers, &products, orders, started).await;
     let measured_from = placed.started + args.warmup;
     let accepted: Vec<&str> = placed
         .orders
@@ -103,9 +135,18 @@ async fn measure(args: &Args) -> anyhow::Result<Report> {
     while watch.count_of(&accepted) < accepted.len() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let intervals = match lines {
+        Some(task) => Some(task.await?),
+        None => None,
+    };
     let report = Report::new(placed.orders, measured_from, |id| watch.get(id));
     watch.stop();
-    Ok(report)
+    Ok((report, intervals))
+}
+
+/// Orders the run places, warm-up included.
+fn orders_in_run(args: &Args) -> usize {
+    ((args.warmup + args.duration).as_secs_f64() * args.rate).ceil() as usize
 }
 
 struct Placement {
@@ -119,11 +160,11 @@ async fn place_all(
     run: &str,
     customers: &[String],
     products: &[String],
-    total: usize,
+    orders: Arc<Mutex<Vec<Placed>>>,
+    started: Instant,
 ) -> Placement {
+    let total = orders_in_run(args);
     let in_flight = Arc::new(Semaphore::new(args.max_in_flight));
-    let orders = Arc::new(Mutex::new(Vec::with_capacity(total)));
-    let started = Instant::now();
     let mut tasks = Vec::with_capacity(total);
     for i in 0..total {
         let due = started + Duration::from_secs_f64(i as f64 / args.rate);

@@ -59,6 +59,12 @@ impl Watch {
         self.settled.lock().unwrap().get(order).cloned()
     }
 
+    /// [`Watch::get`] for another task.
+    pub fn lookup(&self) -> impl Fn(&str) -> Option<Settled> + Send + 'static {
+        let settled = self.settled.clone();
+        move |order| settled.lock().unwrap().get(order).cloned()
+    }
+
     pub fn count_of(&self, orders: &[&str]) -> usize {
         let settled = self.settled.lock().unwrap();
         orders.iter().filter(|o| settled.contains_key(**o)).count()

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The soak benchmark (issue 19): a fresh system of this checkout at a steady rate for a
+# long time, a line per minute, and a verdict against the targets.
+#   bench/soak.sh [--rate 100] [--duration 30m] [--warmup 2m]
+# Every minute it prints two lines: the orders sent in that minute (mart-bench:
+# accepted/s, placeOrder p99, p50/p99 to CONFIRMED) and the processes (RSS and CPU
+# ms per order of mart, tansu and all PostgreSQL processes together). Targets, after the
+# warm-up: p99 to CONFIRMED < 1 s and placeOrder p99 < 100 ms every minute; each
+# process's RSS within +10 % of minute 5; CPU per order within +10 % of the first
+# measured minute. Not part of CI: it takes as long as it runs.
+BENCH_NAME=soak
+RATE=100 DURATION=30m WARMUP=2m
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rate) RATE=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    *) echo "usage: bench/soak.sh [--rate N] [--duration 30m] [--warmup 2m]" >&2; exit 2 ;;
+  esac
+done
+source "$(dirname "$0")/lib/system.sh"
+export MART_ACCESS_TOKEN_TTL_SECS=${MART_ACCESS_TOKEN_TTL_SECS:-7200}
+start_system
+describe_machine
+
+minutes() { # 30m, 90s, 2m -> whole minutes
+  case "$1" in *m) echo "${1%m}" ;; *s) echo $(( ${1%s} / 60 )) ;; *) echo "$1" ;; esac
+}
+SKIP=$(minutes "$WARMUP")
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+pids_of() { # name -> pids
+  case "$1" in
+    mart) echo "$SYSTEM_PID" ;;
+    *) pgrep -x "$1" | tr '\n' ' ' ;;
+  esac
+}
+NAMES=(mart tansu postgres)
+declare -A last_ticks rss_at5 cpu_first
+for name in "${NAMES[@]}"; do
+  t=0; for pid in $(pids_of "$name"); do t=$((t + $(cpu_ticks "$pid"))); done
+  last_ticks[$name]=$t
+done
+
+"$BIN/mart-bench" orders --url "http://127.0.0.1:$MART_ROUTER_PORT/graphql" \
+  --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --every 60s \
+  --skip-intervals "$SKIP" --settle 120s &
+BENCH_PID=$!
+EXTRA_PIDS+=("$BENCH_PID")
+
+minute=0
+verdict=ok
+while kill -0 "$BENCH_PID" 2>/dev/null; do
+  sleep 60 &
+  wait $! || true
+  kill -0 "$BENCH_PID" 2>/dev/null || break
+  minute=$((minute + 1))
+  line="minute $(printf '%3d' $minute):"
+  for name in "${NAMES[@]}"; do
+    t=0; r=0
+    for pid in $(pids_of "$name"); do t=$((t + $(cpu_ticks "$pid"))); r=$((r + $(rss_kb "$pid"))); done
+    used=$((t - ${last_ticks[$name]}))
+    last_ticks[$name]=$t
+    ms_per_order=$(awk -v u="$used" -v hz="$HZ" -v rate="$RATE" 'BEGIN { printf "%.2f", u / hz * 1000 / (rate * 60) }')
+    line+="  $name rss $((r / 1024)) MB cpu ${ms_per_order} ms/order"
+    if [ $minute -eq 5 ]; then rss_at5[$name]=$r; fi
+    if [ $minute -eq $((SKIP + 1)) ]; then cpu_first[$name]=$ms_per_order; fi
+    if [ $minute -gt 5 ] && [ "$r" -gt $(( ${rss_at5[$name]} * 11 / 10 )) ]; then
+      verdict="$name RSS grew past +10 % of minute 5 (minute $minute)"
+    fi
+    if [ $minute -gt $((SKIP + 1)) ] && awk -v a="$ms_per_order" -v b="${cpu_first[$name]}" 'BEGIN { exit !(a > b * 1.1) }'; then
+      [ "$verdict" != ok ] || verdict="$name CPU per order rose past +10 % of minute $((SKIP + 1)) (minute $minute)"
+    fi
+  done
+  echo "$line"
+done
+status=0
+wait "$BENCH_PID" || status=$?
+echo "resources verdict: $verdict"
+[ "$verdict" = ok ] || status=1
+exit $status
