@@ -43,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::dead_letters::DeadLetterCommand,
     },
+    /// Kafka topics: delete a deployment's or earlier test runs'.
+    Topics {
+        #[command(subcommand)]
+        command: cli::topics::TopicCommand,
+    },
     /// Subgraph schemas.
     Schema {
         #[command(subcommand)]
@@ -62,6 +67,9 @@ async fn main() -> Result<()> {
         }
         Command::DeadLetters { command } => {
             cli::dead_letters::run(&mart_service::ServiceConfig::from_env()?, command).await
+        }
+        Command::Topics { command } => {
+            cli::topics::run(&mart_service::ServiceConfig::from_env()?, command).await
         }
         Command::Schema { command } => cli::schema::run(command),
     }

@@ -3,3 +3,4 @@ pub mod dead_letters;
 pub mod run;
 pub mod schema;
 pub mod seed;
+pub mod topics;
