@@ -67,8 +67,8 @@ impl ConsumerHealth {
     }
 
     pub(crate) fn round_applied(&self) {
-        self.last_round_ms
-            .store(self.started.elapsed().as_millis() as u64, Relaxed);
+        let ms = self.started.elapsed().as_millis().max(1) as u64;
+        self.last_round_ms.store(ms, Relaxed);
     }
 
     pub(crate) fn dead_lettered(&self, n: usize) {
@@ -92,7 +92,10 @@ impl ConsumerHealth {
     /// What one lag check read: the group's committed offset and the end of
     /// each subscribed partition.
     pub(crate) fn observe(&self, positions: &[(String, i32, i64, i64)]) {
-        let now = Instant::now();
+        self.observe_at(positions, Instant::now());
+    }
+
+    fn observe_at(&self, positions: &[(String, i32, i64, i64)], now: Instant) {
         let mut partitions = self.partitions.lock().unwrap();
         for (topic, partition, committed, end) in positions {
             let key = (topic.clone(), *partition);
@@ -135,7 +138,13 @@ impl ConsumerHealth {
     }
 
     /// The topic and wait of the longest stall past [`STALL_AFTER`], if any.
+    /// A consumer that applied a round within [`STALL_AFTER`] is moving, even
+    /// if the broker has not seen its commit yet (a long round under load must
+    /// not make it rejoin and lose more time).
     pub fn stall(&self) -> Option<(String, Duration, i64)> {
+        if self.since_last_round() < STALL_AFTER.as_secs_f64() && self.has_applied() {
+            return None;
+        }
         let lag = self.lag();
         self.stalled_for()
             .into_iter()
@@ -145,6 +154,10 @@ impl ConsumerHealth {
                 let waiting = lag.get(&topic).copied().unwrap_or(0);
                 (topic, d, waiting)
             })
+    }
+
+    fn has_applied(&self) -> bool {
+        AtomicU64::load(&self.last_round_ms, Relaxed) > 0
     }
 
     /// Seconds since the consumer last applied a round (since its start if it
@@ -315,4 +328,50 @@ async fn render_tables(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(committed: i64, end: i64) -> Vec<(String, i32, i64, i64)> {
+        vec![("t.orders".to_string(), 0, committed, end)]
+    }
+
+    #[test]
+    fn a_group_standing_still_while_records_wait_is_a_stall_until_it_moves() {
+        let long_ago = Instant::now() - (STALL_AFTER + Duration::from_secs(5));
+        let health = ConsumerHealth::new("orders.saga", "g");
+        health.observe_at(&at(5, 10), long_ago);
+        health.observe(&at(5, 12));
+        let (topic, stalled, waiting) = health.stall().expect("stalled");
+        assert_eq!((topic.as_str(), waiting), ("t.orders", 7));
+        assert!(stalled >= STALL_AFTER);
+        assert!(PipelineHealth::default().check().is_ok());
+
+        // A round applied just now: moving, whatever the broker says yet.
+        health.round_applied();
+        assert!(health.stall().is_none());
+
+        let moved = ConsumerHealth::new("orders.saga", "g");
+        moved.observe_at(&at(5, 10), long_ago);
+        moved.observe(&at(9, 12));
+        assert!(moved.stall().is_none(), "the committed offset moved");
+
+        let idle = ConsumerHealth::new("orders.saga", "g");
+        idle.observe_at(&at(10, 10), long_ago);
+        idle.observe(&at(10, 10));
+        assert!(idle.stall().is_none(), "caught up");
+        assert_eq!(idle.lag()["t.orders"], 0);
+
+        let rejoined = ConsumerHealth::new("orders.saga", "g");
+        rejoined.observe_at(&at(5, 10), long_ago);
+        assert!(rejoined.stall().is_some());
+        rejoined.recovered();
+        assert!(
+            rejoined.stall().is_none(),
+            "a rejoined member gets its own time"
+        );
+        assert_eq!(rejoined.recoveries(), 1);
+    }
 }
