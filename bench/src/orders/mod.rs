@@ -124,13 +124,24 @@ async fn measure(args: &Args) -> anyhow::Result<(Report, Option<Vec<minutes::Int
             intervals,
         )
     });
-    let placed = place_all(args, &gql, &run, &customers, &products, orders, started).await;
-    let measured_from = placed.started + args.warmup;
-    let accepted: Vec<&str> = placed
-        .orders
+    place_all(
+        args,
+        &gql,
+        &run,
+        &customers,
+        &products,
+        orders.clone(),
+        started,
+    )
+    .await;
+    let measured_from = started + args.warmup;
+    let accepted_ids: Vec<String> = orders
+        .lock()
+        .await
         .iter()
-        .filter_map(|p| p.order_id.as_deref())
+        .filter_map(|p| p.order_id.clone())
         .collect();
+    let accepted: Vec<&str> = accepted_ids.iter().map(String::as_str).collect();
     let deadline = Instant::now() + args.settle;
     while watch.count_of(&accepted) < accepted.len() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -139,7 +150,9 @@ async fn measure(args: &Args) -> anyhow::Result<(Report, Option<Vec<minutes::Int
         Some(task) => Some(task.await?),
         None => None,
     };
-    let report = Report::new(placed.orders, measured_from, |id| watch.get(id));
+    // Taken only now: the interval lines read them until their last one.
+    let placed = std::mem::take(&mut *orders.lock().await);
+    let report = Report::new(placed, measured_from, |id| watch.get(id));
     watch.stop();
     Ok((report, intervals))
 }
@@ -147,11 +160,6 @@ async fn measure(args: &Args) -> anyhow::Result<(Report, Option<Vec<minutes::Int
 /// Orders the run places, warm-up included.
 fn orders_in_run(args: &Args) -> usize {
     ((args.warmup + args.duration).as_secs_f64() * args.rate).ceil() as usize
-}
-
-struct Placement {
-    started: Instant,
-    orders: Vec<Placed>,
 }
 
 async fn place_all(
@@ -162,7 +170,7 @@ async fn place_all(
     products: &[String],
     orders: Arc<Mutex<Vec<Placed>>>,
     started: Instant,
-) -> Placement {
+) {
     let total = orders_in_run(args);
     let in_flight = Arc::new(Semaphore::new(args.max_in_flight));
     let mut tasks = Vec::with_capacity(total);
@@ -212,6 +220,4 @@ async fn place_all(
     for task in tasks {
         let _ = task.await;
     }
-    let orders = std::mem::take(&mut *orders.lock().await);
-    Placement { started, orders }
 }

@@ -2,6 +2,7 @@
 //! rules, and the service that applies both to the database.
 
 pub mod address;
+pub mod admission;
 pub mod orders;
 pub mod placement;
 pub mod status;

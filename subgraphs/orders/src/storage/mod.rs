@@ -192,3 +192,13 @@ pub async fn expired(
         .load(conn)
         .await
 }
+
+/// Orders still waiting for stock or payment (the saga's backlog), counted
+/// through the partial index the timeout task uses.
+pub async fn count_waiting(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    orders::table
+        .filter(orders::status.eq_any(["PENDING", "RESERVED"]))
+        .count()
+        .get_result(conn)
+        .await
+}

@@ -2,6 +2,7 @@
 //! against the real Postgres and broker.
 
 mod accounts;
+mod admission;
 mod broker;
 mod faults;
 mod killable;

@@ -1,0 +1,78 @@
+//! Back-pressure at placement: while the saga is far behind, a new order is
+//! refused at once with `SERVICE_UNAVAILABLE` instead of joining a queue that
+//! only grows. Measured on two cores (bench/README.md, issue 19): once the
+//! machine could not keep up, every order placed took longer to confirm, up to
+//! 12–18 s; a client told "busy, retry shortly" can do something about it.
+//!
+//! The backlog is the number of orders waiting for stock or payment (PENDING or
+//! RESERVED), read from the database at most once per [`REFRESH`], so one
+//! instance of many sees the whole shop's backlog and a crash forgets nothing.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use mart_service::{ApiError, Database};
+
+use crate::storage;
+
+/// How stale the backlog figure may be. Placement's other queries take a few
+/// milliseconds; one count a second costs nothing next to them.
+pub const REFRESH: Duration = Duration::from_secs(1);
+
+pub struct Admission {
+    /// Most orders waiting before placement is refused (0: never refuse).
+    limit: i64,
+    waiting: AtomicI64,
+    counted: Mutex<Option<Instant>>,
+}
+
+impl Admission {
+    pub fn new(limit: i64) -> Self {
+        Self {
+            limit,
+            waiting: AtomicI64::new(0),
+            counted: Mutex::new(None),
+        }
+    }
+
+    /// `Err(SERVICE_UNAVAILABLE)` while `limit` or more orders wait.
+    pub async fn check(&self, db: &Database) -> Result<(), ApiError> {
+        if self.limit <= 0 {
+            return Ok(());
+        }
+        if self.due() {
+            // A failed count keeps the last figure: placement itself will
+            // report a database that is down.
+            if let Ok(mut conn) = db.conn().await
+                && let Ok(n) = storage::count_waiting(&mut conn).await
+            {
+                self.waiting.store(n, Relaxed);
+            }
+        }
+        let waiting = self.waiting.load(Relaxed);
+        if waiting >= self.limit {
+            tracing::warn!(
+                waiting,
+                limit = self.limit,
+                "placement refused: the saga is behind"
+            );
+            return Err(ApiError::ServiceUnavailable(format!(
+                "the shop is busy ({waiting} orders are being processed); try again in a few seconds"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether this caller should count now (one caller per [`REFRESH`]).
+    fn due(&self) -> bool {
+        let mut counted = self.counted.lock().unwrap_or_else(|p| p.into_inner());
+        match *counted {
+            Some(at) if at.elapsed() < REFRESH => false,
+            _ => {
+                *counted = Some(Instant::now());
+                true
+            }
+        }
+    }
+}
