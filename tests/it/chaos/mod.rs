@@ -72,6 +72,18 @@ async fn case(system: &mut System, shopper: &Shopper, fault: Fault) {
     );
 }
 
+/// Every saga service's pipeline is clean; then the system stops.
+async fn finish(system: System) {
+    for service in [
+        ServiceName::Inventory,
+        ServiceName::Payments,
+        ServiceName::Orders,
+    ] {
+        pipeline_is_clean(&system, service).await;
+    }
+    system.stop().await;
+}
+
 /// `/metrics` shows the pipeline (docs/events.md), with nothing dead-lettered.
 async fn pipeline_is_clean(system: &System, service: ServiceName) {
     let metrics = system.metrics(service).await;
@@ -112,14 +124,7 @@ async fn separate_services_settle_every_order_after_kills() {
     ] {
         case(&mut system, &shopper, fault).await;
     }
-    for service in [
-        ServiceName::Inventory,
-        ServiceName::Payments,
-        ServiceName::Orders,
-    ] {
-        pipeline_is_clean(&system, service).await;
-    }
-    system.stop().await;
+    finish(system).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,12 +137,5 @@ async fn one_process_settles_every_order_after_the_broker_and_then_mart_are_kill
         Fault::BrokerThenService(ServiceName::Orders),
     )
     .await;
-    for service in [
-        ServiceName::Inventory,
-        ServiceName::Payments,
-        ServiceName::Orders,
-    ] {
-        pipeline_is_clean(&system, service).await;
-    }
-    system.stop().await;
+    finish(system).await;
 }

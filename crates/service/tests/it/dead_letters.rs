@@ -16,6 +16,23 @@ use uuid::Uuid;
 
 use crate::consumer::{Archive, archived, count, enqueue_all, prepare, start};
 
+/// A consumer's handler that rejects nothing itself.
+fn archive() -> Archive {
+    Archive {
+        poison: HashSet::new(),
+    }
+}
+
+/// Waits until `widget` was applied `times` times.
+async fn applied(db: &mart_service::Database, widget: Uuid, times: i64) {
+    let what = format!("widget {widget} applied {times} times");
+    eventually(&what, Duration::from_secs(30), || async {
+        let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{widget}'");
+        (count(db, &sql).await == times).then_some(())
+    })
+    .await;
+}
+
 /// `product.archived` with a field of `bytes` bytes in its payload.
 fn padded(bytes: usize) -> EventEnvelope {
     let mut envelope = archived(Uuid::new_v4());
@@ -50,13 +67,7 @@ async fn rows_the_broker_refuses_are_dead_lettered_and_the_rows_behind_them_sent
         OutboxSignal::new(),
     );
     let relay = tokio::spawn(relay.run(shutdown.clone()));
-    let consumer = start(
-        &config,
-        &db,
-        Archive {
-            poison: HashSet::new(),
-        },
-    );
+    let consumer = start(&config, &db, archive());
 
     eventually(
         "the events around them applied",
@@ -104,22 +115,8 @@ async fn an_undecodable_message_is_dead_lettered_with_its_bytes_and_the_next_app
         .unwrap();
     let widget = Uuid::new_v4();
     enqueue_all(&db, &[archived(widget)]).await;
-    let consumer = start(
-        &config,
-        &db,
-        Archive {
-            poison: HashSet::new(),
-        },
-    );
-    eventually(
-        "the event behind it applied",
-        Duration::from_secs(30),
-        || async {
-            let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{widget}'");
-            (count(&db, &sql).await == 1).then_some(())
-        },
-    )
-    .await;
+    let consumer = start(&config, &db, archive());
+    applied(&db, widget, 1).await;
     let mut conn = db.conn().await.unwrap();
     let letters = mart_events::dead_letter::list(&mut conn, false, 10)
         .await
@@ -157,22 +154,8 @@ async fn a_constraint_violation_is_dead_lettered_and_replays_once_its_cause_is_g
     let (widget, after) = (Uuid::new_v4(), Uuid::new_v4());
     let events = vec![archived(widget), archived(widget), archived(after)];
     enqueue_all(&db, &events).await;
-    let consumer = start(
-        &config,
-        &db,
-        Archive {
-            poison: HashSet::new(),
-        },
-    );
-    eventually(
-        "the event behind it applied",
-        Duration::from_secs(30),
-        || async {
-            let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{after}'");
-            (count(&db, &sql).await == 1).then_some(())
-        },
-    )
-    .await;
+    let consumer = start(&config, &db, archive());
+    applied(&db, after, 1).await;
     let letters = eventually("the dead letter", Duration::from_secs(30), || async {
         let mut conn = db.conn().await.unwrap();
         let letters = mart_events::dead_letter::list(&mut conn, false, 10)
@@ -198,15 +181,7 @@ async fn a_constraint_violation_is_dead_lettered_and_replays_once_its_cause_is_g
     mart_events::dead_letter::replay(&mut conn, &producer, letters[0].id)
         .await
         .unwrap();
-    eventually(
-        "the replayed event applied",
-        Duration::from_secs(30),
-        || async {
-            let sql = format!("SELECT count(*) AS n FROM applied WHERE widget = '{widget}'");
-            (count(&db, &sql).await == 2).then_some(())
-        },
-    )
-    .await;
+    applied(&db, widget, 2).await;
     let again = mart_events::dead_letter::replay(&mut conn, &producer, letters[0].id).await;
     assert!(again.is_err(), "a dead letter replays once");
     assert_eq!(
