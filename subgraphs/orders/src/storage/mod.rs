@@ -196,8 +196,12 @@ pub async fn expired(
 /// Orders still waiting for stock or payment (the saga's backlog), counted
 /// through the partial index the timeout task uses.
 pub async fn count_waiting(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    // The statuses are written into the SQL, not bound: only then can the
+    // planner prove the partial index's predicate and skip the whole table.
     orders::table
-        .filter(orders::status.eq_any(["PENDING", "RESERVED"]))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "status IN ('PENDING', 'RESERVED')",
+        ))
         .count()
         .get_result(conn)
         .await
