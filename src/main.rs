@@ -43,11 +43,6 @@ enum Command {
         #[command(subcommand)]
         command: cli::dead_letters::DeadLetterCommand,
     },
-    /// Kafka topics: delete a deployment's or earlier test runs'.
-    Topics {
-        #[command(subcommand)]
-        command: cli::topics::TopicCommand,
-    },
     /// Subgraph schemas.
     Schema {
         #[command(subcommand)]
@@ -67,9 +62,6 @@ async fn main() -> Result<()> {
         }
         Command::DeadLetters { command } => {
             cli::dead_letters::run(&mart_service::ServiceConfig::from_env()?, command).await
-        }
-        Command::Topics { command } => {
-            cli::topics::run(&mart_service::ServiceConfig::from_env()?, command).await
         }
         Command::Schema { command } => cli::schema::run(command),
     }

@@ -3,4 +3,3 @@ pub mod dead_letters;
 pub mod run;
 pub mod schema;
 pub mod seed;
-pub mod topics;

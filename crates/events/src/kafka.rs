@@ -92,44 +92,6 @@ pub async fn ensure_topics(
     Ok(())
 }
 
-/// Deletes every topic whose name starts with `prefix` (a deployment's, or the
-/// test runs' `t.`); returns their names. An empty prefix is refused.
-pub async fn delete_topics_with_prefix(
-    brokers: &str,
-    prefix: &str,
-) -> Result<Vec<String>, KafkaError> {
-    if prefix.is_empty() {
-        return Err(KafkaError::AdminOpCreation(
-            "refusing to delete every topic: give a prefix".into(),
-        ));
-    }
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .create()?;
-    let metadata = admin
-        .inner()
-        .fetch_metadata(None, Duration::from_secs(10))?;
-    let names: Vec<String> = metadata
-        .topics()
-        .iter()
-        .map(|t| t.name().to_string())
-        .filter(|n| n.starts_with(prefix))
-        .collect();
-    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-    let mut deleted = Vec::new();
-    // A few at a time: one request naming thousands of topics outlives any timeout.
-    for chunk in names.chunks(50) {
-        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-        for result in admin.delete_topics(&refs, &options).await? {
-            match result {
-                Ok(name) => deleted.push(name),
-                Err((name, code)) => tracing::warn!(topic = name, ?code, "cannot delete topic"),
-            }
-        }
-    }
-    Ok(deleted)
-}
-
 /// Every partition of `topic` at its current end: the assignment of a consumer
 /// that must hear everything produced from now on and nothing before (a group
 /// join or `auto.offset.reset` would settle the position later, skipping what
