@@ -1,7 +1,6 @@
 //! Codes have a fixed length (docs/limits.md): anything longer is refused
 //! with `BAD_USER_INPUT` naming its argument, not looked up.
 
-use mart_service::ServiceName;
 use serde_json::json;
 
 use crate::{QUOTE, gql, start};
@@ -40,10 +39,5 @@ async fn over_long_country_and_currency_codes_are_refused() {
         "{body:#}"
     );
 
-    s.shutdown.cancel();
-    s.handle.join().await;
-    let name = s.config.database_name(ServiceName::Shipping);
-    mart_service::db::drop_database(&s.config.database_url, &name)
-        .await
-        .unwrap();
+    s.stop().await;
 }

@@ -14,6 +14,18 @@ struct Service {
     _auth: testkit::TestAuth,
 }
 
+impl Service {
+    /// Stops the service and drops its database.
+    async fn stop(self) {
+        self.shutdown.cancel();
+        self.handle.join().await;
+        let name = self.config.database_name(ServiceName::Shipping);
+        mart_service::db::drop_database(&self.config.database_url, &name)
+            .await
+            .unwrap();
+    }
+}
+
 async fn start() -> Service {
     let mut config = testkit::isolated_config("shipping");
     let auth = testkit::TestAuth::start(&mut config).await;
@@ -100,10 +112,5 @@ async fn rates_come_from_the_cheapest_band_that_carries_the_weight() {
         "UNAUTHENTICATED"
     );
 
-    s.shutdown.cancel();
-    s.handle.join().await;
-    let name = s.config.database_name(ServiceName::Shipping);
-    mart_service::db::drop_database(&s.config.database_url, &name)
-        .await
-        .unwrap();
+    s.stop().await;
 }
