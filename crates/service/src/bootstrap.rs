@@ -1,6 +1,6 @@
 //! The steps every subgraph takes at start, in order: open and migrate its
 //! database, make sure the topics exist, start the outbox relay, the pruning
-//! of its event tables and its consumers, then serve GraphQL with health,
+//! of its event tables, the upkeep of its tables (vacuum) and its consumers, then serve GraphQL with health,
 //! readiness and metrics.
 
 use std::sync::Arc;
@@ -43,6 +43,8 @@ pub struct Bootstrap {
     pub shutdown: CancellationToken,
     /// The consumers' progress and the outbox, for `/metrics` and `/ready`.
     pub pipeline: Arc<PipelineHealth>,
+    /// What table upkeep did, for `/metrics`.
+    pub upkeep: Arc<crate::upkeep::UpkeepStats>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -82,6 +84,13 @@ impl Bootstrap {
             mart_events::retention::Retention::default(),
             shutdown.clone(),
         ));
+        let upkeep = Arc::new(crate::upkeep::UpkeepStats::default());
+        let upkeep_task = tokio::spawn(crate::upkeep::run(
+            db.pool().clone(),
+            crate::upkeep::Upkeep::default(),
+            upkeep.clone(),
+            shutdown.clone(),
+        ));
         Ok(Self {
             service,
             config: config.clone(),
@@ -89,7 +98,8 @@ impl Bootstrap {
             outbox,
             shutdown,
             pipeline: PipelineHealth::new(),
-            tasks: vec![relay_task, prune_task],
+            upkeep,
+            tasks: vec![relay_task, prune_task, upkeep_task],
         })
     }
 
@@ -159,6 +169,7 @@ impl Bootstrap {
         let metrics = crate::http::metrics_route(
             self.service.as_str(),
             self.pipeline.clone(),
+            self.upkeep.clone(),
             self.db.pool().clone(),
         );
         let app = app.merge(probe_routes(self.readiness())).merge(metrics);

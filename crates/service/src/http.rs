@@ -119,17 +119,19 @@ async fn ready(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) 
     (code, Json(json!({ "status": status, "checks": checks })))
 }
 
-/// `/metrics`: the event pipeline of `service` in Prometheus' text format
+/// `/metrics`: the event pipeline and table upkeep of `service` in Prometheus' text format
 /// (docs/events.md names each series).
 pub fn metrics_route(
     service: &'static str,
     pipeline: Arc<mart_events::PipelineHealth>,
+    upkeep: Arc<crate::upkeep::UpkeepStats>,
     pool: crate::db::PgPool,
 ) -> Router {
     Router::new().route(
         "/metrics",
         get(move || async move {
-            let body = pipeline.render(service, &pool).await;
+            let mut body = pipeline.render(service, &pool).await;
+            body.push_str(&upkeep.render(service));
             (
                 [(
                     axum::http::header::CONTENT_TYPE,

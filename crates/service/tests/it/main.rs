@@ -6,3 +6,4 @@ mod kafka_support;
 mod outbox;
 mod probes;
 mod retention;
+mod upkeep;

@@ -22,7 +22,7 @@ async fn pruning_keeps_what_redelivery_and_replay_need_and_deletes_the_rest() {
     // (published how long ago, dead letter waiting)
     let rows = [
         ("'2 hours'", false),    // pruned
-        ("'10 minutes'", false), // kept: recent
+        ("'20 seconds'", false), // kept: recent
         ("'2 hours'", true),     // kept: its dead letter may be replayed
     ];
     for (i, (ago, dead)) in rows.iter().enumerate() {
