@@ -13,6 +13,7 @@ pub mod shutdown;
 pub mod subscriptions;
 pub mod telemetry;
 pub mod testkit;
+pub mod types;
 pub mod upkeep;
 
 pub use bootstrap::{Bootstrap, StartError};

@@ -6,7 +6,6 @@ use async_graphql::{
     SimpleObject,
 };
 use chrono::{DateTime, Utc};
-use mart_service::ApiError;
 use mart_service::identity::{require_admin, require_user};
 use uuid::Uuid;
 
@@ -17,15 +16,10 @@ pub type PaymentsSchema = Schema<Query, Mutation, EmptySubscription>;
 
 use mart_service::ApiResultExt;
 
-/// An amount in minor units (cents) of an ISO 4217 currency.
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct Money {
-    pub amount_minor: i64,
-    pub currency: String,
-}
+pub use mart_service::types::Money;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::PaymentStatus")]
 pub enum PaymentStatus {
     /// Waiting for the order's stock to be held.
     Pending,
@@ -37,22 +31,6 @@ pub enum PaymentStatus {
     PartiallyRefunded,
     /// The order was cancelled before anything was authorized.
     Abandoned,
-}
-
-impl From<domain::PaymentStatus> for PaymentStatus {
-    fn from(s: domain::PaymentStatus) -> Self {
-        use domain::PaymentStatus as S;
-        match s {
-            S::Pending => Self::Pending,
-            S::Authorized => Self::Authorized,
-            S::Captured => Self::Captured,
-            S::Voided => Self::Voided,
-            S::Declined => Self::Declined,
-            S::Refunded => Self::Refunded,
-            S::PartiallyRefunded => Self::PartiallyRefunded,
-            S::Abandoned => Self::Abandoned,
-        }
-    }
 }
 
 #[derive(SimpleObject)]
@@ -155,9 +133,7 @@ async fn visible_payment(ctx: &Context<'_>, order_id: Uuid) -> Result<Option<Pay
 }
 
 fn parse_id(field: &str, id: &ID) -> Result<Uuid> {
-    Uuid::parse_str(id)
-        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
-        .gql()
+    mart_service::types::parse_id(field, id).gql()
 }
 
 pub struct Query;

@@ -18,15 +18,10 @@ pub type ShippingSchema = Schema<Query, Mutation, EmptySubscription>;
 
 use mart_service::ApiResultExt;
 
-/// An amount in minor units (cents) of an ISO 4217 currency.
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct Money {
-    pub amount_minor: i64,
-    pub currency: String,
-}
+pub use mart_service::types::Money;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::ShipmentStatus")]
 pub enum ShipmentStatus {
     LabelCreated,
     InTransit,
@@ -34,31 +29,6 @@ pub enum ShipmentStatus {
     Returned,
     /// The order was cancelled before the parcel left.
     Cancelled,
-}
-
-impl From<domain::ShipmentStatus> for ShipmentStatus {
-    fn from(s: domain::ShipmentStatus) -> Self {
-        use domain::ShipmentStatus as S;
-        match s {
-            S::LabelCreated => Self::LabelCreated,
-            S::InTransit => Self::InTransit,
-            S::Delivered => Self::Delivered,
-            S::Returned => Self::Returned,
-            S::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
-impl From<ShipmentStatus> for domain::ShipmentStatus {
-    fn from(s: ShipmentStatus) -> Self {
-        match s {
-            ShipmentStatus::LabelCreated => Self::LabelCreated,
-            ShipmentStatus::InTransit => Self::InTransit,
-            ShipmentStatus::Delivered => Self::Delivered,
-            ShipmentStatus::Returned => Self::Returned,
-            ShipmentStatus::Cancelled => Self::Cancelled,
-        }
-    }
 }
 
 #[derive(SimpleObject)]
@@ -238,9 +208,7 @@ async fn quote(
 }
 
 fn parse_id(field: &str, id: &ID) -> Result<Uuid> {
-    Uuid::parse_str(id)
-        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
-        .gql()
+    mart_service::types::parse_id(field, id).gql()
 }
 
 pub struct Query;

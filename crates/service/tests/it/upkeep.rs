@@ -49,12 +49,10 @@ async fn rows_rewritten_many_times_leave_no_dead_versions_behind() {
         .execute(&mut conn)
         .await
         .unwrap();
-    diesel::sql_query(
-        "INSERT INTO churn SELECT g, 'WAITING' FROM generate_series(1, 5000) g",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    diesel::sql_query("INSERT INTO churn SELECT g, 'WAITING' FROM generate_series(1, 5000) g")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     // Like an order moving through the saga: every row rewritten three times.
     for status in ["RESERVED", "PAID", "SHIPPED"] {
         diesel::sql_query(format!("UPDATE churn SET status = '{status}'"))
@@ -96,8 +94,11 @@ async fn rows_rewritten_many_times_leave_no_dead_versions_behind() {
         assert!(Instant::now() < deadline, "still {dead} dead versions");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(stats.vacuums.load(Ordering::Relaxed) >= 1);
-    assert_eq!(stats.failures.load(Ordering::Relaxed), 0);
+    assert!(std::sync::atomic::AtomicU64::load(&stats.vacuums, Ordering::Relaxed) >= 1);
+    assert_eq!(
+        std::sync::atomic::AtomicU64::load(&stats.failures, Ordering::Relaxed),
+        0
+    );
     assert!(
         stats.render("widgets").contains("kind=\"vacuum\"} "),
         "the count is exported"

@@ -9,7 +9,7 @@ mod types;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 use mart_events::OutboxSignal;
-use mart_service::{ApiError, Database};
+use mart_service::Database;
 
 pub use mutation::Mutation;
 pub use query::Query;
@@ -56,7 +56,4 @@ pub fn sdl() -> String {
 
 use mart_service::ApiResultExt;
 
-fn parse_id(field: &str, id: &async_graphql::ID) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(id.trim())
-        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
-}
+use mart_service::types::parse_id;

@@ -34,9 +34,7 @@ fn service<'a>(ctx: &Context<'a>) -> &'a Service {
 use mart_service::ApiResultExt;
 
 fn parse_id(field: &str, id: &ID) -> Result<Uuid> {
-    Uuid::parse_str(id)
-        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
-        .gql()
+    mart_service::types::parse_id(field, id).gql()
 }
 
 pub struct Query;

@@ -2,14 +2,15 @@
 //! orders' entities they hang off.
 
 use async_graphql::{ID, Object, SimpleObject};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use mart_service::ApiError;
 use uuid::Uuid;
 
 use crate::compose;
-use crate::storage::{Cursor, NotificationRow};
+pub use mart_service::types::PageInfo;
+use mart_service::types::cursor;
+
+use crate::storage::NotificationRow;
 
 /// Something that happened to one of the user's orders.
 pub struct Notification(pub NotificationRow);
@@ -88,15 +89,6 @@ pub struct NotificationEdge {
     pub node: Notification,
 }
 
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
-}
-
 impl NotificationConnection {
     /// `rows` holds up to one row more than the page: its presence says there
     /// is a next page.
@@ -106,60 +98,11 @@ impl NotificationConnection {
         let edges: Vec<NotificationEdge> = rows
             .into_iter()
             .map(|row| NotificationEdge {
-                cursor: encode_cursor((row.created_at, row.id)),
+                cursor: cursor::encode((row.created_at, row.id)),
                 node: Notification(row),
             })
             .collect();
-        let page_info = PageInfo {
-            has_next_page,
-            has_previous_page: after_given,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
+        let page_info = PageInfo::of(edges.iter().map(|e| &e.cursor), has_next_page, after_given);
         Self { edges, page_info }
-    }
-}
-
-/// The cursors [`encode_cursor`] makes are about 70 characters; a longer
-/// `after` is refused before it is decoded.
-pub const MAX_CURSOR_LEN: usize = 128;
-
-pub fn encode_cursor((at, id): Cursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{id}", at.timestamp_micros()))
-}
-
-pub fn decode_cursor(cursor: &str) -> Result<Cursor, ApiError> {
-    let bad = || ApiError::bad_input("after", "after is not a cursor from this connection");
-    if cursor.len() > MAX_CURSOR_LEN {
-        return Err(ApiError::bad_input(
-            "after",
-            format!("after must be at most {MAX_CURSOR_LEN} characters"),
-        ));
-    }
-    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let raw = String::from_utf8(raw).map_err(|_| bad())?;
-    let (micros, id) = raw.split_once(':').ok_or_else(bad)?;
-    let at = micros
-        .parse::<i64>()
-        .ok()
-        .and_then(DateTime::from_timestamp_micros)
-        .ok_or_else(bad)?;
-    let id = Uuid::parse_str(id).map_err(|_| bad())?;
-    Ok((at, id))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_bad_input() {
-        let at = DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap();
-        let id = Uuid::now_v7();
-        assert_eq!(decode_cursor(&encode_cursor((at, id))).unwrap(), (at, id));
-        let too_long = "A".repeat(MAX_CURSOR_LEN + 1);
-        for bad in ["", "!!", "bm9wZQ", &too_long] {
-            assert_eq!(decode_cursor(bad).unwrap_err().code(), "BAD_USER_INPUT");
-        }
     }
 }

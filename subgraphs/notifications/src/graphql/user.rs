@@ -4,7 +4,9 @@ use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
 use mart_service::ApiError;
 use mart_service::identity::require_owner_or_admin;
 
-use super::types::{NotificationConnection, User, decode_cursor};
+use mart_service::types::cursor;
+
+use super::types::{NotificationConnection, User};
 use super::{ApiResultExt, service};
 use crate::storage;
 
@@ -34,7 +36,11 @@ impl User {
             )
             .extend());
         }
-        let after_cursor = after.as_deref().map(decode_cursor).transpose().gql()?;
+        let after_cursor = after
+            .as_deref()
+            .map(|c| cursor::decode_arg("after", c))
+            .transpose()
+            .gql()?;
         let mut conn = service(ctx).db.conn().await.gql()?;
         let rows = storage::page(
             &mut conn,

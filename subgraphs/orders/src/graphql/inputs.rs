@@ -3,7 +3,6 @@
 use async_graphql::{ID, InputObject};
 use mart_events::catalog::AddressPayload;
 use mart_service::ApiError;
-use uuid::Uuid;
 
 use crate::domain::placement::{Destination, LineRequest, PlaceOrderRequest};
 
@@ -41,10 +40,7 @@ pub struct PlaceOrderInput {
     pub idempotency_key: String,
 }
 
-pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id)
-        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
-}
+pub use mart_service::types::parse_id;
 
 impl PlaceOrderInput {
     pub fn into_request(self) -> Result<PlaceOrderRequest, ApiError> {

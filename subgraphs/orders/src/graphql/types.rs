@@ -6,16 +6,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::loaders::{HistoryLoader, LinesLoader};
+pub use mart_service::types::{Money, PageInfo};
+
 use crate::domain::status;
 use crate::storage::rows::{HistoryRow, LineRow, OrderRow};
-
-/// An amount in minor units (cents) of an ISO 4217 currency.
-#[derive(SimpleObject, Clone)]
-#[graphql(shareable)]
-pub struct Money {
-    pub amount_minor: i64,
-    pub currency: String,
-}
 
 /// A product, resolved by the products subgraph.
 #[derive(SimpleObject)]
@@ -25,6 +19,7 @@ pub struct Product {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::OrderStatus")]
 pub enum OrderStatus {
     /// Placed; waiting for stock.
     Pending,
@@ -37,21 +32,6 @@ pub enum OrderStatus {
     Shipped,
     Delivered,
     Cancelled,
-}
-
-impl From<status::OrderStatus> for OrderStatus {
-    fn from(s: status::OrderStatus) -> Self {
-        use status::OrderStatus as S;
-        match s {
-            S::Pending => Self::Pending,
-            S::Reserved => Self::Reserved,
-            S::Confirmed => Self::Confirmed,
-            S::AwaitingShipment => Self::AwaitingShipment,
-            S::Shipped => Self::Shipped,
-            S::Delivered => Self::Delivered,
-            S::Cancelled => Self::Cancelled,
-        }
-    }
 }
 
 /// Where an order goes, as given at placement.
@@ -215,13 +195,4 @@ pub struct OrderConnection {
 pub struct OrderEdge {
     pub cursor: String,
     pub node: Order,
-}
-
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
 }

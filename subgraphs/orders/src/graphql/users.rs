@@ -1,41 +1,20 @@
 //! `User.orders`: the orders subgraph's field on the users service's entity.
 
 use async_graphql::{Context, ID, Object, Result};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
 use mart_service::ApiError;
+use mart_service::types::{PageInfo, cursor};
 use uuid::Uuid;
 
 use super::ApiResultExt;
-use super::types::{Order, OrderConnection, OrderEdge, PageInfo};
+use super::types::{Order, OrderConnection, OrderEdge};
 use crate::domain::Orders;
 use crate::storage;
 
 const DEFAULT_PAGE: i32 = 20;
 const MAX_PAGE: i32 = 100;
-/// Cursors this list hands out are about 70 characters; a longer `after` is
-/// refused before it is decoded.
-pub const MAX_CURSOR_LEN: usize = 128;
 
 pub struct User {
     pub id: Uuid,
-}
-
-fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.timestamp_micros()))
-}
-
-fn decode_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    if cursor.len() > MAX_CURSOR_LEN {
-        return None;
-    }
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-    let (micros, id) = raw.split_once('|')?;
-    Some((
-        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-        Uuid::parse_str(id).ok()?,
-    ))
 }
 
 #[Object]
@@ -63,11 +42,7 @@ impl User {
         }
         let after = match after {
             None => None,
-            Some(c) => Some(
-                decode_cursor(&c)
-                    .ok_or_else(|| ApiError::bad_input("after", "not a cursor from this list"))
-                    .gql()?,
-            ),
+            Some(c) => Some(cursor::decode_arg("after", &c).gql()?),
         };
         let orders = ctx.data_unchecked::<Orders>();
         let mut conn = orders.db().conn().await.map_err(ApiError::from).gql()?;
@@ -80,29 +55,15 @@ impl User {
         let edges: Vec<OrderEdge> = rows
             .into_iter()
             .map(|row| OrderEdge {
-                cursor: encode_cursor(row.created_at, row.id),
+                cursor: cursor::encode((row.created_at, row.id)),
                 node: Order(row),
             })
             .collect();
-        let page_info = PageInfo {
+        let page_info = PageInfo::of(
+            edges.iter().map(|e| &e.cursor),
             has_next_page,
-            has_previous_page: after.is_some(),
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
+            after.is_some(),
+        );
         Ok(OrderConnection { edges, page_info })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
-        let id = Uuid::now_v7();
-        assert_eq!(decode_cursor(&encode_cursor(at, id)), Some((at, id)));
-        assert_eq!(decode_cursor("not-a-cursor"), None);
     }
 }

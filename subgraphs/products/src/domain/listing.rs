@@ -4,7 +4,9 @@ use mart_service::ApiError;
 use uuid::Uuid;
 
 use super::product::ProductStatus;
-use super::{cursor, validate};
+use mart_service::types::cursor;
+
+use super::validate;
 use crate::storage::products::{ListFilter, Position};
 
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
@@ -44,9 +46,7 @@ impl ListRequest {
         }
         let after = match &self.after {
             None => None,
-            Some(raw) => Some(cursor::decode(raw).ok_or_else(|| {
-                ApiError::bad_input("after", "after is not a cursor of this listing")
-            })?),
+            Some(raw) => Some(cursor::decode_arg("after", raw)?),
         };
         let search = match &self.search {
             Some(s) => Some(validate::optional_text("filter.search", s, SEARCH_MAX)?)

@@ -1,7 +1,6 @@
 //! Business rules of the catalogue, independent of GraphQL.
 
 pub mod catalog;
-pub mod cursor;
 pub mod listing;
 pub mod product;
 pub mod validate;

@@ -187,11 +187,6 @@ pub fn dimension_mm(field: &str, value: i32) -> Result<i32, ApiError> {
     Ok(value)
 }
 
-pub fn uuid(field: &str, value: &str) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(value.trim())
-        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,10 +2,9 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use mart_service::ApiError;
-use uuid::Uuid;
 
 use super::types::ProductStatus;
-use crate::domain::{self, FieldUpdate, ListRequest, validate};
+use crate::domain::{self, FieldUpdate, ListRequest};
 
 #[derive(InputObject)]
 pub struct MoneyInput {
@@ -84,9 +83,7 @@ fn dimensions(d: DimensionsInput) -> domain::DimensionsInput {
     }
 }
 
-pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
-    validate::uuid(field, id)
-}
+pub use mart_service::types::parse_id;
 
 impl CreateProductInput {
     pub fn into_domain(self) -> Result<domain::NewProduct, ApiError> {

@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 
 use super::ApiResultExt;
 use super::loaders::CategoryLoader;
-use crate::domain::{self, Catalog, ListRequest, Page, cursor};
+use mart_service::types::cursor;
+pub use mart_service::types::{Money, PageInfo};
+
+use crate::domain::{self, Catalog, ListRequest, Page};
 use crate::storage::rows::{CategoryRow, ProductRow};
 
 pub struct Product(pub ProductRow);
@@ -77,14 +80,6 @@ impl Product {
     }
 }
 
-/// An amount in minor units (cents) of an ISO 4217 currency.
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct Money {
-    pub amount_minor: i64,
-    pub currency: String,
-}
-
 #[derive(SimpleObject)]
 pub struct Dimensions {
     pub length_mm: i32,
@@ -93,29 +88,12 @@ pub struct Dimensions {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::ProductStatus")]
 pub enum ProductStatus {
     /// For sale.
     Active,
     /// No longer sold; kept for orders that refer to it.
     Archived,
-}
-
-impl From<domain::ProductStatus> for ProductStatus {
-    fn from(s: domain::ProductStatus) -> Self {
-        match s {
-            domain::ProductStatus::Active => Self::Active,
-            domain::ProductStatus::Archived => Self::Archived,
-        }
-    }
-}
-
-impl From<ProductStatus> for domain::ProductStatus {
-    fn from(s: ProductStatus) -> Self {
-        match s {
-            ProductStatus::Active => Self::Active,
-            ProductStatus::Archived => Self::Archived,
-        }
-    }
 }
 
 pub struct Category(pub CategoryRow);
@@ -174,15 +152,6 @@ pub struct ProductEdge {
     pub node: Product,
 }
 
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
-}
-
 impl From<Page> for ProductConnection {
     fn from(page: Page) -> Self {
         let edges: Vec<ProductEdge> = page
@@ -193,12 +162,11 @@ impl From<Page> for ProductConnection {
                 node: Product(row),
             })
             .collect();
-        let page_info = PageInfo {
-            has_next_page: page.has_next_page,
-            has_previous_page: page.has_previous_page,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
+        let page_info = PageInfo::of(
+            edges.iter().map(|e| &e.cursor),
+            page.has_next_page,
+            page.has_previous_page,
+        );
         Self { edges, page_info }
     }
 }

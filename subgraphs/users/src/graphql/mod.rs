@@ -11,7 +11,6 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{
     Context, EmptySubscription, ErrorExtensions, ID, SDLExportOptions, Schema, SchemaBuilder,
 };
-use mart_service::ApiError;
 use mart_service::identity::{ClientAddr, Identity};
 use uuid::Uuid;
 
@@ -60,8 +59,7 @@ fn client_ip(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
 }
 
 fn parse_id(field: &str, id: &ID) -> Result<Uuid, UsersError> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")).into())
+    Ok(mart_service::types::parse_id(field, id)?)
 }
 
 /// Keeps the error code when a [`UsersError`] leaves a resolver.
