@@ -45,6 +45,8 @@ pub struct Bootstrap {
     pub pipeline: Arc<PipelineHealth>,
     /// What table upkeep did, for `/metrics`.
     pub upkeep: Arc<crate::upkeep::UpkeepStats>,
+    /// Idle connections closed, for `/metrics`.
+    pub reclaim: Arc<crate::memory::ReclaimStats>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -91,6 +93,13 @@ impl Bootstrap {
             upkeep.clone(),
             shutdown.clone(),
         ));
+        let reclaim = Arc::new(crate::memory::ReclaimStats::default());
+        let reclaim_task = tokio::spawn(crate::memory::run(
+            db.pool().clone(),
+            crate::memory::Reclaim::default(),
+            reclaim.clone(),
+            shutdown.clone(),
+        ));
         Ok(Self {
             service,
             config: config.clone(),
@@ -99,7 +108,8 @@ impl Bootstrap {
             shutdown,
             pipeline: PipelineHealth::new(),
             upkeep,
-            tasks: vec![relay_task, prune_task, upkeep_task],
+            reclaim,
+            tasks: vec![relay_task, prune_task, upkeep_task, reclaim_task],
         })
     }
 
@@ -170,6 +180,7 @@ impl Bootstrap {
             self.service.as_str(),
             self.pipeline.clone(),
             self.upkeep.clone(),
+            self.reclaim.clone(),
             self.db.pool().clone(),
         );
         let app = app.merge(probe_routes(self.readiness())).merge(metrics);

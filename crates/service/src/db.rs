@@ -67,8 +67,12 @@ impl Database {
             url.clone(),
             manager_config,
         );
+        // Most recently returned first: under a steady load the same few
+        // connections stay busy and a burst's surplus goes idle, to be closed
+        // by `memory::run` (FIFO would keep every connection warm forever).
         let pool = Pool::builder(manager)
             .max_size(config.database_pool_size)
+            .queue_mode(deadpool::managed::QueueMode::Lifo)
             .build()
             .map_err(|e| DbError::Connect {
                 url: redact_url(&url),

@@ -119,12 +119,13 @@ async fn ready(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) 
     (code, Json(json!({ "status": status, "checks": checks })))
 }
 
-/// `/metrics`: the event pipeline and table upkeep of `service` in Prometheus' text format
+/// `/metrics`: the event pipeline, table upkeep and pool reclaim of `service` in Prometheus' text format
 /// (docs/events.md names each series).
 pub fn metrics_route(
     service: &'static str,
     pipeline: Arc<mart_events::PipelineHealth>,
     upkeep: Arc<crate::upkeep::UpkeepStats>,
+    reclaim: Arc<crate::memory::ReclaimStats>,
     pool: crate::db::PgPool,
 ) -> Router {
     Router::new().route(
@@ -132,6 +133,7 @@ pub fn metrics_route(
         get(move || async move {
             let mut body = pipeline.render(service, &pool).await;
             body.push_str(&upkeep.render(service));
+            body.push_str(&reclaim.render(service));
             (
                 [(
                     axum::http::header::CONTENT_TYPE,

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod graphql;
 pub mod http;
 pub mod identity;
+pub mod memory;
 pub mod shutdown;
 pub mod subscriptions;
 pub mod telemetry;

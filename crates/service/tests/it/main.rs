@@ -3,6 +3,7 @@
 mod consumer;
 mod dead_letters;
 mod kafka_support;
+mod memory;
 mod outbox;
 mod probes;
 mod retention;

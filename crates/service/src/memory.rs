@@ -1,0 +1,150 @@
+//! Giving memory back after a burst: database connections the pool no longer
+//! needs are closed, and the allocator returns the pages it freed.
+//!
+//! Why: in `bench/soak.sh --rate 100` a latency spike (a PostgreSQL checkpoint,
+//! a slower minute of the shared machine) raised the number of requests in
+//! flight for a few seconds. Each service's pool opened more connections to
+//! serve them (37 → 44 backends in all) and kept them for good, and glibc kept
+//! the memory those seconds used: `mart` went from 57 to 69 MB and PostgreSQL
+//! from 291 to 318 MB at minute 12, and neither came down while the load went
+//! back to normal. The fan-out benchmark saw the same after 1,000 WebSocket
+//! sockets closed. A service's memory should follow its load, not its worst
+//! moment.
+//!
+//! What it does, every [`Reclaim::every`]:
+//! - closes pooled connections unused for [`Reclaim::idle_for`]. The pool
+//!   hands out the most recently returned connection first
+//!   ([`crate::db::Database`] builds it LIFO), so under a steady load the
+//!   same few connections stay busy and the surplus of a burst goes idle;
+//! - asks glibc to return free pages of every arena to the system
+//!   (`malloc_trim`), at most once per period for the whole process, since
+//!   `mart up` runs several services in one. glibc returns memory by itself
+//!   only from the top of its main heap; freed blocks inside an arena stay
+//!   resident.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::db::PgPool;
+
+/// How often, and after how long idle.
+#[derive(Debug, Clone, Copy)]
+pub struct Reclaim {
+    /// 30 s: a round costs a pass over the pool and one `malloc_trim`
+    /// (about a millisecond for the ~60 MB heap of `mart up`).
+    pub every: Duration,
+    /// A connection unused this long is closed. 60 s: a pool that served a
+    /// steady load keeps its connections through pauses of a minute, and
+    /// reopening one costs a few milliseconds.
+    pub idle_for: Duration,
+}
+
+impl Default for Reclaim {
+    fn default() -> Self {
+        Self {
+            every: Duration::from_secs(30),
+            idle_for: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What was given back, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct ReclaimStats {
+    pub connections_closed: AtomicU64,
+}
+
+impl ReclaimStats {
+    /// Prometheus text lines for `service`.
+    pub fn render(&self, service: &str) -> String {
+        format!(
+            "# HELP mart_db_idle_connections_closed_total Pooled connections closed after going unused.\n\
+             # TYPE mart_db_idle_connections_closed_total counter\n\
+             mart_db_idle_connections_closed_total{{service=\"{service}\"}} {}\n",
+            self.connections_closed.load(Ordering::Relaxed)
+        )
+    }
+}
+
+/// Closes the connections of `pool` unused for at least `idle_for` (those
+/// checked out are not in the pool, so never touched); returns how many.
+pub fn close_idle_connections(pool: &PgPool, idle_for: Duration) -> usize {
+    pool.retain(|_, metrics| metrics.last_used() < idle_for)
+        .removed
+        .len()
+}
+
+/// Runs the rounds for one service's `pool` until `shutdown`.
+pub async fn run(
+    pool: PgPool,
+    reclaim: Reclaim,
+    stats: Arc<ReclaimStats>,
+    shutdown: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(reclaim.every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let closed = close_idle_connections(&pool, reclaim.idle_for);
+        if closed > 0 {
+            stats
+                .connections_closed
+                .fetch_add(closed as u64, Ordering::Relaxed);
+            tracing::debug!(closed, "closed idle database connections");
+        }
+        if trim_due(reclaim.every) {
+            // It walks every arena under its lock: off the async workers.
+            let _ = tokio::task::spawn_blocking(trim_allocator).await;
+        }
+    }
+}
+
+/// Whether this process's allocator was last trimmed at least `every` ago
+/// (and if so, records that it is being trimmed now).
+fn trim_due(every: Duration) -> bool {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    static LAST_MS: AtomicU64 = AtomicU64::new(0);
+    let now_ms = START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1;
+    let last = LAST_MS.load(Ordering::Relaxed);
+    let every_ms = every.as_millis() as u64;
+    (last == 0 || now_ms.saturating_sub(last) >= every_ms)
+        && LAST_MS
+            .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+}
+
+/// Returns free pages of every glibc arena to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn trim_allocator() {
+    // SAFETY: malloc_trim only releases memory the allocator holds free; it is
+    // safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Other allocators return memory on their own terms.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn trim_allocator() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_process_is_trimmed_at_most_once_per_period() {
+        let every = Duration::from_secs(3600);
+        // Whichever test in this process asked first, a second ask within the
+        // hour is refused.
+        let _ = trim_due(every);
+        assert!(!trim_due(every));
+        assert!(trim_due(Duration::ZERO));
+    }
+}
