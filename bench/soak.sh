@@ -29,7 +29,10 @@ minutes() { # 30m, 90s, 2m -> whole minutes
 }
 SKIP=$(minutes "$WARMUP")
 HZ=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# Own CPU plus that of children already reaped: PostgreSQL's postmaster collects the
+# time of backends that exit (a service closing an idle connection), which would
+# otherwise vanish from the sum and make a minute's CPU look negative.
+cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # Proportional set size, so memory shared between processes counts once in all. The
 # shared memory segment (PostgreSQL's shared buffers) is reported apart: it fills as the
 # buffers are first touched, up to the server's fixed `shared_memory_size`, so it is a
@@ -73,6 +76,7 @@ while kill -0 "$BENCH_PID" 2>/dev/null; do
     last_ticks[$name]=$t
     ms_per_order=$(awk -v u="$used" -v hz="$HZ" -v rate="$RATE" 'BEGIN { printf "%.2f", u / hz * 1000 / (rate * 60) }')
     line+="  $name mem $((r / 1024)) MB"
+    [ "$name" != postgres ] || line+=" ($(pids_of postgres | wc -w) processes)"
     [ "$shm" -lt 1024 ] || line+=" (+ shared $((shm / 1024)) of $PG_SHARED)"
     line+=" cpu ${ms_per_order} ms/order"
     if [ $minute -eq 5 ]; then rss_at5[$name]=$r; fi
@@ -88,6 +92,15 @@ while kill -0 "$BENCH_PID" 2>/dev/null; do
 done
 status=0
 wait "$BENCH_PID" || status=$?
+# Memory once the load is gone: what a burst or a busy hour leaves behind. Two of the
+# services' 30 s reclaim periods (idle connections closed, free heap returned).
+sleep 65
+line="idle after the run:"
+for name in "${NAMES[@]}"; do
+  r=0; for pid in $(pids_of "$name"); do r=$((r + $(mem_kb "$pid"))); done
+  line+="  $name mem $((r / 1024)) MB"
+done
+echo "$line"
 echo "resources verdict: $verdict"
 [ "$verdict" = ok ] || status=1
 exit $status

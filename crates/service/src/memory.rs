@@ -99,10 +99,30 @@ pub async fn run(
                 .fetch_add(closed as u64, Ordering::Relaxed);
             tracing::debug!(closed, "closed idle database connections");
         }
-        if trim_due(reclaim.every) {
-            // It walks every arena under its lock: off the async workers.
-            let _ = tokio::task::spawn_blocking(trim_allocator).await;
+        trim_if_due(reclaim.every).await;
+    }
+}
+
+/// Trims the allocator every `every` until `shutdown`: for a process that runs
+/// no subgraph (`mart serve router`), whose WebSocket and SSE clients come and
+/// go in thousands.
+pub async fn trim_periodically(every: Duration, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
         }
+        trim_if_due(every).await;
+    }
+}
+
+async fn trim_if_due(every: Duration) {
+    if trim_due(every) {
+        // It walks every arena under its lock: off the async workers.
+        let _ = tokio::task::spawn_blocking(trim_allocator).await;
     }
 }
 
