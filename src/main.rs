@@ -2,6 +2,7 @@
 //! or export the subgraph schemas.
 
 mod cli;
+mod registry;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -1,8 +1,10 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use mart_service::{ServiceConfig, ServiceHandle, ServiceName, http::bind};
+use mart_service::{ServiceConfig, ServiceHandle, ServiceName, Subgraph, http::bind};
 use tokio_util::sync::CancellationToken;
+
+use crate::registry::{SUBGRAPHS, subgraph};
 
 /// Every subgraph, then the router in front of them, until SIGINT/SIGTERM.
 pub async fn up(seed: bool) -> Result<()> {
@@ -13,8 +15,8 @@ pub async fn up(seed: bool) -> Result<()> {
         super::seed::run(&config).await?;
     }
     let mut handles = Vec::new();
-    for service in ServiceName::subgraphs() {
-        handles.push(start_subgraph(&config, service, shutdown.clone()).await?);
+    for subgraph in &SUBGRAPHS {
+        handles.push(start_subgraph(&config, subgraph, shutdown.clone()).await?);
     }
     let router = tokio::spawn(run_router(config.clone(), shutdown.clone()));
     println!("Mart is up:");
@@ -41,30 +43,31 @@ pub async fn serve(name: &str) -> Result<()> {
     let config = ServiceConfig::from_env()?;
     let shutdown = mart_service::shutdown::on_signal();
     if service == ServiceName::Router {
+        // Alone, the router has no subgraph whose upkeep gives freed memory back.
+        let reclaim = mart_service::memory::Reclaim::default();
+        tokio::spawn(mart_service::memory::trim_periodically(
+            reclaim.every,
+            shutdown.clone(),
+        ));
         return run_router(config, shutdown).await;
     }
-    let handle = start_subgraph(&config, service, shutdown).await?;
+    let Some(subgraph) = subgraph(service) else {
+        bail!("{service} is not a subgraph");
+    };
+    let handle = start_subgraph(&config, subgraph, shutdown).await?;
     handle.join().await;
     Ok(())
 }
 
 async fn start_subgraph(
     config: &ServiceConfig,
-    service: ServiceName,
+    subgraph: &Subgraph,
     shutdown: CancellationToken,
 ) -> Result<ServiceHandle> {
-    let listener = bind(config.listen_addr(service)).await?;
-    let handle = match service {
-        ServiceName::Products => mart_products::start(config, listener, shutdown).await,
-        ServiceName::Inventory => mart_inventory::start(config, listener, shutdown).await,
-        ServiceName::Users => mart_users::start(config, listener, shutdown).await,
-        ServiceName::Orders => mart_orders::start(config, listener, shutdown).await,
-        ServiceName::Payments => mart_payments::start(config, listener, shutdown).await,
-        ServiceName::Shipping => mart_shipping::start(config, listener, shutdown).await,
-        ServiceName::Notifications => mart_notifications::start(config, listener, shutdown).await,
-        ServiceName::Router => bail!("the router is not a subgraph"),
-    };
-    handle.with_context(|| format!("starting {service}"))
+    let listener = bind(config.listen_addr(subgraph.name)).await?;
+    (subgraph.start)(config, listener, shutdown)
+        .await
+        .with_context(|| format!("starting {}", subgraph.name))
 }
 
 /// The router reads `MART_ROUTER_*` and its optional YAML file; the subgraph URLs
@@ -77,7 +80,7 @@ async fn run_router(config: ServiceConfig, shutdown: CancellationToken) -> Resul
     if std::env::var_os("MART_ROUTER_LISTEN").is_none() {
         router.listen = config.listen_addr(ServiceName::Router);
     }
-    for service in ServiceName::subgraphs() {
+    for service in SUBGRAPHS.iter().map(|s| s.name) {
         router
             .subgraph_urls
             .entry(service.as_str().to_string())

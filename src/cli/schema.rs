@@ -2,7 +2,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use mart_service::{ServiceConfig, ServiceName};
+use mart_service::ServiceConfig;
+
+use crate::registry::SUBGRAPHS;
 
 #[derive(Subcommand)]
 pub enum SchemaCommand {
@@ -24,24 +26,12 @@ pub fn run(command: SchemaCommand) -> Result<()> {
     }
 }
 
-/// Each subgraph's SDL as its code produces it.
-pub fn subgraph_sdl(service: ServiceName) -> Option<String> {
-    match service {
-        ServiceName::Products => Some(mart_products::sdl()),
-        ServiceName::Inventory => Some(mart_inventory::sdl()),
-        ServiceName::Users => Some(mart_users::sdl()),
-        ServiceName::Orders => Some(mart_orders::sdl()),
-        ServiceName::Payments => Some(mart_payments::sdl()),
-        ServiceName::Shipping => Some(mart_shipping::sdl()),
-        ServiceName::Notifications => Some(mart_notifications::sdl()),
-        ServiceName::Router => None,
-    }
-}
-
 /// The composition manifest: every subgraph with its default URL.
 pub fn manifest() -> String {
     let config = ServiceConfig::from_lookup(|_| None).expect("defaults are valid");
-    let subgraphs: Vec<_> = ServiceName::subgraphs()
+    let subgraphs: Vec<_> = SUBGRAPHS
+        .iter()
+        .map(|s| s.name)
         .map(|s| {
             serde_json::json!({
                 "name": s.as_str(),
@@ -58,9 +48,9 @@ pub fn manifest() -> String {
 
 fn export(dir: &Path, check: bool) -> Result<()> {
     let mut files = vec![(dir.join("subgraphs.json"), manifest())];
-    for service in ServiceName::subgraphs() {
-        let sdl = subgraph_sdl(service).expect("subgraphs have an SDL");
-        files.push((dir.join(format!("{service}.graphql")), sdl));
+    for subgraph in &SUBGRAPHS {
+        let sdl = (subgraph.sdl)();
+        files.push((dir.join(format!("{}.graphql", subgraph.name)), sdl));
     }
     let mut drift = Vec::new();
     for (path, content) in files {

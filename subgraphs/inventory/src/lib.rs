@@ -17,7 +17,7 @@ pub mod storage;
 use std::time::Duration;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError};
+use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -27,6 +27,14 @@ pub const SERVICE: ServiceName = ServiceName::Inventory;
 
 /// `migrations/inventory`, applied after the shared outbox tables.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/inventory");
+
+/// This subgraph, as the system's registry (`src/registry.rs`) lists it.
+pub const SUBGRAPH: Subgraph = Subgraph {
+    name: SERVICE,
+    migrations: &MIGRATIONS,
+    sdl,
+    start: |config, listener, shutdown| Box::pin(start(config, listener, shutdown)),
+};
 
 /// Tuning of the running service.
 #[derive(Debug, Clone)]

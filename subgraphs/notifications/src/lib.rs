@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use mart_auth::Verifier;
-use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError};
+use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -28,6 +28,14 @@ pub const SERVICE: ServiceName = ServiceName::Notifications;
 
 /// `migrations/notifications`, after the shared outbox tables.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/notifications");
+
+/// This subgraph, as the system's registry (`src/registry.rs`) lists it.
+pub const SUBGRAPH: Subgraph = Subgraph {
+    name: SERVICE,
+    migrations: &MIGRATIONS,
+    sdl,
+    start: |config, listener, shutdown| Box::pin(start(config, listener, shutdown)),
+};
 
 /// The subgraph's Federation v2 SDL (Subscription included), exactly as
 /// `{ _service { sdl } }` serves it.

@@ -11,7 +11,7 @@ mod seed;
 pub mod storage;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError};
+use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -21,6 +21,14 @@ pub const SERVICE: ServiceName = ServiceName::Products;
 
 /// `migrations/products`, applied after the shared outbox tables.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/products");
+
+/// This subgraph, as the system's registry (`src/registry.rs`) lists it.
+pub const SUBGRAPH: Subgraph = Subgraph {
+    name: SERVICE,
+    migrations: &MIGRATIONS,
+    sdl,
+    start: |config, listener, shutdown| Box::pin(start(config, listener, shutdown)),
+};
 
 /// The subgraph's Federation v2 SDL, exactly as `{ _service { sdl } }` serves it.
 pub fn sdl() -> String {

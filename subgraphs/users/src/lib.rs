@@ -19,7 +19,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_service::{Bootstrap, Database, ServiceConfig, ServiceHandle, ServiceName, StartError};
+use mart_service::{
+    Bootstrap, Database, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph,
+};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -32,6 +34,14 @@ pub const SERVICE: ServiceName = ServiceName::Users;
 
 /// `migrations/users`, applied after the shared outbox tables.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/users");
+
+/// This subgraph, as the system's registry (`src/registry.rs`) lists it.
+pub const SUBGRAPH: Subgraph = Subgraph {
+    name: SERVICE,
+    migrations: &MIGRATIONS,
+    sdl,
+    start: |config, listener, shutdown| Box::pin(start(config, listener, shutdown)),
+};
 
 /// How often expired refresh tokens and stale sign-in failures are deleted.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
