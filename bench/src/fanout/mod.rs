@@ -85,6 +85,10 @@ pub struct Args {
     /// How long the acknowledged sockets sit idle before the memory is read
     #[arg(long, default_value = "3s", value_parser = crate::parse_duration)]
     pub idle_wait: Duration,
+    /// How long after every socket closed the memory is read again: past the
+    /// services' 30 s reclaim period, so what a process gives back shows.
+    #[arg(long, default_value = "35s", value_parser = crate::parse_duration)]
+    pub closed_wait: Duration,
     /// Sockets opened at a time
     #[arg(long, default_value_t = 50)]
     pub connect_concurrency: usize,
@@ -266,8 +270,8 @@ async fn measure(args: &Args) -> anyhow::Result<Report> {
     for (_, task) in subscribers {
         let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
     }
-    tokio::time::sleep(args.idle_wait).await;
-    memory.sample("sockets closed");
+    tokio::time::sleep(args.closed_wait).await;
+    memory.sample(report::CLOSED);
     let truth_changes: HashMap<String, Vec<truth::Change>> =
         accepted.iter().map(|o| (o.clone(), truth.of(o))).collect();
     truth.stop();

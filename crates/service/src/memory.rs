@@ -126,16 +126,25 @@ async fn trim_if_due(every: Duration) {
     }
 }
 
-/// Whether this process's allocator was last trimmed at least `every` ago
-/// (and if so, records that it is being trimmed now).
+/// Whether this process's allocator was last trimmed about `every` ago (and if
+/// so, records that it is being trimmed now). "About": a timer ticking every
+/// `every` can measure a hair less than that between two of its ticks, and an
+/// exact comparison then skipped every other round (seen in the fan-out bench:
+/// the router kept 40 KB per closed socket for a minute).
 fn trim_due(every: Duration) -> bool {
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     static LAST_MS: AtomicU64 = AtomicU64::new(0);
     let now_ms = START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1;
-    let last = LAST_MS.load(Ordering::Relaxed);
-    let every_ms = every.as_millis() as u64;
-    (last == 0 || now_ms.saturating_sub(last) >= every_ms)
-        && LAST_MS
+    claim_round(&LAST_MS, now_ms, every)
+}
+
+/// Records `now_ms` in `last_ms` if the last round was about `every` ago (or
+/// none ran yet, 0); returns whether this caller won the round.
+fn claim_round(last_ms: &AtomicU64, now_ms: u64, every: Duration) -> bool {
+    let last = last_ms.load(Ordering::Relaxed);
+    let due_after = every.as_millis() as u64 * 9 / 10;
+    (last == 0 || now_ms.saturating_sub(last) >= due_after)
+        && last_ms
             .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
 }
@@ -159,12 +168,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_process_is_trimmed_at_most_once_per_period() {
-        let every = Duration::from_secs(3600);
-        // Whichever test in this process asked first, a second ask within the
-        // hour is refused.
-        let _ = trim_due(every);
-        assert!(!trim_due(every));
-        assert!(trim_due(Duration::ZERO));
+    fn one_round_per_period_for_the_whole_process() {
+        let last = AtomicU64::new(0);
+        let every = Duration::from_secs(30);
+        assert!(claim_round(&last, 1_000, every), "the first round runs");
+        // Another service of the same process, a few seconds later.
+        assert!(!claim_round(&last, 4_000, every));
+        assert!(claim_round(&last, 31_000, every));
+    }
+
+    #[test]
+    fn a_timer_a_hair_early_still_trims() {
+        let last = AtomicU64::new(0);
+        let every = Duration::from_secs(30);
+        assert!(claim_round(&last, 1_000, every));
+        assert!(claim_round(&last, 30_999, every), "29.999 s after the last");
     }
 }
