@@ -95,7 +95,7 @@ impl Running {
 
 /// The outbox relay and a consumer of the products topic in group `widgets`.
 pub(crate) fn start(config: &ServiceConfig, db: &Database, handler: Archive) -> Running {
-    let shutdown = CancellationToken::new();
+    let mut running = start_consumer(config, db, handler);
     let producer = mart_events::kafka::idempotent_producer(&config.kafka_brokers).unwrap();
     let relay = OutboxRelay::new(
         db.pool().clone(),
@@ -103,6 +103,16 @@ pub(crate) fn start(config: &ServiceConfig, db: &Database, handler: Archive) -> 
         config.topic_prefix.clone(),
         OutboxSignal::new(),
     );
+    running
+        .tasks
+        .push(tokio::spawn(relay.run(running.shutdown.clone())));
+    running
+}
+
+/// A consumer of the products topic in group `widgets`, for a test that runs
+/// its own relay (a second one would race it for the outbox rows).
+pub(crate) fn start_consumer(config: &ServiceConfig, db: &Database, handler: Archive) -> Running {
+    let shutdown = CancellationToken::new();
     let settings = ConsumerSettings {
         brokers: config.kafka_brokers.clone(),
         group_id: config.prefixed("widgets"),
@@ -120,10 +130,7 @@ pub(crate) fn start(config: &ServiceConfig, db: &Database, handler: Archive) -> 
         shutdown.clone(),
     );
     Running {
-        tasks: vec![
-            tokio::spawn(relay.run(shutdown.clone())),
-            tokio::spawn(async move { consumer.await.unwrap() }),
-        ],
+        tasks: vec![tokio::spawn(async move { consumer.await.unwrap() })],
         shutdown,
     }
 }
