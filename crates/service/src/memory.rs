@@ -65,8 +65,51 @@ impl ReclaimStats {
              # TYPE mart_db_idle_connections_closed_total counter\n\
              mart_db_idle_connections_closed_total{{service=\"{service}\"}} {}\n",
             self.connections_closed.load(Ordering::Relaxed)
-        )
+        ) + &render_heap(service)
     }
+}
+
+/// The process's heap as the allocator sees it. `mart up` runs every service
+/// in one process, so each of them reports the same figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeapUsage {
+    /// Bytes in live allocations (including those mapped on their own).
+    pub in_use: u64,
+    /// Bytes the allocator holds free inside its arenas: what a trim can give
+    /// back only where whole pages are free. A resident size that grows while
+    /// `in_use` stays flat is fragmentation, not a leak.
+    pub free: u64,
+}
+
+/// The current [`HeapUsage`], where the allocator can tell (glibc).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn heap_usage() -> Option<HeapUsage> {
+    // SAFETY: mallinfo2 only reads the allocator's counters (under each
+    // arena's lock) and returns them by value.
+    let info = unsafe { libc::mallinfo2() };
+    Some(HeapUsage {
+        in_use: (info.uordblks + info.hblkhd) as u64,
+        free: info.fordblks as u64,
+    })
+}
+
+/// Other allocators keep their own statistics.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn heap_usage() -> Option<HeapUsage> {
+    None
+}
+
+fn render_heap(service: &str) -> String {
+    let Some(heap) = heap_usage() else {
+        return String::new();
+    };
+    format!(
+        "# HELP mart_process_heap_bytes The process's heap: bytes in use, and bytes the allocator holds free.\n\
+         # TYPE mart_process_heap_bytes gauge\n\
+         mart_process_heap_bytes{{service=\"{service}\",state=\"in_use\"}} {}\n\
+         mart_process_heap_bytes{{service=\"{service}\",state=\"free\"}} {}\n",
+        heap.in_use, heap.free
+    )
 }
 
 /// Closes the connections of `pool` unused for at least `idle_for` (those
@@ -183,5 +226,29 @@ mod tests {
         let every = Duration::from_secs(30);
         assert!(claim_round(&last, 1_000, every));
         assert!(claim_round(&last, 30_999, every), "29.999 s after the last");
+    }
+
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn heap_usage_counts_what_is_allocated_and_freed() {
+        const SIZE: usize = 32 << 20;
+        let before = heap_usage().expect("glibc reports its heap");
+        let block = std::hint::black_box(vec![1u8; SIZE]);
+        let during = heap_usage().unwrap();
+        assert!(
+            during.in_use >= before.in_use + SIZE as u64,
+            "{before:?} then {during:?} with {SIZE} bytes allocated"
+        );
+        drop(block);
+        let after = heap_usage().unwrap();
+        assert!(
+            after.in_use + (SIZE as u64) <= during.in_use,
+            "{during:?} then {after:?}"
+        );
+        let metrics = ReclaimStats::default().render("orders");
+        assert!(
+            metrics.contains("mart_process_heap_bytes{service=\"orders\",state=\"in_use\"} "),
+            "{metrics}"
+        );
     }
 }

@@ -15,8 +15,9 @@ use super::{Authorization, AuthorizeRequest, PaymentProvider, ProviderError};
 
 /// Authorizations, holds and operation keys remembered. A saga captures or
 /// voids within seconds of authorizing and retries a call within a minute, so
-/// this is minutes of traffic at the benchmark's 100 orders/s (and a few MB);
-/// a refund of a hold forgotten since is refused as "no hold".
+/// this is minutes of traffic at the benchmark's 100 orders/s; each table is
+/// sized for twice this from the start (see [`super::recent`]). A refund of a
+/// hold forgotten since is refused as "no hold".
 pub const REMEMBERED: usize = 20_000;
 
 pub const TOKEN_OK: &str = "tok_ok";
