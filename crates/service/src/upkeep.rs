@@ -214,11 +214,21 @@ pub async fn run(
             _ = tick.tick() => {}
         }
         let outcome = match pool.get().await {
-            Ok(mut conn) => match due(&mut conn, &upkeep).await {
-                Ok(due) => tend(&mut conn, &upkeep, &due, &stats).await.map(|()| due),
-                Err(e) => Err(e),
+            Ok(mut conn) => {
+                let outcome = match due(&mut conn, &upkeep).await {
+                    Ok(due) => tend(&mut conn, &upkeep, &due, &stats).await.map(|()| due),
+                    Err(e) => Err(e),
+                };
+                // A backend keeps the memory a VACUUM or ANALYZE took
+                // (maintenance_work_mem, the sampled rows) for as long as it
+                // lives, and the pool would keep it for the saga: in the soak,
+                // the pooled backends that had tended a table held a few MB
+                // more each. Such a connection is closed instead of returned.
+                if !matches!(&outcome, Ok(due) if due.is_empty()) {
+                    drop(crate::db::PgConn::take(conn));
+                }
+                outcome.map_err(|e| e.to_string())
             }
-            .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         match outcome {

@@ -95,6 +95,31 @@ async fn rows_rewritten_many_times_leave_no_dead_versions_behind() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(std::sync::atomic::AtomicU64::load(&stats.vacuums, Ordering::Relaxed) >= 1);
+    // The connection that vacuumed is closed, not pooled: no backend of this
+    // database but the test's own started before the vacuum ended.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // -1 until the vacuum's end is recorded.
+        let older = diesel::sql_query(
+            "SELECT CASE WHEN v.last_vacuum IS NULL THEN -1 ELSE ( \
+               SELECT count(*) FROM pg_stat_activity a \
+               WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() \
+               AND a.backend_type = 'client backend' AND a.backend_start < v.last_vacuum \
+             ) END AS n FROM pg_stat_user_tables v WHERE v.relname = 'churn'",
+        )
+        .get_result::<Dead>(&mut conn)
+        .await
+        .unwrap()
+        .n;
+        if older == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{older} backend(s) that were open during the vacuum are still pooled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(
         std::sync::atomic::AtomicU64::load(&stats.failures, Ordering::Relaxed),
         0
