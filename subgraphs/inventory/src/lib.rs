@@ -6,7 +6,7 @@
 //! order saga to drive.
 
 pub mod domain;
-mod events;
+mod emit;
 mod expiry;
 mod graphql;
 pub mod reservations;

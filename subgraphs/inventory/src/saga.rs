@@ -10,14 +10,14 @@ use chrono::{TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
 use futures::future::try_join_all;
 use mart_events::catalog::{
-    DomainEvent, OrderCancelled, OrderPlaced, PaymentAuthorized, PaymentDeclined, StockRejected,
-    StockReleased,
+    DomainEvent, OrderCancelled, OrderPlaced, PaymentAuthorized, PaymentDeclined,
 };
 use mart_events::consumer::{BatchFuture, HandlerFuture, runs};
-use mart_events::{EventEnvelope, EventHandler, HandlerError, Topic, Urgency, enqueue};
+use mart_events::{EventEnvelope, EventHandler, HandlerError, Topic, Urgency};
 use uuid::Uuid;
 
 use crate::domain::{AdjustError, Adjustment, adjust_stock};
+use crate::emit;
 use crate::reservations::{
     CommitOutcome, ReservationError, ReservationLine, ReservationStatus, ReserveError,
     ReserveOutcome, ReserveRequest, commit_batch, release_reservation, reserve_batch,
@@ -160,16 +160,14 @@ async fn reserve_placed(
                 }
                 ReserveOutcome::Reserved | ReserveOutcome::AlreadyReserved => return None,
             };
-            Some(StockRejected {
-                order_id: request.order_id,
-                reason: reason.to_string(),
-                shortages,
-            })
+            Some((request.order_id, reason, shortages))
         })
         .collect::<Vec<_>>();
-    try_join_all(rejections.iter().map(|event| enqueue(conn, event)))
-        .await
-        .map_err(|e| (0, e.into()))?;
+    try_join_all(rejections.into_iter().map(|(order_id, reason, shortages)| {
+        emit::stock_rejected(conn, order_id, reason, shortages)
+    }))
+    .await
+    .map_err(|e| (0, e.into()))?;
     Ok(())
 }
 
@@ -241,10 +239,6 @@ async fn restock(
             Err(e) => return Err(HandlerError::Permanent(e.to_string())),
         }
     }
-    let event = StockReleased {
-        order_id,
-        reason: reason.to_string(),
-    };
-    enqueue(conn, &event).await?;
+    emit::stock_released(conn, order_id, reason).await?;
     Ok(true)
 }

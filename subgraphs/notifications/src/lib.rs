@@ -4,13 +4,10 @@
 //! `mart:notifications:<userId>` once committed, and reaches the customer's
 //! open `Subscription.notifications` on whichever replica holds it.
 
-mod channels;
-pub mod compose;
-pub mod events;
+pub mod delivery;
+pub mod domain;
 mod graphql;
-mod live;
-mod publisher;
-pub mod sender;
+pub mod saga;
 pub mod storage;
 
 use std::sync::Arc;
@@ -21,8 +18,8 @@ use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartEr
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use channels::DEFAULT_CHANNEL_PREFIX;
-pub use sender::{LogSender, NotificationSender, SendError, SendFuture};
+pub use delivery::channels::DEFAULT_CHANNEL_PREFIX;
+pub use delivery::sender::{LogSender, NotificationSender, SendError, SendFuture};
 
 pub const SERVICE: ServiceName = ServiceName::Notifications;
 
@@ -86,22 +83,22 @@ pub async fn start_with(
             format!("MART_REDIS_URL is not a Redis URL: {e}"),
         )
     })?;
-    let redis = channels::Redis {
+    let redis = delivery::channels::Redis {
         client,
         channel_prefix: options
             .channel_prefix
             .unwrap_or_else(|| DEFAULT_CHANNEL_PREFIX.to_string()),
     };
     let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
-    let signal = publisher::PublishSignal::new();
+    let signal = delivery::publisher::PublishSignal::new();
     boot.consume(
-        events::GROUP,
-        events::TOPICS,
-        Arc::new(events::NotifyHandler {
+        saga::GROUP,
+        saga::TOPICS,
+        Arc::new(saga::NotifyHandler {
             publish: signal.clone(),
         }),
     );
-    let publisher = publisher::Publisher {
+    let publisher = delivery::publisher::Publisher {
         db: boot.db.clone(),
         redis: redis.clone(),
         signal,
@@ -110,8 +107,8 @@ pub async fn start_with(
     boot.spawn(publisher.run(boot.shutdown.clone()));
 
     let service = graphql::Service {
-        db: boot.db.clone(),
-        live: live::Live {
+        inbox: domain::Inbox::new(boot.db.clone()),
+        live: delivery::live::Live {
             db: boot.db.clone(),
             redis,
         },

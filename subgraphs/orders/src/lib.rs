@@ -9,9 +9,10 @@
 //! instance follows to serve the status subscriptions over WebSocket.
 
 pub mod domain;
-pub mod events;
+mod emit;
 mod graphql;
 pub mod live;
+pub mod saga;
 pub mod storage;
 pub mod upstream;
 
@@ -80,8 +81,8 @@ pub async fn start_with(
     );
     boot.consume(
         "saga",
-        events::TOPICS,
-        Arc::new(events::SagaHandler {
+        saga::TOPICS,
+        Arc::new(saga::SagaHandler {
             outbox: boot.outbox.clone(),
         }),
     );

@@ -5,9 +5,10 @@
 //! [`provider::PaymentProvider`] port; the built-in adapter is a test mode.
 
 pub mod domain;
-pub mod events;
+mod emit;
 mod graphql;
 pub mod provider;
+pub mod saga;
 pub mod storage;
 
 use std::sync::Arc;
@@ -76,8 +77,8 @@ pub async fn start_with(
     );
     boot.consume(
         "saga",
-        events::TOPICS,
-        Arc::new(events::SagaHandler {
+        saga::TOPICS,
+        Arc::new(saga::SagaHandler {
             payments: payments.clone(),
             outbox: boot.outbox.clone(),
         }),

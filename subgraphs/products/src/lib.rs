@@ -5,7 +5,7 @@
 //! `product.archived` through the transactional outbox.
 
 pub mod domain;
-mod events;
+mod emit;
 mod graphql;
 mod seed;
 pub mod storage;

@@ -3,8 +3,9 @@
 //! order whose status staff move along; `shipment.shipped` triggers the capture.
 
 pub mod domain;
-pub mod events;
+mod emit;
 mod graphql;
+pub mod saga;
 pub mod storage;
 
 use std::sync::Arc;
@@ -61,8 +62,8 @@ pub async fn start_with(
     let shipping = Shipping::new(boot.db.clone(), boot.outbox.clone());
     boot.consume(
         "saga",
-        events::TOPICS,
-        Arc::new(events::SagaHandler {
+        saga::TOPICS,
+        Arc::new(saga::SagaHandler {
             shipping: shipping.clone(),
             outbox: boot.outbox.clone(),
         }),

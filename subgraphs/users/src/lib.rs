@@ -8,7 +8,7 @@
 //! service object), [`storage`] the Diesel queries, `graphql` the thin schema.
 
 pub mod domain;
-mod events;
+mod emit;
 mod graphql;
 mod http;
 pub mod keys;

@@ -1,4 +1,4 @@
-use async_graphql::ID;
+use async_graphql::{ErrorExtensions, ID};
 use uuid::Uuid;
 
 use crate::ApiError;
@@ -8,6 +8,11 @@ use crate::ApiError;
 pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id.trim())
         .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
+}
+
+/// [`parse_id`] for a resolver: the error keeps its `extensions.code`.
+pub fn id_arg(field: &str, id: &ID) -> async_graphql::Result<Uuid> {
+    parse_id(field, id).map_err(|e| e.extend())
 }
 
 #[cfg(test)]

@@ -1,4 +1,61 @@
-use async_graphql::SimpleObject;
+use std::borrow::Cow;
+
+use async_graphql::{OutputType, SimpleObject, TypeName};
+
+/// A type pages are made of: its GraphQL name gives the connection's and the
+/// edge's (`Order` → `OrderConnection`, `OrderEdge`).
+pub trait Node: OutputType {
+    const NAME: &'static str;
+}
+
+/// A page of `N` (a Relay connection): the nodes with their cursors, and where
+/// the page sits.
+#[derive(SimpleObject)]
+#[graphql(name_type)]
+pub struct Connection<N: Node> {
+    pub edges: Vec<Edge<N>>,
+    pub page_info: PageInfo,
+}
+
+/// One node of a page, and the cursor that continues after it.
+#[derive(SimpleObject)]
+#[graphql(name_type)]
+pub struct Edge<N: Node> {
+    pub cursor: String,
+    pub node: N,
+}
+
+impl<N: Node> TypeName for Connection<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", N::NAME).into()
+    }
+}
+
+impl<N: Node> TypeName for Edge<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", N::NAME).into()
+    }
+}
+
+impl<N: Node> Connection<N> {
+    /// The page of `edges` (cursor and node, in order).
+    pub fn new(
+        edges: impl IntoIterator<Item = (String, N)>,
+        has_next_page: bool,
+        has_previous_page: bool,
+    ) -> Self {
+        let edges: Vec<Edge<N>> = edges
+            .into_iter()
+            .map(|(cursor, node)| Edge { cursor, node })
+            .collect();
+        let page_info = PageInfo::of(
+            edges.iter().map(|e| &e.cursor),
+            has_next_page,
+            has_previous_page,
+        );
+        Self { edges, page_info }
+    }
+}
 
 #[derive(SimpleObject, Clone, Debug, Default, PartialEq, Eq)]
 #[graphql(shareable)]

@@ -1,6 +1,7 @@
 //! Business rules of stock, independent of GraphQL.
 
 pub mod allocation;
+pub mod reads;
 pub mod stock;
 pub mod warehouses;
 

@@ -4,7 +4,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use mart_service::ApiError;
 use uuid::Uuid;
 
-use crate::events;
+use crate::emit;
 use crate::storage::ledger::{self, LedgerKind};
 use crate::storage::rows::{NewLedgerRow, StockLevelRow};
 use crate::storage::{Violation, stock, violation};
@@ -123,7 +123,7 @@ pub async fn adjust_stock(
             }],
         )
         .await?;
-        events::stock_adjusted(c, &level, delta, &reason).await?;
+        emit::stock_adjusted(c, &level, delta, &reason).await?;
         Ok(level)
     })
     .await

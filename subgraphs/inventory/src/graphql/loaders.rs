@@ -8,8 +8,8 @@ use async_graphql::dataloader::Loader;
 use mart_service::{ApiError, Database};
 use uuid::Uuid;
 
+use crate::domain::reads;
 use crate::storage::rows::{StockLevelRow, WarehouseRow};
-use crate::storage::{stock, warehouses};
 
 fn internal(e: impl Into<ApiError>) -> async_graphql::Error {
     e.into().extend()
@@ -31,8 +31,7 @@ impl Loader<Uuid> for StockLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut conn = self.db.conn().await.map_err(internal)?;
-        let rows = stock::for_products(&mut conn, keys)
+        let rows = reads::stock_of_products(&self.db, keys)
             .await
             .map_err(internal)?;
         let mut levels: HashMap<Uuid, Vec<StockLevelRow>> =
@@ -59,8 +58,7 @@ impl Loader<Uuid> for WarehouseLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, WarehouseRow>, Self::Error> {
-        let mut conn = self.db.conn().await.map_err(internal)?;
-        let rows = warehouses::by_ids(&mut conn, keys)
+        let rows = reads::warehouses_by_ids(&self.db, keys)
             .await
             .map_err(internal)?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())

@@ -1,13 +1,10 @@
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result};
-use mart_service::ApiError;
 
 use super::loaders::WarehouseLoader;
 use super::types::{Product, StockLedgerEntry, Warehouse};
 use super::{ApiResultExt, Services, parse_id};
-use crate::storage::{ledger, warehouses};
-
-pub const LEDGER_PAGE_MAX: i32 = 200;
+use crate::domain::reads;
 
 pub struct Query;
 
@@ -16,8 +13,7 @@ impl Query {
     /// Every warehouse, by code.
     async fn warehouses(&self, ctx: &Context<'_>) -> Result<Vec<Warehouse>> {
         let services = ctx.data_unchecked::<Services>();
-        let mut conn = services.db.conn().await.gql()?;
-        let rows = warehouses::all(&mut conn).await.gql()?;
+        let rows = reads::all_warehouses(&services.db).await.gql()?;
         Ok(rows.into_iter().map(Warehouse).collect())
     }
 
@@ -41,16 +37,8 @@ impl Query {
             .map(|id| parse_id("warehouseId", &id))
             .transpose()
             .gql()?;
-        if !(1..=LEDGER_PAGE_MAX).contains(&first) {
-            return Err(ApiError::bad_input(
-                "first",
-                format!("first must be between 1 and {LEDGER_PAGE_MAX}"),
-            ))
-            .gql();
-        }
         let services = ctx.data_unchecked::<Services>();
-        let mut conn = services.db.conn().await.gql()?;
-        let rows = ledger::recent(&mut conn, product_id, warehouse_id, i64::from(first))
+        let rows = reads::recent_ledger(&services.db, product_id, warehouse_id, first)
             .await
             .gql()?;
         Ok(rows.into_iter().map(StockLedgerEntry).collect())

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::reserve::{hold_rows, merge_lines};
 use super::{ReservationError, ReservationLine, ReservationStatus, ReserveError};
 use crate::domain::allocation::allocate;
-use crate::events;
+use crate::emit;
 use crate::storage::ledger::LedgerKind;
 use crate::storage::reservations as table;
 use crate::storage::rows::NewLedgerRow;
@@ -133,7 +133,7 @@ pub async fn reserve_batch(
             stock::apply(conn, product_id, warehouse_id, 0, quantity)
         });
     let events = announced.iter().map(|(order_id, wanted, expires_at)| {
-        events::stock_reserved(conn, *order_id, wanted, *expires_at)
+        emit::stock_reserved(conn, *order_id, wanted, *expires_at)
     });
     let (claimed, _, (), (), _) = try_join!(
         table::claim_many(conn, ReservationStatus::Active.as_str(), &claims),
@@ -232,7 +232,7 @@ pub async fn commit_batch(
         });
     let events = sold
         .iter()
-        .map(|&order_id| events::stock_committed(conn, order_id));
+        .map(|&order_id| emit::stock_committed(conn, order_id));
     try_join!(
         stock::lock_for_products(conn, &product_ids),
         try_join_all(stock_changes),

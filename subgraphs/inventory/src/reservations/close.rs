@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::atomic::atomically;
 use super::{Reservation, ReservationError, ReservationStatus};
-use crate::events;
+use crate::emit;
 use crate::storage::ledger::{self, LedgerKind};
 use crate::storage::reservations as table;
 use crate::storage::rows::NewLedgerRow;
@@ -144,9 +144,9 @@ async fn close(
         });
         let announce = async {
             match closing {
-                Closing::Release { reason } => events::stock_released(c, order_id, reason).await,
-                Closing::Expire { .. } => events::stock_released(c, order_id, EXPIRED_REASON).await,
-                Closing::Commit => events::stock_committed(c, order_id).await,
+                Closing::Release { reason } => emit::stock_released(c, order_id, reason).await,
+                Closing::Expire { .. } => emit::stock_released(c, order_id, EXPIRED_REASON).await,
+                Closing::Commit => emit::stock_committed(c, order_id).await,
             }
         };
         let (_, _, _, row, _) = try_join!(

@@ -11,7 +11,7 @@ use super::{
     MAX_LINES, Reservation, ReservationLine, ReservationStatus, ReserveError, find_reservation,
 };
 use crate::domain::allocation::{Allocation, allocate};
-use crate::events;
+use crate::emit;
 use crate::storage::ledger::{self, LedgerKind};
 use crate::storage::reservations as table;
 use crate::storage::rows::{NewLedgerRow, ReservationLineRow};
@@ -79,7 +79,7 @@ pub async fn reserve_stock(
             try_join_all(holds),
             table::insert_lines(c, &line_rows),
             ledger::append(c, &ledger_rows),
-            events::stock_reserved(c, order_id, &wanted, expires_at),
+            emit::stock_reserved(c, order_id, &wanted, expires_at),
         )?;
         line_rows.sort_by_key(|l| (l.product_id, l.warehouse_id));
         Ok(Reservation::from_rows(row, line_rows))

@@ -6,16 +6,16 @@ mod types;
 mod user;
 
 use async_graphql::{
-    Context, ErrorExtensions, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder,
-    Subscription,
+    Context, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder, Subscription,
 };
 use futures::{Stream, StreamExt};
+use mart_service::{ApiError, DbError};
+use mart_service::types::id_arg;
 use mart_service::identity::{require_owner_or_admin, require_user};
-use mart_service::{ApiError, Database};
 use uuid::Uuid;
 
-use crate::live::Live;
-use crate::storage;
+use crate::delivery::live::Live;
+use crate::domain::{Inbox, NotificationsError};
 pub use types::{Notification, Order, User};
 
 pub type NotificationsSchema = Schema<Query, Mutation, Subscription>;
@@ -23,8 +23,22 @@ pub type NotificationsSchema = Schema<Query, Mutation, Subscription>;
 /// What the resolvers work with.
 #[derive(Clone)]
 pub struct Service {
-    pub db: Database,
+    pub inbox: Inbox,
     pub live: Live,
+}
+
+impl From<NotificationsError> for ApiError {
+    fn from(e: NotificationsError) -> Self {
+        match e {
+            NotificationsError::NotFound => ApiError::NotFound(e.to_string()),
+            NotificationsError::Forbidden => ApiError::Forbidden,
+            NotificationsError::BadInput { field, message } => ApiError::bad_input(field, message),
+            // diesel's NotFound stays NOT_FOUND; other storage errors are internal
+            // or SERVICE_UNAVAILABLE.
+            NotificationsError::Storage(DbError::Query(e)) => e.into(),
+            NotificationsError::Storage(e) => e.into(),
+        }
+    }
 }
 
 fn service<'a>(ctx: &Context<'a>) -> &'a Service {
@@ -33,9 +47,6 @@ fn service<'a>(ctx: &Context<'a>) -> &'a Service {
 
 use mart_service::ApiResultExt;
 
-fn parse_id(field: &str, id: &ID) -> Result<Uuid> {
-    mart_service::types::parse_id(field, id).gql()
-}
 
 pub struct Query;
 
@@ -44,9 +55,8 @@ impl Query {
     /// One notification of the caller's (any for staff); null when missing.
     async fn notification(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Notification>> {
         require_user(ctx).gql()?;
-        let id = parse_id("id", &id)?;
-        let mut conn = service(ctx).db.conn().await.gql()?;
-        let Some(row) = storage::find(&mut conn, id).await.gql()? else {
+        let id = id_arg("id", &id)?;
+        let Some(row) = service(ctx).inbox.find(id).await.gql()? else {
             return Ok(None);
         };
         require_owner_or_admin(ctx, row.user_id.unwrap_or_default()).gql()?;
@@ -56,14 +66,14 @@ impl Query {
     #[graphql(entity)]
     async fn find_user_by_id(&self, id: ID) -> Result<User> {
         Ok(User {
-            id: parse_id("id", &id)?,
+            id: id_arg("id", &id)?,
         })
     }
 
     #[graphql(entity)]
     async fn find_order_by_id(&self, id: ID) -> Result<Order> {
         Ok(Order {
-            id: parse_id("id", &id)?,
+            id: id_arg("id", &id)?,
         })
     }
 }
@@ -77,15 +87,9 @@ impl Mutation {
     /// first time.
     async fn mark_notification_read(&self, ctx: &Context<'_>, id: ID) -> Result<Notification> {
         let user = require_user(ctx).gql()?;
-        let id = parse_id("id", &id)?;
-        let mut conn = service(ctx).db.conn().await.gql()?;
-        let Some(row) = storage::find(&mut conn, id).await.gql()? else {
-            return Err(ApiError::NotFound("no such notification".into()).extend());
-        };
-        if row.user_id != Some(user.id) {
-            return Err(ApiError::Forbidden.extend());
-        }
-        Ok(Notification(storage::mark_read(&mut conn, id).await.gql()?))
+        let id = id_arg("id", &id)?;
+        let row = service(ctx).inbox.mark_read(user.id, id).await.gql()?;
+        Ok(Notification(row))
     }
 }
 

@@ -1,13 +1,13 @@
 //! The GraphQL types: notifications, their connection, and the users' and
 //! orders' entities they hang off.
 
-use async_graphql::{ID, Object, SimpleObject};
+use async_graphql::{ID, Object};
 use chrono::{DateTime, Utc};
 use mart_service::ApiError;
 use uuid::Uuid;
 
-use crate::compose;
-pub use mart_service::types::PageInfo;
+use crate::domain::compose;
+use mart_service::types::{Connection, Node};
 use mart_service::types::cursor;
 
 use crate::storage::NotificationRow;
@@ -76,33 +76,22 @@ impl Order {
     }
 }
 
-/// A page of a user's notifications, newest first (Relay connection).
-#[derive(SimpleObject)]
-pub struct NotificationConnection {
-    pub edges: Vec<NotificationEdge>,
-    pub page_info: PageInfo,
+impl Node for Notification {
+    const NAME: &'static str = "Notification";
 }
 
-#[derive(SimpleObject)]
-pub struct NotificationEdge {
-    pub cursor: String,
-    pub node: Notification,
-}
+/// A page of a user's notifications, newest first.
+pub type NotificationConnection = Connection<Notification>;
 
-impl NotificationConnection {
-    /// `rows` holds up to one row more than the page: its presence says there
-    /// is a next page.
-    pub fn from_rows(mut rows: Vec<NotificationRow>, first: usize, after_given: bool) -> Self {
-        let has_next_page = rows.len() > first;
-        rows.truncate(first);
-        let edges: Vec<NotificationEdge> = rows
-            .into_iter()
-            .map(|row| NotificationEdge {
-                cursor: cursor::encode((row.created_at, row.id)),
-                node: Notification(row),
-            })
-            .collect();
-        let page_info = PageInfo::of(edges.iter().map(|e| &e.cursor), has_next_page, after_given);
-        Self { edges, page_info }
-    }
+/// `rows` holds up to one row more than the page: its presence says there is
+/// a next page.
+pub fn page_of(mut rows: Vec<NotificationRow>, first: usize, after_given: bool) -> NotificationConnection {
+    let has_next_page = rows.len() > first;
+    rows.truncate(first);
+    Connection::new(
+        rows.into_iter()
+            .map(|row| (cursor::encode((row.created_at, row.id)), Notification(row))),
+        has_next_page,
+        after_given,
+    )
 }

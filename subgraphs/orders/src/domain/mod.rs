@@ -5,6 +5,7 @@ pub mod address;
 pub mod admission;
 pub mod orders;
 pub mod placement;
+pub mod reads;
 pub mod status;
 pub mod transition;
 

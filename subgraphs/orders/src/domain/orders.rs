@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel_async::AsyncConnection;
+use mart_events::OutboxSignal;
 use mart_events::catalog::AddressPayload;
-use mart_events::catalog::{MoneyPayload, OrderLinePayload, OrderPlaced, OrderStatusChanged};
-use mart_events::{OutboxSignal, enqueue};
 use mart_service::identity::AccessToken;
 use mart_service::{ApiError, Database};
 use uuid::Uuid;
@@ -16,6 +15,7 @@ use super::admission::Admission;
 use super::placement::{self, Destination, PlaceOrderRequest};
 use super::status::{OrderEvent, OrderStatus, Outcome};
 use super::transition;
+use crate::emit;
 use crate::storage::{self, rows::LineRow, rows::OrderRow};
 use crate::upstream::{
     CallPolicy, GraphqlClient, ProductsClient, SavedAddress, ShippingClient, UpstreamError,
@@ -202,10 +202,6 @@ impl Orders {
             .map_err(ApiError::internal)?;
         let order_id = Uuid::now_v7();
         let currency = priced.currency;
-        let money = |amount_minor| MoneyPayload {
-            amount_minor,
-            currency,
-        };
         let lines: Vec<LineRow> = priced
             .lines
             .iter()
@@ -250,41 +246,20 @@ impl Orders {
                             })?;
                     return Ok((first, false));
                 };
-                let placed = OrderPlaced {
-                    order_id,
-                    user_id,
-                    number: order.number.clone(),
-                    lines: lines
-                        .iter()
-                        .map(|l| OrderLinePayload {
-                            product_id: l.product_id,
-                            quantity: l.quantity,
-                            unit_price: money(l.unit_price_minor),
-                        })
-                        .collect(),
-                    subtotal: money(order.subtotal_minor),
-                    shipping_cost: money(order.shipping_minor),
-                    total: money(order.total_minor),
-                    total_weight_grams: order.total_weight_grams,
-                    shipping_address: address.clone(),
-                    payment_token: request.payment_token.clone(),
-                    reservation_expires_at: order.reservation_expires_at,
-                };
-                let pending = OrderStatusChanged {
-                    order_id,
-                    user_id,
-                    from: None,
-                    to: OrderStatus::Pending.as_str().to_string(),
-                    reason: None,
-                    at: now,
-                };
                 // Sent together (pipelined): one round trip.
                 let conn: &diesel_async::AsyncPgConnection = conn;
                 futures::try_join!(
                     storage::insert_lines(conn, &lines),
-                    storage::record_history(conn, order_id, OrderStatus::Pending, None),
-                    enqueue(conn, &placed),
-                    enqueue(conn, &pending),
+                    storage::record_history(conn, order_id, OrderStatus::Pending.as_str(), None),
+                    emit::placed(
+                        conn,
+                        &order,
+                        &lines,
+                        currency,
+                        &address,
+                        &request.payment_token
+                    ),
+                    emit::created(conn, &order),
                 )?;
                 Ok((order, true))
             })
@@ -368,7 +343,11 @@ impl Orders {
     /// reservation ran out; returns how many were cancelled.
     pub async fn expire_overdue(&self) -> Result<usize, ApiError> {
         let mut conn = self.0.db.conn().await?;
-        let due = storage::expired(&mut conn, Utc::now(), 100).await?;
+        let waiting = [
+            OrderStatus::Pending.as_str(),
+            OrderStatus::Reserved.as_str(),
+        ];
+        let due = storage::expired(&mut conn, &waiting, Utc::now(), 100).await?;
         let mut cancelled = 0;
         for order_id in due {
             let applied = conn

@@ -47,6 +47,11 @@ impl OrderStatus {
         Self::ALL.into_iter().find(|s| s.as_str() == value)
     }
 
+    /// A stored status: the column's CHECK constraint admits only known names.
+    pub fn stored(value: &str) -> Self {
+        Self::parse(value).unwrap_or(Self::Pending)
+    }
+
     pub fn is_final(self) -> bool {
         matches!(self, Self::Delivered | Self::Cancelled)
     }

@@ -3,16 +3,14 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use futures::future::try_join_all;
 use futures::try_join;
-use mart_events::catalog::{OrderCancelled, OrderConfirmed, OrderStatusChanged};
-use mart_events::enqueue;
 use uuid::Uuid;
 
 use super::status::{self, OrderEvent, OrderStatus, Outcome, Transition};
+use crate::emit;
 use crate::storage::{self, rows::OrderRow};
 
 #[derive(Debug)]
@@ -66,7 +64,7 @@ pub async fn apply_many(
             outcomes.push((Outcome::Ignored, None));
             continue;
         };
-        let (path, outcome) = status::path(order.status(), *event);
+        let (path, outcome) = status::path(OrderStatus::stored(&order.status), *event);
         for transition in path {
             moves.push((at, order.clone(), transition));
             order.status = transition.to.as_str().to_string();
@@ -99,40 +97,17 @@ async fn record(
     transition: Transition,
 ) -> QueryResult<OrderRow> {
     let order_id = order.id;
-    let changed = OrderStatusChanged {
-        order_id,
-        user_id: order.user_id,
-        from: Some(transition.from.as_str().to_string()),
-        to: transition.to.as_str().to_string(),
-        reason: transition.reason.map(str::to_string),
-        at: Utc::now(),
-    };
-    let follow_up = async {
-        match transition.to {
-            OrderStatus::Confirmed => {
-                let confirmed = OrderConfirmed {
-                    order_id,
-                    user_id: order.user_id,
-                    shipping_address: order.address(),
-                    total_weight_grams: order.total_weight_grams,
-                };
-                enqueue(conn, &confirmed).await.map(drop)
-            }
-            OrderStatus::Cancelled => {
-                let cancelled = OrderCancelled {
-                    order_id,
-                    reason: transition.reason.unwrap_or("cancelled").to_string(),
-                    previous_status: transition.from.as_str().to_string(),
-                };
-                enqueue(conn, &cancelled).await.map(drop)
-            }
-            _ => Ok(()),
-        }
-    };
-    let (updated, _, ()) = try_join!(
-        storage::set_status(conn, order_id, transition.to, transition.reason),
-        enqueue(conn, &changed),
-        follow_up,
+    let (updated, ()) = try_join!(
+        storage::set_status(
+            conn,
+            order_id,
+            transition.to.as_str(),
+            transition.reason,
+            transition
+                .reason
+                .filter(|_| transition.to == OrderStatus::Cancelled),
+        ),
+        emit::moved(conn, order, transition),
     )?;
     Ok(updated)
 }

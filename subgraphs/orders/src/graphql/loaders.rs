@@ -4,13 +4,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use mart_service::Database;
 use uuid::Uuid;
 
-use crate::storage::{self, rows::HistoryRow, rows::LineRow};
+use crate::domain::Orders;
+use crate::storage::rows::{HistoryRow, LineRow};
 
-pub struct LinesLoader(pub Database);
-pub struct HistoryLoader(pub Database);
+pub struct LinesLoader(pub Orders);
+pub struct HistoryLoader(pub Orders);
 
 fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
     let mut grouped: HashMap<Uuid, Vec<T>> = HashMap::new();
@@ -25,10 +25,7 @@ impl Loader<Uuid> for LinesLoader {
     type Error = Arc<mart_service::ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut conn = self.0.conn().await.map_err(|e| Arc::new(e.into()))?;
-        let rows = storage::lines_of(&mut conn, keys)
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let rows = self.0.lines_of(keys).await.map_err(Arc::new)?;
         Ok(group(rows, |r| r.order_id))
     }
 }
@@ -38,10 +35,7 @@ impl Loader<Uuid> for HistoryLoader {
     type Error = Arc<mart_service::ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut conn = self.0.conn().await.map_err(|e| Arc::new(e.into()))?;
-        let rows = storage::history_of(&mut conn, keys)
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let rows = self.0.history_of(keys).await.map_err(Arc::new)?;
         Ok(group(rows, |r| r.order_id))
     }
 }

@@ -33,13 +33,15 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 }
 
 pub fn schema(orders: Orders, feed: StatusFeed) -> OrdersSchema {
-    let db = orders.db().clone();
     builder()
         .data(DataLoader::new(
-            loaders::LinesLoader(db.clone()),
+            loaders::LinesLoader(orders.clone()),
             tokio::spawn,
         ))
-        .data(DataLoader::new(loaders::HistoryLoader(db), tokio::spawn))
+        .data(DataLoader::new(
+            loaders::HistoryLoader(orders.clone()),
+            tokio::spawn,
+        ))
         .data(orders)
         .data(feed)
         .finish()

@@ -5,7 +5,6 @@ use super::ApiResultExt;
 use super::types::Order;
 use super::users::User;
 use crate::domain::Orders;
-use crate::storage;
 
 pub struct Query;
 
@@ -16,16 +15,7 @@ async fn visible_order(ctx: &Context<'_>, id: &ID) -> Result<Option<Order>> {
         return Ok(None);
     };
     let orders = ctx.data_unchecked::<Orders>();
-    let mut conn = orders
-        .db()
-        .conn()
-        .await
-        .map_err(mart_service::ApiError::from)
-        .gql()?;
-    let row = storage::find(&mut conn, id)
-        .await
-        .map_err(mart_service::ApiError::from)
-        .gql()?;
+    let row = orders.find(id).await.gql()?;
     Ok(row.filter(|o| user.may_access(o.user_id)).map(Order))
 }
 

@@ -13,7 +13,7 @@ use super::ApiResultExt;
 use super::types::{Order, OrderStatus};
 use crate::domain::{Orders, status};
 use crate::live::{Changes, StatusChange, StatusFeed, Watch};
-use crate::storage::{self, rows::OrderRow};
+use crate::storage::rows::OrderRow;
 
 pub struct Subscription;
 
@@ -85,11 +85,7 @@ async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Option<Order>> {
 
 async fn read(ctx: &Context<'_>, id: Uuid) -> Result<Option<OrderRow>> {
     let orders = ctx.data_unchecked::<Orders>();
-    let mut conn = orders.db().conn().await.map_err(ApiError::from).gql()?;
-    storage::find(&mut conn, id)
-        .await
-        .map_err(ApiError::from)
-        .gql()
+    orders.find(id).await.gql()
 }
 
 /// An order moved from `previousStatus` to `status`.

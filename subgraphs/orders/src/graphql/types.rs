@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::loaders::{HistoryLoader, LinesLoader};
-pub use mart_service::types::{Money, PageInfo};
+pub use mart_service::types::Money;
+use mart_service::types::{Connection, Node};
 
 use crate::domain::status;
 use crate::storage::rows::{HistoryRow, LineRow, OrderRow};
@@ -120,7 +121,7 @@ impl Order {
     }
 
     async fn status(&self) -> OrderStatus {
-        self.0.status().into()
+        crate::domain::OrderStatus::stored(&self.0.status).into()
     }
 
     /// Set when the order is CANCELLED.
@@ -184,15 +185,9 @@ impl Order {
     }
 }
 
-/// A page of orders, newest first (Relay connection).
-#[derive(SimpleObject)]
-pub struct OrderConnection {
-    pub edges: Vec<OrderEdge>,
-    pub page_info: PageInfo,
+impl Node for Order {
+    const NAME: &'static str = "Order";
 }
 
-#[derive(SimpleObject)]
-pub struct OrderEdge {
-    pub cursor: String,
-    pub node: Order,
-}
+/// A page of orders, newest first.
+pub type OrderConnection = Connection<Order>;

@@ -1,17 +1,13 @@
 //! `User.orders`: the orders subgraph's field on the users service's entity.
 
 use async_graphql::{Context, ID, Object, Result};
-use mart_service::ApiError;
-use mart_service::types::{PageInfo, cursor};
+use mart_service::types::cursor;
 use uuid::Uuid;
 
 use super::ApiResultExt;
-use super::types::{Order, OrderConnection, OrderEdge};
+use super::types::{Order, OrderConnection};
 use crate::domain::Orders;
-use crate::storage;
-
-const DEFAULT_PAGE: i32 = 20;
-const MAX_PAGE: i32 = 100;
+use crate::domain::reads::DEFAULT_PAGE;
 
 pub struct User {
     pub id: Uuid,
@@ -33,37 +29,19 @@ impl User {
     ) -> Result<OrderConnection> {
         mart_service::identity::require_owner_or_admin(ctx, self.id).gql()?;
         let first = first.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(ApiError::bad_input(
-                "first",
-                format!("first must be 1 to {MAX_PAGE}"),
-            ))
-            .gql();
-        }
         let after = match after {
             None => None,
             Some(c) => Some(cursor::decode_arg("after", &c).gql()?),
         };
         let orders = ctx.data_unchecked::<Orders>();
-        let mut conn = orders.db().conn().await.map_err(ApiError::from).gql()?;
-        let mut rows = storage::list_for_user(&mut conn, self.id, after, i64::from(first) + 1)
-            .await
-            .map_err(ApiError::from)
-            .gql()?;
+        let mut rows = orders.page_of_user(self.id, first, after).await.gql()?;
         let has_next_page = rows.len() > first as usize;
         rows.truncate(first as usize);
-        let edges: Vec<OrderEdge> = rows
-            .into_iter()
-            .map(|row| OrderEdge {
-                cursor: cursor::encode((row.created_at, row.id)),
-                node: Order(row),
-            })
-            .collect();
-        let page_info = PageInfo::of(
-            edges.iter().map(|e| &e.cursor),
+        Ok(OrderConnection::new(
+            rows.into_iter()
+                .map(|row| (cursor::encode((row.created_at, row.id)), Order(row))),
             has_next_page,
             after.is_some(),
-        );
-        Ok(OrderConnection { edges, page_info })
+        ))
     }
 }

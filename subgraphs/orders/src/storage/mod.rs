@@ -12,8 +12,6 @@ use uuid::Uuid;
 use rows::{HistoryRow, LineRow, OrderRow};
 use schema::{order_lines, order_status_history, orders};
 
-use crate::domain::status::OrderStatus;
-
 /// `M-1000`, `M-1001`, … from a sequence (gaps when a placement loses a race).
 pub async fn next_number(conn: &mut AsyncPgConnection) -> QueryResult<String> {
     diesel::define_sql_function!(fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt);
@@ -91,17 +89,20 @@ pub async fn lock_many(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> QueryResul
         .await
 }
 
-/// The new status and its history row, pipelined: one round trip.
+/// The new status and its history row, pipelined: one round trip. `reason`
+/// goes into the history; `cancel_reason` (the same, for a cancellation)
+/// onto the order.
 pub async fn set_status(
     mut conn: &AsyncPgConnection,
     id: Uuid,
-    status: OrderStatus,
+    status: &str,
     reason: Option<&str>,
+    cancel_reason: Option<&str>,
 ) -> QueryResult<OrderRow> {
     let update = diesel::update(orders::table.find(id))
         .set((
-            orders::status.eq(status.as_str()),
-            orders::cancel_reason.eq(reason.filter(|_| status == OrderStatus::Cancelled)),
+            orders::status.eq(status),
+            orders::cancel_reason.eq(cancel_reason),
             orders::updated_at.eq(diesel::dsl::now),
         ))
         .returning(OrderRow::as_returning());
@@ -115,13 +116,13 @@ pub async fn set_status(
 pub async fn record_history(
     mut conn: &AsyncPgConnection,
     id: Uuid,
-    status: OrderStatus,
+    status: &str,
     reason: Option<&str>,
 ) -> QueryResult<()> {
     diesel::insert_into(order_status_history::table)
         .values((
             order_status_history::order_id.eq(id),
-            order_status_history::status.eq(status.as_str()),
+            order_status_history::status.eq(status),
             order_status_history::reason.eq(reason),
         ))
         .execute(&mut conn)
@@ -174,17 +175,15 @@ pub async fn list_for_user(
     query.load(conn).await
 }
 
-/// Orders still waiting for stock or payment whose reservation ran out.
+/// Orders in one of `waiting` whose reservation ran out.
 pub async fn expired(
     conn: &mut AsyncPgConnection,
+    waiting: &[&str],
     now: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<Uuid>> {
     orders::table
-        .filter(orders::status.eq_any([
-            OrderStatus::Pending.as_str(),
-            OrderStatus::Reserved.as_str(),
-        ]))
+        .filter(orders::status.eq_any(waiting))
         .filter(orders::reservation_expires_at.lt(now))
         .order(orders::reservation_expires_at)
         .limit(limit)

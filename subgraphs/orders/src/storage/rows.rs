@@ -6,7 +6,6 @@ use mart_events::catalog::AddressPayload;
 use uuid::Uuid;
 
 use super::schema::{order_lines, order_status_history, orders};
-use crate::domain::status::OrderStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = orders)]
@@ -30,11 +29,6 @@ pub struct OrderRow {
 }
 
 impl OrderRow {
-    pub fn status(&self) -> OrderStatus {
-        // The column's CHECK constraint admits only known names.
-        OrderStatus::parse(&self.status).unwrap_or(OrderStatus::Pending)
-    }
-
     pub fn address(&self) -> AddressPayload {
         serde_json::from_value(self.shipping_address.clone()).unwrap_or_else(|_| AddressPayload {
             name: String::new(),

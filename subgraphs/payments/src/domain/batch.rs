@@ -10,6 +10,7 @@ use mart_events::HandlerError;
 use mart_events::catalog::OrderPlaced;
 use uuid::Uuid;
 
+use super::PaymentStatus;
 use super::payments::Payments;
 use crate::storage::{self, Facts};
 
@@ -46,6 +47,8 @@ impl Learned<'_> {
     }
 }
 
+const PENDING: &str = PaymentStatus::Pending.as_str();
+
 impl Payments {
     /// Records every fact (pipelined, in order), then authorizes each order
     /// they made ready, once, and writes the processor's answers (pipelined).
@@ -59,7 +62,7 @@ impl Payments {
             learned
                 .iter()
                 .zip(&facts)
-                .map(|(l, f)| storage::record_facts(conn, l.order_id(), f)),
+                .map(|(l, f)| storage::record_facts(conn, l.order_id(), f, PENDING)),
         )
         .await?;
         // An order's last row holds every fact the round brought it.

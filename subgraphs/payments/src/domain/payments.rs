@@ -6,15 +6,13 @@
 use std::sync::Arc;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use mart_events::catalog::{
-    Currency, MoneyPayload, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentRefunded,
-    PaymentVoided,
-};
-use mart_events::{HandlerError, OutboxSignal, enqueue};
-use mart_service::{ApiError, Database};
+use mart_events::catalog::{Currency, MoneyPayload};
+use mart_events::{HandlerError, OutboxSignal};
+use mart_service::Database;
 use uuid::Uuid;
 
-use super::PaymentStatus;
+use super::{Payment, PaymentEntry, PaymentStatus, PaymentsError};
+use crate::emit;
 use crate::provider::{
     Authorization, AuthorizeRequest, PaymentProvider, ProviderError, RetryPolicy, with_retries,
 };
@@ -46,16 +44,25 @@ pub(super) enum Verdict {
     Declined(String),
 }
 
-fn money(row: &PaymentRow, amount_minor: i64) -> Result<MoneyPayload, HandlerError> {
+/// `amount_minor` in the payment's currency, as events carry money.
+fn money(row: &PaymentRow, amount_minor: i64) -> Result<MoneyPayload, String> {
     let currency = row
         .currency
         .as_deref()
         .and_then(Currency::parse)
-        .ok_or_else(|| HandlerError::Permanent(format!("payment {} has no currency", row.id)))?;
+        .ok_or_else(|| format!("payment {} has no currency", row.id))?;
     Ok(MoneyPayload {
         amount_minor,
         currency,
     })
+}
+
+fn event_money(row: &PaymentRow, amount_minor: i64) -> Result<MoneyPayload, HandlerError> {
+    money(row, amount_minor).map_err(HandlerError::Permanent)
+}
+
+fn status_of(row: &PaymentRow) -> PaymentStatus {
+    PaymentStatus::stored(&row.status)
 }
 
 fn transient(e: ProviderError) -> HandlerError {
@@ -77,8 +84,19 @@ impl Payments {
         }))
     }
 
-    pub fn db(&self) -> &Database {
-        &self.0.db
+    /// The order's payment, once `order.placed` gave its amount. Who may see
+    /// it is the caller's check ([`Payment::user_id`]).
+    pub async fn payment_of_order(&self, order_id: Uuid) -> Result<Option<Payment>, PaymentsError> {
+        let mut conn = self.0.db.conn().await?;
+        let row = storage::find(&mut conn, order_id).await?;
+        Ok(row.filter(|r| r.amount_minor.is_some()).map(Payment::from))
+    }
+
+    /// What happened to the order's payment, oldest first.
+    pub async fn history(&self, order_id: Uuid) -> Result<Vec<PaymentEntry>, PaymentsError> {
+        let mut conn = self.0.db.conn().await?;
+        let rows = storage::events_of(&mut conn, order_id).await?;
+        Ok(rows.into_iter().map(PaymentEntry::from).collect())
     }
 
     /// The processor's answer for a payment ready to authorize (amount and
@@ -87,7 +105,7 @@ impl Payments {
         let (Some(amount), Some(token)) = (row.amount_minor, row.payment_token.clone()) else {
             return None;
         };
-        if row.status() != PaymentStatus::Pending || !row.stock_reserved || row.order_cancelled {
+        if status_of(row) != PaymentStatus::Pending || !row.stock_reserved || row.order_cancelled {
             return None;
         }
         let request = AuthorizeRequest {
@@ -123,20 +141,16 @@ impl Payments {
         let order_id = row.order_id;
         match verdict {
             Verdict::Authorized { reference, amount } => {
-                let event = PaymentAuthorized {
-                    order_id,
-                    payment_id: row.id,
-                    amount: money(row, amount)?,
-                };
+                let money = event_money(row, amount)?;
                 futures::try_join!(
                     storage::set_status(
                         conn,
                         order_id,
-                        PaymentStatus::Authorized,
+                        PaymentStatus::Authorized.as_str(),
                         Some(&reference),
                         ("authorized", Some(amount), None),
                     ),
-                    enqueue(conn, &event),
+                    emit::authorized(conn, row, money),
                 )?;
             }
             Verdict::Declined(reason) => self.decline(conn, row, &reason).await?,
@@ -150,20 +164,15 @@ impl Payments {
         row: &PaymentRow,
         reason: &str,
     ) -> Result<(), HandlerError> {
-        let event = PaymentDeclined {
-            order_id: row.order_id,
-            payment_id: row.id,
-            reason: reason.to_string(),
-        };
         futures::try_join!(
             storage::set_status(
                 conn,
                 row.order_id,
-                PaymentStatus::Declined,
+                PaymentStatus::Declined.as_str(),
                 None,
                 ("declined", row.amount_minor, Some(reason)),
             ),
-            enqueue(conn, &event),
+            emit::declined(conn, row, reason),
         )?;
         Ok(())
     }
@@ -178,13 +187,14 @@ impl Payments {
             order_cancelled: true,
             ..Facts::default()
         };
-        let row = storage::record_facts(conn, order_id, &facts).await?;
-        match row.status() {
+        let row =
+            storage::record_facts(conn, order_id, &facts, PaymentStatus::Pending.as_str()).await?;
+        match status_of(&row) {
             PaymentStatus::Pending => {
                 storage::set_status(
                     conn,
                     order_id,
-                    PaymentStatus::Abandoned,
+                    PaymentStatus::Abandoned.as_str(),
                     None,
                     ("abandoned", None, None),
                 )
@@ -204,19 +214,12 @@ impl Payments {
                         storage::set_status(
                             conn,
                             order_id,
-                            PaymentStatus::Voided,
+                            PaymentStatus::Voided.as_str(),
                             None,
                             ("voided", None, None),
                         )
                         .await?;
-                        enqueue(
-                            conn,
-                            &PaymentVoided {
-                                order_id,
-                                payment_id: row.id,
-                            },
-                        )
-                        .await?;
+                        emit::voided(conn, &row).await?;
                         Ok(true)
                     }
                     Err(e @ ProviderError::Transient(_)) => Err(transient(e)),
@@ -242,7 +245,7 @@ impl Payments {
             tracing::warn!(%order_id, "shipment for an order without a payment");
             return Ok(false);
         };
-        if row.status() != PaymentStatus::Authorized {
+        if status_of(&row) != PaymentStatus::Authorized {
             return Ok(false);
         }
         let amount = row.amount_minor.unwrap_or(0);
@@ -258,17 +261,12 @@ impl Payments {
                 storage::set_status(
                     conn,
                     order_id,
-                    PaymentStatus::Captured,
+                    PaymentStatus::Captured.as_str(),
                     None,
                     ("captured", Some(amount), None),
                 )
                 .await?;
-                let event = PaymentCaptured {
-                    order_id,
-                    payment_id: row.id,
-                    amount: money(&row, amount)?,
-                };
-                enqueue(conn, &event).await?;
+                emit::captured(conn, &row, event_money(&row, amount)?).await?;
                 Ok(true)
             }
             Err(e @ ProviderError::Transient(_)) => Err(transient(e)),
@@ -291,35 +289,26 @@ impl Payments {
         &self,
         order_id: Uuid,
         amount_minor: Option<i64>,
-    ) -> Result<PaymentRow, ApiError> {
+    ) -> Result<Payment, PaymentsError> {
         let mut conn = self.0.db.conn().await?;
         let row = conn
-            .transaction::<_, ApiError, _>(async |conn| {
+            .transaction::<_, PaymentsError, _>(async |conn| {
                 let row = storage::lock(conn, order_id)
                     .await?
                     .filter(|r| r.amount_minor.is_some())
-                    .ok_or_else(|| {
-                        ApiError::NotFound(format!("no payment for order {order_id}"))
-                    })?;
+                    .ok_or(PaymentsError::NoPayment(order_id))?;
+                let status = status_of(&row);
                 if !matches!(
-                    row.status(),
+                    status,
                     PaymentStatus::Captured | PaymentStatus::PartiallyRefunded
                 ) {
-                    return Err(ApiError::Conflict(format!(
-                        "only captured payments can be refunded; this one is {}",
-                        row.status
-                    )));
+                    return Err(PaymentsError::NotRefundable(status.as_str()));
                 }
                 let captured = row.amount_minor.unwrap_or(0);
                 let remaining = captured - row.refunded_minor;
                 let amount = amount_minor.unwrap_or(remaining);
                 if amount <= 0 || amount > remaining {
-                    return Err(ApiError::bad_input(
-                        "amount",
-                        format!(
-                            "the refund must be between 1 and {remaining} (what is left to refund)"
-                        ),
-                    ));
+                    return Err(PaymentsError::BadRefundAmount { remaining });
                 }
                 let key = format!("refund:{order_id}:{}", row.refunded_minor);
                 let reference = row.provider_ref.clone().unwrap_or_default();
@@ -329,29 +318,27 @@ impl Payments {
                 })
                 .await
                 .map_err(|e| match e {
-                    ProviderError::Transient(_) => ApiError::ServiceUnavailable(
-                        "the payment processor is unavailable, try again".into(),
-                    ),
-                    ProviderError::Refused(detail) => ApiError::Conflict(detail),
+                    ProviderError::Transient(_) => PaymentsError::ProcessorUnavailable,
+                    ProviderError::Refused(detail) => PaymentsError::ProcessorRefused(detail),
                 })?;
                 let status = if amount == remaining {
                     PaymentStatus::Refunded
                 } else {
                     PaymentStatus::PartiallyRefunded
                 };
-                let updated = storage::add_refund(conn, order_id, amount, status).await?;
-                let as_money = |a| money(&updated, a).map_err(ApiError::internal);
-                let event = PaymentRefunded {
-                    order_id,
-                    payment_id: updated.id,
-                    amount: as_money(amount)?,
-                    refunded_total: as_money(updated.refunded_minor)?,
-                };
-                enqueue(conn, &event).await?;
+                let updated = storage::add_refund(conn, order_id, amount, status.as_str()).await?;
+                let as_money = |a| money(&updated, a).map_err(PaymentsError::Corrupt);
+                emit::refunded(
+                    conn,
+                    &updated,
+                    as_money(amount)?,
+                    as_money(updated.refunded_minor)?,
+                )
+                .await?;
                 Ok(updated)
             })
             .await?;
         self.0.outbox.committed();
-        Ok(row)
+        Ok(row.into())
     }
 }

@@ -10,8 +10,6 @@ use uuid::Uuid;
 use mart_events::prepared::cached;
 use schema::{payment_events, payments};
 
-use crate::domain::PaymentStatus;
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = payments)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
@@ -29,12 +27,6 @@ pub struct PaymentRow {
     pub refunded_minor: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl PaymentRow {
-    pub fn status(&self) -> PaymentStatus {
-        PaymentStatus::parse(&self.status).unwrap_or(PaymentStatus::Pending)
-    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -76,10 +68,13 @@ struct Learned<'a> {
 /// Creates the payment row if this is the first event about the order, adds
 /// `facts` to it, and returns it locked for the rest of the transaction. One
 /// statement: the upsert takes the row lock.
+/// Adds `facts` to the order's payment, creating it in `initial_status` if it
+/// is the first we hear of the order.
 pub async fn record_facts(
     mut conn: &AsyncPgConnection,
     order_id: Uuid,
     facts: &Facts<'_>,
+    initial_status: &str,
 ) -> QueryResult<PaymentRow> {
     let learned = Learned {
         order_id,
@@ -94,7 +89,7 @@ pub async fn record_facts(
         .values((
             payments::order_id.eq(order_id),
             payments::id.eq(Uuid::now_v7()),
-            payments::status.eq(PaymentStatus::Pending.as_str()),
+            payments::status.eq(initial_status),
             payments::user_id.eq(facts.user_id),
             payments::amount_minor.eq(learned.amount_minor),
             payments::currency.eq(learned.currency),
@@ -133,13 +128,13 @@ pub async fn find(conn: &mut AsyncPgConnection, order_id: Uuid) -> QueryResult<O
 pub async fn set_status(
     conn: &AsyncPgConnection,
     order_id: Uuid,
-    status: PaymentStatus,
+    status: &str,
     provider_ref: Option<&str>,
     event: (&str, Option<i64>, Option<&str>),
 ) -> QueryResult<PaymentRow> {
     let changed = diesel::update(payments::table.find(order_id));
     let status_now = (
-        payments::status.eq(status.as_str()),
+        payments::status.eq(status),
         payments::updated_at.eq(diesel::dsl::now),
     );
     let update = async {
@@ -167,12 +162,12 @@ pub async fn add_refund(
     conn: &mut AsyncPgConnection,
     order_id: Uuid,
     amount_minor: i64,
-    status: PaymentStatus,
+    status: &str,
 ) -> QueryResult<PaymentRow> {
     let row = diesel::update(payments::table.find(order_id))
         .set((
             payments::refunded_minor.eq(payments::refunded_minor + amount_minor),
-            payments::status.eq(status.as_str()),
+            payments::status.eq(status),
             payments::updated_at.eq(diesel::dsl::now),
         ))
         .returning(PaymentRow::as_returning())

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::listing::ListRequest;
 use super::product::{NewCategory, NewProduct, ProductPatch, ProductStatus};
 use super::validate;
-use crate::events;
+use crate::emit;
 use crate::storage::products::ProductLookup;
 use crate::storage::rows::{CategoryRow, ProductChanges, ProductRow};
 use crate::storage::{Violation, categories, products, violation};
@@ -66,6 +66,22 @@ impl Catalog {
         })
     }
 
+    /// The products with any of `ids` or `skus` (for the data loader).
+    pub async fn products_by_keys(
+        &self,
+        ids: &[Uuid],
+        skus: &[String],
+    ) -> Result<Vec<ProductRow>, ApiError> {
+        let mut conn = self.db.conn().await?;
+        Ok(products::load_by_keys(&mut conn, ids, skus).await?)
+    }
+
+    /// The categories among `ids` that exist (for the data loader).
+    pub async fn categories_by_ids(&self, ids: &[Uuid]) -> Result<Vec<CategoryRow>, ApiError> {
+        let mut conn = self.db.conn().await?;
+        Ok(categories::by_ids(&mut conn, ids).await?)
+    }
+
     pub async fn categories(&self) -> Result<Vec<CategoryRow>, ApiError> {
         let mut conn = self.db.conn().await?;
         Ok(categories::all(&mut conn).await?)
@@ -85,7 +101,7 @@ impl Catalog {
                 let created = products::insert(c, &row)
                     .await
                     .map_err(|e| write_error(e, &row.sku, &row.slug, row.category_id))?;
-                events::created(c, &created).await?;
+                emit::created(c, &created).await?;
                 Ok(created)
             })
             .await?;
@@ -111,7 +127,7 @@ impl Catalog {
                 let updated = products::update(c, id, &changes.columns)
                     .await
                     .map_err(|e| write_error(e, &current.sku, slug, category))?;
-                events::updated(c, &updated, &changes.fields).await?;
+                emit::updated(c, &updated, &changes.fields).await?;
                 Ok((updated, true))
             })
             .await?;
@@ -135,7 +151,7 @@ impl Catalog {
                     ..Default::default()
                 };
                 let archived = products::update(c, id, &changes).await?;
-                events::archived(c, &archived).await?;
+                emit::archived(c, &archived).await?;
                 Ok((archived, true))
             })
             .await?;

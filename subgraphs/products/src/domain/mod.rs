@@ -5,6 +5,7 @@ pub mod listing;
 pub mod product;
 pub mod validate;
 
+pub use crate::storage::products::ProductLookup;
 pub use catalog::{Catalog, Page};
 pub use listing::ListRequest;
 pub use product::{

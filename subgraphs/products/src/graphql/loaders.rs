@@ -5,11 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use async_graphql::ErrorExtensions;
 use async_graphql::dataloader::Loader;
-use mart_service::{ApiError, Database};
 use uuid::Uuid;
 
+use crate::domain::Catalog;
 use crate::storage::rows::{CategoryRow, ProductRow};
-use crate::storage::{categories, products};
 
 /// The two entity keys of `Product`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -19,12 +18,12 @@ pub enum ProductKey {
 }
 
 pub struct ProductLoader {
-    db: Database,
+    catalog: Catalog,
 }
 
 impl ProductLoader {
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    pub fn new(catalog: Catalog) -> Self {
+        Self { catalog }
     }
 }
 
@@ -46,14 +45,11 @@ impl Loader<ProductKey> for ProductLoader {
         }
         let id_list: Vec<Uuid> = ids.iter().copied().collect();
         let sku_list: Vec<String> = skus.iter().cloned().collect();
-        let mut conn = self
-            .db
-            .conn()
+        let rows = self
+            .catalog
+            .products_by_keys(&id_list, &sku_list)
             .await
-            .map_err(|e| ApiError::from(e).extend())?;
-        let rows = products::load_by_keys(&mut conn, &id_list, &sku_list)
-            .await
-            .map_err(|e| ApiError::from(e).extend())?;
+            .map_err(|e| e.extend())?;
         let mut found = HashMap::with_capacity(keys.len());
         for row in rows {
             if skus.contains(&row.sku) {
@@ -68,12 +64,12 @@ impl Loader<ProductKey> for ProductLoader {
 }
 
 pub struct CategoryLoader {
-    db: Database,
+    catalog: Catalog,
 }
 
 impl CategoryLoader {
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    pub fn new(catalog: Catalog) -> Self {
+        Self { catalog }
     }
 }
 
@@ -82,14 +78,11 @@ impl Loader<Uuid> for CategoryLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, CategoryRow>, Self::Error> {
-        let mut conn = self
-            .db
-            .conn()
+        let rows = self
+            .catalog
+            .categories_by_ids(keys)
             .await
-            .map_err(|e| ApiError::from(e).extend())?;
-        let rows = categories::by_ids(&mut conn, keys)
-            .await
-            .map_err(|e| ApiError::from(e).extend())?;
+            .map_err(|e| e.extend())?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 }

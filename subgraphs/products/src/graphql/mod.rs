@@ -28,14 +28,13 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 }
 
 pub fn schema(catalog: Catalog) -> ProductsSchema {
-    let db = catalog.db().clone();
     builder()
         .data(DataLoader::new(
-            loaders::ProductLoader::new(db.clone()),
+            loaders::ProductLoader::new(catalog.clone()),
             tokio::spawn,
         ))
         .data(DataLoader::new(
-            loaders::CategoryLoader::new(db),
+            loaders::CategoryLoader::new(catalog.clone()),
             tokio::spawn,
         ))
         .data(catalog)

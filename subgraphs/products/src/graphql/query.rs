@@ -5,9 +5,9 @@ use mart_service::ApiError;
 use super::ApiResultExt;
 use super::inputs::{ProductFilter, parse_id};
 use super::loaders::{CategoryLoader, ProductKey, ProductLoader};
-use super::types::{Category, Product, ProductConnection};
+use super::types::{Category, Product, ProductConnection, connection};
 use crate::domain::Catalog;
-use crate::storage::products::ProductLookup;
+use crate::domain::ProductLookup;
 
 pub struct Query;
 
@@ -51,7 +51,7 @@ impl Query {
             .into_request(first, after)
             .gql()?;
         let page = ctx.data_unchecked::<Catalog>().list(&request).await.gql()?;
-        Ok(ProductConnection::from(page))
+        Ok(connection(page))
     }
 
     /// Every category, by name.

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use super::ApiResultExt;
 use super::loaders::CategoryLoader;
 use mart_service::types::cursor;
-pub use mart_service::types::{Money, PageInfo};
+pub use mart_service::types::Money;
+use mart_service::types::{Connection, Node};
 
 use crate::domain::{self, Catalog, ListRequest, Page};
 use crate::storage::rows::{CategoryRow, ProductRow};
@@ -130,7 +131,7 @@ impl Category {
             ..Default::default()
         };
         let page = ctx.data_unchecked::<Catalog>().list(&request).await.gql()?;
-        Ok(ProductConnection::from(page))
+        Ok(connection(page))
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -138,35 +139,21 @@ impl Category {
     }
 }
 
-/// A page of products (Relay connection). Cursors are opaque and stay valid
-/// while products are added.
-#[derive(SimpleObject)]
-pub struct ProductConnection {
-    pub edges: Vec<ProductEdge>,
-    pub page_info: PageInfo,
+impl Node for Product {
+    const NAME: &'static str = "Product";
 }
 
-#[derive(SimpleObject)]
-pub struct ProductEdge {
-    pub cursor: String,
-    pub node: Product,
-}
+/// A page of products. Cursors are opaque and stay valid while products are
+/// added.
+pub type ProductConnection = Connection<Product>;
 
-impl From<Page> for ProductConnection {
-    fn from(page: Page) -> Self {
-        let edges: Vec<ProductEdge> = page
-            .products
+/// The listing's page as a connection.
+pub fn connection(page: Page) -> ProductConnection {
+    Connection::new(
+        page.products
             .into_iter()
-            .map(|row| ProductEdge {
-                cursor: cursor::encode((row.created_at, row.id)),
-                node: Product(row),
-            })
-            .collect();
-        let page_info = PageInfo::of(
-            edges.iter().map(|e| &e.cursor),
-            page.has_next_page,
-            page.has_previous_page,
-        );
-        Self { edges, page_info }
-    }
+            .map(|row| (cursor::encode((row.created_at, row.id)), Product(row))),
+        page.has_next_page,
+        page.has_previous_page,
+    )
 }

@@ -10,7 +10,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use mart_service::{Database, DbError, ServiceConfig, StartError};
 use uuid::Uuid;
 
-use crate::events;
+use crate::emit;
 use crate::storage::rows::{NewCategoryRow, NewProductRow, ProductRow};
 use crate::storage::schema::{categories, products};
 
@@ -92,7 +92,7 @@ async fn seed_in(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Uuid>> {
             .await
             .optional()?;
         if let Some(inserted) = inserted {
-            events::created(conn, &inserted).await?;
+            emit::created(conn, &inserted).await?;
         }
     }
 

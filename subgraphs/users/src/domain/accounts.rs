@@ -7,7 +7,7 @@ use mart_service::{ApiError, Identity};
 use uuid::Uuid;
 
 use super::{Accounts, User, UsersError, access, password, validate};
-use crate::events;
+use crate::emit;
 use crate::storage::rows::{NewUserRow, UserRow};
 use crate::storage::users;
 
@@ -76,7 +76,7 @@ impl Accounts {
                         e.into()
                     }
                 })?)?;
-                mart_events::enqueue(c, &events::registered(&user)).await?;
+                mart_events::enqueue(c, &emit::registered(&user)).await?;
                 Ok(user)
             })
             .await?;

@@ -13,8 +13,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::channels::{BACKOFF_MIN, Redis, RedisFailure, bounded, next_backoff};
-use crate::sender::NotificationSender;
+use crate::delivery::channels::{BACKOFF_MIN, Redis, RedisFailure, bounded, next_backoff};
+use crate::delivery::sender::NotificationSender;
 use crate::storage::{self, NotificationRow};
 
 /// Rows published per transaction.

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{
-    ReservedLine, StockAdjusted, StockCommitted, StockReleased, StockReserved,
+    ReservedLine, Shortage, StockAdjusted, StockCommitted, StockRejected, StockReleased,
+    StockReserved,
 };
 use mart_events::enqueue;
 use uuid::Uuid;
@@ -64,4 +65,20 @@ pub async fn stock_released(
 
 pub async fn stock_committed(conn: &AsyncPgConnection, order_id: Uuid) -> QueryResult<()> {
     enqueue(conn, &StockCommitted { order_id }).await.map(drop)
+}
+
+/// `inventory.rejected`: the order cannot be reserved (`out_of_stock` with
+/// what is short, or `invalid_order`).
+pub async fn stock_rejected(
+    conn: &AsyncPgConnection,
+    order_id: Uuid,
+    reason: &str,
+    shortages: Vec<Shortage>,
+) -> QueryResult<()> {
+    let event = StockRejected {
+        order_id,
+        reason: reason.to_string(),
+        shortages,
+    };
+    enqueue(conn, &event).await.map(drop)
 }

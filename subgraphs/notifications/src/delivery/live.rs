@@ -12,7 +12,7 @@ use mart_service::subscriptions::RecentIds;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::channels::{BACKOFF_MIN, Redis, bounded, next_backoff};
+use crate::delivery::channels::{BACKOFF_MIN, Redis, bounded, next_backoff};
 use crate::storage::{self, NotificationRow};
 
 /// Notifications buffered for a subscriber that reads slowly. When full,
@@ -94,7 +94,7 @@ impl Follower {
         let subscribed = async {
             let mut pubsub = bounded(self.live.redis.client.get_async_pubsub()).await?;
             bounded(pubsub.subscribe(self.live.redis.channel(self.user))).await?;
-            Ok::<_, crate::channels::RedisFailure>(pubsub)
+            Ok::<_, crate::delivery::channels::RedisFailure>(pubsub)
         };
         let pubsub = tokio::select! {
             _ = self.tx.closed() => return Stop::Closed,

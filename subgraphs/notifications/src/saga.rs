@@ -1,15 +1,15 @@
 //! The consumer: every order, payment and shipment event the customer should
 //! hear about becomes one notification row, written in the transaction that
 //! records the event as handled. Publishing happens after the commit (see
-//! [`crate::publisher`]).
+//! [`crate::delivery::publisher`]).
 
 use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{DomainEvent, OrderConfirmed, OrderPlaced};
 use mart_events::consumer::{HandlerError, HandlerFuture};
 use mart_events::{EventEnvelope, EventHandler, Topic};
 
-use crate::compose;
-use crate::publisher::PublishSignal;
+use crate::delivery::publisher::PublishSignal;
+use crate::domain::compose;
 use crate::storage::{self, NewNotification};
 use uuid::Uuid;
 

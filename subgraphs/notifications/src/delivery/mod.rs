@@ -1,0 +1,9 @@
+//! How a committed notification reaches people: published on the user's Redis
+//! channel (`publisher`, over the connections in `channels`), streamed to
+//! their open subscriptions (`live`), and handed to the senders beyond the app
+//! (`sender`: email, SMS, push).
+
+pub(crate) mod channels;
+pub(crate) mod live;
+pub(crate) mod publisher;
+pub mod sender;

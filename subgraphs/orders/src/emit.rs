@@ -1,0 +1,107 @@
+//! The events orders emits, written to the outbox in the change's own
+//! transaction: `order.placed` and every status change (with
+//! `order.confirmed` and `order.cancelled` for the moves the saga reacts to).
+
+use chrono::Utc;
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use mart_events::catalog::{
+    AddressPayload, Currency, MoneyPayload, OrderCancelled, OrderConfirmed, OrderLinePayload,
+    OrderPlaced, OrderStatusChanged,
+};
+use mart_events::enqueue;
+
+use crate::domain::status::{OrderStatus, Transition};
+use crate::storage::rows::{LineRow, OrderRow};
+
+/// `order.placed` for a new `order` of `lines` priced in `currency`; the
+/// payment token goes only to payments' consumer of it.
+pub async fn placed(
+    conn: &AsyncPgConnection,
+    order: &OrderRow,
+    lines: &[LineRow],
+    currency: Currency,
+    address: &AddressPayload,
+    payment_token: &str,
+) -> QueryResult<()> {
+    let money = |amount_minor| MoneyPayload {
+        amount_minor,
+        currency,
+    };
+    let event = OrderPlaced {
+        order_id: order.id,
+        user_id: order.user_id,
+        number: order.number.clone(),
+        lines: lines
+            .iter()
+            .map(|l| OrderLinePayload {
+                product_id: l.product_id,
+                quantity: l.quantity,
+                unit_price: money(l.unit_price_minor),
+            })
+            .collect(),
+        subtotal: money(order.subtotal_minor),
+        shipping_cost: money(order.shipping_minor),
+        total: money(order.total_minor),
+        total_weight_grams: order.total_weight_grams,
+        shipping_address: address.clone(),
+        payment_token: payment_token.to_string(),
+        reservation_expires_at: order.reservation_expires_at,
+    };
+    enqueue(conn, &event).await.map(drop)
+}
+
+/// `order.status_changed` for a new order: it starts PENDING.
+pub async fn created(conn: &AsyncPgConnection, order: &OrderRow) -> QueryResult<()> {
+    let event = OrderStatusChanged {
+        order_id: order.id,
+        user_id: order.user_id,
+        from: None,
+        to: OrderStatus::Pending.as_str().to_string(),
+        reason: None,
+        at: order.created_at,
+    };
+    enqueue(conn, &event).await.map(drop)
+}
+
+/// What one move of `order` announces: `order.status_changed`, and
+/// `order.confirmed` (shipping's cue) or `order.cancelled` (the compensation's)
+/// where the move is one. Sent together (pipelined).
+pub async fn moved(
+    conn: &AsyncPgConnection,
+    order: &OrderRow,
+    transition: Transition,
+) -> QueryResult<()> {
+    let changed = OrderStatusChanged {
+        order_id: order.id,
+        user_id: order.user_id,
+        from: Some(transition.from.as_str().to_string()),
+        to: transition.to.as_str().to_string(),
+        reason: transition.reason.map(str::to_string),
+        at: Utc::now(),
+    };
+    let follow_up = async {
+        match transition.to {
+            OrderStatus::Confirmed => {
+                let confirmed = OrderConfirmed {
+                    order_id: order.id,
+                    user_id: order.user_id,
+                    shipping_address: order.address(),
+                    total_weight_grams: order.total_weight_grams,
+                };
+                enqueue(conn, &confirmed).await.map(drop)
+            }
+            OrderStatus::Cancelled => {
+                let cancelled = OrderCancelled {
+                    order_id: order.id,
+                    reason: transition.reason.unwrap_or("cancelled").to_string(),
+                    previous_status: transition.from.as_str().to_string(),
+                };
+                enqueue(conn, &cancelled).await.map(drop)
+            }
+            _ => Ok(()),
+        }
+    };
+    futures::try_join!(enqueue(conn, &changed), follow_up)?;
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! Rates and shipments in the shipping database. Rows carry statuses as the
+//! text the table stores; the domain gives them meaning.
+
+pub mod rates;
+pub mod rows;
+pub mod schema;
+pub mod shipments;
+
+pub use rates::rate;
+pub use rows::{RateRow, ShipmentEventRow, ShipmentRow};
+pub use shipments::{
+    events_of, find, find_by_order, insert_shipment, lock, lock_by_order, log_status, set_status,
+};
