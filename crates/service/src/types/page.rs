@@ -8,8 +8,8 @@ pub trait Node: OutputType {
     const NAME: &'static str;
 }
 
-/// A page of `N` (a Relay connection): the nodes with their cursors, and where
-/// the page sits.
+/// A page of results (a Relay connection). Cursors are opaque: pass the last
+/// one as `after` for the next page.
 #[derive(SimpleObject)]
 #[graphql(name_type)]
 pub struct Connection<N: Node> {
@@ -17,7 +17,7 @@ pub struct Connection<N: Node> {
     pub page_info: PageInfo,
 }
 
-/// One node of a page, and the cursor that continues after it.
+/// One result of a page, and the cursor that continues after it.
 #[derive(SimpleObject)]
 #[graphql(name_type)]
 pub struct Edge<N: Node> {

@@ -9,10 +9,9 @@ use async_graphql::{
     Context, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder, Subscription,
 };
 use futures::{Stream, StreamExt};
-use mart_service::{ApiError, DbError};
-use mart_service::types::id_arg;
 use mart_service::identity::{require_owner_or_admin, require_user};
-use uuid::Uuid;
+use mart_service::types::id_arg;
+use mart_service::{ApiError, DbError};
 
 use crate::delivery::live::Live;
 use crate::domain::{Inbox, NotificationsError};
@@ -46,7 +45,6 @@ fn service<'a>(ctx: &Context<'a>) -> &'a Service {
 }
 
 use mart_service::ApiResultExt;
-
 
 pub struct Query;
 

@@ -7,8 +7,8 @@ use mart_service::ApiError;
 use uuid::Uuid;
 
 use crate::domain::compose;
-use mart_service::types::{Connection, Node};
 use mart_service::types::cursor;
+use mart_service::types::{Connection, Node};
 
 use crate::storage::NotificationRow;
 
@@ -85,7 +85,11 @@ pub type NotificationConnection = Connection<Notification>;
 
 /// `rows` holds up to one row more than the page: its presence says there is
 /// a next page.
-pub fn page_of(mut rows: Vec<NotificationRow>, first: usize, after_given: bool) -> NotificationConnection {
+pub fn page_of(
+    mut rows: Vec<NotificationRow>,
+    first: usize,
+    after_given: bool,
+) -> NotificationConnection {
     let has_next_page = rows.len() > first;
     rows.truncate(first);
     Connection::new(

@@ -33,10 +33,6 @@ impl User {
             .page(self.id, first, after_cursor, unread_only)
             .await
             .gql()?;
-        Ok(page_of(
-            rows,
-            first as usize,
-            after_cursor.is_some(),
-        ))
+        Ok(page_of(rows, first as usize, after_cursor.is_some()))
     }
 }

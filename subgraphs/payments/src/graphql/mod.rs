@@ -7,8 +7,8 @@ mod types;
 use async_graphql::{
     Context, EmptySubscription, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder,
 };
-use mart_service::types::id_arg;
 use mart_service::identity::require_admin;
+use mart_service::types::id_arg;
 use mart_service::{ApiError, ApiResultExt, DbError};
 use uuid::Uuid;
 
@@ -33,7 +33,6 @@ impl From<PaymentsError> for ApiError {
         }
     }
 }
-
 
 pub struct Query;
 

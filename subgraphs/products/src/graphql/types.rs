@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::ApiResultExt;
 use super::loaders::CategoryLoader;
-use mart_service::types::cursor;
 pub use mart_service::types::Money;
+use mart_service::types::cursor;
 use mart_service::types::{Connection, Node};
 
 use crate::domain::{self, Catalog, ListRequest, Page};

@@ -7,9 +7,9 @@ mod types;
 use async_graphql::{
     Context, EmptySubscription, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder,
 };
-use mart_service::types::id_arg;
 use mart_service::identity::require_admin;
 use mart_service::types::Money;
+use mart_service::types::id_arg;
 use mart_service::{ApiError, ApiResultExt, DbError};
 use uuid::Uuid;
 
@@ -31,7 +31,6 @@ impl From<ShippingError> for ApiError {
         }
     }
 }
-
 
 pub struct Query;
 
