@@ -31,11 +31,17 @@ where
     format!("http://{addr}/graphql")
 }
 
-/// A URL nobody listens on: a port bound and released again.
+/// A URL nobody listens on. The port stays bound (without `listen`) for the
+/// life of the test process, so a connection is refused and no server started
+/// later by a parallel test can be handed the same port.
 pub fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    drop(listener);
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("address"))
+        .expect("bind");
+    let addr: SocketAddr = socket.local_addr().expect("addr");
+    // Dropping it would free the port for reuse; the process exit closes it.
+    std::mem::forget(socket);
     format!("http://{addr}/graphql")
 }
 
