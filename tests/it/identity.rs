@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use mart_service::testkit::{isolated_config, unique_suffix};
+use mart_service::testkit::{DropDatabases, isolated_config, unique_suffix};
 use mart_service::{ServiceConfig, ServiceName};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -17,6 +17,7 @@ struct System {
     client: reqwest::Client,
     shutdown: CancellationToken,
     router: mart_router::RunningRouter,
+    _databases: DropDatabases,
 }
 
 async fn listener() -> TcpListener {
@@ -26,6 +27,7 @@ async fn listener() -> TcpListener {
 impl System {
     async fn start(label: &str) -> Self {
         let mut config: ServiceConfig = isolated_config(label);
+        let databases = DropDatabases::new(&config);
         config.data_dir = std::env::temp_dir().join(format!("mart-it-{}", unique_suffix()));
         let shutdown = CancellationToken::new();
         let users = mart_users::start(&config, listener().await, shutdown.clone())
@@ -59,6 +61,7 @@ impl System {
             client: reqwest::Client::new(),
             shutdown,
             router,
+            _databases: databases,
         }
     }
 

@@ -108,7 +108,6 @@ impl Database {
 #[derive(QueryableByName)]
 struct DatName {
     #[diesel(sql_type = Text)]
-    #[allow(dead_code)]
     datname: String,
 }
 
@@ -173,6 +172,28 @@ pub async fn drop_database(server_url: &str, name: &str) -> Result<(), DbError> 
     diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .execute(&mut conn)
         .await?;
+    Ok(())
+}
+
+/// Drops every database whose name starts with `prefix` (a test's
+/// `database_prefix`), whatever the test created under it.
+pub async fn drop_databases_with_prefix(server_url: &str, prefix: &str) -> Result<(), DbError> {
+    validate_name(prefix)?;
+    let mut conn = connect(&format!("{server_url}/postgres")).await?;
+    let names: Vec<DatName> = diesel::sql_query(
+        "SELECT datname::text AS datname FROM pg_database WHERE starts_with(datname, $1)",
+    )
+    .bind::<Text, _>(prefix)
+    .load(&mut conn)
+    .await?;
+    for DatName { datname } in names {
+        validate_name(&datname)?;
+        diesel::sql_query(format!(
+            "DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"
+        ))
+        .execute(&mut conn)
+        .await?;
+    }
     Ok(())
 }
 

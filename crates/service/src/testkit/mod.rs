@@ -31,6 +31,46 @@ pub fn isolated_config(label: &str) -> ServiceConfig {
     config
 }
 
+/// Drops, when it goes out of scope, every database created under a test's
+/// `database_prefix`: also when the test panics, so reruns leave nothing behind.
+/// Hold one beside each [`isolated_config`] whose databases are not dropped
+/// otherwise.
+#[must_use = "the databases are dropped when the guard is"]
+pub struct DropDatabases {
+    server_url: String,
+    prefix: String,
+}
+
+impl DropDatabases {
+    pub fn new(config: &ServiceConfig) -> Self {
+        Self {
+            server_url: config.database_url.clone(),
+            prefix: config.database_prefix.clone(),
+        }
+    }
+}
+
+impl Drop for DropDatabases {
+    fn drop(&mut self) {
+        let (url, prefix) = (self.server_url.clone(), self.prefix.clone());
+        // Drop cannot await, and the test's runtime may be the one unwinding: a
+        // thread with its own runtime does the work, and the guard waits for it.
+        let done = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop test databases");
+            runtime.block_on(crate::db::drop_databases_with_prefix(&url, &prefix))
+        })
+        .join();
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop the test databases {}*: {e}", self.prefix),
+            Err(_) => eprintln!("dropping the test databases {}* panicked", self.prefix),
+        }
+    }
+}
+
 /// Twelve lowercase hex digits from the clock and the process id.
 pub fn unique_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -20,7 +20,7 @@ use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::kafka_support::{create_topic, test_database};
+use crate::kafka_support::{TestDatabase, create_topic, test_database};
 
 /// Records the widget of every `product.archived` it is given; rejects the
 /// widgets in `poison` as malformed.
@@ -135,7 +135,7 @@ pub(crate) fn start_consumer(config: &ServiceConfig, db: &Database, handler: Arc
     }
 }
 
-pub(crate) async fn prepare(label: &str) -> (ServiceConfig, Database) {
+pub(crate) async fn prepare(label: &str) -> (ServiceConfig, TestDatabase) {
     let config = isolated_config(label);
     let db = test_database(&config).await;
     create_topic(&config, &Topic::Products.name(&config.topic_prefix)).await;

@@ -2,14 +2,29 @@ use std::time::Duration;
 
 use diesel_async::RunQueryDsl;
 use mart_events::EventEnvelope;
+use mart_service::testkit::DropDatabases;
 use mart_service::{Database, ServiceConfig};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::Message;
 
+/// A test's database: a [`Database`] that is dropped with the test.
+pub struct TestDatabase {
+    db: Database,
+    _drop: DropDatabases,
+}
+
+impl std::ops::Deref for TestDatabase {
+    type Target = Database;
+    fn deref(&self) -> &Database {
+        &self.db
+    }
+}
+
 /// A database with the outbox tables and a `widgets` table standing in for a
 /// service's business data.
-pub async fn test_database(config: &ServiceConfig) -> Database {
+pub async fn test_database(config: &ServiceConfig) -> TestDatabase {
+    let guard = DropDatabases::new(config);
     let name = format!("{}widgets", config.database_prefix);
     let db = Database::open_named(config, &name, &[&mart_events::MIGRATIONS])
         .await
@@ -19,7 +34,7 @@ pub async fn test_database(config: &ServiceConfig) -> Database {
         .execute(&mut conn)
         .await
         .unwrap();
-    db
+    TestDatabase { db, _drop: guard }
 }
 
 pub async fn create_topic(config: &ServiceConfig, topic: &str) {

@@ -31,7 +31,7 @@ async fn ready_when_postgres_and_kafka_answer() {
     let db = crate::kafka_support::test_database(&config).await;
     let (addr, shutdown) = serve(
         Readiness::new()
-            .with("postgres", db)
+            .with("postgres", db.clone())
             .with("kafka", KafkaProbe(config.kafka_brokers.clone())),
     )
     .await;

@@ -38,6 +38,7 @@ pub struct Harness {
     client: reqwest::Client,
     shutdown: CancellationToken,
     handle: Option<ServiceHandle>,
+    _databases: testkit::DropDatabases,
 }
 
 impl Harness {
@@ -62,6 +63,7 @@ impl Harness {
         senders: Vec<Arc<dyn mart_notifications::NotificationSender>>,
     ) -> Self {
         let mut config = testkit::isolated_config(label);
+        let databases = testkit::DropDatabases::new(&config);
         if let Some(url) = redis_url {
             config.redis_url = url;
         }
@@ -106,6 +108,7 @@ impl Harness {
             client: reqwest::Client::new(),
             shutdown,
             handle: Some(handle),
+            _databases: databases,
         }
     }
 
