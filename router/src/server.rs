@@ -12,12 +12,11 @@ use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::config::RouterConfig;
-use crate::execution::SubgraphHeaders;
 use crate::http;
 use crate::metrics::Metrics;
-use crate::schema::Supergraph;
-use crate::schema::reload::{self, SupergraphHandle};
-use crate::subgraph::client::SubgraphClient;
+use crate::pipeline::{Generation, Pipeline};
+use crate::reload;
+use crate::state::RouterState;
 
 /// Why the router could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -33,29 +32,6 @@ pub enum RouterError {
     Header(String),
     #[error("server error: {0}")]
     Serve(std::io::Error),
-}
-
-/// Shared by every request.
-pub struct RouterState {
-    pub config: Arc<RouterConfig>,
-    pub supergraph: Arc<SupergraphHandle>,
-    pub client: SubgraphClient,
-    pub metrics: Arc<Metrics>,
-    pub authenticator: crate::auth::verify::Authenticator,
-    /// Cancelled when the router shuts down: WebSockets close with 1001 and subscription
-    /// streams end, so the graceful drain does not wait on them forever.
-    pub shutdown: tokio_util::sync::CancellationToken,
-    inserted_headers: HeaderMap,
-}
-
-impl RouterState {
-    pub fn subgraph_headers(&self, client_headers: &HeaderMap) -> SubgraphHeaders {
-        crate::pipeline::build_subgraph_headers(
-            &self.config.headers,
-            &self.inserted_headers,
-            client_headers,
-        )
-    }
 }
 
 /// Serves on `config.listen` until `shutdown` completes, then drains in-flight requests.
@@ -79,13 +55,13 @@ pub async fn serve(
     config: RouterConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RouterError> {
-    let supergraph = load_supergraph(&config).await?;
-    serve_loaded(listener, config, supergraph, shutdown).await
+    let generation = load_generation(&config).await?;
+    serve_loaded(listener, config, generation, shutdown).await
 }
 
-async fn load_supergraph(config: &RouterConfig) -> Result<Supergraph, RouterError> {
+async fn load_generation(config: &RouterConfig) -> Result<Generation, RouterError> {
     let config = config.clone();
-    tokio::task::spawn_blocking(move || Supergraph::from_file(&config))
+    tokio::task::spawn_blocking(move || Generation::from_file(&config))
         .await
         .map_err(|e| RouterError::Serve(std::io::Error::other(e.to_string())))?
         .map_err(RouterError::from)
@@ -94,24 +70,22 @@ async fn load_supergraph(config: &RouterConfig) -> Result<Supergraph, RouterErro
 async fn serve_loaded(
     listener: TcpListener,
     config: RouterConfig,
-    supergraph: Supergraph,
+    generation: Generation,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RouterError> {
     let addr = listener.local_addr().map_err(RouterError::Serve)?;
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::default());
+    let inserted = inserted_headers(&config)?;
+    let pipeline = Pipeline::new(config.clone(), generation, metrics.clone(), inserted);
     let state = Arc::new(RouterState {
-        supergraph: Arc::new(SupergraphHandle::new(supergraph)),
-        client: SubgraphClient::new(config.pool_max_idle_per_host, metrics.clone()),
-        metrics: metrics.clone(),
-        inserted_headers: inserted_headers(&config)?,
         authenticator: crate::auth::verify::Authenticator::from_config(&config.auth),
         shutdown: tokio_util::sync::CancellationToken::new(),
-        config: config.clone(),
+        pipeline,
     });
     let watcher = config.hot_reload.then(|| {
         tokio::spawn(reload::watch(
-            state.supergraph.clone(),
+            state.pipeline.generations.clone(),
             config.clone(),
             metrics.clone(),
         ))
@@ -136,8 +110,8 @@ async fn serve_loaded(
 }
 
 fn routes(state: Arc<RouterState>) -> Router {
-    let body_limit = state.config.body_limit_bytes;
-    let cors = cors_layer(&state.config);
+    let body_limit = state.pipeline.config.body_limit_bytes;
+    let cors = cors_layer(&state.pipeline.config);
     let router = Router::new()
         .route(
             "/graphql",
@@ -146,7 +120,7 @@ fn routes(state: Arc<RouterState>) -> Router {
                 .fallback(http::graphql::method_not_allowed)
                 .route_layer(axum::middleware::from_fn_with_state(
                     state.clone(),
-                    crate::auth::verify::authenticate,
+                    http::authenticate::authenticate,
                 ))
                 // Outermost: WebSocket upgrades authenticate with `connection_init` instead.
                 .route_layer(axum::middleware::from_fn_with_state(
@@ -248,9 +222,9 @@ impl Drop for RunningRouter {
 pub async fn start(config: RouterConfig) -> Result<RunningRouter, RouterError> {
     let listener = bind(config.listen).await?;
     let addr = listener.local_addr().map_err(RouterError::Serve)?;
-    let supergraph = load_supergraph(&config).await?;
+    let generation = load_generation(&config).await?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve_loaded(listener, config, supergraph, async move {
+    let task = tokio::spawn(serve_loaded(listener, config, generation, async move {
         let _ = rx.await;
     }));
     Ok(RunningRouter {

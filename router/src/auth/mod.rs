@@ -2,13 +2,12 @@
 //!
 //! - [`verify`]: the `Authorization: Bearer` access token is verified (against the users
 //!   service's JWKS) before anything else; a refused token ends the request with HTTP 401.
-//! - [`forward`]: what identity reaches subgraphs. Trust model: the router forwards the verified
-//!   `Authorization` header and every subgraph verifies the JWT again itself, so an identity a
-//!   client forges — straight at a subgraph, or through the router in its own header — is never
-//!   believed. Client headers are forwarded only when `headers.propagate` lists them.
+//! - What identity reaches subgraphs (`pipeline/headers.rs`). Trust model: the router forwards
+//!   the verified `Authorization` header and every subgraph verifies the JWT again itself, so an
+//!   identity a client forges — straight at a subgraph, or through the router in its own header
+//!   — is never believed. Client headers are forwarded only when `headers.propagate` lists them.
 //! - [`policy`] and [`scopes`]: `@requiresScopes` / `@authenticated` read from the supergraph and
 //!   enforced on each operation before any subgraph is called.
-pub mod forward;
 pub mod policy;
 pub mod scopes;
 pub mod verify;

@@ -2,14 +2,10 @@
 //! and `@authenticated`, found under the names the supergraph's `@link`s give them (a spec
 //! link's `as:`, or an import's `{name, as}` rename).
 use std::collections::{HashMap, HashSet};
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
 
 use graphql_tools::static_graphql::schema::{
     Definition, Directive, Document, TypeDefinition, Value,
 };
-use hive_router_query_planner::planner::plan_nodes::QueryPlan;
-use lru::LruCache;
 
 use super::Caller;
 use crate::schema::index::{SchemaIndex, TypeKind};
@@ -51,16 +47,14 @@ impl Requirement {
     }
 }
 
-/// The supergraph's authorization directives, plus the plans of operations with fields removed
-/// for some caller (dropped with the supergraph on reload).
+/// The supergraph's authorization directives.
 pub struct AuthPolicy {
     fields: HashMap<String, HashMap<String, Requirement>>,
     types: HashMap<String, Requirement>,
-    pub filtered_plans: Mutex<LruCache<u64, Arc<Option<QueryPlan>>>>,
 }
 
 impl AuthPolicy {
-    pub fn from_supergraph(document: &Document, plan_cache_size: usize) -> AuthPolicy {
+    pub fn from_supergraph(document: &Document) -> AuthPolicy {
         let names = DirectiveNames::from_links(document);
         let mut fields: HashMap<String, HashMap<String, Requirement>> = HashMap::new();
         let mut types = HashMap::new();
@@ -89,12 +83,7 @@ impl AuthPolicy {
                 }
             }
         }
-        let capacity = NonZeroUsize::new(plan_cache_size).unwrap_or(NonZeroUsize::MIN);
-        AuthPolicy {
-            fields,
-            types,
-            filtered_plans: Mutex::new(LruCache::new(capacity)),
-        }
+        AuthPolicy { fields, types }
     }
 
     /// No directive anywhere: nothing to enforce, ever.

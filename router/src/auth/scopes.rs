@@ -2,9 +2,9 @@
 //!
 //! At preparation time (cached with the plan) the operation's fields that carry a requirement
 //! are listed ([`Restrictions`]). Per request, the caller's unmet requirements give the denied
-//! fields: they are removed from a copy of the document, which is planned (cached by the
-//! operation and the set of denied fields, so different scope sets never share a plan), and the
-//! response shaper writes `null` and an `UNAUTHENTICATED` / `FORBIDDEN` error at their paths.
+//! fields: they are removed from a copy of the document ([`filter_document`]), which the
+//! pipeline plans (`pipeline/authorize.rs`, cached by the operation and the set of denied
+//! fields, so different scope sets never share a plan), and the response shaper writes `null` and an `UNAUTHENTICATED` / `FORBIDDEN` error at their paths.
 //! An operation with no restricted field, or a caller who meets every requirement, runs the
 //! ordinary cached plan untouched.
 use std::collections::{HashMap, HashSet};
@@ -15,15 +15,13 @@ use graphql_tools::static_graphql::query::{
     Definition, Document, Field as AstField, OperationDefinition, Selection, SelectionSet,
     TypeCondition,
 };
-use hive_router_query_planner::planner::plan_nodes::QueryPlan;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::Caller;
 use super::policy::{AuthPolicy, Requirement, named_type};
 use super::verify::codes;
-use crate::graphql_error::{GraphQLError, codes as error_codes};
+use crate::graphql_error::GraphQLError;
 use crate::operation::{self, Field, Operation, Selection2};
-use crate::schema::Supergraph;
 use crate::schema::index::{OperationType, SchemaIndex};
 
 /// The fields of a compiled operation that carry a requirement, in a deterministic order.
@@ -125,6 +123,12 @@ impl DeniedFields {
         self.fields.is_empty()
     }
 
+    /// Identifies which of the operation's restrictions were denied: with the operation's own
+    /// key, it names the filtered plan.
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
     pub fn error_for(&self, parent_type: &str, field: &Field) -> Option<GraphQLError> {
         if self.fields.is_empty() {
             return None;
@@ -139,81 +143,18 @@ impl DeniedFields {
     }
 }
 
-/// The plan of `query` without the fields `caller` may not see (`None`: nothing left for
-/// subgraphs). Cached per supergraph by the operation and the denied set.
-pub async fn filtered_plan(
-    supergraph: &Arc<Supergraph>,
-    config: &Arc<crate::config::RouterConfig>,
-    query: &str,
-    operation_name: Option<&str>,
-    operation_key: u64,
-    denied: &DeniedFields,
-    caller: &Caller,
-) -> Result<Arc<Option<QueryPlan>>, Vec<GraphQLError>> {
-    let mut hasher = Xxh3::new();
-    hasher.write_u64(operation_key);
-    hasher.write_u64(denied.key);
-    let key = hasher.finish();
-    let policy = &supergraph.authorization;
-    if let Some(plan) = lock(policy).get(&key) {
-        return Ok(plan.clone());
-    }
-    let (supergraph, config) = (supergraph.clone(), config.clone());
-    let (query, operation_name) = (query.to_string(), operation_name.map(str::to_string));
-    let caller = caller.clone();
-    let planned = tokio::task::spawn_blocking(move || {
-        let document = graphql_tools::parser::query::parse_query::<String>(&query)
-            .map(|d| d.into_static())
-            .map_err(|e| {
-                vec![GraphQLError::with_code(
-                    e.to_string(),
-                    error_codes::PARSE_FAILED,
-                )]
-            })?;
-        let filtered = filter_document(&document, operation_name.as_deref(), &supergraph, &caller);
-        let plan = match filtered {
-            None => None,
-            Some(filtered) => crate::pipeline::prepare::plan(
-                &supergraph,
-                &config,
-                &filtered,
-                operation_name.as_deref(),
-            )?,
-        };
-        let plan = Arc::new(plan);
-        lock(&supergraph.authorization).put(key, plan.clone());
-        Ok(plan)
-    })
-    .await;
-    planned.unwrap_or_else(|e| {
-        Err(vec![GraphQLError::with_code(
-            format!("Operation preparation failed: {e}"),
-            error_codes::PLANNING_FAILED,
-        )])
-    })
-}
-
-fn lock(
-    policy: &AuthPolicy,
-) -> std::sync::MutexGuard<'_, lru::LruCache<u64, Arc<Option<QueryPlan>>>> {
-    policy
-        .filtered_plans
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-}
-
 /// A copy of `document` without the fields `caller` may not see. `None` when the executed
 /// operation has no field left for subgraphs. A selection set emptied by the removal keeps a
 /// `__typename`, so its parent is still fetched and the shaper reaches the denied field.
-fn filter_document(
+pub fn filter_document(
     document: &Document,
     operation_name: Option<&str>,
-    supergraph: &Supergraph,
+    policy: &AuthPolicy,
+    index: &SchemaIndex,
     caller: &Caller,
 ) -> Option<Document> {
-    let index = &supergraph.index;
     let filter = Filter {
-        policy: &supergraph.authorization,
+        policy,
         index,
         caller,
     };

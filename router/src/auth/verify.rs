@@ -1,22 +1,17 @@
-//! Verifies the `Authorization: Bearer` header of each GraphQL request (axum middleware on
-//! `/graphql`): a valid token becomes a [`Caller::User`], no header an anonymous caller, and
+//! Verifies the `Authorization: Bearer` header of each GraphQL request (the middleware in
+//! `http/authenticate.rs` runs it on `/graphql`): a valid token becomes a [`Caller::User`], no header an anonymous caller, and
 //! anything else an HTTP 401 `UNAUTHENTICATED` answer before the body is even read.
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hyper::StatusCode;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 use mart_auth::{JwksOptions, Verifier, VerifierSettings, VerifyError};
 
-use super::{Caller, RequestIdentity};
+use super::Caller;
 use crate::config::AuthConfig;
 use crate::graphql_error::GraphQLError;
-use crate::server::RouterState;
 
 pub mod codes {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
@@ -92,29 +87,8 @@ fn bearer_token(header: &HeaderValue) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Middleware: authenticates the request and stores its [`RequestIdentity`] in the
-/// extensions, or answers the refusal itself.
-pub async fn authenticate(
-    State(state): State<Arc<RouterState>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let client_ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
-    match state.authenticator.authenticate(request.headers()).await {
-        Ok(caller) => {
-            request
-                .extensions_mut()
-                .insert(RequestIdentity { caller, client_ip });
-            next.run(request).await
-        }
-        Err(failure) => refusal(&failure),
-    }
-}
-
-fn refusal(failure: &AuthFailure) -> Response {
+/// The HTTP answer to a refused token: 401 (503 when the keys are unavailable).
+pub fn refusal(failure: &AuthFailure) -> Response {
     let (status, code) = match failure {
         AuthFailure::KeysUnavailable => (
             StatusCode::SERVICE_UNAVAILABLE,

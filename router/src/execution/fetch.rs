@@ -16,13 +16,13 @@ use super::data::{
     apply_rewrites, deep_merge, locate_mut, path_prefix, representation, response_path,
     visit_entities,
 };
-use super::subgraph_response::{
-    SubgraphResponse, convert_error, decode, fetch_failed, plain_path, request_failed,
-};
 use crate::graphql_error::{GraphQLError, PathSegment};
-use crate::response::shape::write_json_str;
 use crate::schema::index::{SchemaIndex, TypeKind};
 use crate::subgraph::client::SubgraphRequest;
+use crate::subgraph::response::{
+    SubgraphResponse, convert_error, decode, fetch_failed, plain_path, request_failed,
+};
+use crate::value::write_json_str;
 
 /// One `_entities` selection of an entity fetch.
 struct EntityJob<'p> {

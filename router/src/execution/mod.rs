@@ -3,9 +3,6 @@
 //! Fetch/Flatten/BatchFetch through the subgraph client.
 mod data;
 mod fetch;
-mod subgraph_response;
-
-pub use subgraph_response::{SubgraphResponse, convert_error};
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -16,7 +16,7 @@ use crate::graphql_error::{GraphQLError, codes};
 use crate::pipeline::{self, GraphQLRequest, Refusal, Stop};
 use crate::response::body::{data_body, error_body};
 use crate::schema::index::OperationType;
-use crate::server::RouterState;
+use crate::state::RouterState;
 use crate::subscription::http_stream::{self, Accepted};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -140,9 +140,10 @@ async fn execute(
 ) -> Response {
     let started = Instant::now();
     let accepted = Accepted::of(headers);
-    let metrics = &state.metrics;
+    let metrics = &state.pipeline.metrics;
     metrics.requests.fetch_add(1, Relaxed);
-    let response = match pipeline::prepare_request(state, request, identity, is_get).await {
+    let response = match pipeline::prepare_request(&state.pipeline, request, identity, is_get).await
+    {
         Err(Stop::Refused(Refusal::MutationOverGet)) => {
             metrics.requests_with_errors.fetch_add(1, Relaxed);
             let mut response = graphql_body(
@@ -165,13 +166,14 @@ async fn execute(
         Ok(ready) if ready.kind() == OperationType::Subscription => {
             match accepted
                 .stream
-                .filter(|_| state.config.subscriptions.enabled)
+                .filter(|_| state.pipeline.config.subscriptions.enabled)
             {
                 Some(format) => {
-                    let subgraph_headers = pipeline::subgraph_headers(state, headers, identity);
+                    let subgraph_headers =
+                        pipeline::subgraph_headers(&state.pipeline, headers, identity);
                     let expires = crate::subscription::token_deadline(
                         &identity.caller,
-                        state.config.auth.leeway_secs,
+                        state.pipeline.config.auth.leeway_secs,
                     );
                     http_stream::subscribe(state.clone(), ready, subgraph_headers, expires, format)
                 }
@@ -182,7 +184,8 @@ async fn execute(
             }
         }
         Ok(ready) => {
-            let (data, errors) = pipeline::execute(state, &ready, headers, identity).await;
+            let (data, errors) =
+                pipeline::execute(&state.pipeline, &ready, headers, identity).await;
             if !errors.is_empty() {
                 metrics.requests_with_errors.fetch_add(1, Relaxed);
             }

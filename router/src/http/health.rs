@@ -9,14 +9,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::server::RouterState;
+use crate::state::RouterState;
 
 pub async fn health() -> Response {
     Json(json!({"status": "pass"})).into_response()
 }
 
 pub async fn ready(State(state): State<Arc<RouterState>>) -> Response {
-    let supergraph = state.supergraph.current();
+    let generation = state.pipeline.generations.current();
+    let supergraph = &generation.supergraph;
     let checks = supergraph.endpoints.iter().map(|(name, endpoint)| {
         let uri = endpoint.uri.as_ref();
         let host = uri.and_then(|u| u.host()).unwrap_or("").to_string();
@@ -56,7 +57,7 @@ pub async fn ready(State(state): State<Arc<RouterState>>) -> Response {
 }
 
 pub async fn metrics(State(state): State<Arc<RouterState>>) -> Response {
-    let mut response = state.metrics.render().into_response();
+    let mut response = state.pipeline.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

@@ -1,4 +1,5 @@
 //! HTTP endpoints: GraphQL over HTTP, health/readiness/metrics and the playground.
+pub mod authenticate;
 pub mod graphql;
 pub mod health;
 pub mod playground;

@@ -10,6 +10,7 @@ use crate::operation::{
     Field, Operation, Selection2, SelectionSet, collect_fields, sub_selections,
 };
 use crate::schema::index::{SchemaIndex, TypeKind, TypeRef};
+use crate::value::write_json_str;
 
 /// Signals that a non-null position got `null`; the nearest nullable ancestor becomes `null`.
 struct NullBubble;
@@ -322,18 +323,5 @@ fn type_display(ty: &TypeRef) -> String {
         TypeRef::Named(name) => name.clone(),
         TypeRef::List(inner) => format!("[{}]", type_display(inner)),
         TypeRef::NonNull(inner) => format!("{}!", type_display(inner)),
-    }
-}
-
-/// Appends `s` as a JSON string literal.
-pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    let needs_escape = s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
-    if needs_escape {
-        // serde_json writes strings into a Vec without failing.
-        let _ = serde_json::to_writer(&mut *out, s);
-    } else {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
     }
 }

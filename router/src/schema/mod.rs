@@ -1,12 +1,11 @@
-//! The loaded supergraph: planner, API schema, type index, subgraph endpoints and the cache
-//! of prepared operations (dropped with the supergraph when a new one is swapped in).
+//! The loaded supergraph: planner, API schema, type index and subgraph endpoints. What the
+//! pipeline derives from it (caches, authorization policy, introspection) lives beside it in a
+//! `pipeline::Generation`.
 pub mod index;
-pub mod reload;
 
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use graphql_tools::static_graphql::schema::{Definition, Document, TypeDefinition};
@@ -15,11 +14,8 @@ use graphql_tools::validation::validate::ValidationPlan;
 use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
 use hive_router_query_planner::utils::parsing::safe_parse_schema;
 use hyper::Uri;
-use lru::LruCache;
 
 use crate::config::RouterConfig;
-use crate::introspection::IntrospectionSchema;
-use crate::pipeline::prepare::PreparedOperation;
 use index::SchemaIndex;
 
 /// Where and how a subgraph is reached.
@@ -34,19 +30,9 @@ pub struct Supergraph {
     /// The API schema (join machinery and `@inaccessible` removed) plus introspection types.
     pub api_schema: Arc<Document>,
     pub index: SchemaIndex,
-    pub introspection: IntrospectionSchema,
     pub validation: ValidationPlan,
     pub endpoints: HashMap<String, Endpoint>,
-    pub plan_cache: Mutex<LruCache<u64, Arc<PreparedOperation>>>,
-    /// Preparations under way, so concurrent first requests of an operation plan it once.
-    pub preparing: Mutex<HashMap<u64, SharedPreparation>>,
-    /// `@requiresScopes` / `@authenticated`, and the plans filtered by them.
-    pub authorization: crate::auth::policy::AuthPolicy,
 }
-
-pub type PrepareResult = Result<Arc<PreparedOperation>, Vec<crate::graphql_error::GraphQLError>>;
-pub type SharedPreparation =
-    futures::future::Shared<futures::future::BoxFuture<'static, PrepareResult>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SupergraphError {
@@ -63,30 +49,37 @@ pub enum SupergraphError {
     Planner(String),
 }
 
-impl Supergraph {
-    pub fn from_file(config: &RouterConfig) -> Result<Supergraph, SupergraphError> {
-        let path = &config.supergraph_path;
-        let sdl = std::fs::read_to_string(path).map_err(|source| SupergraphError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Supergraph::from_sdl(&sdl, config)
-    }
+/// Reads the supergraph SDL that `config` points at.
+pub fn read_sdl(config: &RouterConfig) -> Result<String, SupergraphError> {
+    let path = &config.supergraph_path;
+    std::fs::read_to_string(path).map_err(|source| SupergraphError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
 
-    pub fn from_sdl(sdl: &str, config: &RouterConfig) -> Result<Supergraph, SupergraphError> {
-        let document = safe_parse_schema(sdl).map_err(|e| SupergraphError::Parse(e.to_string()))?;
-        if !has_query_type(&document) {
-            return Err(SupergraphError::NoQueryType);
-        }
+/// Parses supergraph SDL, refusing a document without a query type.
+pub fn parse_sdl(sdl: &str) -> Result<Document, SupergraphError> {
+    let document = safe_parse_schema(sdl).map_err(|e| SupergraphError::Parse(e.to_string()))?;
+    if !has_query_type(&document) {
+        return Err(SupergraphError::NoQueryType);
+    }
+    Ok(document)
+}
+
+impl Supergraph {
+    pub fn from_document(
+        document: &Document,
+        config: &RouterConfig,
+    ) -> Result<Supergraph, SupergraphError> {
         // The planner asserts on malformed supergraphs instead of returning errors.
         let planner = catch_unwind(AssertUnwindSafe(|| {
-            Planner::new_from_supergraph(&document, QueryPlannerOptions::default())
+            Planner::new_from_supergraph(document, QueryPlannerOptions::default())
         }))
         .map_err(|panic| SupergraphError::Planner(panic_message(&panic)))?
         .map_err(|e| SupergraphError::Planner(e.to_string()))?;
         let api_schema = planner.consumer_schema.document.clone();
-        let index = SchemaIndex::build(&document, &api_schema);
-        let introspection = IntrospectionSchema::new(api_schema.clone(), &index);
+        let index = SchemaIndex::build(document, &api_schema);
         let mut endpoints = HashMap::new();
         for (subgraph, url) in &planner.supergraph.subgraph_endpoint_map {
             let url = config.subgraph_url_override(subgraph).unwrap_or(url);
@@ -102,19 +95,12 @@ impl Supergraph {
                 },
             );
         }
-        let capacity = NonZeroUsize::new(config.plan_cache_size).unwrap_or(NonZeroUsize::MIN);
-        let authorization =
-            crate::auth::policy::AuthPolicy::from_supergraph(&document, config.plan_cache_size);
         Ok(Supergraph {
             planner,
             api_schema,
             index,
-            introspection,
             validation: default_rules_validation_plan(),
             endpoints,
-            plan_cache: Mutex::new(LruCache::new(capacity)),
-            preparing: Mutex::new(HashMap::new()),
-            authorization,
         })
     }
 }

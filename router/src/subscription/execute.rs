@@ -11,14 +11,14 @@ use std::sync::atomic::Ordering::Relaxed;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::upstream::{self, UpstreamEvent, UpstreamRequest};
 use crate::auth::verify::codes as auth_codes;
-use crate::execution::{ExecutionContext, ExecutionState, SubgraphHeaders, SubgraphResponse};
+use crate::execution::{ExecutionContext, SubgraphHeaders};
 use crate::graphql_error::{GraphQLError, codes};
 use crate::pipeline::{self, ReadyOperation};
 use crate::response::body::data_body;
-use crate::response::shape::shape_data;
-use crate::server::RouterState;
+use crate::state::RouterState;
+use crate::subgraph::response::SubgraphResponse;
+use crate::subgraph::websocket::{self as upstream, UpstreamEvent, UpstreamRequest};
 
 /// Why a response could not be handed to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,12 +71,12 @@ pub async fn run(subscription: Subscription<'_>, emit: &mut Emit<'_>) -> Ended {
     let Some((plan, primary)) = found else {
         // Nothing to subscribe to (the root field is denied to the caller, or skipped): the
         // one response says why.
-        let (data, errors) = pipeline::execute_with(state, ready, headers).await;
+        let (data, errors) = pipeline::execute_with(&state.pipeline, ready, headers).await;
         return deliver_last(emit, data_body(data, &errors));
     };
     let service = primary.service_name.as_str();
     let Some((url, timeout)) = ready
-        .supergraph
+        .supergraph()
         .endpoints
         .get(service)
         .and_then(|e| Some((e.uri.as_ref()?, e.timeout)))
@@ -99,9 +99,9 @@ pub async fn run(subscription: Subscription<'_>, emit: &mut Emit<'_>) -> Ended {
         traceparent: headers.traceparent.as_ref(),
         payload: &payload,
         timeout,
-        keepalive: state.config.subscriptions.keepalive_interval(),
+        keepalive: state.pipeline.config.subscriptions.keepalive_interval(),
     });
-    let metrics = &state.metrics.subscriptions;
+    let metrics = &state.pipeline.metrics.subscriptions;
     let mut upstream = tokio::select! {
         biased;
         _ = cancel.cancelled() => return Ended::Cancelled,
@@ -192,12 +192,12 @@ fn context<'a>(
     headers: &'a SubgraphHeaders,
 ) -> ExecutionContext<'a> {
     ExecutionContext::new(
-        &ready.supergraph,
-        &state.client,
+        ready.supergraph(),
+        &state.pipeline.client,
         &ready.variables,
         headers,
         // Many clients of one event ask the same entities at once: share those requests.
-        state.config.deduplicate_subgraph_requests,
+        state.pipeline.config.deduplicate_subgraph_requests,
     )
 }
 
@@ -212,15 +212,7 @@ async fn event_response(
 ) -> Vec<u8> {
     let context = context(state, ready, headers).for_subscription_event();
     context.merge_root_response(primary, event);
-    let ExecutionState { data, mut errors } = context.execute(plan).await;
-    let data = shape_data(
-        &ready.prepared.operation,
-        &data,
-        &ready.supergraph.index,
-        &ready.variables,
-        &ready.denied,
-        &mut errors,
-    );
+    let (data, errors) = pipeline::respond(ready, context.execute(plan).await);
     data_body(data, &errors)
 }
 

@@ -17,14 +17,14 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::DropGuard;
 
 use super::execute::{self, EmitError, Ended, Subscription};
-use super::metrics::Transport;
 use super::multipart::{self, Framer};
 use super::sse;
 use crate::execution::SubgraphHeaders;
 use crate::graphql_error::{GraphQLError, codes};
+use crate::metrics::subscriptions::Transport;
 use crate::pipeline::ReadyOperation;
 use crate::response::body::data_body;
-use crate::server::RouterState;
+use crate::state::RouterState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamFormat {
@@ -96,7 +96,7 @@ pub fn subscribe(
     expires: Option<Instant>,
     format: StreamFormat,
 ) -> Response {
-    let config = &state.config.subscriptions;
+    let config = &state.pipeline.config.subscriptions;
     let keepalive = config.keepalive_interval();
     let (queue, events) = mpsc::channel(config.queue_capacity());
     let cancel = state.shutdown.child_token();
@@ -109,7 +109,7 @@ pub fn subscribe(
         _cancel_on_drop: cancel.clone().drop_guard(),
     };
     tokio::spawn(async move {
-        let metrics = &state.metrics.subscriptions;
+        let metrics = &state.pipeline.metrics.subscriptions;
         let transport = match format {
             StreamFormat::Sse => Transport::Sse,
             StreamFormat::Multipart => Transport::Multipart,

@@ -4,7 +4,7 @@
 //! the legacy `graphql-ws`), or over HTTP with `Accept: text/event-stream` ([`sse`]) or
 //! `multipart/mixed;subscriptionSpec=1.0` ([`multipart`]); [`http_stream`] runs the latter two.
 //! Whatever the transport, [`execute`] runs the subscription: one WebSocket to the owning
-//! subgraph per client subscription ([`upstream`]), the rest of the plan per event, and the
+//! subgraph per client subscription (`subgraph::websocket`), the rest of the plan per event, and the
 //! response shaped like any other. Every client has a bounded queue of unsent messages; one
 //! that falls behind is dropped rather than buffered without limit.
 //!
@@ -14,11 +14,9 @@
 pub mod execute;
 pub mod http_stream;
 mod init_payload;
-pub mod metrics;
 pub mod multipart;
 pub mod protocol;
 pub mod sse;
-pub mod upstream;
 mod ws_operation;
 pub mod ws_server;
 mod ws_writer;
@@ -28,12 +26,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
 use crate::auth::Caller;
-
-/// Read buffer of every WebSocket the router holds, to clients and to subgraphs. tungstenite's
-/// default, 128 KiB zero-filled at the first read, made an idle client socket cost ~155 KB and a
-/// subscription (two sockets) ~300 KB. Subscription messages are small, and a larger frame still
-/// arrives whole: the buffer grows to the frame's length.
-pub(crate) const SOCKET_READ_BUFFER: usize = 4 * 1024;
 
 /// When a caller's access token stops being valid (`exp` plus the allowed clock skew, as the
 /// verifier counts it); `None` for callers without a token.

@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use crate::graphql_error::GraphQLError;
 use crate::pipeline::GraphQLRequest;
-use crate::response::shape::write_json_str;
+pub use crate::subgraph::websocket::TRANSPORT_WS;
+use crate::value::write_json_str;
 
-pub const TRANSPORT_WS: &str = "graphql-transport-ws";
 pub const LEGACY_WS: &str = "graphql-ws";
 
 /// WebSocket close codes (graphql-transport-ws's, reused for the legacy protocol).

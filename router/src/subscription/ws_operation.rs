@@ -13,16 +13,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::execute::{self, Ended, Subscription};
 use super::init_payload;
-use super::metrics::Transport;
 use super::protocol::{Protocol, close};
 use super::ws_writer::Outbox;
 use crate::auth::verify::AuthFailure;
 use crate::auth::{Caller, RequestIdentity};
 use crate::graphql_error::{GraphQLError, codes};
+use crate::metrics::subscriptions::Transport;
 use crate::pipeline::{self, GraphQLRequest, Stop};
 use crate::response::body::data_body;
 use crate::schema::index::OperationType;
-use crate::server::RouterState;
+use crate::state::RouterState;
 
 /// Who a socket belongs to, settled by `connection_init`.
 pub struct Session {
@@ -83,11 +83,11 @@ impl Operation {
             client_ip: self.client_ip,
         };
         // Counted like HTTP requests: every operation, whatever its kind.
-        state.metrics.requests.fetch_add(1, Relaxed);
+        state.pipeline.metrics.requests.fetch_add(1, Relaxed);
         let prepared = tokio::select! {
             biased;
             _ = self.cancel.cancelled() => return,
-            prepared = pipeline::prepare_request(state, request, &identity, false) => prepared,
+            prepared = pipeline::prepare_request(&state.pipeline, request, &identity, false) => prepared,
         };
         let ready = match prepared {
             Ok(ready) => ready,
@@ -99,23 +99,36 @@ impl Operation {
                         codes::BAD_REQUEST,
                     )],
                 };
-                state.metrics.requests_with_errors.fetch_add(1, Relaxed);
+                state
+                    .pipeline
+                    .metrics
+                    .requests_with_errors
+                    .fetch_add(1, Relaxed);
                 let _ = self.outbox.push(self.protocol.error(&self.id, &errors));
                 return;
             }
         };
-        let headers = pipeline::subgraph_headers(state, &self.session.client_headers, &identity);
+        let headers =
+            pipeline::subgraph_headers(&state.pipeline, &self.session.client_headers, &identity);
         if ready.kind() != OperationType::Subscription {
             let executed = tokio::select! {
                 biased;
                 _ = self.cancel.cancelled() => return,
-                executed = pipeline::execute_with(state, &ready, &headers) => executed,
+                executed = pipeline::execute_with(&state.pipeline, &ready, &headers) => executed,
             };
             let (data, errors) = executed;
             if !errors.is_empty() {
-                state.metrics.requests_with_errors.fetch_add(1, Relaxed);
+                state
+                    .pipeline
+                    .metrics
+                    .requests_with_errors
+                    .fetch_add(1, Relaxed);
             }
-            state.metrics.request_duration.observe(started.elapsed());
+            state
+                .pipeline
+                .metrics
+                .request_duration
+                .observe(started.elapsed());
             let next = self.protocol.next(&self.id, &data_body(data, &errors));
             if self.outbox.push(next).is_ok() {
                 let _ = self.outbox.push(self.protocol.complete(&self.id));
@@ -123,6 +136,7 @@ impl Operation {
             return;
         }
         let _active = state
+            .pipeline
             .metrics
             .subscriptions
             .subscription_started(Transport::WebSocket);

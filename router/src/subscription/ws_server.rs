@@ -23,7 +23,7 @@ use super::ws_operation::{Operation, Session};
 use super::ws_writer::{CLOSE_TIMEOUT, Outbox, Outgoing, close_frame, write_loop};
 use crate::graphql_error::{GraphQLError, codes};
 use crate::pipeline::GraphQLRequest;
-use crate::server::RouterState;
+use crate::state::RouterState;
 
 /// Middleware on `/graphql`: a WebSocket upgrade becomes a subscription socket (before the
 /// HTTP authentication, since a socket authenticates with `connection_init`); anything else
@@ -33,7 +33,7 @@ pub async fn upgrade_or_pass(
     request: Request,
     next: Next,
 ) -> Response {
-    if !state.config.subscriptions.enabled || !wants_websocket(request.headers()) {
+    if !state.pipeline.config.subscriptions.enabled || !wants_websocket(request.headers()) {
         return next.run(request).await;
     }
     let client_ip = request
@@ -48,8 +48,8 @@ pub async fn upgrade_or_pass(
     };
     let protocol = Protocol::negotiate(requested.iter().map(String::as_str));
     let upgrade = upgrade
-        .max_message_size(state.config.body_limit_bytes)
-        .read_buffer_size(super::SOCKET_READ_BUFFER)
+        .max_message_size(state.pipeline.config.body_limit_bytes)
+        .read_buffer_size(crate::subgraph::websocket::SOCKET_READ_BUFFER)
         .protocols(protocol.map(Protocol::name));
     let headers = parts.headers;
     upgrade.on_upgrade(move |socket| async move {
@@ -144,9 +144,9 @@ impl Connection {
 
     async fn serve(mut self, socket: WebSocket) {
         let state = self.state.clone();
-        let _open = state.metrics.subscriptions.websocket_opened();
+        let _open = state.pipeline.metrics.subscriptions.websocket_opened();
         let (sink, mut stream) = socket.split();
-        let (queue, queue_rx) = mpsc::channel(state.config.subscriptions.queue_capacity());
+        let (queue, queue_rx) = mpsc::channel(state.pipeline.config.subscriptions.queue_capacity());
         let (abort_tx, abort_rx) = oneshot::channel();
         let writer = tokio::spawn(write_loop(sink, queue_rx, abort_rx));
         let outbox = Outbox {
@@ -165,6 +165,7 @@ impl Connection {
             }
             Ending::Drop(code, reason) => {
                 state
+                    .pipeline
                     .metrics
                     .subscriptions
                     .clients_dropped
@@ -184,7 +185,7 @@ impl Connection {
     }
 
     async fn read_loop(&mut self, stream: &mut SplitStream<WebSocket>, outbox: &Outbox) -> Ending {
-        let config = &self.state.config.subscriptions;
+        let config = &self.state.pipeline.config.subscriptions;
         let mut init_deadline = pin!(tokio::time::sleep(config.connection_init_timeout()));
         let interval = config.keepalive_interval();
         let mut keepalive = tokio::time::interval_at(Instant::now() + interval, interval);
@@ -269,7 +270,7 @@ impl Connection {
                     Ok(session) => {
                         self.expires = super::token_deadline(
                             &session.caller,
-                            self.state.config.auth.leeway_secs,
+                            self.state.pipeline.config.auth.leeway_secs,
                         );
                         self.session = Some(Arc::new(session));
                         let _ = outbox.push(self.protocol.ack());
@@ -323,6 +324,7 @@ impl Connection {
         }
         let limit = self
             .state
+            .pipeline
             .config
             .subscriptions
             .max_subscriptions_per_connection;

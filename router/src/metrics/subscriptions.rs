@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
-use crate::metrics::counter;
+use super::counter;
 
 /// How a client receives a subscription's events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,9 +17,17 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::protocol::TRANSPORT_WS;
-use crate::execution::SubgraphResponse;
+use super::response::{SubgraphResponse, convert_error};
 use crate::graphql_error::{GraphQLError, codes};
+
+/// The graphql-ws library's protocol, the one subgraphs are asked for.
+pub const TRANSPORT_WS: &str = "graphql-transport-ws";
+
+/// Read buffer of every WebSocket the router holds, to clients and to subgraphs. tungstenite's
+/// default, 128 KiB zero-filled at the first read, made an idle client socket cost ~155 KB and a
+/// subscription (two sockets) ~300 KB. Subscription messages are small, and a larger frame still
+/// arrives whole: the buffer grows to the frame's length.
+pub const SOCKET_READ_BUFFER: usize = 4 * 1024;
 
 /// The one operation id the router uses on each subgraph socket.
 const ID: &str = "1";
@@ -104,7 +112,7 @@ async fn handshake(request: &UpstreamRequest<'_>) -> Result<Upstream, GraphQLErr
         "sec-websocket-protocol",
         HeaderValue::from_static(TRANSPORT_WS),
     );
-    let config = WebSocketConfig::default().read_buffer_size(super::SOCKET_READ_BUFFER);
+    let config = WebSocketConfig::default().read_buffer_size(SOCKET_READ_BUFFER);
     // Nagle off (`true`): pings and pongs are tiny and must not wait for earlier ones' ACKs.
     let (mut socket, response) =
         tokio_tungstenite::connect_async_with_config(ws_request, Some(config), true)
@@ -265,7 +273,7 @@ impl Upstream {
 
     /// A subgraph error, minus its path: subgraph paths mean nothing to the client.
     fn subgraph_error(&self, raw: Value) -> GraphQLError {
-        crate::execution::convert_error(raw, &self.service, &|_| None)
+        convert_error(raw, &self.service, &|_| None)
     }
 
     fn lost(&self, reason: &str) -> UpstreamEvent {

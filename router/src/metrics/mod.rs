@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+pub mod subscriptions;
+
 const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
@@ -72,7 +74,7 @@ pub struct Metrics {
     pub supergraph_reloads: AtomicU64,
     pub supergraph_reload_failures: AtomicU64,
     /// Open sockets, active subscriptions and what happened to them.
-    pub subscriptions: crate::subscription::metrics::SubscriptionMetrics,
+    pub subscriptions: subscriptions::SubscriptionMetrics,
     subgraphs: RwLock<HashMap<String, Arc<SubgraphMetrics>>>,
 }
 

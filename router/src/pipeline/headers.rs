@@ -1,4 +1,5 @@
-//! The identity headers subgraph requests carry: the verified `Authorization` (each subgraph
+//! The headers a caller's subgraph requests carry: the configured inserted and propagated
+//! headers, a child `traceparent`, then identity: the verified `Authorization` (each subgraph
 //! verifies it again; nothing else is read as identity) and the client's address appended to
 //! `X-Forwarded-For` (the users service rate-limits logins by its right-most hop).
 //!
@@ -6,12 +7,62 @@
 //! callers never share a subgraph response.
 use hyper::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
-use super::{Caller, RequestIdentity};
+use crate::auth::{Caller, RequestIdentity};
+use crate::config::HeaderRules;
 use crate::execution::SubgraphHeaders;
+
+/// Propagation rules, then identity.
+pub fn for_caller(
+    rules: &HeaderRules,
+    inserted: &HeaderMap,
+    client_headers: &HeaderMap,
+    identity: &RequestIdentity,
+) -> SubgraphHeaders {
+    let mut headers = build_subgraph_headers(rules, inserted, client_headers);
+    add_identity_headers(&mut headers, identity, client_headers);
+    headers
+}
+
+/// Builds the headers subgraph requests carry for this client request.
+pub fn build_subgraph_headers(
+    rules: &HeaderRules,
+    inserted: &HeaderMap,
+    client_headers: &HeaderMap,
+) -> SubgraphHeaders {
+    let mut common = inserted.clone();
+    for name in &rules.propagate {
+        for value in client_headers.get_all(name.as_str()) {
+            if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+                common.append(name, value.clone());
+            }
+        }
+    }
+    let per_subgraph = rules
+        .propagate_per_subgraph
+        .iter()
+        .map(|(subgraph, names)| {
+            let mut headers = common.clone();
+            for name in names {
+                if let (Ok(header), Some(value)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    client_headers.get(name.as_str()),
+                ) {
+                    headers.insert(header, value.clone());
+                }
+            }
+            (subgraph.clone(), headers)
+        })
+        .collect();
+    SubgraphHeaders {
+        common,
+        per_subgraph,
+        traceparent: crate::trace::child_traceparent(client_headers.get("traceparent")),
+    }
+}
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
-pub fn add_identity_headers(
+fn add_identity_headers(
     headers: &mut SubgraphHeaders,
     identity: &RequestIdentity,
     client_headers: &HeaderMap,

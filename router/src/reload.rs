@@ -1,39 +1,17 @@
-//! Holds the supergraph in use and swaps in a new one when the file changes. A file that fails
-//! to load is logged and the previous supergraph keeps serving.
+//! Hot reload: when the supergraph file changes, a new generation (supergraph, policy, empty
+//! caches) is built and swapped in whole. A file that fails to load is logged and the previous
+//! generation keeps serving.
 use std::hash::Hasher;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use xxhash_rust::xxh3::Xxh3;
 
-use super::Supergraph;
 use crate::config::RouterConfig;
 use crate::metrics::Metrics;
-
-pub struct SupergraphHandle {
-    current: RwLock<Arc<Supergraph>>,
-}
-
-impl SupergraphHandle {
-    pub fn new(supergraph: Supergraph) -> SupergraphHandle {
-        SupergraphHandle {
-            current: RwLock::new(Arc::new(supergraph)),
-        }
-    }
-
-    pub fn current(&self) -> Arc<Supergraph> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    fn replace(&self, supergraph: Supergraph) {
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(supergraph);
-    }
-}
+use crate::pipeline::{Generation, Generations};
 
 #[derive(PartialEq, Eq, Clone, Copy)]
 struct FileStamp {
@@ -58,7 +36,7 @@ fn content_hash(text: &str) -> u64 {
 /// Polls the supergraph file until the task is dropped. Polling (rather than inotify) also
 /// works for files replaced by rename and on bind mounts.
 pub async fn watch(
-    handle: Arc<SupergraphHandle>,
+    generations: Arc<Generations>,
     config: Arc<RouterConfig>,
     metrics: Arc<Metrics>,
 ) {
@@ -88,10 +66,10 @@ pub async fn watch(
         last_hash = Some(hash);
         let build_config = config.clone();
         let built =
-            tokio::task::spawn_blocking(move || Supergraph::from_sdl(&text, &build_config)).await;
+            tokio::task::spawn_blocking(move || Generation::from_sdl(&text, &build_config)).await;
         match built {
-            Ok(Ok(supergraph)) => {
-                handle.replace(supergraph);
+            Ok(Ok(generation)) => {
+                generations.replace(generation);
                 metrics.supergraph_reloads.fetch_add(1, Relaxed);
                 tracing::info!(path = %path.display(), "supergraph reloaded");
             }
