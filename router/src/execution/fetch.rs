@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::ExecutionContext;
 use super::data::{
-    apply_rewrites, deep_merge, locate_mut, path_prefix, representation, response_path,
+    apply_rewrites, deep_merge, locate_mut, path_prefix, representation, response_path, typename,
     visit_entities,
 };
 use crate::graphql_error::{GraphQLError, PathSegment};
@@ -144,7 +144,7 @@ impl ExecutionContext<'_> {
         let gathered: Vec<Gathered> = {
             let state = self.lock();
             jobs.iter()
-                .map(|job| self.gather(&state.data, job))
+                .map(|job| self.gather(&state.data, job, service))
                 .collect()
         };
         if gathered.iter().all(|g| g.count == 0) {
@@ -209,9 +209,12 @@ impl ExecutionContext<'_> {
         }
     }
 
-    /// Builds the distinct representations of every entity the job's paths reach.
-    fn gather(&self, data: &Value, job: &EntityJob<'_>) -> Gathered {
+    /// Builds the distinct representations of every entity the job's paths reach. An entity
+    /// whose key fields are null is left out: `service` could not resolve it, and its
+    /// fields stay unresolved while its siblings' are fetched.
+    fn gather(&self, data: &Value, job: &EntityJob<'_>, service: &str) -> Gathered {
         let schema = &self.supergraph.index;
+        let keys = &self.supergraph.keys;
         let mut gathered = Gathered::default();
         gathered.representations.push(b'[');
         let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
@@ -227,6 +230,13 @@ impl ExecutionContext<'_> {
                 let mut rep = Value::Object(rep);
                 if let Some(rewrites) = job.input_rewrites {
                     apply_rewrites(&mut rep, rewrites, schema);
+                }
+                let resolvable = rep.as_object().is_some_and(|object| {
+                    let type_name = typename(object).unwrap_or("");
+                    keys.can_resolve(type_name, service, object)
+                });
+                if !resolvable {
+                    return;
                 }
                 let Ok(serialized) = serde_json::to_vec(&rep) else {
                     return;

@@ -2,6 +2,7 @@
 //! pipeline derives from it (caches, authorization policy, introspection) lives beside it in a
 //! `pipeline::Generation`.
 pub mod index;
+pub mod keys;
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -30,6 +31,8 @@ pub struct Supergraph {
     /// The API schema (join machinery and `@inaccessible` removed) plus introspection types.
     pub api_schema: Arc<Document>,
     pub index: SchemaIndex,
+    /// Each subgraph's entity keys, to leave out representations it cannot resolve.
+    pub keys: keys::EntityKeys,
     pub validation: ValidationPlan,
     pub endpoints: HashMap<String, Endpoint>,
 }
@@ -99,6 +102,7 @@ impl Supergraph {
             planner,
             api_schema,
             index,
+            keys: keys::EntityKeys::from_supergraph(document),
             validation: default_rules_validation_plan(),
             endpoints,
         })

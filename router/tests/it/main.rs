@@ -11,6 +11,7 @@ mod http_tests;
 mod live;
 mod media;
 mod media_tests;
+mod null_keys;
 mod requires_args;
 mod shop;
 mod shop_tests;
