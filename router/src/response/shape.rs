@@ -149,7 +149,7 @@ impl<'a> Shaper<'a> {
         parent_type: &str,
         field: &Field,
     ) -> Result<(), NullBubble> {
-        let value = value.filter(|v| !v.is_null());
+        let value = value.filter(|v| !v.is_null() && self.is_visible(ty, v));
         match ty {
             TypeRef::NonNull(inner) => match value {
                 None => {
@@ -221,6 +221,29 @@ impl<'a> Shaper<'a> {
                 self.object(sets, concrete, object)
             }
         }
+    }
+
+    /// False for an object whose runtime type is `@inaccessible` (a subgraph may return one
+    /// where the field's type is an interface or union): clients see `null` there, as if the
+    /// subgraph had answered it. The router still sends such data to subgraphs in `@requires`.
+    fn is_visible(&self, ty: &TypeRef, value: &Value) -> bool {
+        let Value::Object(object) = value else {
+            return true;
+        };
+        let mut named = ty;
+        while let TypeRef::NonNull(inner) = named {
+            named = inner;
+        }
+        let TypeRef::Named(name) = named else {
+            return true;
+        };
+        if self.schema.kind(name) == Some(TypeKind::Object) {
+            return true;
+        }
+        object
+            .get("__typename")
+            .and_then(Value::as_str)
+            .is_none_or(|runtime| self.schema.is_accessible(runtime))
     }
 
     /// Built-in scalars must have their JSON type and enum values must exist in the API schema

@@ -46,6 +46,8 @@ pub struct TypeInfo {
     /// Object types that satisfy this type as a type condition (itself for objects).
     pub possible_types: HashSet<String>,
     pub enum_values: HashSet<String>,
+    /// Part of the API schema: false for types every subgraph keeps `@inaccessible`.
+    pub accessible: bool,
 }
 
 #[derive(Debug)]
@@ -63,10 +65,28 @@ impl SchemaIndex {
     /// are the API schema's, so values a subgraph keeps `@inaccessible` are rejected.
     pub fn build(supergraph: &Document, api_schema: &Document) -> SchemaIndex {
         let mut index = Self::build_from(&[supergraph, api_schema]);
+        for scalar in BUILTIN_SCALARS {
+            if let Some(info) = index.types.get_mut(scalar) {
+                info.accessible = true;
+            }
+        }
         for definition in &api_schema.definitions {
-            if let Definition::TypeDefinition(TypeDefinition::Enum(e)) = definition
-                && let Some(info) = index.types.get_mut(&e.name)
-            {
+            let Definition::TypeDefinition(definition) = definition else {
+                continue;
+            };
+            let name = match definition {
+                TypeDefinition::Scalar(t) => &t.name,
+                TypeDefinition::Object(t) => &t.name,
+                TypeDefinition::Interface(t) => &t.name,
+                TypeDefinition::Union(t) => &t.name,
+                TypeDefinition::Enum(t) => &t.name,
+                TypeDefinition::InputObject(t) => &t.name,
+            };
+            let Some(info) = index.types.get_mut(name) else {
+                continue;
+            };
+            info.accessible = true;
+            if let TypeDefinition::Enum(e) = definition {
                 info.enum_values = e.values.iter().map(|v| v.name.clone()).collect();
             }
         }
@@ -187,6 +207,12 @@ impl SchemaIndex {
         self.types.get(type_name)
     }
 
+    /// Whether clients can see the type: an object of an `@inaccessible` type answers its
+    /// field with `null`.
+    pub fn is_accessible(&self, type_name: &str) -> bool {
+        self.types.get(type_name).is_some_and(|t| t.accessible)
+    }
+
     pub fn kind(&self, type_name: &str) -> Option<TypeKind> {
         self.types.get(type_name).map(|t| t.kind)
     }
@@ -228,6 +254,7 @@ impl TypeInfo {
             input_defaults: HashMap::new(),
             possible_types: HashSet::new(),
             enum_values: HashSet::new(),
+            accessible: false,
         }
     }
 }

@@ -13,6 +13,7 @@ mod media;
 mod media_tests;
 mod null_keys;
 mod requires_args;
+mod requires_fragments;
 mod shop;
 mod shop_tests;
 mod subscription_auth_tests;
