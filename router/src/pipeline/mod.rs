@@ -1,6 +1,6 @@
 //! The request pipeline, one file per stage; this module only orchestrates them.
 //!
-//! [`prepare_request`]: parse → validate → limits → plan (the three first and the plan cached
+//! [`prepare_request`]: parse → limits → validate → plan (the three first and the plan cached
 //! together per [`Generation`], in `prepare`) → variables → authorize. Every transport (HTTP,
 //! WebSocket, SSE, multipart) goes through it; subscriptions then stream (the `subscription` module).
 //!
@@ -62,7 +62,7 @@ impl Pipeline {
     }
 }
 
-/// parse → validate → limits → plan (cached) → variables → authorize.
+/// parse → limits → validate → plan (cached) → variables → authorize.
 pub async fn prepare_request(
     pipeline: &Pipeline,
     mut request: GraphQLRequest,

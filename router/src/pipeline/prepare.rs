@@ -1,4 +1,4 @@
-//! Prepare: parse → validate → limits → plan for one operation text, cached per generation
+//! Prepare: parse → limits → validate → plan for one operation text, cached per generation
 //! by the text and operation name. Concurrent first requests of an operation share one
 //! preparation (single flight) on a blocking thread.
 use std::sync::Arc;
@@ -82,9 +82,9 @@ fn prepare(
 ) -> Result<PreparedOperation, Vec<GraphQLError>> {
     let supergraph = &generation.supergraph;
     let document = parse::parse(query, config.limits.max_tokens)?;
-    let operation = validate::validate(supergraph, &document, operation_name)?;
-    limits::check(&document, &operation, &config.limits)
+    limits::check(&document, operation_name, &config.limits)
         .map_err(|m| vec![GraphQLError::with_code(m, codes::OPERATION_LIMIT_EXCEEDED)])?;
+    let operation = validate::validate(supergraph, &document, operation_name)?;
     let has_introspection = root_field_names(&operation.selection)
         .iter()
         .any(|n| *n == "__schema" || *n == "__type");

@@ -162,6 +162,31 @@ async fn operation_limits_reject_deep_and_wide_operations() {
         body["errors"][0]["extensions"]["code"], "OPERATION_LIMIT_EXCEEDED",
         "{body}"
     );
+    // Valid, small and cheap to parse, but validating it would compare 1.6 million pairs of
+    // fields: refused before validation runs.
+    let repeated = "name ".repeat(1_800);
+    let body = query(
+        &shop.router,
+        &format!("{{ topProducts {{ {repeated} }} }}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "OPERATION_LIMIT_EXCEEDED",
+        "{body}"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+    // Aliases inside a fragment spread three times count three times.
+    let aliases: String = (0..100).map(|i| format!("a{i}: name ")).collect();
+    let spread = format!(
+        "{{ a: topProducts {{ ...F }} b: topProducts {{ ...F }} c: topProducts {{ ...F }} }} \
+         fragment F on Product {{ {aliases} }}"
+    );
+    let body = query(&shop.router, &spread, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "OPERATION_LIMIT_EXCEEDED",
+        "{body}"
+    );
 }
 
 #[tokio::test]
