@@ -14,9 +14,10 @@ use mart_events::catalog::{
 };
 use mart_events::consumer::{BatchFuture, HandlerFuture, runs};
 use mart_events::{EventEnvelope, EventHandler, HandlerError, Topic, Urgency};
+use mart_service::DbError;
 use uuid::Uuid;
 
-use crate::domain::{AdjustError, Adjustment, adjust_stock};
+use crate::domain::{Adjustment, InventoryError, adjust_stock};
 use crate::emit;
 use crate::reservations::{
     CommitOutcome, ReservationError, ReservationLine, ReservationStatus, ReserveError,
@@ -235,7 +236,7 @@ async fn restock(
         };
         match adjust_stock(conn, &adjustment).await {
             Ok(_) => {}
-            Err(AdjustError::Database(e)) => return Err(database(e)),
+            Err(InventoryError::Storage(DbError::Query(e))) => return Err(database(e)),
             Err(e) => return Err(HandlerError::Permanent(e.to_string())),
         }
     }

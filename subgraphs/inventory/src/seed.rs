@@ -6,7 +6,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use mart_service::{Database, ServiceConfig, StartError};
 use uuid::Uuid;
 
-use crate::domain::{AdjustError, Adjustment, adjust_stock};
+use crate::domain::{Adjustment, InventoryError, adjust_stock};
 use crate::storage::{stock, warehouses};
 
 /// (code, name)
@@ -40,7 +40,7 @@ pub enum SeedError {
     #[error(transparent)]
     Start(#[from] StartError),
     #[error("seeding stock failed: {0}")]
-    Stock(#[from] AdjustError),
+    Stock(#[from] InventoryError),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub async fn seed(config: &ServiceConfig, product_ids: &[Uuid]) -> Result<SeedOu
     .map_err(StartError::from)?;
     let mut conn = db.conn().await.map_err(StartError::from)?;
     let outcome = conn
-        .transaction::<_, AdjustError, _>(async |c| seed_in(c, product_ids).await)
+        .transaction::<_, InventoryError, _>(async |c| seed_in(c, product_ids).await)
         .await?;
     tracing::info!(
         warehouses = outcome.warehouse_ids.len(),
@@ -75,7 +75,7 @@ pub async fn seed(config: &ServiceConfig, product_ids: &[Uuid]) -> Result<SeedOu
 async fn seed_in(
     conn: &mut AsyncPgConnection,
     product_ids: &[Uuid],
-) -> Result<SeedOutcome, AdjustError> {
+) -> Result<SeedOutcome, InventoryError> {
     for (code, name) in WAREHOUSES {
         warehouses::insert_missing(conn, warehouse_id(code), code, name).await?;
     }

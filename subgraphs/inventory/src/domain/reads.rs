@@ -1,8 +1,9 @@
 //! What the API reads: warehouses, stock levels and the ledger.
 
-use mart_service::{ApiError, Database};
+use mart_service::Database;
 use uuid::Uuid;
 
+use super::InventoryError;
 use crate::storage::rows::{LedgerRow, StockLevelRow, WarehouseRow};
 use crate::storage::{ledger, stock, warehouses};
 
@@ -10,13 +11,16 @@ use crate::storage::{ledger, stock, warehouses};
 pub const LEDGER_PAGE_MAX: i32 = 200;
 
 /// Every warehouse, by code.
-pub async fn all_warehouses(db: &Database) -> Result<Vec<WarehouseRow>, ApiError> {
+pub async fn all_warehouses(db: &Database) -> Result<Vec<WarehouseRow>, InventoryError> {
     let mut conn = db.conn().await?;
     Ok(warehouses::all(&mut conn).await?)
 }
 
 /// The warehouses among `ids` that exist.
-pub async fn warehouses_by_ids(db: &Database, ids: &[Uuid]) -> Result<Vec<WarehouseRow>, ApiError> {
+pub async fn warehouses_by_ids(
+    db: &Database,
+    ids: &[Uuid],
+) -> Result<Vec<WarehouseRow>, InventoryError> {
     let mut conn = db.conn().await?;
     Ok(warehouses::by_ids(&mut conn, ids).await?)
 }
@@ -25,7 +29,7 @@ pub async fn warehouses_by_ids(db: &Database, ids: &[Uuid]) -> Result<Vec<Wareho
 pub async fn stock_of_products(
     db: &Database,
     ids: &[Uuid],
-) -> Result<Vec<StockLevelRow>, ApiError> {
+) -> Result<Vec<StockLevelRow>, InventoryError> {
     let mut conn = db.conn().await?;
     Ok(stock::for_products(&mut conn, ids).await?)
 }
@@ -37,9 +41,9 @@ pub async fn recent_ledger(
     product_id: Uuid,
     warehouse_id: Option<Uuid>,
     first: i32,
-) -> Result<Vec<LedgerRow>, ApiError> {
+) -> Result<Vec<LedgerRow>, InventoryError> {
     if !(1..=LEDGER_PAGE_MAX).contains(&first) {
-        return Err(ApiError::bad_input(
+        return Err(InventoryError::bad_input(
             "first",
             format!("first must be between 1 and {LEDGER_PAGE_MAX}"),
         ));

@@ -1,9 +1,9 @@
 //! Manual stock adjustments by staff.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use mart_service::ApiError;
 use uuid::Uuid;
 
+use super::InventoryError;
 use crate::emit;
 use crate::storage::ledger::{self, LedgerKind};
 use crate::storage::rows::{NewLedgerRow, StockLevelRow};
@@ -25,51 +25,17 @@ pub struct Adjustment {
     pub reason: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum AdjustError {
-    #[error("{message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
-    #[error("no warehouse with id {0}")]
-    UnknownWarehouse(Uuid),
-    #[error(
-        "cannot remove {removing} units: only {available} available (on hand {on_hand}, reserved {reserved})"
-    )]
-    BelowZero {
-        removing: i32,
-        on_hand: i32,
-        reserved: i32,
-        available: i32,
-    },
-    #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-}
-
-impl From<AdjustError> for ApiError {
-    fn from(e: AdjustError) -> Self {
-        match e {
-            AdjustError::Invalid { field, message } => ApiError::bad_input(field, message),
-            AdjustError::UnknownWarehouse(_) => ApiError::NotFound(e.to_string()),
-            AdjustError::BelowZero { .. } => ApiError::bad_input("delta", e.to_string()),
-            AdjustError::Database(e) => ApiError::internal(e),
-        }
-    }
-}
-
 impl Adjustment {
-    fn validate(&self) -> Result<String, AdjustError> {
-        let invalid = |field, message: String| AdjustError::Invalid { field, message };
+    fn validate(&self) -> Result<String, InventoryError> {
         if self.delta == 0 || self.delta.abs() > MAX_DELTA {
-            return Err(invalid(
+            return Err(InventoryError::bad_input(
                 "delta",
                 format!("delta must be non-zero and at most {MAX_DELTA} either way"),
             ));
         }
         let reason = self.reason.trim();
         if reason.is_empty() || reason.chars().count() > REASON_MAX {
-            return Err(invalid(
+            return Err(InventoryError::bad_input(
                 "reason",
                 format!("reason must be 1 to {REASON_MAX} characters"),
             ));
@@ -84,7 +50,7 @@ impl Adjustment {
 pub async fn adjust_stock(
     conn: &mut AsyncPgConnection,
     adjustment: &Adjustment,
-) -> Result<StockLevelRow, AdjustError> {
+) -> Result<StockLevelRow, InventoryError> {
     let reason = adjustment.validate()?;
     let Adjustment {
         product_id,
@@ -92,18 +58,18 @@ pub async fn adjust_stock(
         delta,
         ..
     } = *adjustment;
-    conn.transaction::<_, AdjustError, _>(async |c| {
+    conn.transaction::<_, InventoryError, _>(async |c| {
         stock::ensure(c, product_id, warehouse_id)
             .await
             .map_err(|e| match violation(&e) {
-                Some(Violation::ForeignKey(_)) => AdjustError::UnknownWarehouse(warehouse_id),
-                _ => AdjustError::Database(e),
+                Some(Violation::ForeignKey(_)) => InventoryError::UnknownWarehouse(warehouse_id),
+                _ => InventoryError::from(e),
             })?;
         let Some(level) = stock::add_on_hand(c, product_id, warehouse_id, delta).await? else {
             let current = stock::find(c, product_id, warehouse_id)
                 .await?
                 .ok_or(diesel::result::Error::NotFound)?;
-            return Err(AdjustError::BelowZero {
+            return Err(InventoryError::BelowZero {
                 removing: -delta,
                 on_hand: current.on_hand,
                 reserved: current.reserved,

@@ -1,9 +1,9 @@
 //! Creating warehouses.
 
 use diesel_async::AsyncPgConnection;
-use mart_service::ApiError;
 use uuid::Uuid;
 
+use super::InventoryError;
 use crate::storage::rows::WarehouseRow;
 use crate::storage::{Violation, violation, warehouses};
 
@@ -13,14 +13,14 @@ pub const CODE_MAX: usize = 16;
 pub const NAME_MAX: usize = 100;
 
 /// `AMS-1`: 2 to 16 uppercase letters, digits and hyphens.
-pub fn validate_code(code: &str) -> Result<String, ApiError> {
+pub fn validate_code(code: &str) -> Result<String, InventoryError> {
     let code = code.trim();
     let ok = (2..=CODE_MAX).contains(&code.len())
         && code
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
     if !ok {
-        return Err(ApiError::bad_input(
+        return Err(InventoryError::bad_input(
             "code",
             format!("code must be 2 to {CODE_MAX} uppercase letters, digits or hyphens"),
         ));
@@ -28,10 +28,10 @@ pub fn validate_code(code: &str) -> Result<String, ApiError> {
     Ok(code.to_string())
 }
 
-pub fn validate_name(name: &str) -> Result<String, ApiError> {
+pub fn validate_name(name: &str) -> Result<String, InventoryError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > NAME_MAX {
-        return Err(ApiError::bad_input(
+        return Err(InventoryError::bad_input(
             "name",
             format!("name must be 1 to {NAME_MAX} characters"),
         ));
@@ -43,16 +43,14 @@ pub async fn create_warehouse(
     conn: &mut AsyncPgConnection,
     code: &str,
     name: &str,
-) -> Result<WarehouseRow, ApiError> {
+) -> Result<WarehouseRow, InventoryError> {
     let code = validate_code(code)?;
     let name = validate_name(name)?;
     warehouses::insert(conn, Uuid::now_v7(), &code, &name)
         .await
         .map_err(|e| match violation(&e) {
-            Some(Violation::Unique("warehouses_code_key")) => {
-                ApiError::Conflict(format!("a warehouse with code {code:?} already exists"))
-            }
-            _ => ApiError::from(e),
+            Some(Violation::Unique("warehouses_code_key")) => InventoryError::CodeTaken(code),
+            _ => InventoryError::from(e),
         })
 }
 

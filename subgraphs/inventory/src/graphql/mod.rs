@@ -9,12 +9,29 @@ mod types;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 use mart_events::OutboxSignal;
-use mart_service::Database;
+use mart_service::{ApiError, Database, DbError};
+
+use crate::domain::InventoryError;
 
 pub use mutation::Mutation;
 pub use query::Query;
 
 pub type InventorySchema = Schema<Query, Mutation, EmptySubscription>;
+
+impl From<InventoryError> for ApiError {
+    fn from(e: InventoryError) -> Self {
+        match e {
+            InventoryError::BadInput { field, message } => ApiError::bad_input(field, message),
+            InventoryError::UnknownWarehouse(_) => ApiError::NotFound(e.to_string()),
+            InventoryError::CodeTaken(_) => ApiError::Conflict(e.to_string()),
+            InventoryError::BelowZero { .. } => ApiError::bad_input("delta", e.to_string()),
+            // diesel's NotFound stays NOT_FOUND; other storage errors are internal
+            // or SERVICE_UNAVAILABLE.
+            InventoryError::Storage(DbError::Query(e)) => e.into(),
+            InventoryError::Storage(e) => e.into(),
+        }
+    }
+}
 
 const MAX_DEPTH: usize = 12;
 

@@ -1,8 +1,19 @@
 use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result};
+use mart_service::{ApiError, DbError};
 
 use super::types::{StockLevel, Warehouse};
 use super::{ApiResultExt, Services, parse_id};
-use crate::domain::{self, Adjustment};
+use crate::domain::{self, Adjustment, InventoryError};
+
+/// An adjustment looks up no row a client names (an unknown warehouse is
+/// `UnknownWarehouse`), so any query error there, even diesel's NotFound, is
+/// internal.
+fn adjust_error(e: InventoryError) -> ApiError {
+    match e {
+        InventoryError::Storage(DbError::Query(e)) => ApiError::internal(e),
+        other => other.into(),
+    }
+}
 
 #[derive(InputObject)]
 pub struct CreateWarehouseInput {
@@ -57,7 +68,10 @@ impl Mutation {
         };
         let services = ctx.data_unchecked::<Services>();
         let mut conn = services.db.conn().await.gql()?;
-        let level = domain::adjust_stock(&mut conn, &adjustment).await.gql()?;
+        let level = domain::adjust_stock(&mut conn, &adjustment)
+            .await
+            .map_err(adjust_error)
+            .gql()?;
         services.outbox.committed();
         Ok(StockLevel(level))
     }

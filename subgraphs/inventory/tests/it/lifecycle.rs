@@ -1,4 +1,4 @@
-use mart_inventory::domain::{AdjustError, Adjustment, adjust_stock};
+use mart_inventory::domain::{Adjustment, InventoryError, adjust_stock};
 use mart_inventory::reservations::{
     ReservationError, ReservationStatus, ReserveError, commit_reservation, find_reservation,
     release_reservation,
@@ -185,7 +185,7 @@ async fn stock_held_for_orders_cannot_be_adjusted_away() {
     assert!(
         matches!(
             refused,
-            Err(AdjustError::BelowZero {
+            Err(InventoryError::BelowZero {
                 removing: 7,
                 on_hand: 16,
                 reserved: 10,

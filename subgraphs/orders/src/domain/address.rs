@@ -1,19 +1,19 @@
 //! The address an order is shipped to, checked the same way whether it was
 //! typed in with the order or saved with the users service.
 
+use super::OrdersError;
 use mart_events::catalog::AddressPayload;
-use mart_service::ApiError;
 
 /// Every text field of an address (name, lines, city, postal code): the
 /// address is frozen into the order and copied into `order.placed`, so it must
 /// stay small; 200 characters is more than any postal system uses.
 pub const MAX_TEXT_LEN: usize = 200;
 
-fn bad(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::bad_input(field, message)
+fn bad(field: &'static str, message: impl Into<String>) -> OrdersError {
+    OrdersError::bad_input(field, message)
 }
 
-fn required_text(field: &str, value: &str) -> Result<String, ApiError> {
+fn required_text(field: &'static str, value: &str) -> Result<String, OrdersError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(bad(field, format!("{field} must not be empty")));
@@ -27,14 +27,14 @@ fn required_text(field: &str, value: &str) -> Result<String, ApiError> {
     Ok(value.to_string())
 }
 
-fn optional_text(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+fn optional_text(field: &'static str, value: Option<&str>) -> Result<Option<String>, OrdersError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => required_text(field, v).map(Some),
     }
 }
 
-pub fn validate_address(address: &AddressPayload) -> Result<AddressPayload, ApiError> {
+pub fn validate_address(address: &AddressPayload) -> Result<AddressPayload, OrdersError> {
     let country = address.country.trim().to_ascii_uppercase();
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(bad(
@@ -54,9 +54,9 @@ pub fn validate_address(address: &AddressPayload) -> Result<AddressPayload, ApiE
 
 /// A saved address as users holds it, checked like a typed one; a refusal
 /// names `shippingAddressId`, the field the client gave.
-pub fn validate_saved_address(address: &AddressPayload) -> Result<AddressPayload, ApiError> {
+pub fn validate_saved_address(address: &AddressPayload) -> Result<AddressPayload, OrdersError> {
     validate_address(address).map_err(|e| match e {
-        ApiError::BadUserInput { message, .. } => bad(
+        OrdersError::BadInput { message, .. } => bad(
             "shippingAddressId",
             format!("the saved address cannot be used: {message}"),
         ),
@@ -79,9 +79,9 @@ mod tests {
         }
     }
 
-    fn field_of(err: ApiError) -> String {
+    fn field_of(err: OrdersError) -> &'static str {
         match err {
-            ApiError::BadUserInput { field, .. } => field.unwrap_or_default(),
+            OrdersError::BadInput { field, .. } => field,
             other => panic!("expected BAD_USER_INPUT, got {other:?}"),
         }
     }

@@ -12,8 +12,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use mart_service::{ApiError, Database};
+use mart_service::Database;
 
+use super::OrdersError;
 use crate::storage;
 
 /// How stale the backlog figure may be. Placement's other queries take a few
@@ -36,8 +37,8 @@ impl Admission {
         }
     }
 
-    /// `Err(SERVICE_UNAVAILABLE)` while `limit` or more orders wait.
-    pub async fn check(&self, db: &Database) -> Result<(), ApiError> {
+    /// [`OrdersError::Busy`] while `limit` or more orders wait.
+    pub async fn check(&self, db: &Database) -> Result<(), OrdersError> {
         if self.limit <= 0 {
             return Ok(());
         }
@@ -57,9 +58,7 @@ impl Admission {
                 limit = self.limit,
                 "placement refused: the saga is behind"
             );
-            return Err(ApiError::ServiceUnavailable(format!(
-                "the shop is busy ({waiting} orders are being processed); try again in a few seconds"
-            )));
+            return Err(OrdersError::Busy { waiting });
         }
         Ok(())
     }

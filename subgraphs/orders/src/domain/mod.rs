@@ -3,11 +3,13 @@
 
 pub mod address;
 pub mod admission;
+mod error;
 pub mod orders;
 pub mod placement;
 pub mod reads;
 pub mod status;
 pub mod transition;
 
+pub use error::OrdersError;
 pub use orders::{Dependencies, Orders, OrdersSettings};
 pub use status::{OrderEvent, OrderStatus};

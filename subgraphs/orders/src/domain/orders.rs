@@ -7,10 +7,11 @@ use chrono::Utc;
 use diesel_async::AsyncConnection;
 use mart_events::OutboxSignal;
 use mart_events::catalog::AddressPayload;
+use mart_service::Database;
 use mart_service::identity::AccessToken;
-use mart_service::{ApiError, Database};
 use uuid::Uuid;
 
+use super::OrdersError;
 use super::admission::Admission;
 use super::placement::{self, Destination, PlaceOrderRequest};
 use super::status::{OrderEvent, OrderStatus, Outcome};
@@ -85,19 +86,19 @@ pub struct Dependencies {
     pub users_url: String,
 }
 
-fn upstream_error(e: UpstreamError) -> ApiError {
+fn upstream_error(e: UpstreamError) -> OrdersError {
     match e {
         UpstreamError::Unavailable { service, .. } => {
             tracing::warn!(error = %e, "placement dependency unavailable");
-            ApiError::ServiceUnavailable(format!("{service} is unavailable, try again shortly"))
+            OrdersError::Unavailable(service)
         }
         UpstreamError::Refused {
             service, ref code, ..
         } if code == "SERVICE_UNAVAILABLE" => {
             tracing::warn!(error = %e, "placement dependency unavailable");
-            ApiError::ServiceUnavailable(format!("{service} is unavailable, try again shortly"))
+            OrdersError::Unavailable(service)
         }
-        UpstreamError::Refused { .. } | UpstreamError::Invalid { .. } => ApiError::internal(e),
+        UpstreamError::Refused { .. } | UpstreamError::Invalid { .. } => OrdersError::Upstream(e),
     }
 }
 
@@ -151,7 +152,7 @@ impl Orders {
         user_id: Uuid,
         token: Option<&AccessToken>,
         request: PlaceOrderRequest,
-    ) -> Result<OrderRow, ApiError> {
+    ) -> Result<OrderRow, OrdersError> {
         let request = placement::validate(&request)?;
         let mut conn = self.0.db.conn().await?;
         if let Some(existing) =
@@ -187,7 +188,7 @@ impl Orders {
                     Destination::Address(_) => "address.country",
                     Destination::Saved(_) => "shippingAddressId",
                 };
-                ApiError::bad_input(
+                OrdersError::bad_input(
                     field,
                     format!(
                         "we do not ship {} g to {}",
@@ -199,7 +200,7 @@ impl Orders {
 
         let now = Utc::now();
         let ttl = chrono::Duration::from_std(self.0.settings.reservation_ttl)
-            .map_err(ApiError::internal)?;
+            .map_err(|e| OrdersError::Internal(e.to_string()))?;
         let order_id = Uuid::now_v7();
         let currency = priced.currency;
         let lines: Vec<LineRow> = priced
@@ -215,11 +216,12 @@ impl Orders {
                 weight_grams: l.weight_grams,
             })
             .collect();
-        let address_json = serde_json::to_value(&address).map_err(ApiError::internal)?;
+        let address_json =
+            serde_json::to_value(&address).map_err(|e| OrdersError::Internal(e.to_string()))?;
 
         let mut conn = self.0.db.conn().await?;
         let (order, created) = conn
-            .transaction::<_, ApiError, _>(async |conn| {
+            .transaction::<_, OrdersError, _>(async |conn| {
                 let row = OrderRow {
                     id: order_id,
                     number: storage::next_number(conn).await?,
@@ -242,7 +244,7 @@ impl Orders {
                         storage::find_by_idempotency_key(conn, user_id, &request.idempotency_key)
                             .await?
                             .ok_or_else(|| {
-                                ApiError::internal("idempotency conflict without a row")
+                                OrdersError::Internal("idempotency conflict without a row".into())
                             })?;
                     return Ok((first, false));
                 };
@@ -278,12 +280,12 @@ impl Orders {
         user_id: Uuid,
         token: Option<&AccessToken>,
         destination: &Destination,
-    ) -> Result<AddressPayload, ApiError> {
+    ) -> Result<AddressPayload, OrdersError> {
         let address_id = match destination {
             Destination::Address(address) => return Ok(address.clone()),
             Destination::Saved(id) => *id,
         };
-        let token = token.ok_or(ApiError::Unauthenticated)?;
+        let token = token.ok_or(OrdersError::Unauthenticated)?;
         let saved = self
             .0
             .users
@@ -293,13 +295,13 @@ impl Orders {
                 // Users did not take the token orders accepted (it expired in
                 // between, say): the caller's to renew.
                 UpstreamError::Refused { ref code, .. } if code == "UNAUTHENTICATED" => {
-                    ApiError::Unauthenticated
+                    OrdersError::Unauthenticated
                 }
                 other => upstream_error(other),
             })?;
         match saved {
             SavedAddress::Found(address) => placement::validate_saved_address(&address),
-            SavedAddress::NotTheirs => Err(ApiError::bad_input(
+            SavedAddress::NotTheirs => Err(OrdersError::bad_input(
                 "shippingAddressId",
                 "shippingAddressId is not one of your saved addresses",
             )),
@@ -313,20 +315,18 @@ impl Orders {
         &self,
         order_id: Uuid,
         may_access: impl Fn(Uuid) -> bool + Send + Sync,
-    ) -> Result<OrderRow, ApiError> {
+    ) -> Result<OrderRow, OrdersError> {
         let mut conn = self.0.db.conn().await?;
         let applied = conn
-            .transaction::<_, ApiError, _>(async |conn| {
+            .transaction::<_, OrdersError, _>(async |conn| {
                 let order = storage::find(conn, order_id)
                     .await?
                     .filter(|o| may_access(o.user_id))
-                    .ok_or_else(|| ApiError::NotFound(format!("no order {order_id}")))?;
+                    .ok_or(OrdersError::NoOrder(order_id))?;
                 let applied =
                     transition::apply(conn, order.id, OrderEvent::CancelRequested).await?;
                 if applied.outcome == Outcome::TooLateToCancel {
-                    return Err(ApiError::Conflict(
-                        "the order has already shipped and can no longer be cancelled".into(),
-                    ));
+                    return Err(OrdersError::TooLateToCancel);
                 }
                 Ok(applied)
             })
@@ -334,14 +334,12 @@ impl Orders {
         if applied.moved() {
             self.0.outbox.committed();
         }
-        applied
-            .order
-            .ok_or_else(|| ApiError::NotFound(format!("no order {order_id}")))
+        applied.order.ok_or(OrdersError::NoOrder(order_id))
     }
 
     /// Cancels orders still waiting for stock or payment after their
     /// reservation ran out; returns how many were cancelled.
-    pub async fn expire_overdue(&self) -> Result<usize, ApiError> {
+    pub async fn expire_overdue(&self) -> Result<usize, OrdersError> {
         let mut conn = self.0.db.conn().await?;
         let waiting = [
             OrderStatus::Pending.as_str(),
@@ -351,7 +349,7 @@ impl Orders {
         let mut cancelled = 0;
         for order_id in due {
             let applied = conn
-                .transaction::<_, ApiError, _>(async |conn| {
+                .transaction::<_, OrdersError, _>(async |conn| {
                     Ok(transition::apply(conn, order_id, OrderEvent::ReservationExpired).await?)
                 })
                 .await?;

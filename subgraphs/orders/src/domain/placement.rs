@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use mart_events::catalog::{AddressPayload, Currency};
-use mart_service::ApiError;
 use uuid::Uuid;
+
+use super::OrdersError;
 
 pub use super::address::{validate_address, validate_saved_address};
 
@@ -86,13 +87,13 @@ pub struct Totals {
     pub total_minor: i64,
 }
 
-fn bad(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::bad_input(field, message)
+fn bad(field: &'static str, message: impl Into<String>) -> OrdersError {
+    OrdersError::bad_input(field, message)
 }
 
 /// Refuses what no pricing can fix; the same product twice is merged into one
 /// line.
-pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, ApiError> {
+pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, OrdersError> {
     let key = request.idempotency_key.trim();
     if key.is_empty() || key.chars().count() > MAX_KEY_LEN {
         return Err(bad(
@@ -159,7 +160,7 @@ pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, ApiErr
 pub fn price_lines(
     lines: &[LineRequest],
     quotes: &HashMap<Uuid, ProductQuote>,
-) -> Result<PricedLines, ApiError> {
+) -> Result<PricedLines, OrdersError> {
     let mut currency: Option<Currency> = None;
     let mut subtotal: i64 = 0;
     let mut weight: i64 = 0;
@@ -177,8 +178,9 @@ pub fn price_lines(
                 format!("product {} is no longer sold", line.product_id),
             ));
         }
-        let line_currency = Currency::parse(&quote.currency)
-            .ok_or_else(|| ApiError::internal(format!("product currency {:?}", quote.currency)))?;
+        let line_currency = Currency::parse(&quote.currency).ok_or_else(|| {
+            OrdersError::Internal(format!("product currency {:?}", quote.currency))
+        })?;
         match currency {
             None => currency = Some(line_currency),
             Some(c) if c != line_currency => {
@@ -216,7 +218,7 @@ pub fn price_lines(
 }
 
 /// Adds shipping, which must be in the products' currency.
-pub fn totals(lines: &PricedLines, shipping: &ShippingQuote) -> Result<Totals, ApiError> {
+pub fn totals(lines: &PricedLines, shipping: &ShippingQuote) -> Result<Totals, OrdersError> {
     if shipping.currency != lines.currency.as_str() {
         return Err(bad(
             "lines",
@@ -277,9 +279,9 @@ mod tests {
         }
     }
 
-    fn field_of(err: ApiError) -> String {
+    fn field_of(err: OrdersError) -> &'static str {
         match err {
-            ApiError::BadUserInput { field, .. } => field.unwrap_or_default(),
+            OrdersError::BadInput { field, .. } => field,
             other => panic!("expected BAD_USER_INPUT, got {other:?}"),
         }
     }

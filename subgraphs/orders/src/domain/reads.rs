@@ -2,10 +2,9 @@
 //! the lines and history of many orders at once (for the data loaders).
 
 use chrono::{DateTime, Utc};
-use mart_service::ApiError;
 use uuid::Uuid;
 
-use super::Orders;
+use super::{Orders, OrdersError};
 use crate::storage::{self, rows::HistoryRow, rows::LineRow, rows::OrderRow};
 
 /// A page of a customer's orders when `first` is not given.
@@ -15,7 +14,7 @@ pub const MAX_PAGE: i32 = 100;
 
 impl Orders {
     /// One order; who may see it is the caller's check (`OrderRow::user_id`).
-    pub async fn find(&self, id: Uuid) -> Result<Option<OrderRow>, ApiError> {
+    pub async fn find(&self, id: Uuid) -> Result<Option<OrderRow>, OrdersError> {
         let mut conn = self.db().conn().await?;
         Ok(storage::find(&mut conn, id).await?)
     }
@@ -27,9 +26,9 @@ impl Orders {
         user: Uuid,
         first: i32,
         after: Option<(DateTime<Utc>, Uuid)>,
-    ) -> Result<Vec<OrderRow>, ApiError> {
+    ) -> Result<Vec<OrderRow>, OrdersError> {
         if !(1..=MAX_PAGE).contains(&first) {
-            return Err(ApiError::bad_input(
+            return Err(OrdersError::bad_input(
                 "first",
                 format!("first must be 1 to {MAX_PAGE}"),
             ));
@@ -39,13 +38,13 @@ impl Orders {
     }
 
     /// The lines of every order in `ids`, by order and line number.
-    pub async fn lines_of(&self, ids: &[Uuid]) -> Result<Vec<LineRow>, ApiError> {
+    pub async fn lines_of(&self, ids: &[Uuid]) -> Result<Vec<LineRow>, OrdersError> {
         let mut conn = self.db().conn().await?;
         Ok(storage::lines_of(&mut conn, ids).await?)
     }
 
     /// The status history of every order in `ids`, oldest first.
-    pub async fn history_of(&self, ids: &[Uuid]) -> Result<Vec<HistoryRow>, ApiError> {
+    pub async fn history_of(&self, ids: &[Uuid]) -> Result<Vec<HistoryRow>, OrdersError> {
         let mut conn = self.db().conn().await?;
         Ok(storage::history_of(&mut conn, ids).await?)
     }

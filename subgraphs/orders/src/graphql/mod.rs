@@ -12,14 +12,35 @@ mod users;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
+use mart_service::{ApiError, DbError};
 
-use crate::domain::Orders;
+use crate::domain::{Orders, OrdersError};
 use crate::live::StatusFeed;
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;
 
 pub type OrdersSchema = Schema<Query, Mutation, Subscription>;
+
+impl From<OrdersError> for ApiError {
+    fn from(e: OrdersError) -> Self {
+        match e {
+            OrdersError::BadInput { field, message } => ApiError::bad_input(field, message),
+            OrdersError::NoOrder(_) => ApiError::NotFound(e.to_string()),
+            OrdersError::TooLateToCancel => ApiError::Conflict(e.to_string()),
+            OrdersError::Unauthenticated => ApiError::Unauthenticated,
+            OrdersError::Busy { .. } | OrdersError::Unavailable(_) => {
+                ApiError::ServiceUnavailable(e.to_string())
+            }
+            OrdersError::Upstream(e) => ApiError::internal(e),
+            OrdersError::Internal(detail) => ApiError::internal(detail),
+            // diesel's NotFound stays NOT_FOUND; other storage errors are internal
+            // or SERVICE_UNAVAILABLE.
+            OrdersError::Storage(DbError::Query(e)) => e.into(),
+            OrdersError::Storage(e) => e.into(),
+        }
+    }
+}
 
 const MAX_DEPTH: usize = 12;
 

@@ -3,12 +3,12 @@
 
 use diesel_async::AsyncConnection;
 use mart_events::OutboxSignal;
-use mart_service::{ApiError, Database};
+use mart_service::Database;
 use uuid::Uuid;
 
 use super::listing::ListRequest;
 use super::product::{NewCategory, NewProduct, ProductPatch, ProductStatus};
-use super::validate;
+use super::{ProductsError, validate};
 use crate::emit;
 use crate::storage::products::ProductLookup;
 use crate::storage::rows::{CategoryRow, ProductChanges, ProductRow};
@@ -37,7 +37,10 @@ impl Catalog {
         &self.db
     }
 
-    pub async fn product(&self, lookup: &ProductLookup) -> Result<Option<ProductRow>, ApiError> {
+    pub async fn product(
+        &self,
+        lookup: &ProductLookup,
+    ) -> Result<Option<ProductRow>, ProductsError> {
         match lookup {
             ProductLookup::Id(_) => {}
             ProductLookup::Sku(sku) => {
@@ -51,7 +54,7 @@ impl Catalog {
         Ok(products::find(&mut conn, lookup).await?)
     }
 
-    pub async fn list(&self, request: &ListRequest) -> Result<Page, ApiError> {
+    pub async fn list(&self, request: &ListRequest) -> Result<Page, ProductsError> {
         let query = request.validate()?;
         let mut conn = self.db.conn().await?;
         // One row more than asked tells whether another page follows.
@@ -71,33 +74,33 @@ impl Catalog {
         &self,
         ids: &[Uuid],
         skus: &[String],
-    ) -> Result<Vec<ProductRow>, ApiError> {
+    ) -> Result<Vec<ProductRow>, ProductsError> {
         let mut conn = self.db.conn().await?;
         Ok(products::load_by_keys(&mut conn, ids, skus).await?)
     }
 
     /// The categories among `ids` that exist (for the data loader).
-    pub async fn categories_by_ids(&self, ids: &[Uuid]) -> Result<Vec<CategoryRow>, ApiError> {
+    pub async fn categories_by_ids(&self, ids: &[Uuid]) -> Result<Vec<CategoryRow>, ProductsError> {
         let mut conn = self.db.conn().await?;
         Ok(categories::by_ids(&mut conn, ids).await?)
     }
 
-    pub async fn categories(&self) -> Result<Vec<CategoryRow>, ApiError> {
+    pub async fn categories(&self) -> Result<Vec<CategoryRow>, ProductsError> {
         let mut conn = self.db.conn().await?;
         Ok(categories::all(&mut conn).await?)
     }
 
-    pub async fn category_by_slug(&self, slug: &str) -> Result<Option<CategoryRow>, ApiError> {
+    pub async fn category_by_slug(&self, slug: &str) -> Result<Option<CategoryRow>, ProductsError> {
         validate::lookup_key("slug", slug, validate::SLUG_MAX)?;
         let mut conn = self.db.conn().await?;
         Ok(categories::by_slug(&mut conn, slug).await?)
     }
 
-    pub async fn create_product(&self, input: &NewProduct) -> Result<ProductRow, ApiError> {
+    pub async fn create_product(&self, input: &NewProduct) -> Result<ProductRow, ProductsError> {
         let row = input.validate(Uuid::now_v7())?;
         let mut conn = self.db.conn().await?;
         let created = conn
-            .transaction::<_, ApiError, _>(async |c| {
+            .transaction::<_, ProductsError, _>(async |c| {
                 let created = products::insert(c, &row)
                     .await
                     .map_err(|e| write_error(e, &row.sku, &row.slug, row.category_id))?;
@@ -113,11 +116,13 @@ impl Catalog {
         &self,
         id: Uuid,
         patch: &ProductPatch,
-    ) -> Result<ProductRow, ApiError> {
+    ) -> Result<ProductRow, ProductsError> {
         let mut conn = self.db.conn().await?;
         let (updated, emitted) = conn
-            .transaction::<_, ApiError, _>(async |c| {
-                let current = products::lock(c, id).await?.ok_or_else(|| not_found(id))?;
+            .transaction::<_, ProductsError, _>(async |c| {
+                let current = products::lock(c, id)
+                    .await?
+                    .ok_or(ProductsError::NoProduct(id))?;
                 let changes = patch.changes_to(&current)?;
                 if changes.fields.is_empty() {
                     return Ok((current, false));
@@ -138,11 +143,13 @@ impl Catalog {
     }
 
     /// Archiving an archived product changes nothing and emits nothing.
-    pub async fn archive_product(&self, id: Uuid) -> Result<ProductRow, ApiError> {
+    pub async fn archive_product(&self, id: Uuid) -> Result<ProductRow, ProductsError> {
         let mut conn = self.db.conn().await?;
         let (archived, emitted) = conn
-            .transaction::<_, ApiError, _>(async |c| {
-                let current = products::lock(c, id).await?.ok_or_else(|| not_found(id))?;
+            .transaction::<_, ProductsError, _>(async |c| {
+                let current = products::lock(c, id)
+                    .await?
+                    .ok_or(ProductsError::NoProduct(id))?;
                 if ProductStatus::from_column(&current.status) == ProductStatus::Archived {
                     return Ok((current, false));
                 }
@@ -161,23 +168,18 @@ impl Catalog {
         Ok(archived)
     }
 
-    pub async fn create_category(&self, input: &NewCategory) -> Result<CategoryRow, ApiError> {
+    pub async fn create_category(&self, input: &NewCategory) -> Result<CategoryRow, ProductsError> {
         let row = input.validate(Uuid::now_v7())?;
         let mut conn = self.db.conn().await?;
         categories::insert(&mut conn, &row)
             .await
             .map_err(|e| match violation(&e) {
-                Some(Violation::Unique("categories_slug_key")) => ApiError::Conflict(format!(
-                    "a category with slug {:?} already exists",
-                    row.slug
-                )),
-                _ => ApiError::from(e),
+                Some(Violation::Unique("categories_slug_key")) => {
+                    ProductsError::CategorySlugTaken(row.slug.clone())
+                }
+                _ => ProductsError::from(e),
             })
     }
-}
-
-fn not_found(id: Uuid) -> ApiError {
-    ApiError::NotFound(format!("no product with id {id}"))
 }
 
 /// Turns the constraint violations the schema raises into what the client did wrong.
@@ -186,18 +188,13 @@ fn write_error(
     sku: &str,
     slug: &str,
     category_id: Option<Uuid>,
-) -> ApiError {
+) -> ProductsError {
     match violation(&error) {
-        Some(Violation::Unique("products_sku_key")) => {
-            ApiError::Conflict(format!("a product with sku {sku:?} already exists"))
+        Some(Violation::Unique("products_sku_key")) => ProductsError::SkuTaken(sku.to_string()),
+        Some(Violation::Unique("products_slug_key")) => ProductsError::SlugTaken(slug.to_string()),
+        Some(Violation::ForeignKey("products_category_id_fkey")) => {
+            ProductsError::NoCategory(category_id)
         }
-        Some(Violation::Unique("products_slug_key")) => {
-            ApiError::Conflict(format!("a product with slug {slug:?} already exists"))
-        }
-        Some(Violation::ForeignKey("products_category_id_fkey")) => ApiError::NotFound(format!(
-            "no category with id {}",
-            category_id.map(|id| id.to_string()).unwrap_or_default()
-        )),
-        _ => ApiError::from(error),
+        _ => ProductsError::from(error),
     }
 }

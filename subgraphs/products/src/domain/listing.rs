@@ -1,12 +1,10 @@
 //! Validating a page request of the product listing.
 
-use mart_service::ApiError;
+use mart_service::types::cursor;
 use uuid::Uuid;
 
 use super::product::ProductStatus;
-use mart_service::types::cursor;
-
-use super::validate;
+use super::{ProductsError, validate};
 use crate::storage::products::{ListFilter, Position};
 
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
@@ -36,17 +34,17 @@ pub struct PageQuery {
 }
 
 impl ListRequest {
-    pub fn validate(&self) -> Result<PageQuery, ApiError> {
+    pub fn validate(&self) -> Result<PageQuery, ProductsError> {
         let size = self.first.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(ApiError::bad_input(
+            return Err(ProductsError::bad_input(
                 "first",
                 format!("first must be between 1 and {MAX_PAGE_SIZE}"),
             ));
         }
         let after = match &self.after {
             None => None,
-            Some(raw) => Some(cursor::decode_arg("after", raw)?),
+            Some(raw) => Some(decode_after(raw)?),
         };
         let search = match &self.search {
             Some(s) => Some(validate::optional_text("filter.search", s, SEARCH_MAX)?)
@@ -64,7 +62,7 @@ impl ListRequest {
         if let (Some(min), Some(max)) = (self.min_price_minor, self.max_price_minor)
             && min > max
         {
-            return Err(ApiError::bad_input(
+            return Err(ProductsError::bad_input(
                 "filter.maxPrice",
                 "filter.maxPrice must not be below filter.minPrice",
             ));
@@ -83,13 +81,19 @@ impl ListRequest {
     }
 }
 
+/// The page cursor `after`. `decode_arg` refuses it only as a bad input, whose
+/// text is the message.
+fn decode_after(raw: &str) -> Result<Position, ProductsError> {
+    cursor::decode_arg("after", raw).map_err(|e| ProductsError::bad_input("after", e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rejected_field(request: ListRequest) -> String {
+    fn rejected_field(request: ListRequest) -> &'static str {
         match request.validate().unwrap_err() {
-            ApiError::BadUserInput { field, .. } => field.unwrap(),
+            ProductsError::BadInput { field, .. } => field,
             other => panic!("expected BAD_USER_INPUT, got {other:?}"),
         }
     }

@@ -1,9 +1,8 @@
 //! What a client may ask to create or change, and the rules that turn it into rows.
 
-use mart_service::ApiError;
 use uuid::Uuid;
 
-use super::validate;
+use super::{ProductsError, validate};
 use crate::storage::rows::{NewCategoryRow, NewProductRow, ProductChanges, ProductRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +65,7 @@ pub struct NewProduct {
 }
 
 impl NewProduct {
-    pub fn validate(&self, id: Uuid) -> Result<NewProductRow, ApiError> {
+    pub fn validate(&self, id: Uuid) -> Result<NewProductRow, ProductsError> {
         let name = validate::text("name", &self.name, validate::NAME_MAX)?;
         let dimensions = self
             .dimensions
@@ -127,9 +126,9 @@ impl ProductPatch {
 
     /// Validates the patch and compares it with `current`: fields given with
     /// their current value are not changes.
-    pub fn changes_to(&self, current: &ProductRow) -> Result<Changes, ApiError> {
+    pub fn changes_to(&self, current: &ProductRow) -> Result<Changes, ProductsError> {
         if self.is_empty() {
-            return Err(ApiError::bad_input(
+            return Err(ProductsError::bad_input(
                 "input",
                 "give at least one field to change",
             ));
@@ -207,13 +206,13 @@ impl ProductPatch {
     }
 }
 
-fn validate_price(price: &MoneyInput) -> Result<(i64, String), ApiError> {
+fn validate_price(price: &MoneyInput) -> Result<(i64, String), ProductsError> {
     let amount = validate::amount_minor("price.amountMinor", price.amount_minor)?;
     let currency = validate::currency("price.currency", &price.currency)?;
     Ok((amount, currency.as_str().to_string()))
 }
 
-fn validate_dimensions(d: &DimensionsInput) -> Result<DimensionsInput, ApiError> {
+fn validate_dimensions(d: &DimensionsInput) -> Result<DimensionsInput, ProductsError> {
     Ok(DimensionsInput {
         length_mm: validate::dimension_mm("dimensions.lengthMm", d.length_mm)?,
         width_mm: validate::dimension_mm("dimensions.widthMm", d.width_mm)?,
@@ -234,7 +233,7 @@ pub const CATEGORY_NAME_MAX: usize = 100;
 pub const CATEGORY_DESCRIPTION_MAX: usize = 2_000;
 
 impl NewCategory {
-    pub fn validate(&self, id: Uuid) -> Result<NewCategoryRow, ApiError> {
+    pub fn validate(&self, id: Uuid) -> Result<NewCategoryRow, ProductsError> {
         let name = validate::text("name", &self.name, CATEGORY_NAME_MAX)?;
         Ok(NewCategoryRow {
             id,

@@ -1,8 +1,8 @@
 //! Field rules. Each check names the input field it rejects, so a client can
 //! point at it.
 
+use super::ProductsError;
 use mart_events::catalog::Currency;
-use mart_service::ApiError;
 
 // Every text that enters a product goes into `product.created` /
 // `product.updated` events as well as the row, so each is bounded here
@@ -30,10 +30,10 @@ pub const WEIGHT_MAX_GRAMS: i32 = 1_000_000;
 pub const DIMENSION_MAX_MM: i32 = 100_000;
 
 /// Trimmed, non-empty, at most `max` characters.
-pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+pub fn text(field: &'static str, value: &str, max: usize) -> Result<String, ProductsError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ApiError::bad_input(
+        return Err(ProductsError::bad_input(
             field,
             format!("{field} must not be empty"),
         ));
@@ -42,13 +42,17 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
 }
 
 /// Trimmed, possibly empty, at most `max` characters.
-pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+pub fn optional_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, ProductsError> {
     at_most(field, value.trim(), max)
 }
 
-fn at_most(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+fn at_most(field: &'static str, value: &str, max: usize) -> Result<String, ProductsError> {
     if value.chars().count() > max {
-        return Err(ApiError::bad_input(
+        return Err(ProductsError::bad_input(
             field,
             format!("{field} must be at most {max} characters"),
         ));
@@ -59,9 +63,13 @@ fn at_most(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
 /// A key to look something up by (`product(sku:)`, `category(slug:)`): no
 /// stored key is longer than `max`, so a longer one is a mistake, refused
 /// before it reaches the database. Shorter keys that match nothing find nothing.
-pub fn lookup_key<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, ApiError> {
+pub fn lookup_key<'a>(
+    field: &'static str,
+    value: &'a str,
+    max: usize,
+) -> Result<&'a str, ProductsError> {
     if value.chars().count() > max {
-        return Err(ApiError::bad_input(
+        return Err(ProductsError::bad_input(
             field,
             format!("{field} must be at most {max} characters"),
         ));
@@ -70,7 +78,7 @@ pub fn lookup_key<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str
 }
 
 /// Letters, digits, `.`, `_` and `-`, starting with a letter or digit; case matters.
-pub fn sku(field: &str, value: &str) -> Result<String, ApiError> {
+pub fn sku(field: &'static str, value: &str) -> Result<String, ProductsError> {
     let value = value.trim();
     let starts_well = value
         .chars()
@@ -80,7 +88,7 @@ pub fn sku(field: &str, value: &str) -> Result<String, ApiError> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !starts_well || !allowed || value.len() > SKU_MAX {
-        return Err(ApiError::bad_input(
+        return Err(ProductsError::bad_input(
             field,
             format!(
                 "{field} must be 1 to {SKU_MAX} letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -91,7 +99,7 @@ pub fn sku(field: &str, value: &str) -> Result<String, ApiError> {
 }
 
 /// Lowercase letters and digits in words joined by single hyphens: `blue-mug-2`.
-pub fn slug(field: &str, value: &str) -> Result<String, ApiError> {
+pub fn slug(field: &'static str, value: &str) -> Result<String, ProductsError> {
     let value = value.trim();
     let well_formed = !value.is_empty()
         && value.len() <= SLUG_MAX
@@ -102,7 +110,7 @@ pub fn slug(field: &str, value: &str) -> Result<String, ApiError> {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         });
     if !well_formed {
-        return Err(ApiError::bad_input(
+        return Err(ProductsError::bad_input(
             field,
             format!(
                 "{field} must be lowercase letters and digits in words joined by single hyphens, at most {SLUG_MAX} characters"
@@ -132,13 +140,13 @@ pub fn slug_from_name(name: &str) -> String {
 }
 
 /// The given slug, or one derived from the name when none was given.
-pub fn slug_or_derived(given: Option<&str>, name: &str) -> Result<String, ApiError> {
+pub fn slug_or_derived(given: Option<&str>, name: &str) -> Result<String, ProductsError> {
     match given {
         Some(given) => slug("slug", given),
         None => {
             let derived = slug_from_name(name);
             if derived.is_empty() {
-                return Err(ApiError::bad_input(
+                return Err(ProductsError::bad_input(
                     "slug",
                     "slug cannot be derived from this name: give one",
                 ));
@@ -148,9 +156,9 @@ pub fn slug_or_derived(given: Option<&str>, name: &str) -> Result<String, ApiErr
     }
 }
 
-pub fn amount_minor(field: &str, value: i64) -> Result<i64, ApiError> {
+pub fn amount_minor(field: &'static str, value: i64) -> Result<i64, ProductsError> {
     if !(0..=PRICE_MAX_MINOR).contains(&value) {
-        return Err(ApiError::bad_input(
+        return Err(ProductsError::bad_input(
             field,
             format!("{field} must be between 0 and {PRICE_MAX_MINOR} (minor units)"),
         ));
@@ -158,18 +166,18 @@ pub fn amount_minor(field: &str, value: i64) -> Result<i64, ApiError> {
     Ok(value)
 }
 
-pub fn currency(field: &str, value: &str) -> Result<Currency, ApiError> {
+pub fn currency(field: &'static str, value: &str) -> Result<Currency, ProductsError> {
     Currency::parse(value).ok_or_else(|| {
-        ApiError::bad_input(
+        ProductsError::bad_input(
             field,
             format!("{field} must be an ISO 4217 code of three uppercase letters, like EUR"),
         )
     })
 }
 
-pub fn weight_grams(field: &str, value: i32) -> Result<i32, ApiError> {
+pub fn weight_grams(field: &'static str, value: i32) -> Result<i32, ProductsError> {
     if !(0..=WEIGHT_MAX_GRAMS).contains(&value) {
-        return Err(ApiError::bad_input(
+        return Err(ProductsError::bad_input(
             field,
             format!("{field} must be between 0 and {WEIGHT_MAX_GRAMS}"),
         ));
@@ -177,9 +185,9 @@ pub fn weight_grams(field: &str, value: i32) -> Result<i32, ApiError> {
     Ok(value)
 }
 
-pub fn dimension_mm(field: &str, value: i32) -> Result<i32, ApiError> {
+pub fn dimension_mm(field: &'static str, value: i32) -> Result<i32, ProductsError> {
     if !(1..=DIMENSION_MAX_MM).contains(&value) {
-        return Err(ApiError::bad_input(
+        return Err(ProductsError::bad_input(
             field,
             format!("{field} must be between 1 and {DIMENSION_MAX_MM} millimetres"),
         ));
@@ -191,9 +199,9 @@ pub fn dimension_mm(field: &str, value: i32) -> Result<i32, ApiError> {
 mod tests {
     use super::*;
 
-    fn field_of(e: ApiError) -> Option<String> {
+    fn field_of(e: ProductsError) -> Option<&'static str> {
         match e {
-            ApiError::BadUserInput { field, .. } => field,
+            ProductsError::BadInput { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -209,7 +217,7 @@ mod tests {
     fn malformed_slugs_are_rejected_naming_the_field() {
         for bad in ["", "Blue", "a--b", "-a", "a-", "a b", "ä"] {
             assert_eq!(
-                field_of(slug("slug", bad).unwrap_err()).as_deref(),
+                field_of(slug("slug", bad).unwrap_err()),
                 Some("slug"),
                 "{bad:?}"
             );
@@ -242,7 +250,7 @@ mod tests {
         assert_eq!(lookup_key("sku", "KIT-01", SKU_MAX).unwrap(), "KIT-01");
         let long = "x".repeat(SKU_MAX + 1);
         assert_eq!(
-            field_of(lookup_key("sku", &long, SKU_MAX).unwrap_err()).as_deref(),
+            field_of(lookup_key("sku", &long, SKU_MAX).unwrap_err()),
             Some("sku")
         );
     }

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use async_graphql::ErrorExtensions;
 use async_graphql::dataloader::Loader;
+use mart_service::ApiError;
 use uuid::Uuid;
 
 use crate::domain::Catalog;
@@ -49,7 +50,7 @@ impl Loader<ProductKey> for ProductLoader {
             .catalog
             .products_by_keys(&id_list, &sku_list)
             .await
-            .map_err(|e| e.extend())?;
+            .map_err(|e| ApiError::from(e).extend())?;
         let mut found = HashMap::with_capacity(keys.len());
         for row in rows {
             if skus.contains(&row.sku) {
@@ -82,7 +83,7 @@ impl Loader<Uuid> for CategoryLoader {
             .catalog
             .categories_by_ids(keys)
             .await
-            .map_err(|e| e.extend())?;
+            .map_err(|e| ApiError::from(e).extend())?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 }

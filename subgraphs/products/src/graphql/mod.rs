@@ -9,12 +9,31 @@ mod types;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use mart_service::{ApiError, DbError};
 
-use crate::domain::Catalog;
+use crate::domain::{Catalog, ProductsError};
 pub use mutation::Mutation;
 pub use query::Query;
 
 pub type ProductsSchema = Schema<Query, Mutation, EmptySubscription>;
+
+impl From<ProductsError> for ApiError {
+    fn from(e: ProductsError) -> Self {
+        match e {
+            ProductsError::BadInput { field, message } => ApiError::bad_input(field, message),
+            ProductsError::NoProduct(_) | ProductsError::NoCategory(_) => {
+                ApiError::NotFound(e.to_string())
+            }
+            ProductsError::SkuTaken(_)
+            | ProductsError::SlugTaken(_)
+            | ProductsError::CategorySlugTaken(_) => ApiError::Conflict(e.to_string()),
+            // diesel's NotFound stays NOT_FOUND; other storage errors are internal
+            // or SERVICE_UNAVAILABLE.
+            ProductsError::Storage(DbError::Query(e)) => e.into(),
+            ProductsError::Storage(e) => e.into(),
+        }
+    }
+}
 
 /// Queries nest products in categories and back; deeper than this is abuse.
 const MAX_DEPTH: usize = 12;
