@@ -34,9 +34,13 @@ pub struct RouterConfig {
     pub deduplicate_subgraph_requests: bool,
     /// Idle keep-alive connections kept per subgraph host. Default `64`.
     pub pool_max_idle_per_host: usize,
-    /// Answer introspection queries (`__schema`, `__type`). Default `true`.
+    /// Answer introspection queries (`__schema`, `__type`). Default `false`: an outsider
+    /// learns the schema only when the operator wants it (`./dev up` turns it on).
     /// Env: `MART_ROUTER_INTROSPECTION`.
     pub introspection: bool,
+    /// Serve the GraphiQL playground at `/` (and `GET /graphql` from a browser). Default
+    /// `false` (`./dev up` turns it on). Env: `MART_ROUTER_PLAYGROUND`.
+    pub playground: bool,
     /// Operation limits; exceeding one yields `extensions.code` `OPERATION_LIMIT_EXCEEDED`.
     pub limits: LimitsConfig,
     /// Number of prepared (parsed, validated, planned) operations kept in the LRU cache.
@@ -218,7 +222,8 @@ impl Default for RouterConfig {
             subgraph_timeouts_ms: HashMap::new(),
             deduplicate_subgraph_requests: true,
             pool_max_idle_per_host: 64,
-            introspection: true,
+            introspection: false,
+            playground: false,
             limits: LimitsConfig::default(),
             plan_cache_size: 1024,
             planning_timeout_ms: 10_000,
@@ -315,6 +320,7 @@ impl RouterConfig {
                     self.deduplicate_subgraph_requests = parse_bool(&value).ok_or_else(bad)?
                 }
                 "INTROSPECTION" => self.introspection = parse_bool(&value).ok_or_else(bad)?,
+                "PLAYGROUND" => self.playground = parse_bool(&value).ok_or_else(bad)?,
                 "PLAN_CACHE_SIZE" => self.plan_cache_size = value.parse().map_err(|_| bad())?,
                 "BODY_LIMIT" => self.body_limit_bytes = value.parse().map_err(|_| bad())?,
                 "CORS_ORIGINS" => self.cors.allow_origins = split_list(&value),

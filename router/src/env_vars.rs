@@ -71,8 +71,13 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
     ),
     var(
         "MART_ROUTER_INTROSPECTION",
-        "true",
-        "answer `__schema` and `__type`",
+        "false",
+        "answer `__schema` and `__type` (`./dev up` sets `true`)",
+    ),
+    var(
+        "MART_ROUTER_PLAYGROUND",
+        "false",
+        "serve the GraphiQL playground at `/` (`./dev up` sets `true`)",
     ),
     var(
         "MART_ROUTER_PLAN_CACHE_SIZE",

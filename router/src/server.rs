@@ -130,9 +130,15 @@ fn routes(state: Arc<RouterState>) -> Router {
         )
         .route("/health", get(http::health::health))
         .route("/ready", get(http::health::ready))
-        .route("/metrics", get(http::health::metrics))
-        .route("/", get(http::playground::index))
-        .fallback(http::playground::asset)
+        .route("/metrics", get(http::health::metrics));
+    let router = if state.pipeline.config.playground {
+        router
+            .route("/", get(http::playground::index))
+            .fallback(http::playground::asset)
+    } else {
+        router
+    };
+    let router = router
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);
     match cors {

@@ -42,6 +42,8 @@ RUN_ID=pw$(date +%s)$$
 export MART_DATABASE_PREFIX="${RUN_ID}_"
 export MART_TOPIC_PREFIX="${RUN_ID}."
 export MART_DATA_DIR="$OUT/data-$RUN_ID"
+# As `./dev up` runs it: the playground and introspection are off by default.
+export MART_ROUTER_INTROSPECTION=true MART_ROUTER_PLAYGROUND=true
 # Every service mart may start gets a free port (names of mart_service::ServiceName).
 for service in ROUTER PRODUCTS INVENTORY USERS ORDERS PAYMENTS SHIPPING NOTIFICATIONS; do
   export "MART_${service}_PORT=$(free_port)"

@@ -34,15 +34,15 @@ pub async fn post_graphql(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.is_empty()
-        && !essence.eq_ignore_ascii_case(JSON)
-        && !essence.eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON)
-    {
-        return bad_request(
-            media,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Unsupported Content-Type {content_type:?}; send application/json."),
-        );
+    // Only JSON is executed. A POST without Content-Type, like text/plain or a form, is one a
+    // browser sends cross-site without a preflight (CSRF), so it is refused too.
+    if !essence.eq_ignore_ascii_case(JSON) && !essence.eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON) {
+        let message = if essence.is_empty() {
+            "A POST needs Content-Type: application/json.".to_string()
+        } else {
+            format!("Unsupported Content-Type {content_type:?}; send application/json.")
+        };
+        return bad_request(media, StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
     }
     let request: GraphQLRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
@@ -72,7 +72,7 @@ pub async fn get_graphql(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if prefers_html(&headers) && !params.contains_key("query") {
+    if state.pipeline.config.playground && prefers_html(&headers) && !params.contains_key("query") {
         return super::playground::index().await;
     }
     let media = ResponseMedia::negotiate(&headers);

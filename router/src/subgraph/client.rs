@@ -23,10 +23,21 @@ use crate::metrics::Metrics;
 pub enum FetchError {
     #[error("request timed out after {0} ms")]
     Timeout(u128),
+    /// The transport's error chain: for the log only, it names addresses and URLs.
     #[error("{0}")]
     Transport(Arc<str>),
     #[error("subgraph answered HTTP status {0}")]
     Status(u16),
+}
+
+impl FetchError {
+    /// What a client may be told: no address, URL or error chain of the network inside.
+    pub fn public_reason(&self) -> String {
+        match self {
+            FetchError::Transport(_) => "the subgraph could not be reached".to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;

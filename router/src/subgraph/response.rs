@@ -31,8 +31,10 @@ pub fn request_failed(service: &str, reason: &str) -> GraphQLError {
     .extension("serviceName", Value::String(service.to_string()))
 }
 
+/// The client's error for a failed fetch; the full reason goes to the log.
 pub fn fetch_failed(service: &str, error: &FetchError) -> GraphQLError {
-    request_failed(service, &error.to_string())
+    tracing::warn!(subgraph = service, error = %error, "subgraph request failed");
+    request_failed(service, &error.public_reason())
 }
 
 /// A subgraph error for the client: message and extensions kept, `serviceName` added, the

@@ -94,11 +94,15 @@ pub async fn open(request: UpstreamRequest<'_>) -> Result<Upstream, GraphQLError
 
 async fn handshake(request: &UpstreamRequest<'_>) -> Result<Upstream, GraphQLError> {
     let service = request.service;
-    let url = websocket_url(request.url)
-        .ok_or_else(|| open_failed(service, &format!("{} is not an http(s) URL", request.url)))?;
+    let unusable = |detail: String| {
+        tracing::warn!(subgraph = service, url = %request.url, error = %detail, "subgraph URL unusable for a WebSocket");
+        open_failed(service, "the subgraph's URL is not usable")
+    };
+    let url =
+        websocket_url(request.url).ok_or_else(|| unusable("not an http(s) URL".to_string()))?;
     let mut ws_request = url
         .into_client_request()
-        .map_err(|e| open_failed(service, &e.to_string()))?;
+        .map_err(|e| unusable(e.to_string()))?;
     let headers = ws_request.headers_mut();
     for (name, value) in request.headers {
         if !is_handshake_header(name) {
@@ -358,10 +362,15 @@ fn close_text(frame: &Option<CloseFrame>) -> String {
     }
 }
 
+/// What a client may be told of a WebSocket error; the transport's own text (addresses, OS
+/// errors) goes to the log.
 fn describe(error: &WsError) -> String {
     match error {
         WsError::Http(response) => format!("the subgraph answered HTTP {}", response.status()),
-        other => other.to_string(),
+        other => {
+            tracing::warn!(error = %other, "subgraph WebSocket failed");
+            "the subgraph could not be reached".to_string()
+        }
     }
 }
 

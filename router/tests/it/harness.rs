@@ -119,6 +119,10 @@ pub fn test_config(supergraph_path: PathBuf) -> RouterConfig {
         supergraph_path,
         hot_reload: false,
         subgraph_timeout_ms: 5_000,
+        // As `./dev up` runs it; production_defaults_hide_the_schema_and_the_playground
+        // checks the defaults.
+        introspection: true,
+        playground: true,
         ..RouterConfig::default()
     }
 }

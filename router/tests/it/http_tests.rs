@@ -281,6 +281,9 @@ async fn probes_metrics_and_playground() {
 
     let page = client().get(format!("{base}/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("script-src 'self'"), "{policy}");
     assert!(
         page.headers()["content-type"]
             .to_str()
@@ -301,6 +304,61 @@ async fn probes_metrics_and_playground() {
         .await
         .unwrap();
     assert_eq!(browser.text().await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn posts_that_are_not_json_are_refused_even_without_a_content_type() {
+    let shop = shop::start(false).await;
+    let body = r#"{"query":"{ products { id inStock } }"}"#;
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut request = client().post(shop.router.graphql_url()).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 415, "{content_type:?}");
+    }
+    let executed = shop
+        .counters
+        .inventory_requests
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(executed, 0, "nothing was executed");
+}
+
+#[tokio::test]
+async fn production_defaults_hide_the_schema_and_the_playground() {
+    let shop = shop::start(false).await;
+    let mut config = mart_router::RouterConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        supergraph_path: write_supergraph(&shop.supergraph),
+        hot_reload: false,
+        ..Default::default()
+    };
+    config.subgraph_timeout_ms = 5_000;
+    let router = mart_router::start(config).await.unwrap();
+    let body = query(&router, "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "INTROSPECTION_DISABLED",
+        "{body}"
+    );
+    let base = format!("http://{}", router.addr);
+    let page = client().get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(page.status(), 404);
+    let browser = client()
+        .get(format!("{base}/graphql"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    let text = browser.text().await.unwrap();
+    assert!(!text.contains("Mart playground"), "{text}");
+    // Queries still run.
+    let body = query(&router, "{ products { id } }", json!({})).await;
+    assert!(body["data"]["products"].is_array(), "{body}");
 }
 
 #[tokio::test]
