@@ -50,6 +50,13 @@ pub struct RouterConfig {
     pub planning_timeout_ms: u64,
     /// Request body limit in bytes. Default `2097152` (2 MiB). Env: `MART_ROUTER_BODY_LIMIT`.
     pub body_limit_bytes: usize,
+    /// Time a connection has to send a request's headers before it is closed (slowloris).
+    /// Default `10000`. Env: `MART_ROUTER_HEADER_READ_TIMEOUT_MS`.
+    pub header_read_timeout_ms: u64,
+    /// Time a request may take from its headers to its response's headers, reading its body
+    /// included; then 408 `REQUEST_TIMEOUT`. Subscriptions' streams are not limited by it.
+    /// Default `60000`. Env: `MART_ROUTER_REQUEST_TIMEOUT_MS`.
+    pub request_timeout_ms: u64,
     /// CORS policy. Default: no CORS headers.
     pub cors: CorsConfig,
     /// Which client headers are forwarded to subgraphs. Default: none (`traceparent` always is).
@@ -91,6 +98,14 @@ pub struct SubscriptionConfig {
     /// closed with 1008, an HTTP stream ends with `SUBSCRIBER_TOO_SLOW`. Default `256`.
     /// Env: `MART_ROUTER_SUBSCRIPTION_QUEUE_CAPACITY`.
     pub client_queue_capacity: usize,
+    /// Streams (WebSockets, SSE and multipart responses) one client address may hold open;
+    /// more get HTTP 429 `TOO_MANY_CONNECTIONS`. `0`: no cap. Default `128`. Behind a proxy
+    /// every client has the proxy's address: raise it there.
+    /// Env: `MART_ROUTER_MAX_STREAMS_PER_CLIENT`.
+    pub max_streams_per_client: usize,
+    /// Streams the router holds open in all. `0`: no cap. Default `10000` (an idle WebSocket
+    /// costs ~25 KB, one subscription two sockets). Env: `MART_ROUTER_MAX_STREAMS`.
+    pub max_streams: usize,
 }
 
 impl Default for SubscriptionConfig {
@@ -102,6 +117,8 @@ impl Default for SubscriptionConfig {
             connection_init_timeout_ms: 10_000,
             max_subscriptions_per_connection: 100,
             client_queue_capacity: 256,
+            max_streams_per_client: 128,
+            max_streams: 10_000,
         }
     }
 }
@@ -228,6 +245,8 @@ impl Default for RouterConfig {
             plan_cache_size: 1024,
             planning_timeout_ms: 10_000,
             body_limit_bytes: 2 * 1024 * 1024,
+            header_read_timeout_ms: 10_000,
+            request_timeout_ms: 60_000,
             cors: CorsConfig::default(),
             headers: HeaderRules::default(),
             auth: AuthConfig::default(),
@@ -323,6 +342,12 @@ impl RouterConfig {
                 "PLAYGROUND" => self.playground = parse_bool(&value).ok_or_else(bad)?,
                 "PLAN_CACHE_SIZE" => self.plan_cache_size = value.parse().map_err(|_| bad())?,
                 "BODY_LIMIT" => self.body_limit_bytes = value.parse().map_err(|_| bad())?,
+                "HEADER_READ_TIMEOUT_MS" => {
+                    self.header_read_timeout_ms = value.parse().map_err(|_| bad())?
+                }
+                "REQUEST_TIMEOUT_MS" => {
+                    self.request_timeout_ms = value.parse().map_err(|_| bad())?
+                }
                 "CORS_ORIGINS" => self.cors.allow_origins = split_list(&value),
                 "PROPAGATE_HEADERS" => self.headers.propagate = split_list(&value),
                 "JWKS_URL" => self.auth.jwks_url = Some(value.clone()).filter(|v| !v.is_empty()),
@@ -348,6 +373,12 @@ impl RouterConfig {
                 }
                 "SUBSCRIPTION_QUEUE_CAPACITY" => {
                     self.subscriptions.client_queue_capacity = value.parse().map_err(|_| bad())?
+                }
+                "MAX_STREAMS_PER_CLIENT" => {
+                    self.subscriptions.max_streams_per_client = value.parse().map_err(|_| bad())?
+                }
+                "MAX_STREAMS" => {
+                    self.subscriptions.max_streams = value.parse().map_err(|_| bad())?
                 }
                 // CONFIG is read by the binaries before the configuration is loaded;
                 // PORT and URL belong to the service kit's settings (`mart up`).

@@ -90,6 +90,16 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
         "request body limit in bytes",
     ),
     var(
+        "MART_ROUTER_HEADER_READ_TIMEOUT_MS",
+        "10000",
+        "time a connection has to send a request's headers before it is closed",
+    ),
+    var(
+        "MART_ROUTER_REQUEST_TIMEOUT_MS",
+        "60000",
+        "time a request may take, body included, before 408 `REQUEST_TIMEOUT`",
+    ),
+    var(
         "MART_ROUTER_CORS_ORIGINS",
         "",
         "comma-separated allowed origins (`*` for any); empty sends no CORS headers",
@@ -144,6 +154,16 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
         "MART_ROUTER_SUBSCRIPTION_QUEUE_CAPACITY",
         "256",
         "unsent messages a subscriber may fall behind before it is dropped",
+    ),
+    var(
+        "MART_ROUTER_MAX_STREAMS_PER_CLIENT",
+        "128",
+        "WebSockets, SSE and multipart streams one client address may hold (`0`: no cap)",
+    ),
+    var(
+        "MART_ROUTER_MAX_STREAMS",
+        "10000",
+        "WebSockets, SSE and multipart streams the router holds in all (`0`: no cap)",
     ),
 ];
 

@@ -92,4 +92,8 @@ pub mod codes {
     pub const SUBSCRIBER_TOO_SLOW: &str = "SUBSCRIBER_TOO_SLOW";
     /// One WebSocket already runs `subscriptions.max_subscriptions_per_connection` operations.
     pub const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
+    /// The request (its body included) took longer than `request_timeout_ms`.
+    pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
+    /// This client, or all clients together, hold as many streams as the router allows.
+    pub const TOO_MANY_CONNECTIONS: &str = "TOO_MANY_CONNECTIONS";
 }

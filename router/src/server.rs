@@ -81,6 +81,10 @@ async fn serve_loaded(
     let state = Arc::new(RouterState {
         authenticator: crate::auth::verify::Authenticator::from_config(&config.auth),
         shutdown: tokio_util::sync::CancellationToken::new(),
+        streams: crate::streams::StreamLimits::new(
+            config.subscriptions.max_streams_per_client,
+            config.subscriptions.max_streams,
+        ),
         pipeline,
     });
     let watcher = config.hot_reload.then(|| {
@@ -95,12 +99,10 @@ async fn serve_loaded(
         shutdown.await;
         streams.cancel();
     };
+    let header_read_timeout = Duration::from_millis(config.header_read_timeout_ms.max(1));
     let app = routes(state);
     tracing::info!("router listening on http://{addr}");
-    // The client's address is appended to `X-Forwarded-For` on subgraph requests.
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    let result = crate::serve::serve(listener, app, header_read_timeout, shutdown)
         .await
         .map_err(RouterError::Serve);
     if let Some(watcher) = watcher {
@@ -139,6 +141,10 @@ fn routes(state: Arc<RouterState>) -> Router {
         router
     };
     let router = router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::timeout::limit,
+        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);
     match cors {

@@ -169,13 +169,24 @@ async fn execute(
                 .filter(|_| state.pipeline.config.subscriptions.enabled)
             {
                 Some(format) => {
+                    let Some(permit) = state.streams.acquire(identity.client_ip) else {
+                        metrics.requests_with_errors.fetch_add(1, Relaxed);
+                        return crate::subscription::too_many_streams();
+                    };
                     let subgraph_headers =
                         pipeline::subgraph_headers(&state.pipeline, headers, identity);
                     let expires = crate::subscription::token_deadline(
                         &identity.caller,
                         state.pipeline.config.auth.leeway_secs,
                     );
-                    http_stream::subscribe(state.clone(), ready, subgraph_headers, expires, format)
+                    http_stream::subscribe(
+                        state.clone(),
+                        ready,
+                        subgraph_headers,
+                        expires,
+                        format,
+                        permit,
+                    )
                 }
                 None => {
                     metrics.requests_with_errors.fetch_add(1, Relaxed);

@@ -3,3 +3,4 @@ pub mod authenticate;
 pub mod graphql;
 pub mod health;
 pub mod playground;
+pub mod timeout;

@@ -25,6 +25,7 @@ use crate::metrics::subscriptions::Transport;
 use crate::pipeline::ReadyOperation;
 use crate::response::body::data_body;
 use crate::state::RouterState;
+use crate::streams::StreamPermit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamFormat {
@@ -95,6 +96,7 @@ pub fn subscribe(
     headers: SubgraphHeaders,
     expires: Option<Instant>,
     format: StreamFormat,
+    permit: StreamPermit,
 ) -> Response {
     let config = &state.pipeline.config.subscriptions;
     let keepalive = config.keepalive_interval();
@@ -109,6 +111,7 @@ pub fn subscribe(
         _cancel_on_drop: cancel.clone().drop_guard(),
     };
     tokio::spawn(async move {
+        let _permit = permit;
         let metrics = &state.pipeline.metrics.subscriptions;
         let transport = match format {
             StreamFormat::Sse => Transport::Sse,

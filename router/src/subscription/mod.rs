@@ -23,9 +23,27 @@ mod ws_writer;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
 use crate::auth::Caller;
+use crate::graphql_error::{GraphQLError, codes};
+
+/// HTTP 429 for a WebSocket or stream over the caps of `crate::streams`.
+pub fn too_many_streams() -> Response {
+    let error = GraphQLError::with_code(
+        "Too many open subscription connections; close one and try again.",
+        codes::TOO_MANY_CONNECTIONS,
+    );
+    let body = serde_json::json!({ "errors": [error] }).to_string();
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
 
 /// When a caller's access token stops being valid (`exp` plus the allowed clock skew, as the
 /// verifier counts it); `None` for callers without a token.

@@ -40,6 +40,9 @@ pub async fn upgrade_or_pass(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
+    let Some(permit) = state.streams.acquire(client_ip) else {
+        return super::too_many_streams();
+    };
     let (mut parts, _body) = request.into_parts();
     let requested = requested_protocols(&parts.headers);
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
@@ -53,6 +56,7 @@ pub async fn upgrade_or_pass(
         .protocols(protocol.map(Protocol::name));
     let headers = parts.headers;
     upgrade.on_upgrade(move |socket| async move {
+        let _permit = permit;
         match protocol {
             Some(protocol) => {
                 Connection::new(state, protocol, headers, client_ip)

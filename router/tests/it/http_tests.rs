@@ -330,6 +330,46 @@ async fn posts_that_are_not_json_are_refused_even_without_a_content_type() {
 }
 
 #[tokio::test]
+async fn slow_clients_are_cut_off_rather_than_held_open() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let shop = shop::start(false).await;
+    let mut config = test_config(write_supergraph(&shop.supergraph));
+    config.header_read_timeout_ms = 300;
+    config.request_timeout_ms = 500;
+    let router = mart_router::start(config).await.unwrap();
+    let deadline = Duration::from_secs(10);
+
+    // Headers that never end (slowloris): the router closes the connection.
+    let mut socket = tokio::net::TcpStream::connect(router.addr).await.unwrap();
+    socket
+        .write_all(b"POST /graphql HTTP/1.1\r\nHost: router\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(deadline, socket.read_to_end(&mut answer)).await;
+    assert!(closed.is_ok(), "a connection without headers stays open");
+
+    // A body that never arrives in full: 408 REQUEST_TIMEOUT, and the connection closes.
+    let mut socket = tokio::net::TcpStream::connect(router.addr).await.unwrap();
+    socket
+        .write_all(
+            b"POST /graphql HTTP/1.1\r\nHost: router\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"query\":",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(deadline, socket.read_to_end(&mut answer)).await;
+    assert!(
+        closed.is_ok(),
+        "a request whose body trickles is not cut off"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
+}
+
+#[tokio::test]
 async fn production_defaults_hide_the_schema_and_the_playground() {
     let shop = shop::start(false).await;
     let mut config = mart_router::RouterConfig {

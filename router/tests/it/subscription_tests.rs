@@ -528,3 +528,45 @@ async fn a_client_that_stops_answering_is_dropped_and_one_that_answers_stays() {
     let data = answering.next_data("a").await;
     assert_eq!(data["orderStatusChanged"]["seq"], 1, "{data:#}");
 }
+
+#[tokio::test]
+async fn streams_are_capped_per_client_address_and_places_come_back() {
+    let live = live::start_with(|config| config.subscriptions.max_streams_per_client = 2).await;
+    let first = Socket::connect(&live.router.ws_url(), None).await;
+    let second = Socket::connect(&live.router.ws_url(), None).await;
+    // A third WebSocket from the same address is refused before the upgrade.
+    let refused = tokio_tungstenite::connect_async(live.router.ws_url()).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429);
+        }
+        other => panic!(
+            "a third socket was not refused: {:?}",
+            other.map(|(_, r)| r)
+        ),
+    }
+    // So is an SSE subscription: every kind of stream counts.
+    let sse = client()
+        .post(live.router.graphql_url())
+        .header("accept", "text/event-stream")
+        .json(&json!({"query": WATCH, "variables": {"id": "o1"}}))
+        .send()
+        .await
+        .expect("the router answers");
+    assert_eq!(sse.status(), 429);
+    let body: Value = sse.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "TOO_MANY_CONNECTIONS"
+    );
+    // A closed socket gives its place back.
+    drop((first, second));
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match tokio_tungstenite::connect_async(live.router.ws_url()).await {
+            Ok(_) => break,
+            Err(e) => assert!(Instant::now() < deadline, "no place came back: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
