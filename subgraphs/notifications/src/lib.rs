@@ -110,7 +110,7 @@ pub async fn start_with(
         inbox: domain::Inbox::new(boot.db.clone()),
         live: delivery::live::Live {
             db: boot.db.clone(),
-            redis,
+            hub: delivery::hub::Hub::start(redis, boot.shutdown.clone()),
         },
     };
     let verifier = options

@@ -1,23 +1,21 @@
-//! A user's live notifications: their Redis channel, followed across Redis
-//! outages. After every (re)subscription the history is read from Postgres
-//! past the last notification delivered, so what was published while the
-//! subscription was down still arrives; ids already delivered are skipped, so
-//! each notification arrives once.
+//! A user's live notifications: the messages the instance's [`Hub`] receives for
+//! them, followed across Redis outages. After every (re)subscription of the hub, and
+//! whenever the subscriber fell too far behind, the history is read from Postgres past the
+//! last notification delivered, so what was published meanwhile still arrives; ids already
+//! delivered are skipped, so each notification arrives once.
 
-use std::time::Duration;
+use std::sync::atomic::Ordering;
 
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use mart_service::Database;
 use mart_service::subscriptions::RecentIds;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::delivery::channels::{BACKOFF_MIN, Redis, bounded, next_backoff};
+use crate::delivery::hub::{Hub, Subscription};
 use crate::storage::{self, NotificationRow};
 
-/// Notifications buffered for a subscriber that reads slowly. When full,
-/// reading from Redis pauses; Redis then drops a client that falls too far
-/// behind, and the resubscription catches up from Postgres.
+/// Notifications buffered for a subscriber that reads slowly.
 const BUFFER: usize = 64;
 
 /// How many delivered ids are remembered to drop duplicates.
@@ -28,7 +26,7 @@ const BACKFILL_PAGE: i64 = 200;
 #[derive(Clone)]
 pub struct Live {
     pub db: Database,
-    pub redis: Redis,
+    pub hub: Hub,
 }
 
 impl Live {
@@ -36,7 +34,8 @@ impl Live {
     pub fn follow(&self, user: Uuid) -> impl Stream<Item = NotificationRow> + Send + use<> {
         let (tx, rx) = mpsc::channel(BUFFER);
         let follower = Follower {
-            live: self.clone(),
+            db: self.db.clone(),
+            subscription: self.hub.subscribe(user),
             user,
             tx,
             last_seq: None,
@@ -48,7 +47,8 @@ impl Live {
 }
 
 struct Follower {
-    live: Live,
+    db: Database,
+    subscription: Subscription,
     user: Uuid,
     tx: mpsc::Sender<NotificationRow>,
     /// The highest seq delivered, or the latest at subscription time.
@@ -56,99 +56,87 @@ struct Follower {
     seen: RecentIds,
 }
 
-/// Why following stopped for now.
-enum Stop {
-    /// The subscriber went away: stop for good.
-    Closed,
-    /// Redis or Postgres failed: retry after a backoff.
-    Failed(String),
-}
+/// The subscriber went away.
+struct Closed;
 
 impl Follower {
     async fn run(mut self) {
-        let mut backoff = BACKOFF_MIN;
+        // Taken before anything is delivered, so nothing committed after it is missed.
         loop {
-            match self.subscribe_and_forward(&mut backoff).await {
-                Stop::Closed => return,
-                Stop::Failed(reason) => {
-                    tracing::warn!(user = %self.user, reason, retry_in = ?backoff, "live notifications interrupted, resubscribing");
+            match self.latest_seq().await {
+                Ok(seq) => {
+                    self.last_seq = Some(seq);
+                    break;
+                }
+                Err(reason) => {
+                    tracing::warn!(user = %self.user, reason, "live notifications cannot start yet");
+                    if self.pause().await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = self.follow().await;
+    }
+
+    async fn follow(&mut self) -> Result<(), Closed> {
+        let mut caught_up = 0;
+        loop {
+            let generation = *self.subscription.generation.borrow_and_update();
+            if generation > caught_up || self.subscription.lagging.swap(false, Ordering::Relaxed) {
+                match self.backfill().await {
+                    Ok(()) => caught_up = generation,
+                    Err(BackfillError::Closed) => return Err(Closed),
+                    Err(BackfillError::Failed(reason)) => {
+                        tracing::warn!(user = %self.user, reason, "live notifications: history unreadable, retrying");
+                        self.pause().await?;
+                        continue;
+                    }
                 }
             }
             tokio::select! {
-                _ = self.tx.closed() => return,
-                _ = tokio::time::sleep(backoff) => {}
+                () = self.tx.closed() => return Err(Closed),
+                changed = self.subscription.generation.changed() => {
+                    if changed.is_err() {
+                        return Err(Closed);
+                    }
+                }
+                row = self.subscription.messages.recv() => {
+                    let Some(row) = row else { return Err(Closed) };
+                    // Messages before the first subscription's backfill are in the history.
+                    if caught_up > 0 {
+                        self.deliver(row).await?;
+                    }
+                }
             }
-            backoff = next_backoff(backoff);
         }
     }
 
-    /// One Redis subscription, from SUBSCRIBE until it breaks.
-    async fn subscribe_and_forward(&mut self, backoff: &mut Duration) -> Stop {
-        if self.last_seq.is_none() {
-            // Taken before subscribing, so nothing committed after it is missed.
-            match self.latest_seq().await {
-                Ok(seq) => self.last_seq = Some(seq),
-                Err(e) => return Stop::Failed(e),
-            }
-        }
-        let subscribed = async {
-            let mut pubsub = bounded(self.live.redis.client.get_async_pubsub()).await?;
-            bounded(pubsub.subscribe(self.live.redis.channel(self.user))).await?;
-            Ok::<_, crate::delivery::channels::RedisFailure>(pubsub)
-        };
-        let pubsub = tokio::select! {
-            _ = self.tx.closed() => return Stop::Closed,
-            p = subscribed => match p {
-                Ok(p) => p,
-                Err(e) => return Stop::Failed(e.to_string()),
-            },
-        };
-        *backoff = BACKOFF_MIN;
-        if let Err(stop) = self.backfill().await {
-            return stop;
-        }
-        let mut messages = pubsub.into_on_message();
-        loop {
-            let message = tokio::select! {
-                _ = self.tx.closed() => return Stop::Closed,
-                m = messages.next() => m,
-            };
-            let Some(message) = message else {
-                return Stop::Failed("the redis connection closed".into());
-            };
-            let row = message
-                .get_payload::<String>()
-                .ok()
-                .and_then(|p| serde_json::from_str::<NotificationRow>(&p).ok());
-            match row {
-                Some(row) if row.user_id == Some(self.user) => {
-                    if self.deliver(row).await.is_err() {
-                        return Stop::Closed;
-                    }
-                }
-                _ => tracing::warn!(user = %self.user, "ignoring a malformed notification message"),
-            }
+    /// Waits a moment before retrying, or ends when the subscriber leaves.
+    async fn pause(&self) -> Result<(), Closed> {
+        tokio::select! {
+            () = self.tx.closed() => Err(Closed),
+            () = tokio::time::sleep(crate::delivery::channels::BACKOFF_MAX) => Ok(()),
         }
     }
 
     /// Delivers what was stored past `last_seq`, oldest first.
-    async fn backfill(&mut self) -> Result<(), Stop> {
+    async fn backfill(&mut self) -> Result<(), BackfillError> {
         loop {
             let after = self.last_seq.unwrap_or(0);
             let rows = {
                 let mut conn = self
-                    .live
                     .db
                     .conn()
                     .await
-                    .map_err(|e| Stop::Failed(e.to_string()))?;
+                    .map_err(|e| BackfillError::Failed(e.to_string()))?;
                 storage::since(&mut conn, self.user, after, BACKFILL_PAGE)
                     .await
-                    .map_err(|e| Stop::Failed(e.to_string()))?
+                    .map_err(|e| BackfillError::Failed(e.to_string()))?
             };
             let full = rows.len() as i64 == BACKFILL_PAGE;
             for row in rows {
-                self.deliver(row).await.map_err(|_| Stop::Closed)?;
+                self.deliver(row).await.map_err(|_| BackfillError::Closed)?;
             }
             if !full {
                 return Ok(());
@@ -156,21 +144,24 @@ impl Follower {
         }
     }
 
-    async fn deliver(
-        &mut self,
-        row: NotificationRow,
-    ) -> Result<(), mpsc::error::SendError<NotificationRow>> {
+    async fn deliver(&mut self, row: NotificationRow) -> Result<(), Closed> {
         if !self.seen.insert(row.id) {
             return Ok(());
         }
         self.last_seq = Some(self.last_seq.map_or(row.seq, |s| s.max(row.seq)));
-        self.tx.send(row).await
+        self.tx.send(row).await.map_err(|_| Closed)
     }
 
     async fn latest_seq(&self) -> Result<i64, String> {
-        let mut conn = self.live.db.conn().await.map_err(|e| e.to_string())?;
+        let mut conn = self.db.conn().await.map_err(|e| e.to_string())?;
         storage::latest_seq(&mut conn, self.user)
             .await
             .map_err(|e| e.to_string())
     }
+}
+
+/// Why reading the history stopped.
+enum BackfillError {
+    Closed,
+    Failed(String),
 }

@@ -123,3 +123,43 @@ async fn restarting_redis_mid_burst_loses_nothing_and_the_stream_resumes() {
         .expect("a live notification after the restart");
     assert_eq!(n["title"], "Order M-5031 received");
 }
+
+/// Clients connected to the private Redis, as Redis counts them (this query's own included).
+async fn redis_clients(url: &str) -> usize {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("clients")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("connected_clients:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("INFO clients has connected_clients")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_live_subscriptions_share_one_redis_connection() {
+    let redis = PrivateRedis::start(free_port()).await;
+    let h = Harness::start_with_redis("notify_shared", Some(redis.url())).await;
+    let mut subscribers = Vec::new();
+    for i in 0..20 {
+        let who = h.customer();
+        let live = h.subscribe(Some(&who)).await;
+        h.place(who.id, &format!("S-{i:03}")).await;
+        subscribers.push((who, live));
+    }
+    // Every subscription works: each gets its own order's notification.
+    for (i, (_, live)) in subscribers.iter_mut().enumerate() {
+        let n = live.next_notification().await;
+        assert_eq!(n["title"], format!("Order S-{i:03} received"));
+    }
+    // The hub's subscription, the publisher's connection and this query: not one per
+    // subscriber.
+    let clients = redis_clients(&redis.url()).await;
+    assert!(
+        clients <= 3,
+        "{clients} Redis connections for 20 subscriptions"
+    );
+}
