@@ -199,6 +199,12 @@ pub struct LimitsConfig {
     pub max_field_comparisons: usize,
     /// Most lexical tokens in the document. Default `15000`.
     pub max_tokens: usize,
+    /// Highest estimated cost (objects subgraphs may have to resolve, lists counted at their
+    /// `first`/`last`/`limit`) an operation may have; above it `COST_ESTIMATED_TOO_EXPENSIVE`.
+    /// Default `10000`. Env: `MART_ROUTER_MAX_COST`.
+    pub max_cost: u64,
+    /// Items assumed for a list field without a `first`/`last`/`limit` argument. Default `10`.
+    pub default_list_size: u64,
 }
 
 /// Cross-origin resource sharing.
@@ -264,6 +270,8 @@ impl Default for LimitsConfig {
             max_fields: 2_000,
             max_field_comparisons: 20_000,
             max_tokens: 15_000,
+            max_cost: 10_000,
+            default_list_size: 10,
         }
     }
 }
@@ -342,6 +350,7 @@ impl RouterConfig {
                 "PLAYGROUND" => self.playground = parse_bool(&value).ok_or_else(bad)?,
                 "PLAN_CACHE_SIZE" => self.plan_cache_size = value.parse().map_err(|_| bad())?,
                 "BODY_LIMIT" => self.body_limit_bytes = value.parse().map_err(|_| bad())?,
+                "MAX_COST" => self.limits.max_cost = value.parse().map_err(|_| bad())?,
                 "HEADER_READ_TIMEOUT_MS" => {
                     self.header_read_timeout_ms = value.parse().map_err(|_| bad())?
                 }

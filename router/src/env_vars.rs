@@ -90,6 +90,11 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
         "request body limit in bytes",
     ),
     var(
+        "MART_ROUTER_MAX_COST",
+        "10000",
+        "highest estimated operation cost (`COST_ESTIMATED_TOO_EXPENSIVE` above)",
+    ),
+    var(
         "MART_ROUTER_HEADER_READ_TIMEOUT_MS",
         "10000",
         "time a connection has to send a request's headers before it is closed",

@@ -1,11 +1,13 @@
 //! The request pipeline, one file per stage; this module only orchestrates them.
 //!
-//! [`prepare_request`]: parse → limits → validate → plan (the three first and the plan cached
-//! together per [`Generation`], in `prepare`) → variables → authorize. Every transport (HTTP,
-//! WebSocket, SSE, multipart) goes through it; subscriptions then stream (the `subscription` module).
+//! [`prepare_request`]: parse → limits → validate → plan (these four cached together per
+//! [`Generation`], in `prepare`) → variables → cost → authorize. Every transport (HTTP,
+//! WebSocket, SSE, multipart) goes through it; subscriptions then stream (the `subscription`
+//! module).
 //!
 //! [`execute`]: headers → execute → respond.
 mod authorize;
+mod cost;
 mod execute;
 pub mod generation;
 mod headers;
@@ -62,7 +64,7 @@ impl Pipeline {
     }
 }
 
-/// parse → limits → validate → plan (cached) → variables → authorize.
+/// parse → limits → validate → plan (cached) → variables → cost → authorize.
 pub async fn prepare_request(
     pipeline: &Pipeline,
     mut request: GraphQLRequest,
@@ -89,6 +91,12 @@ pub async fn prepare_request(
         operation,
         request.variables.unwrap_or_default(),
         &generation.supergraph.index,
+    )?;
+    cost::check(
+        operation,
+        &variables,
+        &generation.supergraph.index,
+        &pipeline.config.limits,
     )?;
     let denied = authorize::denials(&prepared, identity);
     let filtered_plan = if denied.is_empty() {

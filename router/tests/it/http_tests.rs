@@ -330,6 +330,31 @@ async fn posts_that_are_not_json_are_refused_even_without_a_content_type() {
 }
 
 #[tokio::test]
+async fn operations_estimated_too_expensive_are_refused_before_any_subgraph_is_called() {
+    let shop = shop::start(false).await;
+    let operation =
+        "query Top($n: Int) { topProducts(first: $n) { inStock reviews { author { id } } } }";
+    // 1,000 products, each with ~10 reviews and their authors: an estimated cost of 21,000.
+    let body = query(&shop.router, operation, json!({"n": 1000})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "COST_ESTIMATED_TOO_EXPENSIVE",
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["cost"]["estimated"], 21_000);
+    assert!(body.get("data").is_none(), "{body}");
+    let inventory = || {
+        shop.counters
+            .inventory_requests
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    assert_eq!(inventory(), 0, "no subgraph was called");
+    // The same operation asking for 5 runs.
+    let body = query(&shop.router, operation, json!({"n": 5})).await;
+    assert!(body["data"]["topProducts"].is_array(), "{body}");
+    assert!(inventory() > 0);
+}
+
+#[tokio::test]
 async fn slow_clients_are_cut_off_rather_than_held_open() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let shop = shop::start(false).await;
