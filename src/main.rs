@@ -31,9 +31,16 @@ enum Command {
         /// products, inventory, users or router
         service: String,
     },
-    /// Load the demo catalogue, stock and accounts (idempotent); prints the
-    /// demo accounts' credentials.
-    Seed,
+    /// Load the demo catalogue and stock (idempotent). Accounts: the demo ones
+    /// with `--demo` (credentials printed), else a first admin when
+    /// MART_ADMIN_EMAIL and MART_ADMIN_PASSWORD are set and no such account exists.
+    Seed {
+        /// Also create (or reset) the demo accounts, whose passwords are public.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        first_admin: cli::seed::FirstAdmin,
+    },
     /// Staff accounts.
     Admin {
         #[command(subcommand)]
@@ -57,7 +64,15 @@ async fn main() -> Result<()> {
     match Args::parse().command {
         Command::Up { no_seed } => cli::run::up(!no_seed).await,
         Command::Serve { service } => cli::run::serve(&service).await,
-        Command::Seed => cli::seed::run(&mart_service::ServiceConfig::from_env()?).await,
+        Command::Seed { demo, first_admin } => {
+            let config = mart_service::ServiceConfig::from_env()?;
+            let accounts = if demo {
+                cli::seed::Accounts::Demo
+            } else {
+                cli::seed::Accounts::FirstAdmin(first_admin)
+            };
+            cli::seed::run(&config, accounts).await
+        }
         Command::Admin { command } => {
             cli::admin::run(&mart_service::ServiceConfig::from_env()?, command).await
         }

@@ -30,6 +30,8 @@ export MART_DATABASE_PREFIX="${RUN_ID}_"
 export MART_TOPIC_PREFIX="${RUN_ID}."
 export MART_DATA_DIR="$OUT/data-$RUN_ID"
 export MART_LOG=${MART_LOG:-warn}
+# The load generators register their customers from this one address.
+export MART_REGISTRATIONS_PER_ADDRESS=${MART_REGISTRATIONS_PER_ADDRESS:-0}
 for service in ROUTER PRODUCTS INVENTORY USERS ORDERS PAYMENTS SHIPPING NOTIFICATIONS; do
   export "MART_${service}_PORT=$(free_port)"
 done

@@ -12,7 +12,7 @@ pub async fn up(seed: bool) -> Result<()> {
     tracing::info!(?config, "starting every service");
     let shutdown = mart_service::shutdown::on_signal();
     if seed {
-        super::seed::run(&config).await?;
+        super::seed::run(&config, super::seed::Accounts::Demo).await?;
     }
     let mut handles = Vec::new();
     for subgraph in &SUBGRAPHS {

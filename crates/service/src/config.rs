@@ -192,6 +192,26 @@ pub const ENV_VARS: &[EnvVar] = &[
         meaning: "how often subgraphs refetch the JWKS (also refetched at once when a token names an unknown key)",
     },
     EnvVar {
+        name: "MART_TRUSTED_PROXIES",
+        default: "127.0.0.0/8,::1",
+        meaning: "comma-separated addresses or CIDR ranges of the proxies (the router, a load balancer) whose X-Forwarded-For the users service believes; a request from any other peer is counted against the peer's own address",
+    },
+    EnvVar {
+        name: "MART_REGISTRATIONS_PER_ADDRESS",
+        default: "20",
+        meaning: "accounts one client address may register within 15 minutes (users service); 0: no limit",
+    },
+    EnvVar {
+        name: "MART_ADMIN_EMAIL",
+        default: "",
+        meaning: "`mart seed`: email of a first admin, created once with MART_ADMIN_PASSWORD when no such account exists",
+    },
+    EnvVar {
+        name: "MART_ADMIN_PASSWORD",
+        default: "",
+        meaning: "password of that first admin (`mart seed`) or of `mart admin create` (at least 10 characters)",
+    },
+    EnvVar {
         name: "MART_LOG",
         default: "info",
         meaning: "log filter, in tracing's EnvFilter syntax (RUST_LOG also works)",
@@ -229,6 +249,71 @@ pub struct ServiceConfig {
     pub urls: HashMap<ServiceName, String>,
     /// Access tokens: who signs them, what they say, who checks them.
     pub auth: AuthConfig,
+    /// `MART_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed
+    /// (default loopback: the router of `mart up`).
+    pub trusted_proxies: Vec<IpRange>,
+    /// `MART_REGISTRATIONS_PER_ADDRESS` (default 20 per 15 minutes; 0: no limit).
+    pub registrations_per_address: u32,
+}
+
+/// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`); a bare
+/// address is a range of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    /// Whether `ip` lies in the range (an IPv4-mapped IPv6 address counts as
+    /// its IPv4 address).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for IpRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (s.trim(), None),
+        };
+        let network = addr
+            .parse::<IpAddr>()
+            .map_err(|_| format!("{s:?} is not an address or CIDR range"))?
+            .to_canonical();
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix length must be 0 to {max}"))?,
+        };
+        Ok(Self { network, prefix })
+    }
+}
+
+impl fmt::Display for IpRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
 }
 
 /// Access-token settings; each field's variable and default are in [`ENV_VARS`].
@@ -345,6 +430,22 @@ impl ServiceConfig {
             jwks_refresh: secs("MART_JWKS_REFRESH_SECS", 1)?,
         };
 
+        let trusted_proxies = get("MART_TRUSTED_PROXIES")
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| r.parse::<IpRange>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|reason| invalid("MART_TRUSTED_PROXIES", reason))?;
+        let registrations_per_address = get("MART_REGISTRATIONS_PER_ADDRESS")
+            .parse::<u32>()
+            .map_err(|_| {
+                invalid(
+                    "MART_REGISTRATIONS_PER_ADDRESS",
+                    "expected an integer ≥ 0".into(),
+                )
+            })?;
+
         let mut ports = HashMap::new();
         let mut urls = HashMap::new();
         for service in ServiceName::ALL {
@@ -372,6 +473,8 @@ impl ServiceConfig {
             ports,
             urls,
             auth,
+            trusted_proxies,
+            registrations_per_address,
         })
     }
 
@@ -513,6 +616,43 @@ mod tests {
         assert!(err.to_string().contains("MART_PRODUCTS_PORT"), "{err}");
         let err = config(&[("MART_DATABASE_POOL_SIZE", "0")]).unwrap_err();
         assert!(err.to_string().contains("MART_DATABASE_POOL_SIZE"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_ranges_and_default_to_loopback() {
+        let c = config(&[]).unwrap();
+        let trusted = |ip: &str| {
+            let ip: IpAddr = ip.parse().unwrap();
+            c.trusted_proxies.iter().any(|r| r.contains(ip))
+        };
+        assert!(trusted("127.0.0.1") && trusted("127.8.9.10") && trusted("::1"));
+        assert!(trusted("::ffff:127.0.0.1"), "IPv4-mapped loopback");
+        assert!(!trusted("10.0.0.1") && !trusted("203.0.113.9") && !trusted("::2"));
+        assert_eq!(c.registrations_per_address, 20);
+
+        let c = config(&[("MART_TRUSTED_PROXIES", " 10.0.0.0/8, fd00::/8 ,192.0.2.7")]).unwrap();
+        let shown: Vec<String> = c.trusted_proxies.iter().map(|r| r.to_string()).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "fd00::/8", "192.0.2.7/32"]);
+        let r: IpRange = "10.0.0.0/8".parse().unwrap();
+        assert!(r.contains("10.255.0.1".parse().unwrap()));
+        assert!(!r.contains("11.0.0.1".parse().unwrap()));
+        let everything: IpRange = "0.0.0.0/0".parse().unwrap();
+        assert!(everything.contains("203.0.113.9".parse().unwrap()));
+        assert!(
+            config(&[("MART_TRUSTED_PROXIES", "")])
+                .unwrap()
+                .trusted_proxies
+                .is_empty()
+        );
+        for bad in ["router", "10.0.0.0/33", "::/129", "10.0.0.0/x"] {
+            let err = config(&[("MART_TRUSTED_PROXIES", bad)]).unwrap_err();
+            assert!(err.to_string().contains("MART_TRUSTED_PROXIES"), "{err}");
+        }
+        let err = config(&[("MART_REGISTRATIONS_PER_ADDRESS", "-1")]).unwrap_err();
+        assert!(
+            err.to_string().contains("MART_REGISTRATIONS_PER_ADDRESS"),
+            "{err}"
+        );
     }
 
     #[test]

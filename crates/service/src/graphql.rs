@@ -7,6 +7,11 @@
 //! `UNAUTHENTICATED` GraphQL error and is not executed at all (HTTP 200:
 //! turning that into a 401 is the router's job).
 //!
+//! Subgraphs sit behind the router, but one reached directly gets the same
+//! bounds: a body limit ([`BODY_LIMIT`], 413 beyond), one operation per request
+//! (a batch is 400), no mutation over GET (405), and a schema built with
+//! [`harden`] (no suggestions, no introspection, depth and complexity limits).
+//!
 //! GraphQL over HTTP as the router speaks it: a POST body must be labelled
 //! JSON (415 otherwise); a client that asks for
 //! `application/graphql-response+json` gets it, and a request that could not be
@@ -17,10 +22,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::{
-    BatchResponse, ErrorExtensionValues, ObjectType, ParseRequestError, Schema, ServerError,
+    ErrorExtensionValues, ObjectType, ParseRequestError, Schema, SchemaBuilder, ServerError,
     SubscriptionType,
 };
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse, rejection::GraphQLRejection};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse, rejection::GraphQLRejection};
 use axum::Json;
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
@@ -32,6 +37,28 @@ use mart_auth::Verifier;
 use crate::identity::{self, AuthError, Identity};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// Largest request body a subgraph reads: twice the router's client limit, since the router's
+/// entity fetches carry representations (bounded by its cost limit) besides the query.
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Most fields in one operation a subgraph executes: the router's own field limit.
+pub const MAX_COMPLEXITY: usize = 2_000;
+
+/// The bounds every subgraph's schema is built with: `max_depth` (each subgraph knows how deep
+/// its types nest), at most [`MAX_COMPLEXITY`] fields, no "did you mean" suggestions that
+/// describe the schema to a prober, and no introspection (clients learn the schema from the
+/// router, where an operator can turn it on).
+pub fn harden<Q, M, S>(
+    builder: SchemaBuilder<Q, M, S>,
+    max_depth: usize,
+) -> SchemaBuilder<Q, M, S> {
+    builder
+        .limit_depth(max_depth)
+        .limit_complexity(MAX_COMPLEXITY)
+        .disable_suggestions()
+        .disable_introspection()
+}
 
 /// `POST /graphql` and `GET /graphql` for `schema`, verifying tokens with
 /// `verifier` (e.g. [`identity::verifier_for`] the service's own configuration).
@@ -75,6 +102,15 @@ where
 {
     if request.method() == Method::POST && !is_json_body(request.headers()) {
         return unsupported_media_type();
+    }
+    let oversized = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|length| length > BODY_LIMIT);
+    if oversized {
+        return payload_too_large();
     }
     let legacy = !accepts_graphql_response_json(request.headers());
     let mut response = answer(endpoint, request, legacy).await;
@@ -140,28 +176,79 @@ where
         .map(|info| info.0);
     let client = identity::client_addr(request.headers(), peer);
 
-    let batch = match GraphQLBatchRequest::<GraphQLRejection>::from_request(request, &()).await {
-        Ok(batch) => batch.into_inner(),
-        // async-graphql would answer with its error's debug text, unlabelled.
-        Err(GraphQLRejection(error)) => {
-            let status = match error {
-                ParseRequestError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            return errors_response(status, &[coded(error.to_string(), "BAD_REQUEST")]);
-        }
+    let is_get = request.method() == Method::GET;
+    // A body past the limit without a Content-Length (chunked) stops being read there.
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return payload_too_large();
     };
+    let request = Request::from_parts(parts, axum::body::Body::from(body));
+    let request = match GraphQLRequest::<GraphQLRejection>::from_request(request, &()).await {
+        Ok(request) => request.into_inner(),
+        // async-graphql would answer with its error's debug text, unlabelled.
+        Err(GraphQLRejection(error)) => return parse_error(&error),
+    };
+    if is_get && is_mutation(&request) {
+        return errors_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &[coded(
+                "mutations are only accepted over POST",
+                "METHOD_NOT_ALLOWED",
+            )],
+        );
+    }
 
-    let mut batch = batch.data::<Identity>(identity).data(client);
+    let mut request = request.data::<Identity>(identity).data(client);
     if let Some(token) = token {
-        batch = batch.data(token);
+        request = request.data(token);
     }
-    match endpoint.schema.execute_batch(batch).await {
-        BatchResponse::Single(response) if !legacy && is_request_error(&response) => {
-            request_error(&response)
-        }
-        responses => GraphQLResponse(responses).into_response(),
+    let response = endpoint.schema.execute(request).await;
+    if !legacy && is_request_error(&response) {
+        return request_error(&response);
     }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Why the request could not be read, as the client should hear it.
+fn parse_error(error: &ParseRequestError) -> Response {
+    let text = error.to_string();
+    match error {
+        ParseRequestError::PayloadTooLarge => payload_too_large(),
+        // A JSON array: several operations in one request.
+        ParseRequestError::UnsupportedBatch => errors_response(
+            StatusCode::BAD_REQUEST,
+            &[coded(
+                "batched requests are not supported; send one operation per request",
+                "BAD_REQUEST",
+            )],
+        ),
+        _ => errors_response(StatusCode::BAD_REQUEST, &[coded(text, "BAD_REQUEST")]),
+    }
+}
+
+/// Whether the operation the request would run is a mutation (GET may only read). A document
+/// that does not parse is left to execution to report.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let kind = match (&document.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next().map(|op| op.node.ty),
+    };
+    kind == Some(OperationType::Mutation)
+}
+
+fn payload_too_large() -> Response {
+    errors_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &[coded(
+            format!("the request body is larger than {BODY_LIMIT} bytes"),
+            "PAYLOAD_TOO_LARGE",
+        )],
+    )
 }
 
 /// Nothing was executed: the document did not parse or validate, or the

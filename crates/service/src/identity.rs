@@ -148,7 +148,10 @@ pub async fn authenticate_bearer(
 }
 
 /// The client's address: the right-most `X-Forwarded-For` entry (the one the
-/// router, the nearest proxy, appended), else the socket peer.
+/// router, the nearest proxy, appended), else the socket peer. A service that
+/// throttles by address (users) first rewrites the header to the address its
+/// trusted proxies vouch for (`MART_TRUSTED_PROXIES`), so a client cannot pick
+/// its own.
 pub fn client_addr(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientAddr {
     // Only the last hop was written by our proxy; earlier entries are whatever
     // the client sent, so an unreadable last hop does not fall back to them.

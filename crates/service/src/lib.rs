@@ -1,7 +1,9 @@
 //! Service bootstrap shared by every Mart service: typed configuration from the
 //! environment, the Postgres pool with per-service migrations, the HTTP server with
-//! health and readiness probes, GraphQL error codes, tracing and graceful shutdown.
+//! health and readiness probes, GraphQL error codes, tracing and graceful shutdown;
+//! and the input rules more than one service applies ([`text`], [`address`]).
 
+pub mod address;
 pub mod bootstrap;
 pub mod config;
 pub mod db;
@@ -15,6 +17,7 @@ pub mod subgraph;
 pub mod subscriptions;
 pub mod telemetry;
 pub mod testkit;
+pub mod text;
 pub mod types;
 pub mod upkeep;
 

@@ -67,6 +67,7 @@ pub async fn accounts(config: &ServiceConfig) -> Result<Accounts, StartError> {
 fn policy(config: &ServiceConfig) -> Policy {
     Policy {
         refresh_token_ttl: config.auth.refresh_token_ttl,
+        max_address_registrations: i64::from(config.registrations_per_address),
         ..Policy::default()
     }
 }
@@ -102,7 +103,8 @@ pub async fn start(
     // itself, and it verifies exactly what it signs.
     let verifier = Arc::new(issuer.local_verifier(config.auth.leeway));
     let schema = graphql::schema(accounts);
-    let app = mart_service::graphql::routes_with_verifier(schema, verifier)
+    let graphql = mart_service::graphql::routes_with_verifier(schema, verifier);
+    let app = http::resolve_client(graphql, &config.trusted_proxies)
         .merge(http::jwks_routes(issuer.keys().jwks()));
     boot.serve(listener, app)
 }

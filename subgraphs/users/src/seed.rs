@@ -1,4 +1,4 @@
-//! Demo accounts for `mart seed` / `mart up`: one staff member, one customer,
+//! Demo accounts for `mart seed --demo` / `mart up`: one staff member, one customer,
 //! with fixed, printed credentials. Idempotent: running it again resets them to
 //! exactly these credentials and roles.
 

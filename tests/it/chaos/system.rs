@@ -77,7 +77,7 @@ impl System {
         };
         match layout {
             Layout::Separate => {
-                system.run_to_end(&["seed"]);
+                system.run_to_end(&["seed", "--demo"]);
                 for service in ServiceName::subgraphs() {
                     system.spawn(service.as_str(), &["serve", service.as_str()]);
                 }

@@ -44,9 +44,10 @@ pub struct Services {
 
 /// The schema's shape; `sdl()` and the served schema are both built from it.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .enable_federation()
-        .limit_depth(MAX_DEPTH)
+    mart_service::graphql::harden(
+        Schema::build(Query, Mutation, EmptySubscription).enable_federation(),
+        MAX_DEPTH,
+    )
 }
 
 pub fn schema(services: Services) -> InventorySchema {

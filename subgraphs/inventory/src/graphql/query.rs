@@ -1,5 +1,6 @@
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result};
+use mart_service::identity::require_admin;
 
 use super::loaders::WarehouseLoader;
 use super::types::{Product, StockLedgerEntry, Warehouse};
@@ -24,7 +25,9 @@ impl Query {
     }
 
     /// The newest `first` (1 to 200, default 50) ledger entries of a product,
-    /// newest first, optionally in one warehouse.
+    /// newest first, optionally in one warehouse. Staff only: entries name
+    /// customers' orders and why their payments were declined.
+    #[graphql(requires_scopes = "admin")]
     async fn stock_ledger(
         &self,
         ctx: &Context<'_>,
@@ -32,6 +35,7 @@ impl Query {
         warehouse_id: Option<ID>,
         #[graphql(default = 50)] first: i32,
     ) -> Result<Vec<StockLedgerEntry>> {
+        require_admin(ctx).gql()?;
         let product_id = parse_id("productId", &product_id).gql()?;
         let warehouse_id = warehouse_id
             .map(|id| parse_id("warehouseId", &id))

@@ -279,3 +279,54 @@ async fn only_admins_change_stock_or_warehouses() {
     assert_eq!(body["data"]["_entities"][0]["stock"]["onHand"], 0, "{body}");
     service.stop().await;
 }
+
+/// The ledger names customers' orders and why their payments were declined:
+/// staff only, whoever calls the subgraph (issue 16).
+#[tokio::test(flavor = "multi_thread")]
+async fn only_admins_read_the_stock_ledger() {
+    let service = TestService::start("inv_ledger_authz", Default::default()).await;
+    let ams = create_warehouse(&service, "AMS-8").await;
+    let product = Uuid::now_v7();
+    service
+        .ok(ADJUST, adjustment(product, &ams, 3, "delivery"))
+        .await;
+    {
+        let mut conn = service.store.conn().await;
+        reserve(&mut conn, Uuid::now_v7(), &[line(product, 1)])
+            .await
+            .unwrap();
+    }
+    let ledger = "query($p: ID!) { stockLedger(productId: $p) { kind orderId reason } }";
+    let customer = service.auth.token(mart_auth::Role::Customer);
+    for (token, expected) in [
+        (None, "UNAUTHENTICATED"),
+        (Some(customer.as_str()), "FORBIDDEN"),
+    ] {
+        let body = service.gql_as(token, ledger, json!({ "p": product })).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], expected, "{body}");
+        assert!(
+            body["data"].is_null(),
+            "nothing of the ledger leaks: {body}"
+        );
+    }
+    let data = service.ok(ledger, json!({ "p": product })).await;
+    let kinds: Vec<_> = data["stockLedger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["RESERVATION", "ADJUSTMENT"]);
+
+    // The exported SDL tells the router to refuse it before asking us.
+    let sdl = mart_inventory::sdl();
+    let field = sdl
+        .lines()
+        .find(|l| l.trim_start().starts_with("stockLedger("))
+        .expect("stockLedger in the SDL");
+    assert!(
+        field.contains(r#"@requiresScopes(scopes: [["admin"]])"#),
+        "{field}"
+    );
+    service.stop().await;
+}

@@ -107,10 +107,12 @@ impl Subscription {
 }
 
 pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query, Mutation, Subscription)
-        .enable_federation()
-        .enable_subscription_in_federation()
-        .limit_depth(12)
+    mart_service::graphql::harden(
+        Schema::build(Query, Mutation, Subscription)
+            .enable_federation()
+            .enable_subscription_in_federation(),
+        12,
+    )
 }
 
 pub fn schema(service: Service) -> NotificationsSchema {

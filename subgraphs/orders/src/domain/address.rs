@@ -1,62 +1,34 @@
 //! The address an order is shipped to, checked the same way whether it was
-//! typed in with the order or saved with the users service.
+//! typed in with the order or saved with the users service: by the rules
+//! users saves addresses with (`mart_service::address`, docs/limits.md).
 
 use super::OrdersError;
 use mart_events::catalog::AddressPayload;
+use mart_service::address::{self as postal, AddressField};
 
-/// Every text field of an address (name, lines, city, postal code): the
-/// address is frozen into the order and copied into `order.placed`, so it must
-/// stay small; 200 characters is more than any postal system uses.
-pub const MAX_TEXT_LEN: usize = 200;
-
-fn bad(field: &'static str, message: impl Into<String>) -> OrdersError {
-    OrdersError::bad_input(field, message)
-}
-
-fn required_text(field: &'static str, value: &str) -> Result<String, OrdersError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(bad(field, format!("{field} must not be empty")));
-    }
-    if value.chars().count() > MAX_TEXT_LEN {
-        return Err(bad(
-            field,
-            format!("{field} is longer than {MAX_TEXT_LEN} characters"),
-        ));
-    }
-    Ok(value.to_string())
-}
-
-fn optional_text(field: &'static str, value: Option<&str>) -> Result<Option<String>, OrdersError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => required_text(field, v).map(Some),
+/// The input field a refusal names: the typed address's, under `address`.
+fn input_field(field: AddressField) -> &'static str {
+    match field {
+        AddressField::Name => "address.name",
+        AddressField::Line1 => "address.line1",
+        AddressField::Line2 => "address.line2",
+        AddressField::City => "address.city",
+        AddressField::PostalCode => "address.postalCode",
+        AddressField::Country => "address.country",
     }
 }
 
+/// Every field trimmed (an empty `line2` dropped), bounded and printable, and
+/// the country an assigned ISO 3166-1 alpha-2 code, upper-cased.
 pub fn validate_address(address: &AddressPayload) -> Result<AddressPayload, OrdersError> {
-    let country = address.country.trim().to_ascii_uppercase();
-    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(bad(
-            "address.country",
-            "country must be an ISO 3166-1 alpha-2 code such as DE",
-        ));
-    }
-    Ok(AddressPayload {
-        name: required_text("address.name", &address.name)?,
-        line1: required_text("address.line1", &address.line1)?,
-        line2: optional_text("address.line2", address.line2.as_deref())?,
-        city: required_text("address.city", &address.city)?,
-        postal_code: required_text("address.postalCode", &address.postal_code)?,
-        country,
-    })
+    postal::validate(address).map_err(|e| OrdersError::bad_input(input_field(e.field), e.message))
 }
 
 /// A saved address as users holds it, checked like a typed one; a refusal
 /// names `shippingAddressId`, the field the client gave.
 pub fn validate_saved_address(address: &AddressPayload) -> Result<AddressPayload, OrdersError> {
     validate_address(address).map_err(|e| match e {
-        OrdersError::BadInput { message, .. } => bad(
+        OrdersError::BadInput { message, .. } => OrdersError::bad_input(
             "shippingAddressId",
             format!("the saved address cannot be used: {message}"),
         ),
@@ -93,11 +65,31 @@ mod tests {
         assert_eq!(clean.line2, None);
         assert_eq!(clean.country, "DE");
         let mut long = address();
-        long.name = "x".repeat(MAX_TEXT_LEN + 1);
+        long.name = "x".repeat(postal::MAX_NAME_CHARS + 1);
         assert_eq!(
             field_of(validate_address(&long).unwrap_err()),
             "address.name"
         );
+    }
+
+    #[test]
+    fn control_characters_overrides_and_unassigned_countries_are_refused() {
+        type Edit = fn(&mut AddressPayload);
+        let cases: [(Edit, &str); 5] = [
+            (|a| a.name = "Ada\u{7}".into(), "address.name"),
+            (|a| a.line1 = "1 Way\u{202E}gnp.exe".into(), "address.line1"),
+            (|a| a.line2 = Some("Flat 2\r\nX".into()), "address.line2"),
+            (
+                |a| a.postal_code = "10115\u{2066}".into(),
+                "address.postalCode",
+            ),
+            (|a| a.country = "XX".into(), "address.country"),
+        ];
+        for (edit, field) in cases {
+            let mut a = address();
+            edit(&mut a);
+            assert_eq!(field_of(validate_address(&a).unwrap_err()), field);
+        }
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub enum OrdersError {
     NoOrder(Uuid),
     #[error("the order has already shipped and can no longer be cancelled")]
     TooLateToCancel,
+    /// The idempotency key was used before for a different request.
+    #[error(
+        "this idempotencyKey was already used for a different order; \
+         send the same request to retry it, or a new key for a new order"
+    )]
+    KeyReused,
     /// A saved address needs the caller's token, and users did not accept it.
     #[error("authentication required")]
     Unauthenticated,

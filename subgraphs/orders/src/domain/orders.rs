@@ -102,6 +102,17 @@ fn upstream_error(e: UpstreamError) -> OrdersError {
     }
 }
 
+/// The order an idempotency key was first used for, answering a retry of the
+/// same request; another request under that key is refused rather than
+/// answered with an order it did not ask for. An order stored before
+/// fingerprints were kept has none and answers any retry.
+fn replay(first: OrderRow, fingerprint: &[u8]) -> Result<OrderRow, OrdersError> {
+    match first.request_fingerprint.as_deref() {
+        Some(stored) if stored != fingerprint => Err(OrdersError::KeyReused),
+        _ => Ok(first),
+    }
+}
+
 impl Orders {
     pub fn new(
         db: Database,
@@ -146,7 +157,8 @@ impl Orders {
     /// Validates, prices (products and shipping are asked now, and users for a
     /// saved address, with the caller's `token`), and stores the order with its
     /// `order.placed` event. The same idempotency key from the same user
-    /// returns the first order.
+    /// returns the first order if the request is the same, and is refused
+    /// with [`OrdersError::KeyReused`] if it is not.
     pub async fn place(
         &self,
         user_id: Uuid,
@@ -154,11 +166,12 @@ impl Orders {
         request: PlaceOrderRequest,
     ) -> Result<OrderRow, OrdersError> {
         let request = placement::validate(&request)?;
+        let fingerprint = placement::fingerprint(&request);
         let mut conn = self.0.db.conn().await?;
         if let Some(existing) =
             storage::find_by_idempotency_key(&mut conn, user_id, &request.idempotency_key).await?
         {
-            return Ok(existing);
+            return replay(existing, &fingerprint);
         }
         drop(conn);
         // A retry of an accepted order is answered above, busy or not.
@@ -238,6 +251,7 @@ impl Orders {
                     reservation_expires_at: now + ttl,
                     created_at: now,
                     updated_at: now,
+                    request_fingerprint: Some(fingerprint.clone()),
                 };
                 let Some(order) = storage::insert_order(conn, &row).await? else {
                     let first =
@@ -246,7 +260,7 @@ impl Orders {
                             .ok_or_else(|| {
                                 OrdersError::Internal("idempotency conflict without a row".into())
                             })?;
-                    return Ok((first, false));
+                    return Ok((replay(first, &fingerprint)?, false));
                 };
                 // Sent together (pipelined): one round trip.
                 let conn: &diesel_async::AsyncPgConnection = conn;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use mart_events::catalog::{AddressPayload, Currency};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::OrdersError;
@@ -24,6 +25,11 @@ pub const MAX_KEY_LEN: usize = 200;
 /// request could make an event larger than the broker accepts and stop the
 /// outbox (issue 13).
 pub const MAX_PAYMENT_TOKEN_LEN: usize = 256;
+/// The most an order, its subtotal or any of its lines may come to, in minor
+/// units (21,474,836.47 EUR): `Money.amountMinor` is a GraphQL `Int`, 32 bits
+/// signed, so a larger amount would reach clients as null through the router.
+/// Refused at placement, before anything is written.
+pub const MAX_AMOUNT_MINOR: i64 = i32::MAX as i64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineRequest {
@@ -156,7 +162,63 @@ pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, Orders
     })
 }
 
-/// Prices every line from `quotes` (missing = unknown product).
+/// What a placement asks for, as 32 bytes stored with its idempotency key:
+/// the same key sent again with the same request is a retry (answered with
+/// the first order), with another request a mistake (`CONFLICT`). Taken over
+/// the [validated](validate) request, so spacing, the case of the country and
+/// the order of the lines do not count; the key itself does not either.
+pub fn fingerprint(request: &PlaceOrderRequest) -> Vec<u8> {
+    let mut hash = Sha256::new();
+    // Each part with its length before it: no two requests hash the same
+    // bytes by shifting text from one field into the next.
+    let mut part = |bytes: &[u8]| {
+        hash.update((bytes.len() as u64).to_be_bytes());
+        hash.update(bytes);
+    };
+    part(b"placeOrder/1");
+    let mut lines: Vec<&LineRequest> = request.lines.iter().collect();
+    lines.sort_by_key(|l| l.product_id);
+    part(&(lines.len() as u64).to_be_bytes());
+    for line in lines {
+        part(line.product_id.as_bytes());
+        part(&line.quantity.to_be_bytes());
+    }
+    match &request.destination {
+        Destination::Address(a) => {
+            part(b"address");
+            for text in [&a.name, &a.line1, &a.city, &a.postal_code, &a.country] {
+                part(text.as_bytes());
+            }
+            match &a.line2 {
+                Some(line2) => {
+                    part(b"line2");
+                    part(line2.as_bytes());
+                }
+                None => part(b"no line2"),
+            }
+        }
+        Destination::Saved(id) => {
+            part(b"saved");
+            part(id.as_bytes());
+        }
+    }
+    part(request.payment_token.as_bytes());
+    hash.finalize().to_vec()
+}
+
+fn too_large(what: &str, amount: Option<i64>, currency: &str) -> OrdersError {
+    let amount = amount.map_or_else(|| "more".to_string(), |a| a.to_string());
+    bad(
+        "lines",
+        format!(
+            "{what} would come to {amount} minor units of {currency}; \
+             an order may come to at most {MAX_AMOUNT_MINOR}: split it into smaller orders"
+        ),
+    )
+}
+
+/// Prices every line from `quotes` (missing = unknown product); no line and
+/// no subtotal may come to more than [`MAX_AMOUNT_MINOR`].
 pub fn price_lines(
     lines: &[LineRequest],
     quotes: &HashMap<Uuid, ProductQuote>,
@@ -196,11 +258,25 @@ pub fn price_lines(
             Some(_) => {}
         }
         let quantity = i64::from(line.quantity);
-        subtotal = quote
+        let line_total = quote
             .price_minor
             .checked_mul(quantity)
-            .and_then(|line_total| subtotal.checked_add(line_total))
-            .ok_or_else(|| bad("lines", "the order total is too large"))?;
+            .filter(|total| *total <= MAX_AMOUNT_MINOR);
+        let Some(line_total) = line_total else {
+            let what = format!("the line of product {}", line.product_id);
+            let amount = quote.price_minor.checked_mul(quantity);
+            return Err(too_large(&what, amount, &quote.currency));
+        };
+        subtotal = subtotal
+            .checked_add(line_total)
+            .filter(|total| *total <= MAX_AMOUNT_MINOR)
+            .ok_or_else(|| {
+                too_large(
+                    "the order",
+                    subtotal.checked_add(line_total),
+                    &quote.currency,
+                )
+            })?;
         weight += i64::from(quote.weight_grams) * quantity;
         priced.push(PricedLine {
             product_id: line.product_id,
@@ -217,7 +293,8 @@ pub fn price_lines(
     })
 }
 
-/// Adds shipping, which must be in the products' currency.
+/// Adds shipping, which must be in the products' currency; the total may
+/// come to no more than [`MAX_AMOUNT_MINOR`].
 pub fn totals(lines: &PricedLines, shipping: &ShippingQuote) -> Result<Totals, OrdersError> {
     if shipping.currency != lines.currency.as_str() {
         return Err(bad(
@@ -229,10 +306,10 @@ pub fn totals(lines: &PricedLines, shipping: &ShippingQuote) -> Result<Totals, O
             ),
         ));
     }
-    let total = lines
-        .subtotal_minor
-        .checked_add(shipping.amount_minor)
-        .ok_or_else(|| bad("lines", "the order total is too large"))?;
+    let total = lines.subtotal_minor.checked_add(shipping.amount_minor);
+    let total = total
+        .filter(|total| *total <= MAX_AMOUNT_MINOR)
+        .ok_or_else(|| too_large("the order with shipping", total, &shipping.currency))?;
     Ok(Totals {
         shipping_minor: shipping.amount_minor,
         total_minor: total,
@@ -368,6 +445,86 @@ mod tests {
         };
         let totals = totals(&priced, &shipping).unwrap();
         assert_eq!(totals.total_minor, 2 * 1999 + 3 * 500 + 490);
+    }
+
+    #[test]
+    fn amounts_beyond_a_graphql_int_are_refused() {
+        let max = MAX_AMOUNT_MINOR;
+        let eur = |amount_minor| ShippingQuote {
+            amount_minor,
+            currency: "EUR".into(),
+        };
+        let quotes = HashMap::from([
+            (Uuid::from_u128(1), quote(max, "EUR", true)),
+            (Uuid::from_u128(2), quote(max / 2 + 1, "EUR", true)),
+            (Uuid::from_u128(3), quote(max / 4, "EUR", true)),
+        ]);
+        // One line of two: 2 × (max/2 + 1) = max + 1.
+        let err = price_lines(&[line(2, 2)], &quotes).unwrap_err();
+        assert_eq!(field_of(err), "lines");
+        // Lines within the bound, their sum beyond it.
+        let err = price_lines(&[line(3, 3), line(2, 1)], &quotes).unwrap_err();
+        assert_eq!(field_of(err), "lines");
+        // At the bound exactly the order goes through, without shipping.
+        let priced = price_lines(&[line(1, 1)], &quotes).unwrap();
+        assert_eq!(totals(&priced, &eur(0)).unwrap().total_minor, max);
+        // Shipping takes it over.
+        let err = totals(&priced, &eur(490)).unwrap_err();
+        match err {
+            OrdersError::BadInput { field, message } => {
+                assert_eq!(field, "lines");
+                assert!(message.contains("2147484137"), "{message}");
+                assert!(message.contains("at most 2147483647"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let priced = PricedLines {
+            subtotal_minor: i64::MAX,
+            ..priced
+        };
+        assert_eq!(field_of(totals(&priced, &eur(1)).unwrap_err()), "lines");
+    }
+
+    #[test]
+    fn a_fingerprint_tells_a_retry_from_another_request() {
+        let first = validate(&request(vec![line(1, 2), line(2, 1)])).unwrap();
+        let print = fingerprint(&first);
+        assert_eq!(print.len(), 32);
+        // The same request sent again, differently spelled: the same print.
+        let mut again = request(vec![line(2, 1), line(1, 1), line(1, 1)]);
+        again.payment_token = " tok_ok ".into();
+        again.idempotency_key = "another key".into();
+        again.destination = Destination::Address(AddressPayload {
+            line1: " 1 Analytical Way".into(),
+            country: "DE".into(),
+            ..address()
+        });
+        assert_eq!(fingerprint(&validate(&again).unwrap()), print);
+
+        let differs = |edit: fn(&mut PlaceOrderRequest)| {
+            let mut other = first.clone();
+            edit(&mut other);
+            fingerprint(&other) != print
+        };
+        assert!(differs(|r| r.lines[0].quantity = 3));
+        assert!(differs(|r| r.lines[1].product_id = Uuid::from_u128(3)));
+        assert!(differs(|r| r.lines.truncate(1)));
+        assert!(differs(|r| r.payment_token = "tok_declined".into()));
+        assert!(differs(
+            |r| r.destination = Destination::Saved(Uuid::from_u128(7))
+        ));
+        assert!(differs(|r| {
+            if let Destination::Address(a) = &mut r.destination {
+                a.line2 = Some("Flat 2".into());
+            }
+        }));
+        assert!(differs(|r| {
+            if let Destination::Address(a) = &mut r.destination {
+                // The same characters, moved from one field to the next.
+                a.name = "Ada Lovelace1".into();
+                a.line1 = " Analytical Way".into();
+            }
+        }));
     }
 
     #[test]

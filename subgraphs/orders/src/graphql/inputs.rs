@@ -36,7 +36,8 @@ pub struct PlaceOrderInput {
     pub address: Option<OrderAddressInput>,
     /// The card processor's token (test mode: tok_ok, tok_declined, tok_error).
     pub payment_token: String,
-    /// Placing again with the same key returns the first order.
+    /// Placing the same request again with the same key returns the first
+    /// order; another request with a key already used is refused (CONFLICT).
     pub idempotency_key: String,
 }
 

@@ -27,7 +27,9 @@ impl From<OrdersError> for ApiError {
         match e {
             OrdersError::BadInput { field, message } => ApiError::bad_input(field, message),
             OrdersError::NoOrder(_) => ApiError::NotFound(e.to_string()),
-            OrdersError::TooLateToCancel => ApiError::Conflict(e.to_string()),
+            OrdersError::TooLateToCancel | OrdersError::KeyReused => {
+                ApiError::Conflict(e.to_string())
+            }
             OrdersError::Unauthenticated => ApiError::Unauthenticated,
             OrdersError::Busy { .. } | OrdersError::Unavailable(_) => {
                 ApiError::ServiceUnavailable(e.to_string())
@@ -46,11 +48,13 @@ const MAX_DEPTH: usize = 12;
 
 /// The schema's shape without data: what `sdl()` exports and [`schema`] serves.
 pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query, Mutation, Subscription)
-        .enable_federation()
-        // Without it `_service { sdl }` leaves Subscription out.
-        .enable_subscription_in_federation()
-        .limit_depth(MAX_DEPTH)
+    mart_service::graphql::harden(
+        Schema::build(Query, Mutation, Subscription)
+            .enable_federation()
+            // Without it `_service { sdl }` leaves Subscription out.
+            .enable_subscription_in_federation(),
+        MAX_DEPTH,
+    )
 }
 
 pub fn schema(orders: Orders, feed: StatusFeed) -> OrdersSchema {

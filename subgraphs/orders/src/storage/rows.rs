@@ -26,6 +26,9 @@ pub struct OrderRow {
     pub reservation_expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the placement asked, to tell a retry from another request under
+    /// the same idempotency key; `None` for orders placed before it was kept.
+    pub request_fingerprint: Option<Vec<u8>>,
 }
 
 impl OrderRow {

@@ -15,6 +15,7 @@ diesel::table! {
         reservation_expires_at -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        request_fingerprint -> Nullable<Bytea>,
     }
 }
 

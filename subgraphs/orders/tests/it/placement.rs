@@ -161,6 +161,95 @@ async fn one_idempotency_key_sent_ten_times_at_once_makes_one_order() {
     Arc::into_inner(shop).unwrap().stop().await;
 }
 
+/// Issue 16: a key sent again with another request used to answer with the
+/// first order as if the new one had been placed.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idempotency_key_sent_again_with_another_request_is_a_conflict() {
+    let shop = Arc::new(Shop::start("idem_conflict").await);
+    let mug = shop.product(1299, 400, 50).await;
+    let lamp = shop.product(4500, 1200, 50).await;
+    let ada = Arc::new(shop.customer());
+    let first = shop
+        .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "k-1"))
+        .await;
+
+    // The same request again, spelled differently: a retry, the first order.
+    let mut same = order_input(&[(mug, 1)], "tok_ok", "k-1");
+    same["address"]["country"] = json!(" de ");
+    same["address"]["city"] = json!("Berlin ");
+    assert_eq!(shop.place_ok(&ada, same).await, first);
+
+    let mut elsewhere = order_input(&[(mug, 1)], "tok_ok", "k-1");
+    elsewhere["address"]["line1"] = json!("2 Analytical Way");
+    let others = [
+        ("more of it", order_input(&[(mug, 2)], "tok_ok", "k-1")),
+        (
+            "another product",
+            order_input(&[(lamp, 1)], "tok_ok", "k-1"),
+        ),
+        (
+            "one more product",
+            order_input(&[(mug, 1), (lamp, 1)], "tok_ok", "k-1"),
+        ),
+        (
+            "another card",
+            order_input(&[(mug, 1)], "tok_declined", "k-1"),
+        ),
+        ("another address", elsewhere),
+    ];
+    for (what, input) in others {
+        let body = shop.place(&ada, input).await;
+        assert_eq!(error_code(&body), "CONFLICT", "{what}: {body:#}");
+        assert!(body["data"].is_null(), "{what}: {body:#}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("idempotencyKey"), "{message}");
+    }
+
+    // Different requests racing under one fresh key: one order, the others
+    // refused (whether they lose before or at the insert).
+    let attempts = (1..=6).map(|quantity| {
+        let (shop, ada) = (shop.clone(), ada.clone());
+        tokio::spawn(async move {
+            let body = shop
+                .place(&ada, order_input(&[(mug, quantity)], "tok_ok", "k-2"))
+                .await;
+            match body.get("errors") {
+                None => "placed".to_string(),
+                Some(_) => error_code(&body),
+            }
+        })
+    });
+    let mut outcomes: Vec<String> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [
+            "CONFLICT", "CONFLICT", "CONFLICT", "CONFLICT", "CONFLICT", "placed"
+        ]
+    );
+
+    assert_eq!(
+        count(&shop.orders_db, "SELECT count(*) AS n FROM orders").await,
+        2
+    );
+    let placed = count(
+        &shop.orders_db,
+        "SELECT count(*) AS n FROM outbox_events WHERE envelope->>'type' = 'order.placed'",
+    )
+    .await;
+    assert_eq!(placed, 2);
+    // The first order still answers its retry.
+    let again = shop
+        .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "k-1"))
+        .await;
+    assert_eq!(again, first);
+    Arc::into_inner(shop).unwrap().stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn products_down_answers_service_unavailable_within_the_timeout_and_writes_nothing() {
     let mut config = testkit::isolated_config("productsdown");

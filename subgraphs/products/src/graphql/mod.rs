@@ -41,9 +41,10 @@ const MAX_DEPTH: usize = 12;
 /// The schema's shape, without the data resolvers need: what `sdl()` exports and
 /// what [`schema`] serves are built from this one place.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .enable_federation()
-        .limit_depth(MAX_DEPTH)
+    mart_service::graphql::harden(
+        Schema::build(Query, Mutation, EmptySubscription).enable_federation(),
+        MAX_DEPTH,
+    )
 }
 
 pub fn schema(catalog: Catalog) -> ProductsSchema {

@@ -90,9 +90,10 @@ impl Mutation {
 }
 
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .enable_federation()
-        .limit_depth(12)
+    mart_service::graphql::harden(
+        Schema::build(Query, Mutation, EmptySubscription).enable_federation(),
+        12,
+    )
 }
 
 pub fn schema(shipping: Shipping) -> ShippingSchema {

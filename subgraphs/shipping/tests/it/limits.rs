@@ -41,3 +41,56 @@ async fn over_long_country_and_currency_codes_are_refused() {
 
     s.stop().await;
 }
+
+/// A subgraph reached directly, past the router, keeps the router's bounds: a body limit,
+/// one operation per request, no mutation over GET, no suggestions, no introspection.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_subgraph_called_directly_is_as_strict_as_the_router() {
+    let s = start().await;
+    let client = reqwest::Client::new();
+    let post = |body: String| {
+        client
+            .post(&s.url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    // 10 MB of variables.
+    let huge = json!({ "query": "{ __typename }", "variables": { "x": "x".repeat(10_000_000) } });
+    let response = post(huge.to_string()).await.unwrap();
+    assert_eq!(response.status(), 413);
+
+    let batch = json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }]);
+    let response = post(batch.to_string()).await.unwrap();
+    assert_eq!(response.status(), 400);
+
+    let mutation = "mutation { updateShipmentStatus(id: \"x\", status: SHIPPED) { id } }";
+    let response = client
+        .get(&s.url)
+        .query(&[("query", mutation)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+
+    let body = gql(&s.url, "{ shipingQuote { amountMinor } }", json!({})).await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!message.contains("Did you mean"), "{message}");
+
+    // async-graphql answers disabled introspection with null.
+    let body = gql(
+        &s.url,
+        "{ __schema { queryType { name } } __type(name: \"Shipment\") { name } }",
+        json!({}),
+    )
+    .await;
+    assert!(
+        body["data"]["__schema"].is_null(),
+        "introspection answered: {body}"
+    );
+    assert!(
+        body["data"]["__type"].is_null(),
+        "introspection answered: {body}"
+    );
+    s.stop().await;
+}

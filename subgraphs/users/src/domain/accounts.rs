@@ -1,6 +1,8 @@
 //! Creating accounts, reading them, changing roles.
 
-use chrono::{DateTime, Utc};
+use std::net::IpAddr;
+
+use chrono::{DateTime, SubsecRound, Utc};
 use diesel_async::AsyncConnection;
 use mart_auth::Role;
 use mart_service::{ApiError, Identity};
@@ -37,17 +39,37 @@ pub enum EnsureOutcome {
 
 impl Accounts {
     /// A new customer account; emits `user.registered`.
+    ///
+    /// The answer never tells whether the email already had an account: for
+    /// one that did, nothing is created, changed or emitted, and the answer is
+    /// shaped like a new account's (a fresh id, the email and name as given,
+    /// now) after the same work (one hash, one insert). Only signing in tells,
+    /// and registrations are counted per client address (`TOO_MANY_REQUESTS`
+    /// past the limit) before the password is hashed, whichever way they end.
     pub async fn register(
         &self,
         email: &str,
         password: &str,
         name: &str,
+        client: Option<IpAddr>,
     ) -> Result<User, UsersError> {
         let email = validate::email(email)?;
         let name = validate::name("name", name)?;
         password::check_rules(password, &email)?;
+        {
+            let mut conn = self.db.conn().await?;
+            self.throttle()
+                .reserve_registration(&mut conn, client)
+                .await?;
+        }
         let hash = password::hash(password).await?;
-        self.create(&email, &name, Role::Customer, &hash).await
+        match self.create(&email, &name, Role::Customer, &hash).await {
+            Err(UsersError::EmailTaken) => {
+                tracing::info!("a registration named an existing account's email; nothing created");
+                Ok(unregistered(email, name))
+            }
+            created => created,
+        }
     }
 
     async fn create(
@@ -69,9 +91,7 @@ impl Accounts {
             .transaction::<_, UsersError, _>(async |c| {
                 let user = User::try_from(users::insert(c, &row).await.map_err(|e| {
                     if users::is_duplicate_email(&e) {
-                        UsersError::Api(ApiError::Conflict(
-                            "an account with this email already exists".into(),
-                        ))
+                        UsersError::EmailTaken
                     } else {
                         e.into()
                     }
@@ -186,6 +206,19 @@ impl Accounts {
                 .await?
                 .is_some(),
         )
+    }
+}
+
+/// What `register` answers for an email that already has an account: what a
+/// new account would look like (a fresh id, `createdAt` to the microsecond as
+/// Postgres stores it), though none exists.
+fn unregistered(email: String, name: String) -> User {
+    User {
+        id: Uuid::now_v7(),
+        email,
+        name,
+        role: Role::Customer,
+        created_at: Utc::now().trunc_subsecs(6),
     }
 }
 

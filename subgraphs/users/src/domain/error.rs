@@ -16,6 +16,13 @@ pub enum UsersError {
     #[error("too many failed sign-in attempts; try again later")]
     /// `retry_after_secs` is an upper bound: the length of the counting window.
     TooManyRequests { retry_after_secs: u64 },
+    /// Registrations from one client address, like [`UsersError::TooManyRequests`].
+    #[error("too many accounts registered from this address; try again later")]
+    TooManyRegistrations { retry_after_secs: u64 },
+    /// Creating an account lost to an existing one with the same email
+    /// (`mart admin create` and seeding; `register` never tells).
+    #[error("an account with this email already exists")]
+    EmailTaken,
 }
 
 impl UsersError {
@@ -23,7 +30,10 @@ impl UsersError {
         match self {
             UsersError::Api(e) => e.code(),
             UsersError::WrongCredentials | UsersError::InvalidRefreshToken => "UNAUTHENTICATED",
-            UsersError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
+            UsersError::TooManyRequests { .. } | UsersError::TooManyRegistrations { .. } => {
+                "TOO_MANY_REQUESTS"
+            }
+            UsersError::EmailTaken => "CONFLICT",
         }
     }
 }
@@ -48,7 +58,9 @@ impl ErrorExtensions for UsersError {
                 async_graphql::Error::new(self.to_string())
                     .extend_with(|_, ext| ext.set("code", "UNAUTHENTICATED"))
             }
-            UsersError::TooManyRequests { retry_after_secs } => {
+            UsersError::EmailTaken => ApiError::Conflict(self.to_string()).extend(),
+            UsersError::TooManyRequests { retry_after_secs }
+            | UsersError::TooManyRegistrations { retry_after_secs } => {
                 let retry = *retry_after_secs;
                 async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
                     ext.set("code", "TOO_MANY_REQUESTS");

@@ -4,11 +4,12 @@
 mod access;
 mod accounts;
 mod addresses;
-mod countries;
 mod error;
 pub mod password;
 mod rate_limit;
 mod sessions;
+#[cfg(test)]
+mod tests;
 mod tokens;
 pub mod validate;
 
@@ -24,7 +25,7 @@ use uuid::Uuid;
 pub use access::{authorize_user_access, require_signed_in};
 pub use accounts::EnsureOutcome;
 pub use error::UsersError;
-pub use rate_limit::LoginThrottle;
+pub use rate_limit::Throttle;
 
 /// An account as the rest of the system sees it: never its password hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +82,11 @@ pub struct Policy {
     /// Failed sign-ins per client address within `failure_window`, over all
     /// emails (default 20).
     pub max_address_failures: i64,
-    /// Default 15 minutes.
+    /// Accounts registered per client address within `failure_window`
+    /// (default 20; 0: no limit).
+    pub max_address_registrations: i64,
+    /// The window sign-in failures and registrations are counted in
+    /// (default 15 minutes).
     pub failure_window: Duration,
     /// Addresses one user may keep (default 20).
     pub max_addresses: i64,
@@ -93,6 +98,7 @@ impl Default for Policy {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             max_login_failures: 5,
             max_address_failures: 20,
+            max_address_registrations: 20,
             failure_window: Duration::from_secs(15 * 60),
             max_addresses: 20,
         }
@@ -131,11 +137,7 @@ impl Accounts {
         &self.issuer
     }
 
-    fn throttle(&self) -> LoginThrottle {
-        LoginThrottle::new(
-            self.policy.max_login_failures,
-            self.policy.max_address_failures,
-            self.policy.failure_window,
-        )
+    fn throttle(&self) -> Throttle {
+        Throttle::new(&self.policy)
     }
 }

@@ -97,6 +97,8 @@ fn release_large_blocks() {}
 async fn hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
+    #[cfg(test)]
+    gate::pass().await;
     let (answer, answered) = oneshot::channel();
     HASHERS
         .send(Box::new(move || {
@@ -151,6 +153,54 @@ pub fn dummy_hash() -> &'static str {
         hash_now(&super::tokens::encode(&secret)).expect("argon2 with default parameters")
     });
     &DUMMY
+}
+
+/// Tests only: holds hashing jobs before they reach a hashing thread, as if
+/// every thread were busy, and counts them, so a test can see what a request
+/// does while it waits for one.
+#[cfg(test)]
+pub(crate) mod gate {
+    use std::sync::LazyLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::sync::{Mutex, MutexGuard, watch};
+
+    static OPEN: LazyLock<watch::Sender<bool>> = LazyLock::new(|| watch::Sender::new(true));
+    static WAITING: AtomicUsize = AtomicUsize::new(0);
+    /// One closer at a time (tests in one process share the gate).
+    static CLOSER: Mutex<()> = Mutex::const_new(());
+
+    /// The gate stays closed until this is dropped.
+    pub struct Closed {
+        _closer: MutexGuard<'static, ()>,
+    }
+
+    pub async fn close() -> Closed {
+        let closer = CLOSER.lock().await;
+        OPEN.send_replace(false);
+        Closed { _closer: closer }
+    }
+
+    impl Drop for Closed {
+        fn drop(&mut self) {
+            OPEN.send_replace(true);
+        }
+    }
+
+    /// Jobs held at the gate right now.
+    pub fn waiting() -> usize {
+        WAITING.load(Ordering::SeqCst)
+    }
+
+    pub(super) async fn pass() {
+        let mut open = OPEN.subscribe();
+        if *open.borrow_and_update() {
+            return;
+        }
+        WAITING.fetch_add(1, Ordering::SeqCst);
+        let _ = open.wait_for(|open| *open).await;
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use mart_service::ApiError;
 use uuid::Uuid;
 
 use super::accounts::timestamp;
-use super::rate_limit::LoginThrottle;
+use super::rate_limit::Throttle;
 use super::{Accounts, Session, User, UsersError, password, tokens, validate};
 use crate::storage::rows::NewRefreshTokenRow;
 use crate::storage::{refresh_tokens, users};
@@ -28,6 +28,11 @@ impl Accounts {
     /// Checks the credentials and starts a session. Unknown email and wrong
     /// password take the same path (a password check against a dummy hash) and
     /// give the same error.
+    ///
+    /// The attempt is counted against the email and the client address before
+    /// the password is checked (see [`Throttle`]), and no database connection
+    /// is held while it is: verifying waits for a hashing thread, and sign-ins
+    /// waiting there must not take the connections every other request needs.
     pub async fn login(
         &self,
         email: &str,
@@ -37,21 +42,29 @@ impl Accounts {
         let email = validate::login_email(email)?;
         password::check_length(password)?;
         let email_key = validate::email_key(email);
-        let subjects = LoginThrottle::subjects(&email_key, client);
+        let subjects = Throttle::subjects(&email_key, client);
         let throttle = self.throttle();
-        let mut conn = self.db.conn().await?;
-        throttle.check(&mut conn, &subjects).await?;
+        let (attempt, row) = {
+            let mut conn = self.db.conn().await?;
+            let attempt = throttle.reserve_login(&mut conn, &subjects).await?;
+            (
+                attempt,
+                users::find_by_email_key(&mut conn, &email_key).await?,
+            )
+        };
 
-        let row = users::find_by_email_key(&mut conn, &email_key).await?;
         let hash = row
             .as_ref()
             .map_or(password::dummy_hash(), |r| r.password_hash.as_str());
         let password_ok = password::verify(password, hash).await;
         let Some(row) = row.filter(|_| password_ok) else {
-            throttle.record_failure(&mut conn, &subjects).await?;
+            // The reserved attempt stays counted: it is this failure.
             return Err(UsersError::WrongCredentials);
         };
-        throttle.record_success(&mut conn, &email_key).await?;
+        let mut conn = self.db.conn().await?;
+        throttle
+            .login_succeeded(&mut conn, &email_key, attempt)
+            .await?;
 
         let user = User::try_from(row)?;
         let refresh_token = self

@@ -1,10 +1,10 @@
 //! Input rules for accounts and addresses. Each failure is `BAD_USER_INPUT`
 //! naming the offending field.
 
-use mart_service::ApiError;
+use mart_events::catalog::AddressPayload;
+use mart_service::{ApiError, address as postal, text as free_text};
 
 use super::AddressInput;
-use super::countries;
 
 // Names, emails and addresses are copied into `user.registered` and, through
 // saved addresses, into orders and their events: each is bounded here
@@ -12,12 +12,9 @@ use super::countries;
 
 /// The longest address RFC 5321 lets a mail server deliver to.
 pub const MAX_EMAIL_CHARS: usize = 254;
-/// A person's display name, and an address's city: short by nature.
+/// A person's display name: short by nature. (An address's bounds are
+/// `mart_service::address`'s, shared with orders.)
 pub const MAX_NAME_CHARS: usize = 100;
-/// An address line; also what orders accepts for a typed-in address line.
-pub const MAX_LINE_CHARS: usize = 200;
-/// The longest postal codes in use have 10 characters; twice that leaves room.
-pub const MAX_POSTAL_CODE_CHARS: usize = 20;
 /// Refresh tokens this service hands out have 43 characters (256 bits in
 /// base64url); a longer one cannot be ours and is refused before it is hashed.
 pub const MAX_REFRESH_TOKEN_CHARS: usize = 128;
@@ -70,54 +67,32 @@ pub fn refresh_token<'a>(field: &str, token: &'a str) -> Result<&'a str, ApiErro
     Ok(token)
 }
 
-/// A display name: 1–100 characters after trimming, no control characters.
+/// A display name: 1–100 characters after trimming, no control characters
+/// or text-direction overrides.
 pub fn name(field: &str, value: &str) -> Result<String, ApiError> {
-    text(field, value, MAX_NAME_CHARS)
+    free_text::one_line(value, MAX_NAME_CHARS)
+        .map_err(|problem| ApiError::bad_input(field, problem.message(field)))
 }
 
-fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(ApiError::bad_input(
-            field,
-            format!("{field} must not be empty"),
-        ));
-    }
-    if value.chars().count() > max {
-        return Err(ApiError::bad_input(
-            field,
-            format!("{field} may have at most {max} characters"),
-        ));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(ApiError::bad_input(
-            field,
-            format!("{field} must not contain control characters"),
-        ));
-    }
-    Ok(value.to_string())
-}
-
-/// The address with every field trimmed and the country upper-cased.
+/// The address with every field trimmed and the country upper-cased, by the
+/// rules orders applies too (`mart_service::address`).
 pub fn address(input: &AddressInput) -> Result<AddressInput, ApiError> {
-    let country = input.country.trim().to_ascii_uppercase();
-    if !countries::is_assigned(&country) {
-        return Err(ApiError::bad_input(
-            "country",
-            "country must be an ISO 3166-1 alpha-2 code such as DE or US",
-        ));
-    }
-    let line2 = match input.line2.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(line) => Some(text("line2", line, MAX_LINE_CHARS)?),
-    };
+    let clean = postal::validate(&AddressPayload {
+        name: input.name.clone(),
+        line1: input.line1.clone(),
+        line2: input.line2.clone(),
+        city: input.city.clone(),
+        postal_code: input.postal_code.clone(),
+        country: input.country.clone(),
+    })
+    .map_err(|e| ApiError::bad_input(e.field.as_str(), e.message))?;
     Ok(AddressInput {
-        name: name("name", &input.name)?,
-        line1: text("line1", &input.line1, MAX_LINE_CHARS)?,
-        line2,
-        city: text("city", &input.city, MAX_NAME_CHARS)?,
-        postal_code: text("postalCode", &input.postal_code, MAX_POSTAL_CODE_CHARS)?,
-        country,
+        name: clean.name,
+        line1: clean.line1,
+        line2: clean.line2,
+        city: clean.city,
+        postal_code: clean.postal_code,
+        country: clean.country,
     })
 }
 
@@ -179,6 +154,14 @@ mod tests {
         };
         match address(&bad_country).unwrap_err() {
             ApiError::BadUserInput { field, .. } => assert_eq!(field.as_deref(), Some("country")),
+            other => panic!("{other:?}"),
+        }
+        let reversed = AddressInput {
+            line1: "1 Analytical Way\u{202E}".into(),
+            ..input.clone()
+        };
+        match address(&reversed).unwrap_err() {
+            ApiError::BadUserInput { field, .. } => assert_eq!(field.as_deref(), Some("line1")),
             other => panic!("{other:?}"),
         }
         let no_city = AddressInput {

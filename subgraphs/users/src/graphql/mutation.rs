@@ -8,7 +8,12 @@ pub struct Mutation;
 #[Object]
 impl Mutation {
     /// Creates a customer account. The password needs at least 10 characters
-    /// and must not be the email.
+    /// and must not be the email. The answer does not tell whether the email
+    /// already has an account: if it does, nothing is created or changed, the
+    /// answer looks the same, and only that account's own password signs in.
+    /// Sign in with `login` after registering. A client address may register
+    /// a limited number of accounts per 15 minutes (20 unless configured
+    /// otherwise), then gets `TOO_MANY_REQUESTS`.
     async fn register(
         &self,
         ctx: &Context<'_>,
@@ -17,14 +22,14 @@ impl Mutation {
         name: String,
     ) -> async_graphql::Result<UserObject> {
         let user = accounts(ctx)
-            .register(&email, &password, &name)
+            .register(&email, &password, &name, client_ip(ctx))
             .await
             .gql()?;
         Ok(UserObject(user))
     }
 
-    /// Signs in. After 5 failed attempts within 15 minutes for one email or
-    /// from one client, answers `TOO_MANY_REQUESTS`.
+    /// Signs in. After 5 failed attempts within 15 minutes for one email, or
+    /// 20 from one client address, answers `TOO_MANY_REQUESTS`.
     async fn login(
         &self,
         ctx: &Context<'_>,

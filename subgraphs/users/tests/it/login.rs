@@ -142,3 +142,95 @@ async fn a_successful_login_forgives_earlier_failures_of_that_email() {
     service.login(&email).await;
     service.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_wrong_passwords_pass_no_more_than_the_limit() {
+    let service = TestService::start("users_rate_parallel").await;
+    let email = unique_email("rushed");
+    service.register(&email, "Rushed").await;
+    let client = reqwest::Client::new();
+    let attempts: Vec<_> = (0..12)
+        .map(|_| {
+            let request = client
+                .post(&service.url)
+                .header("x-forwarded-for", "203.0.113.77")
+                .json(&json!({
+                    "query": LOGIN,
+                    "variables": { "email": email, "password": "guess guess guess" },
+                }));
+            tokio::spawn(async move {
+                let response = request.send().await.expect("the service answers");
+                response.json::<Value>().await.expect("a JSON body")
+            })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for attempt in attempts {
+        codes.push(first_error(&attempt.await.unwrap()).0);
+    }
+    let checked = codes.iter().filter(|c| *c == "UNAUTHENTICATED").count();
+    let refused = codes.iter().filter(|c| *c == "TOO_MANY_REQUESTS").count();
+    assert_eq!((checked, refused), (5, 7), "{codes:?}");
+    service.stop().await;
+}
+
+fn trusting(label: &str, proxies: &[&str]) -> mart_service::ServiceConfig {
+    let mut config = test_config(label);
+    config.trusted_proxies = proxies.iter().map(|p| p.parse().unwrap()).collect();
+    config
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_peer_that_is_not_a_trusted_proxy_cannot_pick_its_address() {
+    // The test client connects from loopback, which is not trusted here.
+    let service = TestService::start_with(trusting("users_xff_untrusted", &["192.0.2.1"])).await;
+    let target = unique_email("target");
+    service.register(&target, "Target").await;
+    for n in 1..=20 {
+        let forged = format!("198.51.100.{n}");
+        let body = attempt(
+            &service,
+            &unique_email("spray"),
+            "guess guess guess",
+            Some(&forged),
+        )
+        .await;
+        assert_eq!(first_error(&body).0, "UNAUTHENTICATED", "attempt {n}");
+    }
+    // Every failure counted against the peer, whatever it forwarded.
+    let body = attempt(&service, &target, PASSWORD, Some("198.51.100.200")).await;
+    assert_eq!(first_error(&body).0, "TOO_MANY_REQUESTS", "{body}");
+    service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forwarded_addresses_are_read_past_trusted_proxies_only() {
+    // The router on loopback behind a load balancer in 10.0.0.0/8.
+    let service = TestService::start_with(trusting(
+        "users_xff_trusted",
+        &["127.0.0.0/8", "::1", "10.0.0.0/8"],
+    ))
+    .await;
+    let target = unique_email("target");
+    service.register(&target, "Target").await;
+    for n in 1..=20 {
+        // The client wrote the first entry itself; the balancer appended the
+        // client, the router appended the balancer.
+        let body = attempt(
+            &service,
+            &unique_email("spray"),
+            "guess guess guess",
+            Some("192.0.2.66, 203.0.113.9, 10.1.2.3"),
+        )
+        .await;
+        assert_eq!(first_error(&body).0, "UNAUTHENTICATED", "attempt {n}");
+    }
+    let body = attempt(&service, &target, PASSWORD, Some("203.0.113.9")).await;
+    assert_eq!(first_error(&body).0, "TOO_MANY_REQUESTS", "{body}");
+    let body = attempt(&service, &target, PASSWORD, Some("203.0.113.10, 10.1.2.3")).await;
+    assert!(
+        body.get("errors").is_none(),
+        "another client gets in: {body}"
+    );
+    service.stop().await;
+}
