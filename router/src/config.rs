@@ -50,6 +50,12 @@ pub struct RouterConfig {
     pub planning_timeout_ms: u64,
     /// Request body limit in bytes. Default `2097152` (2 MiB). Env: `MART_ROUTER_BODY_LIMIT`.
     pub body_limit_bytes: usize,
+    /// Signs every subgraph request (`x-mart-signature`) for subgraphs that accept only signed
+    /// ones. Default: none. Env: `MART_ROUTER_SUBGRAPH_SECRET`; `mart up` and
+    /// `mart serve router` use the services' `MART_SUBGRAPH_SECRET` when it is unset. Never in
+    /// the YAML file, whose contents are easier to leak.
+    #[serde(skip)]
+    pub subgraph_signer: Option<mart_auth::RequestSigner>,
     /// Time a connection has to send a request's headers before it is closed (slowloris).
     /// Default `10000`. Env: `MART_ROUTER_HEADER_READ_TIMEOUT_MS`.
     pub header_read_timeout_ms: u64,
@@ -251,6 +257,7 @@ impl Default for RouterConfig {
             plan_cache_size: 1024,
             planning_timeout_ms: 10_000,
             body_limit_bytes: 2 * 1024 * 1024,
+            subgraph_signer: None,
             header_read_timeout_ms: 10_000,
             request_timeout_ms: 60_000,
             cors: CorsConfig::default(),
@@ -351,6 +358,7 @@ impl RouterConfig {
                 "PLAN_CACHE_SIZE" => self.plan_cache_size = value.parse().map_err(|_| bad())?,
                 "BODY_LIMIT" => self.body_limit_bytes = value.parse().map_err(|_| bad())?,
                 "MAX_COST" => self.limits.max_cost = value.parse().map_err(|_| bad())?,
+                "SUBGRAPH_SECRET" => self.subgraph_signer = mart_auth::RequestSigner::new(&value),
                 "HEADER_READ_TIMEOUT_MS" => {
                     self.header_read_timeout_ms = value.parse().map_err(|_| bad())?
                 }

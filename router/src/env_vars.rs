@@ -90,6 +90,11 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
         "request body limit in bytes",
     ),
     var(
+        "MART_ROUTER_SUBGRAPH_SECRET",
+        "",
+        "sign subgraph requests with this secret (default: the services' `MART_SUBGRAPH_SECRET`)",
+    ),
+    var(
         "MART_ROUTER_MAX_COST",
         "10000",
         "highest estimated operation cost (`COST_ESTIMATED_TOO_EXPENSIVE` above)",

@@ -93,6 +93,10 @@ async fn run_router(config: ServiceConfig, shutdown: CancellationToken) -> Resul
         .get_or_insert_with(|| config.auth.issuer.clone());
     auth.audience
         .get_or_insert_with(|| config.auth.audience.clone());
+    // Subgraphs that require signed requests share the services' secret.
+    if router.subgraph_signer.is_none() {
+        router.subgraph_signer = config.request_signer.clone();
+    }
     mart_router::run(router, async move { shutdown.cancelled().await })
         .await
         .context("router")

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod issuer;
 pub mod jwks;
 pub mod keys;
+pub mod signing;
 pub mod verifier;
 
 #[cfg(test)]
@@ -25,6 +26,7 @@ pub use issuer::{IssuedToken, KeySet, TokenIssuer, TokenSettings};
 pub use jsonwebtoken::jwk::{Jwk, JwkSet};
 pub use jwks::{JwksDocument, JwksOptions};
 pub use keys::{ALLOWED_ALGORITHMS, KeyError, SigningKey};
+pub use signing::{RequestSigner, SIGNATURE_HEADER, SignatureError};
 pub use verifier::{Verifier, VerifierSettings, VerifyError};
 
 /// Where the users service publishes its keys, relative to its origin.

@@ -183,6 +183,14 @@ impl Bootstrap {
             self.reclaim.clone(),
             self.db.pool().clone(),
         );
+        // Requests past the router must carry its signature, when a secret is configured.
+        let app = match &self.config.request_signer {
+            Some(signer) => app.layer(axum::middleware::from_fn_with_state(
+                std::sync::Arc::new(signer.clone()),
+                crate::signature::require,
+            )),
+            None => app,
+        };
         let app = app.merge(probe_routes(self.readiness())).merge(metrics);
         let mut handle = spawn_server(self.service.as_str(), listener, app, self.shutdown)?;
         handle.tasks.extend(self.tasks);

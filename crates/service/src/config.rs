@@ -202,6 +202,11 @@ pub const ENV_VARS: &[EnvVar] = &[
         meaning: "accounts one client address may register within 15 minutes (users service); 0: no limit",
     },
     EnvVar {
+        name: "MART_SUBGRAPH_SECRET",
+        default: "",
+        meaning: "shared secret: when set, subgraphs answer only requests signed with it (x-mart-signature, HMAC-SHA256 over the body); the router and orders sign with it. Empty: off",
+    },
+    EnvVar {
         name: "MART_ADMIN_EMAIL",
         default: "",
         meaning: "`mart seed`: email of a first admin, created once with MART_ADMIN_PASSWORD when no such account exists",
@@ -254,6 +259,9 @@ pub struct ServiceConfig {
     pub trusted_proxies: Vec<IpRange>,
     /// `MART_REGISTRATIONS_PER_ADDRESS` (default 20 per 15 minutes; 0: no limit).
     pub registrations_per_address: u32,
+    /// `MART_SUBGRAPH_SECRET`: when set, a subgraph answers only requests signed with it
+    /// (the router's, and orders' calls at placement), and signs its own calls to others.
+    pub request_signer: Option<mart_auth::RequestSigner>,
 }
 
 /// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`); a bare
@@ -475,6 +483,7 @@ impl ServiceConfig {
             auth,
             trusted_proxies,
             registrations_per_address,
+            request_signer: mart_auth::RequestSigner::new(&get("MART_SUBGRAPH_SECRET")),
         })
     }
 

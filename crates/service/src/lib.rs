@@ -13,6 +13,7 @@ pub mod http;
 pub mod identity;
 pub mod memory;
 pub mod shutdown;
+pub mod signature;
 pub mod subgraph;
 pub mod subscriptions;
 pub mod telemetry;

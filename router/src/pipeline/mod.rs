@@ -55,7 +55,11 @@ impl Pipeline {
         inserted_headers: HeaderMap,
     ) -> Pipeline {
         Pipeline {
-            client: SubgraphClient::new(config.pool_max_idle_per_host, metrics.clone()),
+            client: SubgraphClient::new(
+                config.pool_max_idle_per_host,
+                metrics.clone(),
+                config.subgraph_signer.clone(),
+            ),
             generations: Arc::new(Generations::new(generation)),
             config,
             metrics,

@@ -46,6 +46,8 @@ pub struct SubgraphClient {
     http: Client<HttpConnector, Full<Bytes>>,
     in_flight: Mutex<HashMap<u64, SharedFetch>>,
     metrics: Arc<Metrics>,
+    /// Signs every request when the subgraphs require it (`MART_SUBGRAPH_SECRET`).
+    signer: Option<mart_auth::RequestSigner>,
 }
 
 /// One request to a subgraph.
@@ -63,7 +65,11 @@ pub struct SubgraphRequest<'a> {
 }
 
 impl SubgraphClient {
-    pub fn new(pool_max_idle_per_host: usize, metrics: Arc<Metrics>) -> SubgraphClient {
+    pub fn new(
+        pool_max_idle_per_host: usize,
+        metrics: Arc<Metrics>,
+        signer: Option<mart_auth::RequestSigner>,
+    ) -> SubgraphClient {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_keepalive(Some(Duration::from_secs(60)));
@@ -76,6 +82,7 @@ impl SubgraphClient {
             http,
             in_flight: Mutex::new(HashMap::new()),
             metrics,
+            signer,
         }
     }
 
@@ -124,7 +131,7 @@ impl SubgraphClient {
         metrics: Arc<crate::metrics::SubgraphMetrics>,
     ) -> impl std::future::Future<Output = Result<Bytes, FetchError>> + Send + 'static {
         let http = self.http.clone();
-        let built = build_request(request);
+        let built = build_request(request, self.signer.as_ref());
         let timeout = request.timeout;
         async move { timed_send(http, built, timeout, &metrics).await }
     }
@@ -134,12 +141,15 @@ impl SubgraphClient {
         request: SubgraphRequest<'_>,
         metrics: &crate::metrics::SubgraphMetrics,
     ) -> Result<Bytes, FetchError> {
-        let built = build_request(&request);
+        let built = build_request(&request, self.signer.as_ref());
         timed_send(self.http.clone(), built, request.timeout, metrics).await
     }
 }
 
-fn build_request(request: &SubgraphRequest<'_>) -> Request<Full<Bytes>> {
+fn build_request(
+    request: &SubgraphRequest<'_>,
+    signer: Option<&mart_auth::RequestSigner>,
+) -> Request<Full<Bytes>> {
     let mut builder = Request::builder()
         .method(Method::POST)
         .uri(request.url.clone());
@@ -152,6 +162,11 @@ fn build_request(request: &SubgraphRequest<'_>) -> Request<Full<Bytes>> {
         );
         if let Some(traceparent) = request.traceparent {
             headers.insert("traceparent", traceparent.clone());
+        }
+        if let Some(signature) =
+            signer.and_then(|s| HeaderValue::from_str(&s.sign(&request.body)).ok())
+        {
+            headers.insert(mart_auth::SIGNATURE_HEADER, signature);
         }
     }
     builder

@@ -47,6 +47,8 @@ pub struct UpstreamRequest<'a> {
     /// Limit on connecting and the subgraph's `connection_ack`.
     pub timeout: Duration,
     pub keepalive: Duration,
+    /// Signs the upgrade request when the subgraphs require it.
+    pub signer: Option<&'a mart_auth::RequestSigner>,
 }
 
 pub enum UpstreamEvent {
@@ -111,6 +113,13 @@ async fn handshake(request: &UpstreamRequest<'_>) -> Result<Upstream, GraphQLErr
     }
     if let Some(traceparent) = request.traceparent {
         headers.insert("traceparent", traceparent.clone());
+    }
+    // The upgrade has no body: the signature covers the empty one.
+    if let Some(signature) = request
+        .signer
+        .and_then(|s| HeaderValue::from_str(&s.sign(b"")).ok())
+    {
+        headers.insert(mart_auth::SIGNATURE_HEADER, signature);
     }
     headers.insert(
         "sec-websocket-protocol",

@@ -100,6 +100,7 @@ pub async fn run(subscription: Subscription<'_>, emit: &mut Emit<'_>) -> Ended {
         payload: &payload,
         timeout,
         keepalive: state.pipeline.config.subscriptions.keepalive_interval(),
+        signer: state.pipeline.config.subgraph_signer.as_ref(),
     });
     let metrics = &state.pipeline.metrics.subscriptions;
     let mut upstream = tokio::select! {

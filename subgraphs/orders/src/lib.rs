@@ -76,6 +76,7 @@ pub async fn start_with(
             products_url: config.graphql_url(ServiceName::Products),
             shipping_url: config.graphql_url(ServiceName::Shipping),
             users_url: config.graphql_url(ServiceName::Users),
+            signer: config.request_signer.clone(),
         },
         options.settings,
     );

@@ -114,6 +114,18 @@ async fn pipeline_is_clean(system: &System, service: ServiceName) {
 #[tokio::test(flavor = "multi_thread")]
 async fn separate_services_settle_every_order_after_kills() {
     let mut system = System::start("chaos_sep", Layout::Separate).await;
+    // Past the router, a subgraph refuses what its secret did not sign.
+    let products = format!(
+        "http://127.0.0.1:{}/graphql",
+        system.port(ServiceName::Products)
+    );
+    let unsigned = reqwest::Client::new()
+        .post(&products)
+        .json(&serde_json::json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("products answers");
+    assert_eq!(unsigned.status(), 401, "an unsigned request was answered");
     let shopper = Shopper::new(&system, "chaos-sep").await;
     for fault in [
         Fault::Broker,

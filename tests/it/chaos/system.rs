@@ -35,7 +35,15 @@ pub struct System {
 const ROUTER: &str = "router";
 const UP: &str = "up";
 
+/// The secret the system's processes share (`MART_SUBGRAPH_SECRET`).
+pub const SUBGRAPH_SECRET: &str = "chaos-test-shared-secret";
+
 impl System {
+    /// The port `service` listens on.
+    pub fn port(&self, service: ServiceName) -> u16 {
+        self.ports[&service]
+    }
+
     pub async fn start(label: &str, layout: Layout) -> Self {
         let mut config = testkit::isolated_config(label);
         let dir = std::env::temp_dir().join(format!("mart-{label}-{}", testkit::unique_suffix()));
@@ -60,6 +68,9 @@ impl System {
             // Small pools: eight processes of this test share the machine's
             // PostgreSQL with the rest of the suite.
             ("MART_DATABASE_POOL_SIZE".into(), "6".into()),
+            // Subgraphs answer only signed requests: every call between the processes,
+            // the router's and orders' at placement, runs signed.
+            ("MART_SUBGRAPH_SECRET".into(), SUBGRAPH_SECRET.into()),
         ];
         for (service, port) in &ports {
             env.push((service.port_var(), port.to_string()));

@@ -84,6 +84,8 @@ pub struct Dependencies {
     pub products_url: String,
     pub shipping_url: String,
     pub users_url: String,
+    /// Signs the calls when the subgraphs require signed requests.
+    pub signer: Option<mart_auth::RequestSigner>,
 }
 
 fn upstream_error(e: UpstreamError) -> OrdersError {
@@ -124,16 +126,19 @@ impl Orders {
             "products",
             dependencies.products_url,
             settings.products,
+            dependencies.signer.clone(),
         ));
         let shipping = ShippingClient(GraphqlClient::new(
             "shipping",
             dependencies.shipping_url,
             settings.shipping,
+            dependencies.signer.clone(),
         ));
         let users = UsersClient(GraphqlClient::new(
             "users",
             dependencies.users_url,
             settings.users,
+            dependencies.signer.clone(),
         ));
         Self(Arc::new(Inner {
             db,

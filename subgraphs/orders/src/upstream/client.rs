@@ -67,6 +67,7 @@ pub struct GraphqlClient {
     http: reqwest::Client,
     policy: CallPolicy,
     breaker: CircuitBreaker,
+    signer: Option<mart_auth::RequestSigner>,
 }
 
 #[derive(Deserialize)]
@@ -83,7 +84,12 @@ enum Attempt<T> {
 }
 
 impl GraphqlClient {
-    pub fn new(service: &'static str, url: String, policy: CallPolicy) -> Self {
+    pub fn new(
+        service: &'static str,
+        url: String,
+        policy: CallPolicy,
+        signer: Option<mart_auth::RequestSigner>,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .timeout(policy.attempt_timeout)
             .connect_timeout(policy.attempt_timeout)
@@ -96,6 +102,7 @@ impl GraphqlClient {
             http,
             policy,
             breaker: CircuitBreaker::new(policy.breaker),
+            signer,
         }
     }
 
@@ -179,7 +186,24 @@ impl GraphqlClient {
         body: &Value,
         token: Option<&AccessToken>,
     ) -> Attempt<T> {
-        let mut request = self.http.post(&self.url).json(body);
+        // Serialized here so that the signature covers exactly the bytes sent.
+        let bytes = match serde_json::to_vec(body) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                return Attempt::Fail(UpstreamError::Invalid {
+                    service: self.service,
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if let Some(signer) = &self.signer {
+            request = request.header(mart_auth::SIGNATURE_HEADER, signer.sign(&bytes));
+        }
+        let mut request = request.body(bytes);
         if let Some(token) = token {
             request = request.bearer_auth(token.as_str());
         }

@@ -94,3 +94,46 @@ async fn a_subgraph_called_directly_is_as_strict_as_the_router() {
     );
     s.stop().await;
 }
+
+/// With a shared secret configured, the subgraph answers only requests signed with it: what
+/// reaches it past the router is refused, whatever it carries.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_secret_only_signed_requests_are_answered() {
+    let signer = mart_auth::RequestSigner::new("a shared secret").unwrap();
+    let s = crate::start_with(|config| config.request_signer = Some(signer.clone())).await;
+    let client = reqwest::Client::new();
+    let body = json!({ "query": "{ __typename }" }).to_string();
+    let send = |signature: Option<String>| {
+        let mut request = client
+            .post(&s.url)
+            .header("content-type", "application/json")
+            .body(body.clone());
+        if let Some(signature) = signature {
+            request = request.header(mart_auth::SIGNATURE_HEADER, signature);
+        }
+        request.send()
+    };
+    let unsigned = send(None).await.unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let answer: serde_json::Value = unsigned.json().await.unwrap();
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"],
+        "UNSIGNED_REQUEST"
+    );
+    let forged = mart_auth::RequestSigner::new("a guess").unwrap();
+    assert_eq!(
+        send(Some(forged.sign(body.as_bytes())))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let signed = send(Some(signer.sign(body.as_bytes()))).await.unwrap();
+    assert_eq!(signed.status(), 200);
+    let answer: serde_json::Value = signed.json().await.unwrap();
+    assert_eq!(answer["data"]["__typename"], "Query");
+    // Probes stay open for the orchestrator.
+    let health = s.url.replace("/graphql", "/health");
+    assert_eq!(client.get(health).send().await.unwrap().status(), 200);
+    s.stop().await;
+}

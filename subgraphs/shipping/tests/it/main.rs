@@ -27,7 +27,12 @@ impl Service {
 }
 
 async fn start() -> Service {
+    start_with(|_| {}).await
+}
+
+async fn start_with(adjust: impl FnOnce(&mut mart_service::ServiceConfig)) -> Service {
     let mut config = testkit::isolated_config("shipping");
+    adjust(&mut config);
     let auth = testkit::TestAuth::start(&mut config).await;
     let shutdown = tokio_util::sync::CancellationToken::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
