@@ -31,6 +31,8 @@ pub enum StartError {
     Kafka { brokers: String, reason: String },
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    PaymentTokenKey(#[from] crate::payment_token::SealError),
 }
 
 /// A subgraph being started.

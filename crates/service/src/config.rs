@@ -207,6 +207,11 @@ pub const ENV_VARS: &[EnvVar] = &[
         meaning: "shared secret: when set, subgraphs answer only requests signed with it (x-mart-signature, HMAC-SHA256 over the body); the router and orders sign with it. Empty: off",
     },
     EnvVar {
+        name: "MART_PAYMENT_TOKEN_KEY",
+        default: "",
+        meaning: "64 hex digits: the key orders and payments seal customers' payment tokens with in order.placed (no other service can read them); empty: <MART_DATA_DIR>/keys/payment-token.key, created on first start",
+    },
+    EnvVar {
         name: "MART_ADMIN_EMAIL",
         default: "",
         meaning: "`mart seed`: email of a first admin, created once with MART_ADMIN_PASSWORD when no such account exists",
@@ -262,6 +267,9 @@ pub struct ServiceConfig {
     /// `MART_SUBGRAPH_SECRET`: when set, a subgraph answers only requests signed with it
     /// (the router's, and orders' calls at placement), and signs its own calls to others.
     pub request_signer: Option<mart_auth::RequestSigner>,
+    /// `MART_PAYMENT_TOKEN_KEY` (64 hex digits): seals payment tokens between orders and
+    /// payments; `None`: a key file in the data directory.
+    pub payment_token_key: Option<String>,
 }
 
 /// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`); a bare
@@ -484,6 +492,7 @@ impl ServiceConfig {
             trusted_proxies,
             registrations_per_address,
             request_signer: mart_auth::RequestSigner::new(&get("MART_SUBGRAPH_SECRET")),
+            payment_token_key: non_empty("MART_PAYMENT_TOKEN_KEY"),
         })
     }
 

@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod identity;
 pub mod memory;
+pub mod payment_token;
 pub mod shutdown;
 pub mod signature;
 pub mod subgraph;

@@ -14,15 +14,16 @@ use mart_events::enqueue;
 use crate::domain::status::{OrderStatus, Transition};
 use crate::storage::rows::{LineRow, OrderRow};
 
-/// `order.placed` for a new `order` of `lines` priced in `currency`; the
-/// payment token goes only to payments' consumer of it.
+/// `order.placed` for a new `order` of `lines` priced in `currency`;
+/// `sealed_payment_token` is the customer's token sealed for payments
+/// (`mart_service::payment_token`): no other reader of the event can use it.
 pub async fn placed(
     conn: &AsyncPgConnection,
     order: &OrderRow,
     lines: &[LineRow],
     currency: Currency,
     address: &AddressPayload,
-    payment_token: &str,
+    sealed_payment_token: &str,
 ) -> QueryResult<()> {
     let money = |amount_minor| MoneyPayload {
         amount_minor,
@@ -45,7 +46,7 @@ pub async fn placed(
         total: money(order.total_minor),
         total_weight_grams: order.total_weight_grams,
         shipping_address: address.clone(),
-        payment_token: payment_token.to_string(),
+        payment_token: sealed_payment_token.to_string(),
         reservation_expires_at: order.reservation_expires_at,
     };
     enqueue(conn, &event).await.map(drop)

@@ -77,6 +77,7 @@ pub async fn start_with(
             shipping_url: config.graphql_url(ServiceName::Shipping),
             users_url: config.graphql_url(ServiceName::Users),
             signer: config.request_signer.clone(),
+            seal: mart_service::payment_token::TokenSeal::load(config)?,
         },
         options.settings,
     );

@@ -74,6 +74,7 @@ pub async fn start_with(
         boot.outbox.clone(),
         provider,
         options.settings,
+        mart_service::payment_token::TokenSeal::load(config)?,
     );
     boot.consume(
         "saga",

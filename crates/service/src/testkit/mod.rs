@@ -28,6 +28,11 @@ pub fn isolated_config(label: &str) -> ServiceConfig {
         .collect();
     config.database_prefix = format!("t_{label}_{unique}_");
     config.topic_prefix = format!("t.{label}.{unique}.");
+    // Services started from this configuration share a payment token key, and no key
+    // file lands in the crate's directory.
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("the operating system's random source");
+    config.payment_token_key = Some(key.iter().map(|b| format!("{b:02x}")).collect());
     config
 }
 

@@ -71,6 +71,7 @@ pub struct Orders(Arc<Inner>);
 struct Inner {
     db: Database,
     outbox: OutboxSignal,
+    seal: mart_service::payment_token::TokenSeal,
     products: ProductsClient,
     shipping: ShippingClient,
     users: UsersClient,
@@ -86,6 +87,8 @@ pub struct Dependencies {
     pub users_url: String,
     /// Signs the calls when the subgraphs require signed requests.
     pub signer: Option<mart_auth::RequestSigner>,
+    /// Seals the payment token for payments' eyes only.
+    pub seal: mart_service::payment_token::TokenSeal,
 }
 
 fn upstream_error(e: UpstreamError) -> OrdersError {
@@ -143,6 +146,7 @@ impl Orders {
         Self(Arc::new(Inner {
             db,
             outbox,
+            seal: dependencies.seal,
             products,
             shipping,
             users,
@@ -238,6 +242,8 @@ impl Orders {
             serde_json::to_value(&address).map_err(|e| OrdersError::Internal(e.to_string()))?;
 
         let mut conn = self.0.db.conn().await?;
+        // Only payments can open it: the event and the outbox carry it sealed.
+        let sealed_token = self.0.seal.seal(&request.payment_token);
         let (order, created) = conn
             .transaction::<_, OrdersError, _>(async |conn| {
                 let row = OrderRow {
@@ -272,14 +278,7 @@ impl Orders {
                 futures::try_join!(
                     storage::insert_lines(conn, &lines),
                     storage::record_history(conn, order_id, OrderStatus::Pending.as_str(), None),
-                    emit::placed(
-                        conn,
-                        &order,
-                        &lines,
-                        currency,
-                        &address,
-                        &request.payment_token
-                    ),
+                    emit::placed(conn, &order, &lines, currency, &address, &sealed_token),
                     emit::created(conn, &order),
                 )?;
                 Ok((order, true))

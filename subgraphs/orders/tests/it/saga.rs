@@ -324,3 +324,46 @@ async fn fifty_buyers_for_ten_units_end_with_ten_confirmed_orders() {
     );
     Arc::into_inner(shop).unwrap().stop().await;
 }
+
+/// The payment token reaches payments, and no one else: `order.placed` (and so orders'
+/// outbox and the topic every consumer reads) carries it sealed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_payment_token_travels_sealed_and_only_payments_opens_it() {
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+
+    #[derive(diesel::QueryableByName)]
+    struct Envelope {
+        #[diesel(sql_type = Text)]
+        envelope: String,
+    }
+
+    let shop = Shop::start("sealed").await;
+    let mug = shop.product(1299, 400, 10).await;
+    let ada = shop.customer();
+    let order = shop
+        .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "sealed-1"))
+        .await;
+    // Authorized: payments opened the token.
+    shop.wait_for_payment(&ada, order, "AUTHORIZED").await;
+
+    let mut conn = shop.orders_db.conn().await.unwrap();
+    let envelopes: Vec<Envelope> = diesel::sql_query(
+        "SELECT envelope::text AS envelope FROM outbox_events WHERE envelope->>'type' = 'order.placed'",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert!(!envelopes.is_empty(), "order.placed is in the outbox");
+    for Envelope { envelope } in envelopes {
+        assert!(
+            !envelope.contains("tok_ok"),
+            "the raw token is in the outbox: {envelope}"
+        );
+        let envelope: serde_json::Value = serde_json::from_str(&envelope).unwrap();
+        let token = envelope["payload"]["paymentToken"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(token.starts_with("sealed:v1:"), "{envelope}");
+    }
+}

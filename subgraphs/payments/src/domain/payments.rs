@@ -32,6 +32,8 @@ struct Inner {
     outbox: OutboxSignal,
     provider: Arc<dyn PaymentProvider>,
     settings: PaymentsSettings,
+    /// Opens the payment token orders sealed; it stays sealed in payments' table too.
+    seal: mart_service::payment_token::TokenSeal,
 }
 
 /// Whether a handler changed anything worth waking the outbox relay for.
@@ -75,12 +77,14 @@ impl Payments {
         outbox: OutboxSignal,
         provider: Arc<dyn PaymentProvider>,
         settings: PaymentsSettings,
+        seal: mart_service::payment_token::TokenSeal,
     ) -> Self {
         Self(Arc::new(Inner {
             db,
             outbox,
             provider,
             settings,
+            seal,
         }))
     }
 
@@ -102,12 +106,21 @@ impl Payments {
     /// The processor's answer for a payment ready to authorize (amount and
     /// stock known, still pending, not cancelled); `None` if it is not ready.
     pub(super) async fn verdict(&self, row: &PaymentRow) -> Option<Verdict> {
-        let (Some(amount), Some(token)) = (row.amount_minor, row.payment_token.clone()) else {
+        let (Some(amount), Some(sealed)) = (row.amount_minor, row.payment_token.as_deref()) else {
             return None;
         };
         if status_of(row) != PaymentStatus::Pending || !row.stock_reserved || row.order_cancelled {
             return None;
         }
+        let token = match self.0.seal.open(sealed) {
+            Ok(token) => token,
+            Err(error) => {
+                // Orders and payments hold different keys: a deployment error, not the
+                // customer's; the order is declined rather than left waiting.
+                tracing::error!(order_id = %row.order_id, %error, "cannot open the payment token");
+                return Some(Verdict::Declined("payment_token_unreadable".to_string()));
+            }
+        };
         let request = AuthorizeRequest {
             idempotency_key: format!("authorize:{}", row.order_id),
             token,
