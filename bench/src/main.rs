@@ -1,12 +1,15 @@
 //! `mart-bench`: Mart's load generator. Without a subcommand it loads one GraphQL
 //! operation (see [`query`]); `mart-bench orders` places orders for many customers
 //! through the router and follows each to CONFIRMED (see [`orders`]); `mart-bench fanout`
-//! measures order-status updates fanned out to many WebSocket subscribers (see [`fanout`]).
+//! measures order-status updates fanned out to many WebSocket subscribers (see [`fanout`]);
+//! `mart-bench federation` serves in-memory subgraphs for router comparisons (see
+//! [`federation`]).
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
 mod fanout;
+mod federation;
 mod orders;
 mod query;
 mod topic_end;
@@ -34,6 +37,9 @@ enum Command {
     /// Many WebSocket subscribers on the router, order status changes at a fixed rate:
     /// delay from commit to each subscriber, losses, and router memory per socket.
     Fanout(fanout::Args),
+    /// The four in-memory subgraphs of the public federation benchmark's shape, for
+    /// `bench/federation.sh`: routers side by side on a deep nested query.
+    Federation(federation::Args),
 }
 
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -59,6 +65,7 @@ fn main() -> anyhow::Result<()> {
     match (cli.command, cli.query) {
         (Some(Command::Orders(args)), _) => orders::run(args),
         (Some(Command::Fanout(args)), _) => fanout::run(args),
+        (Some(Command::Federation(args)), _) => federation::run(args),
         (None, Some(args)) => query::run(args),
         (None, None) => {
             use clap::CommandFactory;

@@ -207,7 +207,8 @@ pub struct LimitsConfig {
     pub max_tokens: usize,
     /// Highest estimated cost (objects subgraphs may have to resolve, lists counted at their
     /// `first`/`last`/`limit`) an operation may have; above it `COST_ESTIMATED_TOO_EXPENSIVE`.
-    /// Default `10000`. Env: `MART_ROUTER_MAX_COST`.
+    /// Default `50000`: twice what the public federation benchmark's deep query (seven
+    /// nested lists without arguments) is estimated at. Env: `MART_ROUTER_MAX_COST`.
     pub max_cost: u64,
     /// Items assumed for a list field without a `first`/`last`/`limit` argument. Default `10`.
     pub default_list_size: u64,
@@ -277,7 +278,7 @@ impl Default for LimitsConfig {
             max_fields: 2_000,
             max_field_comparisons: 20_000,
             max_tokens: 15_000,
-            max_cost: 10_000,
+            max_cost: 50_000,
             default_list_size: 10,
         }
     }

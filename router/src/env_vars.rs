@@ -96,7 +96,7 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
     ),
     var(
         "MART_ROUTER_MAX_COST",
-        "10000",
+        "50000",
         "highest estimated operation cost (`COST_ESTIMATED_TOO_EXPENSIVE` above)",
     ),
     var(

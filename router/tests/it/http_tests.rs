@@ -334,13 +334,16 @@ async fn operations_estimated_too_expensive_are_refused_before_any_subgraph_is_c
     let shop = shop::start(false).await;
     let operation =
         "query Top($n: Int) { topProducts(first: $n) { inStock reviews { author { id } } } }";
-    // 1,000 products, each with ~10 reviews and their authors: an estimated cost of 21,000.
-    let body = query(&shop.router, operation, json!({"n": 1000})).await;
+    // 10,000 products, each with ~10 reviews and their authors: an estimated cost of 210,000.
+    let body = query(&shop.router, operation, json!({"n": 10_000})).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "COST_ESTIMATED_TOO_EXPENSIVE",
         "{body}"
     );
-    assert_eq!(body["errors"][0]["extensions"]["cost"]["estimated"], 21_000);
+    assert_eq!(
+        body["errors"][0]["extensions"]["cost"]["estimated"],
+        210_000
+    );
     assert!(body.get("data").is_none(), "{body}");
     let inventory = || {
         shop.counters
