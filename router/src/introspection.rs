@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::operation::{Field, SelectionSet, collect_fields, sub_selections};
 use crate::schema::index::SchemaIndex;
+use crate::schema::index::type_def_name;
 
 /// The API schema's definitions, indexed for introspection.
 pub struct IntrospectionSchema {
@@ -374,17 +375,6 @@ impl<'s> Resolver<'s> {
             Type::ListType(inner) => TypeRef::List(Box::new(self.resolve_type(inner)?)),
             Type::NonNullType(inner) => TypeRef::NonNull(Box::new(self.resolve_type(inner)?)),
         })
-    }
-}
-
-fn type_def_name(def: &TypeDefinition) -> &str {
-    match def {
-        TypeDefinition::Scalar(t) => &t.name,
-        TypeDefinition::Object(t) => &t.name,
-        TypeDefinition::Interface(t) => &t.name,
-        TypeDefinition::Union(t) => &t.name,
-        TypeDefinition::Enum(t) => &t.name,
-        TypeDefinition::InputObject(t) => &t.name,
     }
 }
 

@@ -74,15 +74,7 @@ impl SchemaIndex {
             let Definition::TypeDefinition(definition) = definition else {
                 continue;
             };
-            let name = match definition {
-                TypeDefinition::Scalar(t) => &t.name,
-                TypeDefinition::Object(t) => &t.name,
-                TypeDefinition::Interface(t) => &t.name,
-                TypeDefinition::Union(t) => &t.name,
-                TypeDefinition::Enum(t) => &t.name,
-                TypeDefinition::InputObject(t) => &t.name,
-            };
-            let Some(info) = index.types.get_mut(name) else {
+            let Some(info) = index.types.get_mut(type_def_name(definition)) else {
                 continue;
             };
             info.accessible = true;
@@ -273,5 +265,17 @@ impl OperationType {
             OperationType::Mutation => "mutation",
             OperationType::Subscription => "subscription",
         }
+    }
+}
+
+/// The name a type definition declares.
+pub fn type_def_name(def: &TypeDefinition) -> &str {
+    match def {
+        TypeDefinition::Scalar(t) => &t.name,
+        TypeDefinition::Object(t) => &t.name,
+        TypeDefinition::Interface(t) => &t.name,
+        TypeDefinition::Union(t) => &t.name,
+        TypeDefinition::Enum(t) => &t.name,
+        TypeDefinition::InputObject(t) => &t.name,
     }
 }
