@@ -46,6 +46,8 @@ pub struct Shop {
     shutdown: CancellationToken,
     running: Mutex<Vec<Running>>,
     kit: Kit,
+    /// Drops the shop's databases even when a test fails before `stop`.
+    _databases: testkit::DropDatabases,
 }
 
 /// One service of the shop, stoppable on its own.
@@ -137,6 +139,7 @@ impl Shop {
 
     pub async fn start_with(label: &str, options: ShopOptions) -> Self {
         let mut config = testkit::isolated_config(label);
+        let databases = testkit::DropDatabases::new(&config);
         if let Some(brokers) = options.kafka_brokers {
             config.kafka_brokers = brokers;
         }
@@ -197,6 +200,7 @@ impl Shop {
                 .unwrap()
         };
         Self {
+            _databases: databases,
             provider: kit.provider.clone(),
             orders_url: service_url(ServiceName::Orders),
             payments_url: service_url(ServiceName::Payments),
