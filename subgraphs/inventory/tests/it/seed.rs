@@ -15,6 +15,7 @@ async fn seeding_twice_stocks_each_product_once_through_the_ledger() {
     assert_eq!(second.new_levels, 0);
 
     let store = TestDb {
+        _databases: mart_service::testkit::DropDatabases::new(&config),
         db: mart_service::Database::open(
             &config,
             mart_inventory::SERVICE,

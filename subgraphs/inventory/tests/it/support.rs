@@ -16,13 +16,20 @@ use uuid::Uuid;
 pub struct TestDb {
     pub config: ServiceConfig,
     pub db: Database,
+    /// Drops the database even when a test fails before it is closed.
+    pub _databases: testkit::DropDatabases,
 }
 
 impl TestDb {
     pub async fn open(label: &str) -> Self {
         let config = testkit::isolated_config(label);
+        let databases = testkit::DropDatabases::new(&config);
         let db = open_db(&config).await;
-        Self { config, db }
+        Self {
+            config,
+            db,
+            _databases: databases,
+        }
     }
 
     pub async fn conn(&self) -> mart_service::db::PgConn {
@@ -77,7 +84,11 @@ impl TestService {
         let db = open_db(&config).await;
         Self {
             url: format!("http://{}/graphql", handle.addr),
-            store: TestDb { config, db },
+            store: TestDb {
+                _databases: testkit::DropDatabases::new(&config),
+                config,
+                db,
+            },
             auth,
             admin_token,
             client: reqwest::Client::new(),

@@ -22,12 +22,15 @@ pub struct TestService {
     client: reqwest::Client,
     shutdown: CancellationToken,
     handle: Option<ServiceHandle>,
+    /// Drops the databases even when a test fails before `stop`.
+    _databases: testkit::DropDatabases,
 }
 
 impl TestService {
     pub async fn start(label: &str) -> Self {
         install_query_log();
         let mut config = testkit::isolated_config(label);
+        let databases = testkit::DropDatabases::new(&config);
         let auth = TestAuth::start(&mut config).await;
         let admin_token = auth.token(Role::Admin);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -51,6 +54,7 @@ impl TestService {
             client: reqwest::Client::new(),
             shutdown,
             handle: Some(handle),
+            _databases: databases,
         }
     }
 

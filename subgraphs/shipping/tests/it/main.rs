@@ -12,6 +12,8 @@ struct Service {
     shutdown: tokio_util::sync::CancellationToken,
     handle: mart_service::ServiceHandle,
     _auth: testkit::TestAuth,
+    /// Drops the database even when a test fails before `stop`.
+    _databases: testkit::DropDatabases,
 }
 
 impl Service {
@@ -33,6 +35,7 @@ async fn start() -> Service {
 async fn start_with(adjust: impl FnOnce(&mut mart_service::ServiceConfig)) -> Service {
     let mut config = testkit::isolated_config("shipping");
     adjust(&mut config);
+    let databases = testkit::DropDatabases::new(&config);
     let auth = testkit::TestAuth::start(&mut config).await;
     let shutdown = tokio_util::sync::CancellationToken::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -45,6 +48,7 @@ async fn start_with(adjust: impl FnOnce(&mut mart_service::ServiceConfig)) -> Se
         shutdown,
         handle,
         _auth: auth,
+        _databases: databases,
     }
 }
 
