@@ -23,11 +23,22 @@ pub async fn up(seed: bool) -> Result<()> {
     for h in &handles {
         println!("  {:<13} http://{}/graphql", h.name, h.addr);
     }
+    let router_addr = config.listen_addr(ServiceName::Router);
+    // The router's own switch (off by default; `./dev up` turns it on).
+    let playground = std::env::var("MART_ROUTER_PLAYGROUND").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    });
+    let playground = if playground {
+        format!("playground: http://{router_addr}/")
+    } else {
+        "playground off: MART_ROUTER_PLAYGROUND=true turns it on".to_string()
+    };
     println!(
-        "  {:<13} http://{}/graphql  (playground: http://{}/)",
-        "router",
-        config.listen_addr(ServiceName::Router),
-        config.listen_addr(ServiceName::Router)
+        "  {:<13} http://{router_addr}/graphql  ({playground})",
+        "router"
     );
     let router_result = router.await.context("router task")?;
     shutdown.cancel();
