@@ -59,12 +59,7 @@ YAML
   ROUTER_PID=$!
   EXTRA_PIDS+=("$ROUTER_PID")
   ROUTER_URL=http://127.0.0.1:$port/graphql
-  local deadline=$((SECONDS + 60))
-  until curl -sf -H 'content-type: application/json' -d '{"query":"{ __typename }"}' "$ROUTER_URL" >/dev/null; do
-    kill -0 "$ROUTER_PID" 2>/dev/null || { log "$name router exited"; exit 1; }
-    [ $SECONDS -lt $deadline ] || { log "$name router did not answer"; exit 1; }
-    sleep 0.3
-  done
+  wait_router "$name" "$ROUTER_PID" "$ROUTER_URL"
 }
 
 describe_machine

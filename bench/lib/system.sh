@@ -74,6 +74,16 @@ wait_healthy() { # url pid logfile
   done
 }
 
+wait_router() { # name pid url: until the router answers a query, or it exits (60 s at most)
+  local name=$1 pid=$2 url=$3
+  local deadline=$((SECONDS + 60))
+  until curl -sf -H 'content-type: application/json' -d '{"query":"{ __typename }"}' "$url" >/dev/null; do
+    kill -0 "$pid" 2>/dev/null || { log "$name router exited"; exit 1; }
+    [ $SECONDS -lt $deadline ] || { log "$name router did not answer"; exit 1; }
+    sleep 0.3
+  done
+}
+
 start_system() {
   log "starting mart up (log $OUT/mart-up.log)"
   "$BIN/mart" up >"$OUT/mart-up.log" 2>&1 &
