@@ -9,7 +9,17 @@ if (!url) {
   console.error('usage: node audit.mjs <router /graphql URL>');
   process.exit(2);
 }
-const results = await auditServer({ url });
+// The router refuses a GET without a header a browser would have preflighted
+// (CSRF_PREVENTION, router/README.md), so the audit runs as a client that sends one, as
+// Apollo's clients do. Without it the three MAY audits of GET fail by design.
+const preflightedFetch = (input, init = {}) => {
+  const method = (init.method ?? 'GET').toUpperCase();
+  if (method !== 'GET') return fetch(input, init);
+  const headers = new Headers(init.headers);
+  headers.set('x-mart-preflight', '1');
+  return fetch(input, { ...init, headers });
+};
+const results = await auditServer({ url, fetchFn: preflightedFetch });
 const failed = results.filter((r) => r.status !== 'ok');
 for (const r of failed) {
   console.log(`${r.status.toUpperCase()} ${r.id} ${r.name}: ${r.reason}`);

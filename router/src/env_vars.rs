@@ -110,6 +110,16 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
         "time a request may take, body included, before 408 `REQUEST_TIMEOUT`",
     ),
     var(
+        "MART_ROUTER_CSRF_PREVENTION",
+        "true",
+        "execute a GET only with a header a browser preflights (`CSRF_PREVENTION` otherwise)",
+    ),
+    var(
+        "MART_ROUTER_CSRF_REQUIRED_HEADERS",
+        "x-apollo-operation-name,apollo-require-preflight,x-mart-preflight",
+        "headers that mark a GET as preflighted",
+    ),
+    var(
         "MART_ROUTER_CORS_ORIGINS",
         "",
         "comma-separated allowed origins (`*` for any); empty sends no CORS headers",

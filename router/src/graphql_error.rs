@@ -86,6 +86,8 @@ pub mod codes {
     pub const SUBGRAPH_REQUEST_FAILED: &str = "SUBGRAPH_REQUEST_FAILED";
     pub const NON_NULL_VIOLATION: &str = "INVALID_GRAPHQL_RESPONSE";
     pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+    /// A GET without a header a browser would have preflighted (`router/src/http/csrf.rs`).
+    pub const CSRF_PREVENTION: &str = "CSRF_PREVENTION";
     pub const UNSUPPORTED_OPERATION: &str = "UNSUPPORTED_OPERATION";
     pub const PERSISTED_QUERY_NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
     /// The subgraph's subscription stream broke off (connection lost, closed, silent).

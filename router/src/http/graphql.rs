@@ -1,6 +1,7 @@
 //! GraphQL over HTTP: `POST /graphql` (JSON body) and `GET /graphql` (query string; no
 //! mutations), with `application/graphql-response+json` when the client accepts it.
 //! Subscriptions stream when the client accepts `text/event-stream` or `multipart/mixed`.
+//! A GET runs only with a header a browser would have preflighted (`http/csrf.rs`).
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -76,6 +77,17 @@ pub async fn get_graphql(
         return super::playground::index().await;
     }
     let media = ResponseMedia::negotiate(&headers);
+    let csrf = &state.pipeline.config.csrf;
+    if csrf.enabled && !super::csrf::preflighted(&headers, csrf) {
+        return graphql_body(
+            StatusCode::BAD_REQUEST,
+            media,
+            error_body(&[GraphQLError::with_code(
+                super::csrf::message(csrf),
+                codes::CSRF_PREVENTION,
+            )]),
+        );
+    }
     let json_param = |name: &str| -> Result<Option<serde_json::Value>, Box<Response>> {
         match params.get(name).filter(|v| !v.is_empty()) {
             None => Ok(None),

@@ -29,6 +29,7 @@ async fn get_runs_queries_and_refuses_mutations_with_405() {
     let url = shop.router.graphql_url();
     let response = client()
         .get(&url)
+        .header("apollo-require-preflight", "true")
         .query(&[
             ("query", "query One($id: ID!) { product(id: $id) { name } }"),
             ("variables", r#"{"id":"p2"}"#),
@@ -43,6 +44,7 @@ async fn get_runs_queries_and_refuses_mutations_with_405() {
     );
     let response = client()
         .get(&url)
+        .header("apollo-require-preflight", "true")
         .query(&[("query", "mutation { noSuchField }")])
         .send()
         .await
@@ -54,6 +56,59 @@ async fn get_runs_queries_and_refuses_mutations_with_405() {
         body["errors"][0]["extensions"]["code"],
         "GRAPHQL_VALIDATION_FAILED"
     );
+}
+
+/// A GET a page on another site could make a browser send (no header a browser would have
+/// preflighted) is refused with no data; with such a header, or with the prevention
+/// turned off, the same request runs.
+#[tokio::test]
+async fn gets_a_browser_sends_unasked_are_refused_as_cross_site_forgery() {
+    let shop = shop::start(false).await;
+    let product = [("query", "{ product(id: \"p2\") { name } }")];
+    let get = |url: String, header: Option<(&'static str, &'static str)>| {
+        let mut request = client().get(url).query(&product);
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        async move {
+            let response = request.send().await.expect("router answers");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let url = shop.router.graphql_url();
+    for unasked in [
+        None,
+        Some(("content-type", "text/plain")),
+        Some(("accept", "application/graphql-response+json")),
+    ] {
+        let (status, body) = get(url.clone(), unasked).await;
+        assert_eq!(status, 400, "{unasked:?}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "CSRF_PREVENTION",
+            "{unasked:?}: {body}"
+        );
+        assert!(body.get("data").is_none(), "{body}");
+    }
+    let expected = json!({"data": {"product": {"name": "Lamp"}}});
+    for preflighted in [
+        ("content-type", "application/json"),
+        ("apollo-require-preflight", "true"),
+        ("x-apollo-operation-name", "Product"),
+        ("x-mart-preflight", "1"),
+    ] {
+        let (status, body) = get(url.clone(), Some(preflighted)).await;
+        assert_eq!((status, &body), (200, &expected), "{preflighted:?}");
+    }
+
+    let mut config = test_config(write_supergraph(&shop.supergraph));
+    config.csrf.enabled = false;
+    let open = mart_router::start(config).await.expect("router starts");
+    let (status, body) = get(open.graphql_url(), None).await;
+    assert_eq!((status, &body), (200, &expected));
 }
 
 #[tokio::test]
@@ -141,6 +196,7 @@ async fn extensions_that_are_not_an_object_and_batches_are_refused_with_400() {
 
     let response = client()
         .get(&url)
+        .header("apollo-require-preflight", "true")
         .query(&[("query", "{ __typename }"), ("extensions", "[1]")])
         .send()
         .await

@@ -228,6 +228,7 @@ async fn a_subscription_over_plain_json_is_refused_with_a_stable_code() {
     // SSE validation errors arrive as an event, not as a 4xx an EventSource cannot read.
     let response = client()
         .get(live.router.graphql_url())
+        .header("apollo-require-preflight", "true")
         .query(&[("query", "subscription { nope }")])
         .header("accept", "text/event-stream")
         .send()
