@@ -74,7 +74,11 @@ pub async fn start_with(
     settings: Settings,
 ) -> Result<ServiceHandle, StartError> {
     let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
-    boot.consume("saga", saga::TOPICS, std::sync::Arc::new(saga::SagaHandler));
+    boot.consume(
+        "saga",
+        saga::TOPICS,
+        std::sync::Arc::new(mart_events::consumer::Saga(saga::SagaHandler)),
+    );
     boot.spawn(expiry::run(
         boot.db.clone(),
         boot.outbox.clone(),

@@ -12,8 +12,8 @@ use futures::future::try_join_all;
 use mart_events::catalog::{
     DomainEvent, OrderCancelled, OrderPlaced, PaymentAuthorized, PaymentDeclined,
 };
-use mart_events::consumer::{BatchFuture, HandlerFuture, runs};
-use mart_events::{EventEnvelope, EventHandler, HandlerError, Topic, Urgency};
+use mart_events::consumer::{BatchFuture, HandlerFuture, Reactions, decode_run};
+use mart_events::{EventEnvelope, HandlerError, Topic, Urgency};
 use mart_service::DbError;
 use uuid::Uuid;
 
@@ -31,80 +31,59 @@ pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
 /// authorization never meets already-released stock.
 const EXPIRY_GRACE: TimeDelta = TimeDelta::minutes(1);
 
-/// The event types inventory reacts to; the consumer skips the rest unread.
-/// The event types whose runs are applied together (see `handle_batch`).
+/// The event types whose runs are applied together (see `react_to_run`).
 const TOGETHER: &[&str] = &[OrderPlaced::TYPE, PaymentAuthorized::TYPE];
-
-pub const HANDLED: &[&str] = &[
-    OrderPlaced::TYPE,
-    PaymentAuthorized::TYPE,
-    PaymentDeclined::TYPE,
-    OrderCancelled::TYPE,
-];
 
 pub struct SagaHandler;
 
-impl EventHandler for SagaHandler {
+impl Reactions for SagaHandler {
+    const HANDLED: &'static [&'static str] = &[
+        OrderPlaced::TYPE,
+        PaymentAuthorized::TYPE,
+        PaymentDeclined::TYPE,
+        OrderCancelled::TYPE,
+    ];
     /// A customer waits for the order to be confirmed.
-    fn urgency(&self) -> Urgency {
-        Urgency::Interactive
-    }
+    const URGENCY: Urgency = Urgency::Interactive;
 
-    fn wants(&self, event_type: &str) -> bool {
-        HANDLED.contains(&event_type)
+    fn run_of(event_type: &str) -> Option<usize> {
+        TOGETHER.iter().position(|t| *t == event_type)
     }
 
     /// Runs of `order.placed` are reserved together ([`reserve_batch`]), runs
-    /// of `payment.authorized` sold together ([`commit_batch`]); the other
-    /// events one by one, in their place.
-    fn handle_batch<'a>(
+    /// of `payment.authorized` sold together ([`commit_batch`]).
+    fn react_to_run<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         events: &'a [&'a EventEnvelope],
     ) -> BatchFuture<'a> {
         Box::pin(async move {
-            let together = |kind: &str| TOGETHER.iter().position(|t| *t == kind);
-            for run in runs(events, together) {
-                let batch = &events[run.clone()];
-                let done = match batch[0].event_type.as_str() {
-                    OrderPlaced::TYPE => reserve_placed(conn, batch).await,
-                    PaymentAuthorized::TYPE => sell_paid(conn, batch).await,
-                    _ => self.handle(conn, batch[0]).await.map_err(|e| (0, e)),
-                };
-                done.map_err(|(at, e)| (run.start + at, e))?;
+            match events[0].event_type.as_str() {
+                OrderPlaced::TYPE => reserve_placed(conn, events).await,
+                _ => sell_paid(conn, events).await,
             }
-            Ok(())
         })
     }
 
-    fn handle<'a>(
+    /// The other events one by one, in their place. Whether one changed anything no longer
+    /// matters here: the consumer wakes the outbox relay after the transaction commits.
+    fn react<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         envelope: &'a EventEnvelope,
     ) -> HandlerFuture<'a> {
         Box::pin(async move {
-            // Whether the event changed anything no longer matters here: the
-            // consumer wakes the outbox relay after the transaction commits.
-            let one = [envelope];
             match envelope.event_type.as_str() {
-                OrderPlaced::TYPE => {
-                    reserve_placed(conn, &one).await.map_err(|(_, e)| e)?;
-                    true
-                }
-                PaymentAuthorized::TYPE => {
-                    sell_paid(conn, &one).await.map_err(|(_, e)| e)?;
-                    true
-                }
                 PaymentDeclined::TYPE => {
                     let e: PaymentDeclined = envelope.decode()?;
-                    release(conn, e.order_id, "payment_declined").await?
+                    release(conn, e.order_id, "payment_declined").await?;
                 }
                 OrderCancelled::TYPE => {
                     let e: OrderCancelled = envelope.decode()?;
-                    release(conn, e.order_id, "order_cancelled").await?
+                    release(conn, e.order_id, "order_cancelled").await?;
                 }
-                _ => false,
-            };
+                _ => {}
+            }
             Ok(())
         })
     }
@@ -138,11 +117,8 @@ async fn reserve_placed(
     conn: &mut AsyncPgConnection,
     events: &[&EventEnvelope],
 ) -> Result<(), (usize, HandlerError)> {
-    let mut requests = Vec::with_capacity(events.len());
-    for (i, envelope) in events.iter().enumerate() {
-        let order: OrderPlaced = envelope.decode().map_err(|e| (i, e.into()))?;
-        requests.push(reserve_request(&order));
-    }
+    let orders: Vec<OrderPlaced> = decode_run(events)?;
+    let requests: Vec<ReserveRequest> = orders.iter().map(reserve_request).collect();
     let outcomes = match reserve_batch(conn, &requests).await {
         Ok(outcomes) => outcomes,
         Err(ReserveError::Invalid(detail)) => return Err((0, HandlerError::Permanent(detail))),
@@ -177,11 +153,8 @@ async fn sell_paid(
     conn: &mut AsyncPgConnection,
     events: &[&EventEnvelope],
 ) -> Result<(), (usize, HandlerError)> {
-    let mut order_ids = Vec::with_capacity(events.len());
-    for (i, envelope) in events.iter().enumerate() {
-        let paid: PaymentAuthorized = envelope.decode().map_err(|e| (i, e.into()))?;
-        order_ids.push(paid.order_id);
-    }
+    let paid: Vec<PaymentAuthorized> = decode_run(events)?;
+    let order_ids: Vec<Uuid> = paid.iter().map(|p| p.order_id).collect();
     let outcomes = commit_batch(conn, &order_ids)
         .await
         .map_err(|e| (0, HandlerError::Transient(e.to_string())))?;

@@ -94,9 +94,9 @@ pub async fn start_with(
     boot.consume(
         saga::GROUP,
         saga::TOPICS,
-        Arc::new(saga::NotifyHandler {
+        Arc::new(mart_events::consumer::Saga(saga::NotifyHandler {
             publish: signal.clone(),
-        }),
+        })),
     );
     let publisher = delivery::publisher::Publisher {
         db: boot.db.clone(),

@@ -5,8 +5,8 @@
 
 use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{DomainEvent, OrderConfirmed, OrderPlaced};
-use mart_events::consumer::{HandlerError, HandlerFuture};
-use mart_events::{EventEnvelope, EventHandler, Topic};
+use mart_events::consumer::{HandlerError, HandlerFuture, Reactions};
+use mart_events::{EventEnvelope, Topic};
 
 use crate::delivery::publisher::PublishSignal;
 use crate::domain::compose;
@@ -22,15 +22,13 @@ pub struct NotifyHandler {
     pub publish: PublishSignal,
 }
 
-impl EventHandler for NotifyHandler {
+impl Reactions for NotifyHandler {
     /// Events that become notifications; among them `order.placed` names the
     /// order's owner and number first (the orders topic keeps an order's events
     /// in order). The rest are skipped without a transaction.
-    fn wants(&self, event_type: &str) -> bool {
-        compose::DRAFTED.contains(&event_type)
-    }
+    const HANDLED: &'static [&'static str] = compose::DRAFTED;
 
-    fn handle<'a>(
+    fn react<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         envelope: &'a EventEnvelope,

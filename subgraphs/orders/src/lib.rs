@@ -84,9 +84,7 @@ pub async fn start_with(
     boot.consume(
         "saga",
         saga::TOPICS,
-        Arc::new(saga::SagaHandler {
-            outbox: boot.outbox.clone(),
-        }),
+        Arc::new(mart_events::consumer::Saga(saga::SagaHandler)),
     );
     boot.spawn(orders.clone().run_expiry(boot.shutdown.clone()));
     // Every instance its own group: each must see every status change.

@@ -6,8 +6,8 @@ use mart_events::catalog::{
     DomainEvent, PaymentAuthorized, PaymentDeclined, ShipmentCreated, ShipmentDelivered,
     ShipmentShipped, StockRejected, StockReserved,
 };
-use mart_events::consumer::{BatchFuture, HandlerFuture};
-use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal, Urgency};
+use mart_events::consumer::{BatchFuture, HandlerFuture, Reactions};
+use mart_events::{EventEnvelope, HandlerError, Urgency};
 use uuid::Uuid;
 
 use crate::domain::OrderEvent;
@@ -20,85 +20,92 @@ pub const TOPICS: &[mart_events::Topic] = &[
     mart_events::Topic::Shipping,
 ];
 
-/// The event types that move an order; the consumer skips the rest unread.
-pub const HANDLED: &[&str] = &[
-    StockReserved::TYPE,
-    StockRejected::TYPE,
-    PaymentAuthorized::TYPE,
-    PaymentDeclined::TYPE,
-    ShipmentCreated::TYPE,
-    ShipmentShipped::TYPE,
-    ShipmentDelivered::TYPE,
+type OrderOf = fn(&EventEnvelope) -> Result<Uuid, HandlerError>;
+
+/// Each event type that moves an order: how its order is read, and what it means for the
+/// state machine.
+const FOLLOWED: [(&str, OrderOf, OrderEvent); 7] = [
+    (
+        StockReserved::TYPE,
+        order_of::<StockReserved>,
+        OrderEvent::StockReserved,
+    ),
+    (
+        StockRejected::TYPE,
+        order_of::<StockRejected>,
+        OrderEvent::StockRejected,
+    ),
+    (
+        PaymentAuthorized::TYPE,
+        order_of::<PaymentAuthorized>,
+        OrderEvent::PaymentAuthorized,
+    ),
+    (
+        PaymentDeclined::TYPE,
+        order_of::<PaymentDeclined>,
+        OrderEvent::PaymentDeclined,
+    ),
+    (
+        ShipmentCreated::TYPE,
+        order_of::<ShipmentCreated>,
+        OrderEvent::ShipmentCreated,
+    ),
+    (
+        ShipmentShipped::TYPE,
+        order_of::<ShipmentShipped>,
+        OrderEvent::ShipmentShipped,
+    ),
+    (
+        ShipmentDelivered::TYPE,
+        order_of::<ShipmentDelivered>,
+        OrderEvent::ShipmentDelivered,
+    ),
 ];
 
-pub struct SagaHandler {
-    pub outbox: OutboxSignal,
-}
+const FOLLOWED_TYPES: [&str; FOLLOWED.len()] = {
+    let mut types = [""; FOLLOWED.len()];
+    let mut at = 0;
+    while at < FOLLOWED.len() {
+        types[at] = FOLLOWED[at].0;
+        at += 1;
+    }
+    types
+};
 
-fn decode<E: DomainEvent>(
-    envelope: &EventEnvelope,
-    order_id: impl Fn(&E) -> Uuid,
-    event: OrderEvent,
-) -> Result<Option<(Uuid, OrderEvent)>, HandlerError> {
+/// The order a saga event is about: its aggregate (catalog/orders.rs), read from the payload
+/// decoded as its own type, so a malformed or unknown version fails like any other.
+fn order_of<E: DomainEvent>(envelope: &EventEnvelope) -> Result<Uuid, HandlerError> {
     let payload: E = envelope.decode()?;
-    Ok(Some((order_id(&payload), event)))
+    payload
+        .aggregate_id()
+        .parse()
+        .map_err(|_| HandlerError::Permanent(format!("{} names no order", envelope.event_type)))
 }
 
 /// The order and what happened to it, for the event types orders follows.
 pub fn order_event(envelope: &EventEnvelope) -> Result<Option<(Uuid, OrderEvent)>, HandlerError> {
-    match envelope.event_type.as_str() {
-        StockReserved::TYPE => decode(
-            envelope,
-            |e: &StockReserved| e.order_id,
-            OrderEvent::StockReserved,
-        ),
-        StockRejected::TYPE => decode(
-            envelope,
-            |e: &StockRejected| e.order_id,
-            OrderEvent::StockRejected,
-        ),
-        PaymentAuthorized::TYPE => decode(
-            envelope,
-            |e: &PaymentAuthorized| e.order_id,
-            OrderEvent::PaymentAuthorized,
-        ),
-        PaymentDeclined::TYPE => decode(
-            envelope,
-            |e: &PaymentDeclined| e.order_id,
-            OrderEvent::PaymentDeclined,
-        ),
-        ShipmentCreated::TYPE => decode(
-            envelope,
-            |e: &ShipmentCreated| e.order_id,
-            OrderEvent::ShipmentCreated,
-        ),
-        ShipmentShipped::TYPE => decode(
-            envelope,
-            |e: &ShipmentShipped| e.order_id,
-            OrderEvent::ShipmentShipped,
-        ),
-        ShipmentDelivered::TYPE => decode(
-            envelope,
-            |e: &ShipmentDelivered| e.order_id,
-            OrderEvent::ShipmentDelivered,
-        ),
-        _ => Ok(None),
-    }
+    let Some((_, order_of, event)) = FOLLOWED.iter().find(|(t, ..)| *t == envelope.event_type)
+    else {
+        return Ok(None);
+    };
+    Ok(Some((order_of(envelope)?, *event)))
 }
 
-impl EventHandler for SagaHandler {
-    /// A customer waits for the order to be confirmed.
-    fn urgency(&self) -> Urgency {
-        Urgency::Interactive
-    }
+pub struct SagaHandler;
 
-    fn wants(&self, event_type: &str) -> bool {
-        HANDLED.contains(&event_type)
+impl Reactions for SagaHandler {
+    const HANDLED: &'static [&'static str] = &FOLLOWED_TYPES;
+    /// A customer waits for the order to be confirmed.
+    const URGENCY: Urgency = Urgency::Interactive;
+
+    /// One run for every event followed: the state machine takes them all at once.
+    fn run_of(event_type: &str) -> Option<usize> {
+        FOLLOWED_TYPES.contains(&event_type).then_some(0)
     }
 
     /// The round's events applied together ([`transition::apply_many`]): a
     /// few round trips for the round rather than two or more per event.
-    fn handle_batch<'a>(
+    fn react_to_run<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         events: &'a [&'a EventEnvelope],
@@ -124,20 +131,50 @@ impl EventHandler for SagaHandler {
         })
     }
 
-    fn handle<'a>(
+    /// Never called: every event followed is in the one run.
+    fn react<'a>(
         &'a self,
-        conn: &'a mut AsyncPgConnection,
-        envelope: &'a EventEnvelope,
+        _conn: &'a mut AsyncPgConnection,
+        _envelope: &'a EventEnvelope,
     ) -> HandlerFuture<'a> {
-        Box::pin(async move {
-            let Some((order_id, event)) = order_event(envelope)? else {
-                return Ok(());
-            };
-            let applied = transition::apply(conn, order_id, event).await?;
-            if applied.order.is_none() {
-                tracing::warn!(%order_id, kind = envelope.event_type, "event for an unknown order");
-            }
-            Ok(())
-        })
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A followed event moves its own order; a payload that does not decode as its type is
+    /// refused for good; an event orders does not follow moves nothing.
+    #[test]
+    fn each_followed_event_names_its_order_and_its_move() {
+        let order_id = Uuid::now_v7();
+        let reserved = EventEnvelope::wrap(&StockReserved {
+            order_id,
+            lines: Vec::new(),
+            expires_at: chrono::Utc::now(),
+        });
+        assert_eq!(
+            order_event(&reserved).unwrap(),
+            Some((order_id, OrderEvent::StockReserved))
+        );
+        let mut malformed = reserved.clone();
+        malformed.payload = serde_json::json!({ "orderId": "not a uuid" });
+        assert!(matches!(
+            order_event(&malformed),
+            Err(HandlerError::Permanent(_))
+        ));
+        let mut other = reserved;
+        other.event_type = "order.placed".into();
+        assert_eq!(order_event(&other).unwrap(), None);
+        let moves: Vec<OrderEvent> = FOLLOWED.iter().map(|f| f.2).collect();
+        assert!(
+            moves
+                .iter()
+                .enumerate()
+                .all(|(at, m)| !moves[..at].contains(m)),
+            "two types make the same move"
+        );
     }
 }

@@ -79,10 +79,9 @@ pub async fn start_with(
     boot.consume(
         "saga",
         saga::TOPICS,
-        Arc::new(saga::SagaHandler {
+        Arc::new(mart_events::consumer::Saga(saga::SagaHandler {
             payments: payments.clone(),
-            outbox: boot.outbox.clone(),
-        }),
+        })),
     );
     let verifier = options
         .verifier

@@ -5,81 +5,61 @@ use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{
     DomainEvent, OrderCancelled, OrderPlaced, ShipmentShipped, StockReserved,
 };
-use mart_events::consumer::{BatchFuture, HandlerFuture, runs};
-use mart_events::{EventEnvelope, EventHandler, HandlerError, OutboxSignal, Topic, Urgency};
+use mart_events::consumer::{BatchFuture, HandlerFuture, Reactions};
+use mart_events::{EventEnvelope, HandlerError, Topic, Urgency};
 
 use crate::domain::{Learned, Payments};
 
 pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Inventory, Topic::Shipping];
 
-/// The event types payments reacts to; the consumer skips the rest unread.
-pub const HANDLED: &[&str] = &[
-    OrderPlaced::TYPE,
-    StockReserved::TYPE,
-    OrderCancelled::TYPE,
-    ShipmentShipped::TYPE,
-];
-
 pub struct SagaHandler {
     pub payments: Payments,
-    pub outbox: OutboxSignal,
 }
 
-impl EventHandler for SagaHandler {
+impl Reactions for SagaHandler {
+    const HANDLED: &'static [&'static str] = &[
+        OrderPlaced::TYPE,
+        StockReserved::TYPE,
+        OrderCancelled::TYPE,
+        ShipmentShipped::TYPE,
+    ];
     /// A customer waits for the order to be confirmed.
-    fn urgency(&self) -> Urgency {
-        Urgency::Interactive
-    }
+    const URGENCY: Urgency = Urgency::Interactive;
 
-    fn wants(&self, event_type: &str) -> bool {
-        HANDLED.contains(&event_type)
+    fn run_of(event_type: &str) -> Option<usize> {
+        LEARNED.contains(&event_type).then_some(0)
     }
 
     /// Runs of `order.placed` and `inventory.reserved` are recorded together
-    /// ([`Payments::learn_all`]); the other events one by one, in their place.
-    fn handle_batch<'a>(
+    /// ([`Payments::learn_all`]).
+    fn react_to_run<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         events: &'a [&'a EventEnvelope],
     ) -> BatchFuture<'a> {
-        Box::pin(async move {
-            let learned = |kind: &str| LEARNED.contains(&kind).then_some(());
-            for run in runs(events, learned) {
-                let batch = &events[run.clone()];
-                let done = if learned(&batch[0].event_type).is_some() {
-                    self.learn(conn, batch).await
-                } else {
-                    self.handle(conn, batch[0]).await.map_err(|e| (0, e))
-                };
-                done.map_err(|(at, e)| (run.start + at, e))?;
-            }
-            Ok(())
-        })
+        Box::pin(self.learn(conn, events))
     }
 
-    fn handle<'a>(
+    /// The other events one by one, in their place. The consumer wakes the outbox relay
+    /// after the transaction commits.
+    fn react<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         envelope: &'a EventEnvelope,
     ) -> HandlerFuture<'a> {
         Box::pin(async move {
             let p = &self.payments;
-            // The consumer wakes the outbox relay after the transaction commits.
             match envelope.event_type.as_str() {
-                OrderPlaced::TYPE | StockReserved::TYPE => {
-                    self.learn(conn, &[envelope]).await.map_err(|(_, e)| e)?;
-                    true
-                }
                 OrderCancelled::TYPE => {
                     let e: OrderCancelled = envelope.decode()?;
-                    p.on_order_cancelled(conn, e.order_id).await?
+                    p.on_order_cancelled(conn, e.order_id).await?;
                 }
                 ShipmentShipped::TYPE => {
                     let e: ShipmentShipped = envelope.decode()?;
-                    p.on_shipment_shipped(conn, e.order_id).await?
+                    p.on_shipment_shipped(conn, e.order_id).await?;
                 }
-                _ => false,
-            };
+                _ => {}
+            }
             Ok(())
         })
     }

@@ -63,10 +63,9 @@ pub async fn start_with(
     boot.consume(
         "saga",
         saga::TOPICS,
-        Arc::new(saga::SagaHandler {
+        Arc::new(mart_events::consumer::Saga(saga::SagaHandler {
             shipping: shipping.clone(),
-            outbox: boot.outbox.clone(),
-        }),
+        })),
     );
     let verifier = options
         .verifier

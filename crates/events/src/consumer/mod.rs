@@ -13,11 +13,11 @@
 
 mod apply;
 mod batch;
+mod reactions;
 mod stats;
 mod watch;
 
 use std::future::Future;
-use std::ops::Range;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +30,7 @@ use rdkafka::error::KafkaError;
 use tokio_util::sync::CancellationToken;
 
 pub use apply::{Applied, BatchFailure, apply_batch, apply_once};
+pub use reactions::{Reactions, Saga, decode_run, runs};
 
 use crate::envelope::EventEnvelope;
 use crate::health::ConsumerHealth;
@@ -117,26 +118,6 @@ impl Urgency {
             Urgency::Background => Duration::from_millis(500),
         }
     }
-}
-
-/// Splits a round's events into the runs a [`EventHandler::handle_batch`]
-/// applies together: consecutive events that `group` puts in the same group
-/// form one run; an event in no group (`None`) is a run of its own.
-pub fn runs<G: PartialEq>(
-    events: &[&EventEnvelope],
-    group: impl Fn(&str) -> Option<G>,
-) -> Vec<Range<usize>> {
-    let mut runs: Vec<Range<usize>> = Vec::new();
-    let mut open: Option<G> = None;
-    for (at, event) in events.iter().enumerate() {
-        let this = group(&event.event_type);
-        match (&open, &this, runs.last_mut()) {
-            (Some(g), Some(h), Some(run)) if g == h => run.end = at + 1,
-            _ => runs.push(at..at + 1),
-        }
-        open = this;
-    }
-    runs
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -387,38 +368,5 @@ impl Run {
         settings.health.round_applied();
         stats.record(batch, outcome.applied, started.elapsed());
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn event(event_type: &str) -> EventEnvelope {
-        EventEnvelope {
-            id: uuid::Uuid::now_v7(),
-            event_type: event_type.to_string(),
-            version: 1,
-            occurred_at: chrono::Utc::now(),
-            aggregate_id: "x".into(),
-            payload: serde_json::Value::Null,
-            traceparent: None,
-        }
-    }
-
-    #[test]
-    fn runs_group_neighbours_and_leave_the_rest_alone() {
-        let events: Vec<EventEnvelope> = ["a", "a", "b", "x", "x", "a", "b", "b"]
-            .into_iter()
-            .map(event)
-            .collect();
-        let refs: Vec<&EventEnvelope> = events.iter().collect();
-        let grouped = |t: &str| (t == "a" || t == "b").then(|| t.to_string());
-        assert_eq!(runs(&refs, grouped), [0..2, 2..3, 3..4, 4..5, 5..6, 6..8]);
-        assert_eq!(
-            runs(&refs, |t| (t != "x").then_some(())),
-            [0..3, 3..4, 4..5, 5..8]
-        );
-        assert!(runs(&[], |_| Some(())).is_empty());
     }
 }
