@@ -270,6 +270,9 @@ pub struct ServiceConfig {
     /// `MART_PAYMENT_TOKEN_KEY` (64 hex digits): seals payment tokens between orders and
     /// payments; `None`: a key file in the data directory.
     pub payment_token_key: Option<String>,
+    /// Checks access tokens in place of the JWKS of [`AuthConfig::jwks_url`]: for a test or
+    /// an embedding whose tokens come from an issuer of its own. No variable; `None`.
+    pub verifier: Option<std::sync::Arc<mart_auth::Verifier>>,
 }
 
 /// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`); a bare
@@ -493,6 +496,7 @@ impl ServiceConfig {
             registrations_per_address,
             request_signer: mart_auth::RequestSigner::new(&get("MART_SUBGRAPH_SECRET")),
             payment_token_key: non_empty("MART_PAYMENT_TOKEN_KEY"),
+            verifier: None,
         })
     }
 

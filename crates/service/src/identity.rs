@@ -167,9 +167,12 @@ pub fn client_addr(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientAddr 
     }
 }
 
-/// The verifier a subgraph uses: the users service's JWKS (see
-/// [`ServiceConfig::jwks_url`]), fetched lazily and cached.
+/// The verifier a subgraph uses: [`ServiceConfig::verifier`] when given, else the users
+/// service's JWKS (see [`ServiceConfig::jwks_url`]), fetched lazily and cached.
 pub fn verifier_for(config: &ServiceConfig) -> Arc<Verifier> {
+    if let Some(verifier) = &config.verifier {
+        return verifier.clone();
+    }
     Arc::new(Verifier::with_jwks_url(
         verifier_settings(config),
         config.jwks_url(),

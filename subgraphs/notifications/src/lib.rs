@@ -13,7 +13,6 @@ pub mod storage;
 use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_auth::Verifier;
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -42,8 +41,6 @@ pub fn sdl() -> String {
 
 /// What a test (or an embedding) may change about the service.
 pub struct StartOptions {
-    /// Checks access tokens; default: the users service's JWKS.
-    pub verifier: Option<Arc<Verifier>>,
     /// Prefix of the per-user Redis channels; default [`DEFAULT_CHANNEL_PREFIX`].
     pub channel_prefix: Option<String>,
     /// Where published notifications also go; default: [`LogSender`] only.
@@ -53,7 +50,6 @@ pub struct StartOptions {
 impl Default for StartOptions {
     fn default() -> Self {
         Self {
-            verifier: None,
             channel_prefix: None,
             senders: vec![Arc::new(LogSender)],
         }
@@ -113,12 +109,9 @@ pub async fn start_with(
             hub: delivery::hub::Hub::start(redis, boot.shutdown.clone()),
         },
     };
-    let verifier = options
-        .verifier
-        .unwrap_or_else(|| mart_service::identity::verifier_for(config));
     let routes = mart_service::subscriptions::routes(
         graphql::schema(service),
-        verifier,
+        boot.verifier(),
         boot.shutdown.clone(),
     );
     boot.serve(listener, routes)

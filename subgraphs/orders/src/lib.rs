@@ -19,7 +19,6 @@ pub mod upstream;
 use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_auth::Verifier;
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -48,8 +47,6 @@ pub fn sdl() -> String {
 #[derive(Default)]
 pub struct StartOptions {
     pub settings: OrdersSettings,
-    /// Checks access tokens; default: the users service's JWKS.
-    pub verifier: Option<Arc<Verifier>>,
 }
 
 /// Migrates, starts the saga consumer and the reservation timeout, and serves
@@ -106,12 +103,9 @@ pub async fn start_with(
         settings.live_idle_pause,
         boot.shutdown.clone(),
     ));
-    let verifier = options
-        .verifier
-        .unwrap_or_else(|| mart_service::identity::verifier_for(config));
     let routes = mart_service::subscriptions::routes(
         graphql::schema(orders, feed),
-        verifier,
+        boot.verifier(),
         boot.shutdown.clone(),
     );
     boot.serve(listener, routes)

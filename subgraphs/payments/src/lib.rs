@@ -14,7 +14,6 @@ pub mod storage;
 use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_auth::Verifier;
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -46,8 +45,6 @@ pub struct StartOptions {
     pub settings: PaymentsSettings,
     /// The card processor; default: the in-memory test mode.
     pub provider: Option<Arc<dyn PaymentProvider>>,
-    /// Checks access tokens; default: the users service's JWKS.
-    pub verifier: Option<Arc<Verifier>>,
 }
 
 pub async fn start(
@@ -83,9 +80,6 @@ pub async fn start_with(
             payments: payments.clone(),
         })),
     );
-    let verifier = options
-        .verifier
-        .unwrap_or_else(|| mart_service::identity::verifier_for(config));
-    let routes = mart_service::graphql::routes_with_verifier(graphql::schema(payments), verifier);
+    let routes = boot.graphql_routes(graphql::schema(payments));
     boot.serve(listener, routes)
 }

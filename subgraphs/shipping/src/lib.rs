@@ -11,7 +11,6 @@ pub mod storage;
 use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_auth::Verifier;
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -36,27 +35,11 @@ pub fn sdl() -> String {
     graphql::sdl()
 }
 
-/// What a test (or an embedding) may change about the service.
-#[derive(Default)]
-pub struct StartOptions {
-    /// Checks access tokens; default: the users service's JWKS.
-    pub verifier: Option<Arc<Verifier>>,
-}
-
+/// Migrates, starts the saga consumer and serves GraphQL until `shutdown`.
 pub async fn start(
     config: &ServiceConfig,
     listener: TcpListener,
     shutdown: CancellationToken,
-) -> Result<ServiceHandle, StartError> {
-    start_with(config, listener, shutdown, StartOptions::default()).await
-}
-
-/// Migrates, starts the saga consumer and serves GraphQL until `shutdown`.
-pub async fn start_with(
-    config: &ServiceConfig,
-    listener: TcpListener,
-    shutdown: CancellationToken,
-    options: StartOptions,
 ) -> Result<ServiceHandle, StartError> {
     let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
     let shipping = Shipping::new(boot.db.clone(), boot.outbox.clone());
@@ -67,9 +50,6 @@ pub async fn start_with(
             shipping: shipping.clone(),
         })),
     );
-    let verifier = options
-        .verifier
-        .unwrap_or_else(|| mart_service::identity::verifier_for(config));
-    let routes = mart_service::graphql::routes_with_verifier(graphql::schema(shipping), verifier);
+    let routes = boot.graphql_routes(graphql::schema(shipping));
     boot.serve(listener, routes)
 }

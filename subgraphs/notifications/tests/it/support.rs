@@ -77,6 +77,7 @@ impl Harness {
             },
         );
         let verifier: Arc<Verifier> = Arc::new(issuer.local_verifier(Duration::from_secs(5)));
+        config.verifier = Some(verifier);
         let shutdown = CancellationToken::new();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let handle = mart_notifications::start_with(
@@ -84,7 +85,6 @@ impl Harness {
             listener,
             shutdown.clone(),
             mart_notifications::StartOptions {
-                verifier: Some(verifier),
                 channel_prefix: Some(format!("t:{}:notifications:", testkit::unique_suffix())),
                 senders,
             },

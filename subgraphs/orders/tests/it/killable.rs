@@ -21,14 +21,9 @@ impl KillableOrders {
         let config = config.clone();
         let started = runtime.spawn(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let options = mart_orders::StartOptions {
-                settings: Default::default(),
-                verifier: None,
-            };
-            let handle =
-                mart_orders::start_with(&config, listener, CancellationToken::new(), options)
-                    .await
-                    .unwrap_or_else(|e| panic!("orders starts: {e}"));
+            let handle = mart_orders::start(&config, listener, CancellationToken::new())
+                .await
+                .unwrap_or_else(|e| panic!("orders starts: {e}"));
             // The tasks live as long as the runtime; the handle is not needed.
             format!("http://{}/graphql", handle.addr)
         });

@@ -270,6 +270,7 @@ async fn products_down_answers_service_unavailable_within_the_timeout_and_writes
         deadline: Duration::from_millis(800),
         ..CallPolicy::default()
     };
+    config.verifier = Some(Arc::new(issuer.local_verifier(Duration::from_secs(5))));
     let shutdown = tokio_util::sync::CancellationToken::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let handle = mart_orders::start_with(
@@ -281,7 +282,6 @@ async fn products_down_answers_service_unavailable_within_the_timeout_and_writes
                 products: policy,
                 ..Default::default()
             },
-            verifier: Some(Arc::new(issuer.local_verifier(Duration::from_secs(5)))),
         },
     )
     .await

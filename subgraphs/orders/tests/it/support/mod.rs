@@ -72,20 +72,14 @@ impl Kit {
         listener: TcpListener,
         token: CancellationToken,
     ) -> ServiceHandle {
-        // The services' own default: the JWKS named in `config`.
-        let verifier = None;
         let started = match service {
             ServiceName::Users => mart_users::start(config, listener, token).await,
             ServiceName::Products => mart_products::start(config, listener, token).await,
             ServiceName::Inventory => mart_inventory::start(config, listener, token).await,
-            ServiceName::Shipping => {
-                let options = mart_shipping::StartOptions { verifier };
-                mart_shipping::start_with(config, listener, token, options).await
-            }
+            ServiceName::Shipping => mart_shipping::start(config, listener, token).await,
             ServiceName::Payments => {
                 let options = mart_payments::StartOptions {
                     provider: Some(self.provider.clone()),
-                    verifier,
                     ..Default::default()
                 };
                 mart_payments::start_with(config, listener, token, options).await
@@ -93,7 +87,6 @@ impl Kit {
             ServiceName::Orders => {
                 let options = mart_orders::StartOptions {
                     settings: self.orders.clone(),
-                    verifier,
                 };
                 mart_orders::start_with(config, listener, token, options).await
             }
