@@ -193,6 +193,7 @@ impl Bootstrap {
             )),
             None => app,
         };
+        let app = crate::client::resolve(app, &self.config.trusted_proxies);
         let app = app.merge(probe_routes(self.readiness())).merge(metrics);
         let mut handle = spawn_server(self.service.as_str(), listener, app, self.shutdown)?;
         handle.tasks.extend(self.tasks);

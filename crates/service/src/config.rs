@@ -194,7 +194,7 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar {
         name: "MART_TRUSTED_PROXIES",
         default: "127.0.0.0/8,::1",
-        meaning: "comma-separated addresses or CIDR ranges of the proxies (the router, a load balancer) whose X-Forwarded-For the users service believes; a request from any other peer is counted against the peer's own address",
+        meaning: "comma-separated addresses or CIDR ranges of the proxies (the router, a load balancer) whose X-Forwarded-For every service believes (the users service counts sign-ins and registrations by it); a request from any other peer is counted against the peer's own address",
     },
     EnvVar {
         name: "MART_REGISTRATIONS_PER_ADDRESS",

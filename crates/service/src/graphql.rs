@@ -2,7 +2,7 @@
 //!
 //! Each request goes: authenticate (verify the bearer token, if any) → parse
 //! the GraphQL request → execute with the caller's [`Identity`], its verified
-//! token ([`identity::AccessToken`]) and [`ClientAddr`] in the request data →
+//! token ([`identity::AccessToken`]) and [`crate::client::ClientAddr`] (see [`crate::client`]) in the request data →
 //! respond. A request whose token fails verification is answered with one
 //! `UNAUTHENTICATED` GraphQL error and is not executed at all (HTTP 200:
 //! turning that into a 401 is the router's job).
@@ -18,7 +18,6 @@
 //! executed (parse, validation or variable errors) is then answered 400 without
 //! `data`; any other client gets `application/json` and 200.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::{
@@ -28,7 +27,7 @@ use async_graphql::{
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse, rejection::GraphQLRejection};
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -170,11 +169,7 @@ where
             Ok(verified) => verified,
             Err(refused) => return refusal(&refused),
         };
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0);
-    let client = identity::client_addr(request.headers(), peer);
+    let client = crate::client::of(&request);
 
     let is_get = request.method() == Method::GET;
     // A body past the limit without a Content-Length (chunked) stops being read there.

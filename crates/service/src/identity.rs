@@ -9,7 +9,6 @@
 //! Resolvers read the result with [`identity`], [`require_user`] and
 //! [`require_admin`].
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use async_graphql::Context;
@@ -21,11 +20,6 @@ pub use mart_auth::{AuthenticatedUser, Identity, Role};
 
 use crate::config::ServiceConfig;
 use crate::errors::ApiError;
-
-/// The caller's network address as this service sees it: the last hop the
-/// router appended to `X-Forwarded-For`, else the socket's peer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientAddr(pub Option<IpAddr>);
 
 /// The caller's identity; requests that never passed through
 /// authentication (a schema executed directly in a test) are anonymous.
@@ -147,26 +141,6 @@ pub async fn authenticate_bearer(
     }
 }
 
-/// The client's address: the right-most `X-Forwarded-For` entry (the one the
-/// router, the nearest proxy, appended), else the socket peer. A service that
-/// throttles by address (users) first rewrites the header to the address its
-/// trusted proxies vouch for (`MART_TRUSTED_PROXIES`), so a client cannot pick
-/// its own.
-pub fn client_addr(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientAddr {
-    // Only the last hop was written by our proxy; earlier entries are whatever
-    // the client sent, so an unreadable last hop does not fall back to them.
-    let last_hop = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .next_back();
-    match last_hop {
-        Some(hop) => ClientAddr(hop.trim().parse::<IpAddr>().ok()),
-        None => ClientAddr(peer.map(|p| p.ip())),
-    }
-}
-
 /// The verifier a subgraph uses: [`ServiceConfig::verifier`] when given, else the users
 /// service's JWKS (see [`ServiceConfig::jwks_url`]), fetched lazily and cached.
 pub fn verifier_for(config: &ServiceConfig) -> Arc<Verifier> {
@@ -196,26 +170,6 @@ pub fn verifier_settings(config: &ServiceConfig) -> VerifierSettings {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
-
-    #[test]
-    fn the_last_forwarded_hop_wins_over_the_socket() {
-        let peer: SocketAddr = "10.0.0.9:5000".parse().unwrap();
-        let mut headers = HeaderMap::new();
-        assert_eq!(client_addr(&headers, Some(peer)).0, Some(peer.ip()));
-        headers.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("203.0.113.7, 198.51.100.2"),
-        );
-        assert_eq!(
-            client_addr(&headers, Some(peer)).0,
-            Some("198.51.100.2".parse().unwrap())
-        );
-        headers.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("203.0.113.7, garbage"),
-        );
-        assert_eq!(client_addr(&headers, Some(peer)).0, None);
-    }
 
     #[tokio::test]
     async fn only_bearer_tokens_are_read() {

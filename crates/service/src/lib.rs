@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod bootstrap;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod errors;

@@ -104,8 +104,7 @@ pub async fn start(
     let verifier = Arc::new(issuer.local_verifier(config.auth.leeway));
     let schema = graphql::schema(accounts);
     let graphql = mart_service::graphql::routes_with_verifier(schema, verifier);
-    let app = http::resolve_client(graphql, &config.trusted_proxies)
-        .merge(http::jwks_routes(issuer.keys().jwks()));
+    let app = graphql.merge(http::jwks_routes(issuer.keys().jwks()));
     boot.serve(listener, app)
 }
 

@@ -11,7 +11,8 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{
     Context, EmptySubscription, ErrorExtensions, ID, SDLExportOptions, Schema, SchemaBuilder,
 };
-use mart_service::identity::{ClientAddr, Identity};
+use mart_service::client::ClientAddr;
+use mart_service::identity::Identity;
 use uuid::Uuid;
 
 use crate::domain::{Accounts, UsersError};
