@@ -2,8 +2,8 @@
 //! lines or none), give it back when the payment is declined or the order is
 //! cancelled, and sell it once the payment is authorized.
 //!
-//! Runs inside the consumer's transaction (the reservation functions open a
-//! savepoint inside it), so the reaction and the record that the event was
+//! Runs inside the consumer's transaction, without savepoints (see
+//! `reservations/atomic.rs`), so the reaction and the record that the event was
 //! handled commit together.
 
 use chrono::{TimeDelta, Utc};

@@ -6,9 +6,9 @@
 //! snapshots overflow into `pg_subtrans`, and a stock row locked by one
 //! subtransaction after another changed it becomes a multixact that grows with
 //! every event of the batch, so a batch slows down quadratically. The bodies run
-//! here therefore return their refusals (not found, not active, not enough
-//! stock) before writing anything: there is never a partial change to undo, and
-//! a database error aborts the caller's whole transaction anyway.
+//! here therefore return their refusals (not found, not active) before writing
+//! anything: there is never a partial change to undo, and a database error
+//! aborts the caller's whole transaction anyway.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, TransactionManager};
 

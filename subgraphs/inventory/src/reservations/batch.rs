@@ -2,32 +2,30 @@
 //! paid ones, inside the consumer's transaction: two round trips for the
 //! round instead of a few per order.
 //!
-//! The orders are taken in turn, exactly as [`reserve_stock`] would one after
-//! another: each is allocated against the stock levels as the orders before it
-//! in the round left them (held in memory, under the rows' locks), so a round
-//! can never hold more than there is. All writes then go out together.
-//!
-//! [`reserve_stock`]: super::reserve_stock
+//! The orders of a round are taken in turn, each held whole or not at all:
+//! each is allocated against the stock levels as the orders before it in the
+//! round left them (held in memory, under the rows' locks), so a round can
+//! never hold more than there is. All writes then go out together.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
 use futures::future::try_join_all;
-use futures::try_join;
+use futures::{join, try_join};
 use mart_events::catalog::Shortage;
 use uuid::Uuid;
 
-use super::reserve::{hold_rows, merge_lines};
-use super::{ReservationError, ReservationLine, ReservationStatus, ReserveError};
-use crate::domain::allocation::allocate;
+use super::{MAX_LINES, ReservationError, ReservationLine, ReservationStatus, ReserveError};
+use crate::domain::allocation::{Allocation, allocate};
 use crate::emit;
 use crate::storage::ledger::LedgerKind;
 use crate::storage::reservations as table;
-use crate::storage::rows::NewLedgerRow;
+use crate::storage::rows::{NewLedgerRow, ReservationLineRow};
 use crate::storage::stock;
 
-/// One order to reserve: its lines, held for `ttl`.
+/// One order to reserve: its lines, held for `ttl`. A `ttl` of zero or less
+/// makes a reservation that is already due for expiry.
 #[derive(Debug, Clone)]
 pub struct ReserveRequest {
     pub order_id: Uuid,
@@ -49,20 +47,20 @@ pub enum ReserveOutcome {
 }
 
 /// Reserves each request in order, all or nothing per order; must run inside
-/// the caller's transaction. Fails with [`ReserveError::Raced`] (roll back and
-/// try again) if another transaction reserved one of these orders meanwhile.
+/// the caller's transaction. One outcome per request, in the same order.
+///
+/// Idempotent per order: an order that has a reservation already (whatever its
+/// status), or that an earlier request of the round reserved, is left as it is
+/// ([`ReserveOutcome::AlreadyReserved`]). A refused order leaves no trace.
+/// Fails with [`ReserveError::Raced`] (roll back and try again: the order is
+/// then found reserved) if another transaction reserved one of these orders
+/// meanwhile.
 pub async fn reserve_batch(
     conn: &AsyncPgConnection,
     requests: &[ReserveRequest],
 ) -> Result<Vec<ReserveOutcome>, ReserveError> {
-    let wanted: Vec<Result<BTreeMap<Uuid, i32>, String>> = requests
-        .iter()
-        .map(|r| match merge_lines(&r.lines) {
-            Ok(wanted) => Ok(wanted),
-            Err(ReserveError::Invalid(detail)) => Err(detail),
-            Err(other) => Err(other.to_string()),
-        })
-        .collect();
+    let wanted: Vec<Result<BTreeMap<Uuid, i32>, String>> =
+        requests.iter().map(|r| merge_lines(&r.lines)).collect();
     let order_ids: Vec<Uuid> = requests.iter().map(|r| r.order_id).collect();
     let mut product_ids: Vec<Uuid> = wanted
         .iter()
@@ -126,7 +124,9 @@ pub async fn reserve_batch(
 
     // Pipelined statements run in the order sent: the claims first. One that
     // waited for a concurrent reserve of the same order and found it done
-    // inserts nothing, and then everything here is rolled back.
+    // inserts nothing, and then everything here is rolled back. The statements
+    // after it may fail because of it (that order's lines are there already),
+    // so all are awaited and the claims looked at first.
     let stock_changes = holds
         .iter()
         .map(|(&(product_id, warehouse_id), &quantity)| {
@@ -135,13 +135,14 @@ pub async fn reserve_batch(
     let events = announced.iter().map(|(order_id, wanted, expires_at)| {
         emit::stock_reserved(conn, *order_id, wanted, *expires_at)
     });
-    let (claimed, _, (), (), _) = try_join!(
+    let (claimed, held, inserted, recorded, announced) = join!(
         table::claim_many(conn, ReservationStatus::Active.as_str(), &claims),
         try_join_all(stock_changes),
         table::insert_lines(conn, &line_rows),
         crate::storage::ledger::append(conn, &ledger_rows),
         try_join_all(events),
-    )?;
+    );
+    let claimed = claimed?;
     if claimed.len() != claims.len() {
         let raced = claims
             .iter()
@@ -150,6 +151,10 @@ pub async fn reserve_batch(
             .unwrap_or_default();
         return Err(ReserveError::Raced(raced));
     }
+    held?;
+    inserted?;
+    recorded?;
+    announced?;
     Ok(outcomes)
 }
 
@@ -164,11 +169,14 @@ pub enum CommitOutcome {
     Refused(ReservationError),
 }
 
-/// Sells the stock held for each order, as [`commit_reservation`] would one
-/// after another inside the caller's transaction, in two round trips for the
-/// lot; must run inside a transaction (the caller's).
+/// Sells the stock held for each order: it leaves `on_hand`. Must run inside
+/// the caller's transaction; two round trips for the lot, one outcome per
+/// order, in the same order.
 ///
-/// [`commit_reservation`]: super::commit_reservation
+/// Idempotent per order: an order sold before, or sold earlier in the round,
+/// changes nothing ([`CommitOutcome::AlreadyCommitted`]). An order with no
+/// reservation, or whose reservation was released or expired, is refused
+/// without changing anything.
 pub async fn commit_batch(
     conn: &AsyncPgConnection,
     order_ids: &[Uuid],
@@ -241,4 +249,79 @@ pub async fn commit_batch(
         try_join_all(events),
     )?;
     Ok(outcomes)
+}
+
+/// The reservation lines and ledger entries of holding `plan` for `order_id`.
+fn hold_rows(order_id: Uuid, plan: &[Allocation]) -> (Vec<ReservationLineRow>, Vec<NewLedgerRow>) {
+    plan.iter()
+        .map(|a| {
+            let line = ReservationLineRow {
+                order_id,
+                product_id: a.product_id,
+                warehouse_id: a.warehouse_id,
+                quantity: a.quantity,
+            };
+            let entry = NewLedgerRow {
+                product_id: a.product_id,
+                warehouse_id: a.warehouse_id,
+                kind: LedgerKind::Reservation.as_str(),
+                on_hand_delta: 0,
+                reserved_delta: a.quantity,
+                order_id: Some(order_id),
+                reason: None,
+            };
+            (line, entry)
+        })
+        .unzip()
+}
+
+/// Quantities per product (repeated products add up), or why the lines cannot
+/// be reserved.
+fn merge_lines(lines: &[ReservationLine]) -> Result<BTreeMap<Uuid, i32>, String> {
+    if lines.is_empty() {
+        return Err("an order needs at least one line".into());
+    }
+    if lines.len() > MAX_LINES {
+        return Err(format!("an order has at most {MAX_LINES} lines"));
+    }
+    let mut wanted = BTreeMap::new();
+    for line in lines {
+        if line.quantity <= 0 {
+            return Err(format!(
+                "quantity of product {} must be positive",
+                line.product_id
+            ));
+        }
+        let total: &mut i32 = wanted.entry(line.product_id).or_default();
+        *total = total
+            .checked_add(line.quantity)
+            .ok_or_else(|| format!("quantity of product {} is too large", line.product_id))?;
+    }
+    Ok(wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(product: u128, quantity: i32) -> ReservationLine {
+        ReservationLine {
+            product_id: Uuid::from_u128(product),
+            quantity,
+        }
+    }
+
+    #[test]
+    fn repeated_products_add_up() {
+        let merged = merge_lines(&[line(1, 2), line(2, 1), line(1, 3)]).unwrap();
+        assert_eq!(merged.get(&Uuid::from_u128(1)), Some(&5));
+        assert_eq!(merged.len(), 2);
+    }
+
+    #[test]
+    fn empty_or_non_positive_lines_are_invalid() {
+        assert!(merge_lines(&[]).is_err());
+        assert!(merge_lines(&[line(1, 0)]).is_err());
+        assert!(merge_lines(&[line(1, i32::MAX), line(1, 1)]).is_err());
+    }
 }

@@ -18,11 +18,28 @@ const EXPIRY_BATCH: i64 = 100;
 /// The reason `StockReleased` carries for expired reservations.
 pub const EXPIRED_REASON: &str = "expired";
 
+/// How [`close`] ends a reservation: either way its stock is given back.
 #[derive(Debug, Clone, Copy)]
 enum Closing<'a> {
     Release { reason: &'a str },
-    Commit,
     Expire { now: DateTime<Utc> },
+}
+
+impl<'a> Closing<'a> {
+    fn status(self) -> ReservationStatus {
+        match self {
+            Self::Release { .. } => ReservationStatus::Released,
+            Self::Expire { .. } => ReservationStatus::Expired,
+        }
+    }
+
+    /// Why the stock is given back: in the ledger and in `inventory.released`.
+    fn reason(self) -> &'a str {
+        match self {
+            Self::Release { reason } => reason,
+            Self::Expire { .. } => EXPIRED_REASON,
+        }
+    }
 }
 
 /// Gives the held stock back. `reason` travels in the `inventory.released`
@@ -39,16 +56,6 @@ pub async fn release_reservation(
         return Err(ReservationError::Invalid("a release needs a reason".into()));
     }
     Ok(close(conn, order_id, Closing::Release { reason }).await?.0)
-}
-
-/// Sells the held stock: it leaves `on_hand`. Committing twice returns the
-/// committed reservation unchanged; committing a released or expired one is an
-/// error.
-pub async fn commit_reservation(
-    conn: &mut AsyncPgConnection,
-    order_id: Uuid,
-) -> Result<Reservation, ReservationError> {
-    Ok(close(conn, order_id, Closing::Commit).await?.0)
 }
 
 /// Releases every active reservation whose expiry is at or before `now`;
@@ -72,8 +79,8 @@ pub async fn expire_reservations(
     }
 }
 
-/// Moves an active reservation to its final status; `true` when this call did it.
-/// Every refusal comes before the first write.
+/// Moves an active reservation to its final status, giving its stock back;
+/// `true` when this call did it. Every refusal comes before the first write.
 async fn close(
     conn: &mut AsyncPgConnection,
     order_id: Uuid,
@@ -92,7 +99,6 @@ async fn close(
                     status,
                     ReservationStatus::Released | ReservationStatus::Expired
                 ),
-                Closing::Commit => status == ReservationStatus::Committed,
                 Closing::Expire { .. } => true,
             };
             return if settled {
@@ -107,54 +113,31 @@ async fn close(
             return Ok((Reservation::from_rows(row, lines), false));
         }
 
-        let (kind, new_status, sold) = match closing {
-            Closing::Release { .. } => (LedgerKind::Release, ReservationStatus::Released, false),
-            Closing::Expire { .. } => (LedgerKind::Release, ReservationStatus::Expired, false),
-            Closing::Commit => (LedgerKind::Sale, ReservationStatus::Committed, true),
-        };
         let mut product_ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
         product_ids.dedup();
-        let on_hand_delta = |quantity: i32| if sold { -quantity } else { 0 };
         let ledger_rows: Vec<NewLedgerRow> = lines
             .iter()
             .map(|line| NewLedgerRow {
                 product_id: line.product_id,
                 warehouse_id: line.warehouse_id,
-                kind: kind.as_str(),
-                on_hand_delta: on_hand_delta(line.quantity),
+                kind: LedgerKind::Release.as_str(),
+                on_hand_delta: 0,
                 reserved_delta: -line.quantity,
                 order_id: Some(order_id),
-                reason: match closing {
-                    Closing::Release { reason } => Some(reason.to_string()),
-                    Closing::Expire { .. } => Some(EXPIRED_REASON.to_string()),
-                    Closing::Commit => None,
-                },
+                reason: Some(closing.reason().to_string()),
             })
             .collect();
         // Pipelined statements run in the order sent: the stock rows are locked
         // (in the fixed lock order) before any of them changes.
-        let returns = lines.iter().map(|line| {
-            stock::apply(
-                c,
-                line.product_id,
-                line.warehouse_id,
-                on_hand_delta(line.quantity),
-                -line.quantity,
-            )
-        });
-        let announce = async {
-            match closing {
-                Closing::Release { reason } => emit::stock_released(c, order_id, reason).await,
-                Closing::Expire { .. } => emit::stock_released(c, order_id, EXPIRED_REASON).await,
-                Closing::Commit => emit::stock_committed(c, order_id).await,
-            }
-        };
+        let returns = lines
+            .iter()
+            .map(|line| stock::apply(c, line.product_id, line.warehouse_id, 0, -line.quantity));
         let (_, _, _, row, _) = try_join!(
             stock::lock_for_products(c, &product_ids),
             try_join_all(returns),
             ledger::append(c, &ledger_rows),
-            table::close(c, order_id, new_status.as_str()),
-            announce,
+            table::close(c, order_id, closing.status().as_str()),
+            emit::stock_released(c, order_id, closing.reason()),
         )?;
         Ok((Reservation::from_rows(row, lines), true))
     })

@@ -2,21 +2,22 @@
 //! release, commit (sell) or let expire.
 //!
 //! These are plain functions over a connection so that a Kafka handler can call
-//! them inside the transaction that records the event as handled; alone, each
-//! runs in its own transaction (see [`atomic`] for why not a savepoint inside
-//! the caller's). Events go to the outbox on the same connection: signal the
-//! relay after the outer commit.
+//! them inside the transaction that records the event as handled. Reserving
+//! and selling take a whole round of orders ([`reserve_batch`],
+//! [`commit_batch`]) and run only inside the caller's transaction; releasing
+//! and expiring run alone in their own transaction or inside the caller's
+//! (see [`atomic`] for why not a savepoint there). Events go to the outbox on
+//! the same connection: signal the relay after the outer commit.
 //!
 //! Safety under concurrency comes from the database: the order id is the
 //! primary key of `reservations` (a second reserve of the same order waits for
-//! the first and then finds it), stock rows are locked in (product, warehouse)
-//! order before they are read and changed, and a CHECK keeps `reserved` within
-//! `0..=on_hand`.
+//! the first, then fails with [`ReserveError::Raced`] or finds it reserved),
+//! stock rows are locked in (product, warehouse) order before they are read and
+//! changed, and a CHECK keeps `reserved` within `0..=on_hand`.
 
 mod atomic;
 mod batch;
 mod close;
-mod reserve;
 
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
@@ -28,8 +29,7 @@ use crate::storage::reservations as table;
 use crate::storage::rows::{ReservationLineRow, ReservationRow};
 
 pub use batch::{CommitOutcome, ReserveOutcome, ReserveRequest, commit_batch, reserve_batch};
-pub use close::{commit_reservation, expire_reservations, release_reservation};
-pub use reserve::reserve_stock;
+pub use close::{expire_reservations, release_reservation};
 
 /// Most lines one order may reserve.
 pub const MAX_LINES: usize = 500;

@@ -9,30 +9,10 @@ use uuid::Uuid;
 use super::rows::{ReservationLineRow, ReservationRow};
 use super::schema::{reservation_lines, reservations};
 
-/// Inserts the order's reservation and returns it; `None` when the order
-/// already has one. A concurrent claim of the same order waits here until the
-/// first commits or rolls back: exactly one wins.
-pub async fn claim(
-    mut conn: &AsyncPgConnection,
-    order_id: Uuid,
-    status: &str,
-    expires_at: DateTime<Utc>,
-) -> QueryResult<Option<ReservationRow>> {
-    diesel::insert_into(reservations::table)
-        .values((
-            reservations::order_id.eq(order_id),
-            reservations::status.eq(status),
-            reservations::expires_at.eq(expires_at),
-        ))
-        .on_conflict_do_nothing()
-        .returning(ReservationRow::as_returning())
-        .get_result(&mut conn)
-        .await
-        .optional()
-}
-
-/// Inserts an active reservation for each `(order, expiry)`, skipping orders
-/// that have one; returns the orders it inserted (see [`claim`]).
+/// Inserts a reservation with `status` for each `(order, expiry)`, skipping
+/// orders that have one; returns the orders it inserted. A concurrent claim of
+/// the same order waits here until the first commits or rolls back: exactly
+/// one wins.
 pub async fn claim_many(
     mut conn: &AsyncPgConnection,
     status: &str,

@@ -1,15 +1,14 @@
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use mart_inventory::reservations::{
-    ReservationStatus, expire_reservations, find_reservation, reserve_stock,
-};
+use mart_inventory::reservations::{ReservationStatus, expire_reservations, find_reservation};
 use mart_service::testkit::eventually;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::support::{
-    TestDb, TestService, assert_ledger_matches, events, level, line, stock_up, warehouse,
+    TestDb, TestService, assert_ledger_matches, events, level, line, reserve_for, stock_up,
+    warehouse,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -21,7 +20,7 @@ async fn reservations_past_their_expiry_are_released() {
     stock_up(&mut conn, product, ams, 10).await;
 
     let (stale, fresh) = (Uuid::now_v7(), Uuid::now_v7());
-    reserve_stock(
+    reserve_for(
         &mut conn,
         stale,
         &[line(product, 4)],
@@ -29,7 +28,7 @@ async fn reservations_past_their_expiry_are_released() {
     )
     .await
     .unwrap();
-    reserve_stock(&mut conn, fresh, &[line(product, 3)], TimeDelta::hours(1))
+    reserve_for(&mut conn, fresh, &[line(product, 3)], TimeDelta::hours(1))
         .await
         .unwrap();
     assert_eq!(level(&mut conn, product, ams).await.available(), 3);
@@ -84,7 +83,7 @@ async fn the_running_service_expires_reservations_by_itself() {
     let product = Uuid::now_v7();
     stock_up(&mut conn, product, ams, 5).await;
     let order = Uuid::now_v7();
-    reserve_stock(&mut conn, order, &[line(product, 5)], TimeDelta::seconds(2))
+    reserve_for(&mut conn, order, &[line(product, 5)], TimeDelta::seconds(2))
         .await
         .unwrap();
 

@@ -1,12 +1,11 @@
 use mart_inventory::domain::{Adjustment, InventoryError, adjust_stock};
 use mart_inventory::reservations::{
-    ReservationError, ReservationStatus, ReserveError, commit_reservation, find_reservation,
-    release_reservation,
+    ReservationError, ReservationStatus, ReserveError, find_reservation, release_reservation,
 };
 use uuid::Uuid;
 
 use crate::support::{
-    TestDb, assert_ledger_matches, events, level, line, reserve, stock_up, warehouse,
+    TestDb, assert_ledger_matches, commit, events, level, line, reserve, stock_up, warehouse,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -36,7 +35,7 @@ async fn released_stock_is_available_again_and_committed_stock_is_gone() {
         .unwrap();
     assert_eq!(twice, released);
     assert!(matches!(
-        commit_reservation(&mut conn, cancelled).await,
+        commit(&mut conn, cancelled).await,
         Err(ReservationError::NotActive {
             status: ReservationStatus::Released,
             ..
@@ -45,14 +44,11 @@ async fn released_stock_is_available_again_and_committed_stock_is_gone() {
 
     let sold = Uuid::now_v7();
     reserve(&mut conn, sold, &[line(product, 4)]).await.unwrap();
-    let committed = commit_reservation(&mut conn, sold).await.unwrap();
+    let committed = commit(&mut conn, sold).await.unwrap();
     assert_eq!(committed.status, ReservationStatus::Committed);
     let l = level(&mut conn, product, ams).await;
     assert_eq!((l.on_hand, l.reserved), (16, 0));
-    assert_eq!(
-        commit_reservation(&mut conn, sold).await.unwrap(),
-        committed
-    );
+    assert_eq!(commit(&mut conn, sold).await.unwrap(), committed);
     assert!(matches!(
         release_reservation(&mut conn, sold, "order_cancelled").await,
         Err(ReservationError::NotActive {
@@ -71,7 +67,7 @@ async fn released_stock_is_available_again_and_committed_stock_is_gone() {
         Err(ReservationError::NotFound(id)) if id == nobody
     ));
     assert!(matches!(
-        commit_reservation(&mut conn, nobody).await,
+        commit(&mut conn, nobody).await,
         Err(ReservationError::NotFound(_))
     ));
 

@@ -3,9 +3,12 @@
 use chrono::TimeDelta;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use mart_inventory::domain::{Adjustment, adjust_stock, create_warehouse};
-use mart_inventory::reservations::{Reservation, ReservationLine, ReserveError, reserve_stock};
+use mart_inventory::reservations::{
+    CommitOutcome, Reservation, ReservationError, ReservationLine, ReserveError, ReserveOutcome,
+    ReserveRequest, commit_batch, find_reservation, reserve_batch,
+};
 use mart_inventory::storage::rows::StockLevelRow;
 use mart_service::{Database, ServiceConfig, ServiceHandle, testkit};
 use serde_json::{Value, json};
@@ -165,12 +168,83 @@ pub fn line(product_id: Uuid, quantity: i32) -> ReservationLine {
     }
 }
 
+/// Holds `lines` for `order` for a quarter of an hour (see [`reserve_for`]).
 pub async fn reserve(
     conn: &mut AsyncPgConnection,
     order: Uuid,
     lines: &[ReservationLine],
 ) -> Result<Reservation, ReserveError> {
-    reserve_stock(conn, order, lines, TimeDelta::minutes(15)).await
+    reserve_for(conn, order, lines, TimeDelta::minutes(15)).await
+}
+
+/// Attempts of [`reserve_for`] before it returns [`ReserveError::Raced`]. The
+/// consumer tries again for as long as it takes, but the order is found
+/// reserved the second time: more than that would be a bug, not bad luck.
+const RACED_ATTEMPTS: usize = 5;
+
+/// Reserves one order the way the saga's consumer reserves a round: with
+/// [`reserve_batch`] inside a transaction of its own, committed whatever the
+/// outcome, and rolled back and run again when another transaction reserved
+/// the order meanwhile. The reservation as it is then (the existing one when
+/// the order had one), or why nothing was held.
+pub async fn reserve_for(
+    conn: &mut AsyncPgConnection,
+    order: Uuid,
+    lines: &[ReservationLine],
+    ttl: TimeDelta,
+) -> Result<Reservation, ReserveError> {
+    let round = [ReserveRequest {
+        order_id: order,
+        lines: lines.to_vec(),
+        ttl,
+    }];
+    let mut attempt = 1;
+    let outcome = loop {
+        let result = conn
+            .transaction(async |c| {
+                let mut outcomes = reserve_batch(c, &round).await?;
+                assert_eq!(outcomes.len(), 1, "one outcome per request");
+                Ok(outcomes.remove(0))
+            })
+            .await;
+        match result {
+            Err(ReserveError::Raced(_)) if attempt < RACED_ATTEMPTS => attempt += 1,
+            result => break result?,
+        }
+    };
+    match outcome {
+        ReserveOutcome::Reserved | ReserveOutcome::AlreadyReserved => {
+            Ok(find_reservation(conn, order)
+                .await?
+                .expect("a reserved order has a reservation"))
+        }
+        ReserveOutcome::Insufficient(shortages) => Err(ReserveError::Insufficient(shortages)),
+        ReserveOutcome::Invalid(detail) => Err(ReserveError::Invalid(detail)),
+    }
+}
+
+/// Sells the stock held for `order` the way the saga's consumer sells a round:
+/// with [`commit_batch`] inside a transaction of its own. The reservation as it
+/// is then, or why nothing was sold.
+pub async fn commit(
+    conn: &mut AsyncPgConnection,
+    order: Uuid,
+) -> Result<Reservation, ReservationError> {
+    let outcome = conn
+        .transaction(async |c| {
+            let mut outcomes = commit_batch(c, &[order]).await?;
+            assert_eq!(outcomes.len(), 1, "one outcome per order");
+            Ok::<_, ReservationError>(outcomes.remove(0))
+        })
+        .await?;
+    match outcome {
+        CommitOutcome::Committed | CommitOutcome::AlreadyCommitted => {
+            Ok(find_reservation(conn, order)
+                .await?
+                .expect("a committed order has a reservation"))
+        }
+        CommitOutcome::Refused(error) => Err(error),
+    }
 }
 
 pub async fn level(conn: &mut AsyncPgConnection, product: Uuid, warehouse: Uuid) -> StockLevelRow {
