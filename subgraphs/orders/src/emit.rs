@@ -9,7 +9,7 @@ use mart_events::catalog::{
     AddressPayload, Currency, MoneyPayload, OrderCancelled, OrderConfirmed, OrderLinePayload,
     OrderPlaced, OrderStatusChanged,
 };
-use mart_events::enqueue;
+use mart_events::{DomainEvent, EventEnvelope, enqueue};
 
 use crate::domain::status::{OrderStatus, Transition};
 use crate::storage::rows::{LineRow, OrderRow};
@@ -67,12 +67,8 @@ pub async fn created(conn: &AsyncPgConnection, order: &OrderRow) -> QueryResult<
 
 /// What one move of `order` announces: `order.status_changed`, and
 /// `order.confirmed` (shipping's cue) or `order.cancelled` (the compensation's)
-/// where the move is one. Sent together (pipelined).
-pub async fn moved(
-    conn: &AsyncPgConnection,
-    order: &OrderRow,
-    transition: Transition,
-) -> QueryResult<()> {
+/// where the move is one; each with its topic, for [`mart_events::outbox::enqueue_all`].
+pub fn moved(order: &OrderRow, transition: Transition) -> Vec<(&'static str, EventEnvelope)> {
     let changed = OrderStatusChanged {
         order_id: order.id,
         user_id: order.user_id,
@@ -81,28 +77,24 @@ pub async fn moved(
         reason: transition.reason.map(str::to_string),
         at: Utc::now(),
     };
-    let follow_up = async {
-        match transition.to {
-            OrderStatus::Confirmed => {
-                let confirmed = OrderConfirmed {
-                    order_id: order.id,
-                    user_id: order.user_id,
-                    shipping_address: order.address(),
-                    total_weight_grams: order.total_weight_grams,
-                };
-                enqueue(conn, &confirmed).await.map(drop)
-            }
-            OrderStatus::Cancelled => {
-                let cancelled = OrderCancelled {
-                    order_id: order.id,
-                    reason: transition.reason.unwrap_or("cancelled").to_string(),
-                    previous_status: transition.from.as_str().to_string(),
-                };
-                enqueue(conn, &cancelled).await.map(drop)
-            }
-            _ => Ok(()),
-        }
-    };
-    futures::try_join!(enqueue(conn, &changed), follow_up)?;
-    Ok(())
+    let mut events = vec![envelope(&changed)];
+    match transition.to {
+        OrderStatus::Confirmed => events.push(envelope(&OrderConfirmed {
+            order_id: order.id,
+            user_id: order.user_id,
+            shipping_address: order.address(),
+            total_weight_grams: order.total_weight_grams,
+        })),
+        OrderStatus::Cancelled => events.push(envelope(&OrderCancelled {
+            order_id: order.id,
+            reason: transition.reason.unwrap_or("cancelled").to_string(),
+            previous_status: transition.from.as_str().to_string(),
+        })),
+        _ => {}
+    }
+    events
+}
+
+fn envelope<E: DomainEvent>(event: &E) -> (&'static str, EventEnvelope) {
+    (E::TOPIC.as_str(), EventEnvelope::wrap(event))
 }

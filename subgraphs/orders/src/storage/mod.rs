@@ -6,7 +6,6 @@ pub mod schema;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use mart_events::prepared::cached;
 use uuid::Uuid;
 
 use rows::{HistoryRow, LineRow, OrderRow};
@@ -89,28 +88,55 @@ pub async fn lock_many(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> QueryResul
         .await
 }
 
-/// The new status and its history row, pipelined: one round trip. `reason`
-/// goes into the history; `cancel_reason` (the same, for a cancellation)
-/// onto the order.
-pub async fn set_status(
+/// Each order's new status and `cancel_reason` (set on a cancellation, cleared otherwise), in
+/// one statement for the lot; the orders as they now are, in no particular order.
+pub async fn set_statuses(
     mut conn: &AsyncPgConnection,
-    id: Uuid,
-    status: &str,
-    reason: Option<&str>,
-    cancel_reason: Option<&str>,
-) -> QueryResult<OrderRow> {
-    let update = diesel::update(orders::table.find(id))
-        .set((
-            orders::status.eq(status),
-            orders::cancel_reason.eq(cancel_reason),
-            orders::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(OrderRow::as_returning());
-    let (row, ()) = futures::try_join!(
-        cached(update).get_result(&mut conn),
-        record_history(conn, id, status, reason)
-    )?;
-    Ok(row)
+    changes: &[(Uuid, &str, Option<&str>)],
+) -> QueryResult<Vec<OrderRow>> {
+    use diesel::sql_types::{Array, Nullable, Text};
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = changes.iter().map(|c| c.0).collect();
+    let statuses: Vec<&str> = changes.iter().map(|c| c.1).collect();
+    let cancel_reasons: Vec<Option<&str>> = changes.iter().map(|c| c.2).collect();
+    diesel::sql_query(
+        "UPDATE orders AS o \
+         SET status = v.status, cancel_reason = v.cancel_reason, updated_at = CURRENT_TIMESTAMP \
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, status, cancel_reason) \
+         WHERE o.id = v.id RETURNING o.*",
+    )
+    .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
+    .bind::<Array<Text>, _>(statuses)
+    .bind::<Array<Nullable<Text>>, _>(cancel_reasons)
+    .load(&mut conn)
+    .await
+}
+
+/// History rows `(order, status, reason)`, in order, in one statement.
+pub async fn record_histories(
+    mut conn: &AsyncPgConnection,
+    entries: &[(Uuid, &str, Option<&str>)],
+) -> QueryResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = entries
+        .iter()
+        .map(|(id, status, reason)| {
+            (
+                order_status_history::order_id.eq(*id),
+                order_status_history::status.eq(*status),
+                order_status_history::reason.eq(*reason),
+            )
+        })
+        .collect();
+    diesel::insert_into(order_status_history::table)
+        .values(rows)
+        .execute(&mut conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn record_history(

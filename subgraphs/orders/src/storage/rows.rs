@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::schema::{order_lines, order_status_history, orders};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = orders)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct OrderRow {
