@@ -375,3 +375,35 @@ fn dependencies_wait_for_health() {
         }
     }
 }
+
+/// docker-compose ships no account with a known password: its one-shot `seed` runs without
+/// `--demo` and takes the first admin from the operator's environment (issue 16).
+#[test]
+fn the_seed_container_creates_no_demo_accounts() {
+    let compose = compose();
+    let seed = &compose["services"]["seed"];
+    let command: Vec<&str> = seed["command"]
+        .as_sequence()
+        .expect("the seed container has a command list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        command,
+        ["seed"],
+        "the seed container must not seed demo accounts"
+    );
+    for variable in ["MART_ADMIN_EMAIL", "MART_ADMIN_PASSWORD"] {
+        let value = seed["environment"][variable].as_str().unwrap_or_default();
+        assert!(
+            value.starts_with("${") && value.contains(variable),
+            "{variable} comes from the operator's environment, not the file: {value:?}"
+        );
+    }
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docker-compose.yml"))
+        .unwrap();
+    assert!(
+        !text.contains("mart-admin-demo"),
+        "a demo password in docker-compose.yml"
+    );
+}

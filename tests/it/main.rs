@@ -7,3 +7,4 @@ mod identity;
 mod playground_bundle;
 mod readme;
 mod schema;
+mod seed;
