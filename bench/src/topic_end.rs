@@ -1,11 +1,18 @@
 //! A Kafka consumer that reads a topic from its end as it is now, the way the
-//! benchmarks watch the changes their own run makes.
+//! benchmarks watch the changes their own run makes, and the loop that reads the order
+//! status changes off it.
 
 use std::time::Duration;
 
+use std::time::Instant;
+
 use anyhow::Context;
+use futures::StreamExt;
+use mart_events::EventEnvelope;
+use mart_events::catalog::OrderStatusChanged;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::Message;
 
 /// A consumer of every partition of `topic`, positioned at its current end, fetching
 /// with `fetch_wait_ms` (the broker answers a fetch only after that long, and each
@@ -32,4 +39,33 @@ pub async fn consumer_at_end(
         Ok(consumer)
     })
     .await?
+}
+
+/// Hands every `order.status_changed` the consumer reads to `changed`, decoded with the
+/// event's own type from mart_events' catalogue, with the instant it was read (before
+/// decoding). Other records, and ones that do not decode, are skipped; runs until aborted.
+pub async fn each_status_change(
+    consumer: StreamConsumer,
+    mut changed: impl FnMut(OrderStatusChanged, Instant),
+) {
+    let mut messages = consumer.stream();
+    while let Some(message) = messages.next().await {
+        let message = match message {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("kafka: {e}");
+                continue;
+            }
+        };
+        let seen = Instant::now();
+        let Some(Ok(envelope)) = message
+            .payload()
+            .map(serde_json::from_slice::<EventEnvelope>)
+        else {
+            continue;
+        };
+        if let Ok(change) = envelope.decode::<OrderStatusChanged>() {
+            changed(change, seen);
+        }
+    }
 }

@@ -8,11 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rdkafka::consumer::StreamConsumer;
-use rdkafka::message::Message;
-use serde::Deserialize;
 use tokio::task::JoinHandle;
 
-use crate::topic_end::consumer_at_end;
+use crate::topic_end::{consumer_at_end, each_status_change};
 
 /// One status change as the orders service published it.
 #[derive(Debug, Clone)]
@@ -21,22 +19,6 @@ pub struct Change {
     pub at: DateTime<Utc>,
     /// When this reader got it from Kafka.
     pub seen: DateTime<Utc>,
-}
-
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    event_type: String,
-    payload: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StatusChanged {
-    order_id: String,
-    user_id: String,
-    to: String,
-    at: DateTime<Utc>,
 }
 
 type Changes = Arc<Mutex<HashMap<String, Vec<Change>>>>;
@@ -93,33 +75,13 @@ impl Truth {
 }
 
 async fn read(consumer: StreamConsumer, users: HashSet<String>, by_order: Changes) {
-    use futures::StreamExt;
-    let mut messages = consumer.stream();
-    while let Some(message) = messages.next().await {
-        let message = match message {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!("kafka: {e}");
-                continue;
-            }
-        };
-        let seen = Utc::now();
-        let Some(Ok(envelope)) = message.payload().map(serde_json::from_slice::<Envelope>) else {
-            continue;
-        };
-        if envelope.event_type != "order.status_changed" {
-            continue;
+    each_status_change(consumer, |change, read_at| {
+        if !users.contains(&change.user_id.to_string()) {
+            return;
         }
-        let Ok(change) = serde_json::from_value::<StatusChanged>(envelope.payload) else {
-            continue;
-        };
-        let user_id = change.user_id.to_lowercase();
-        if !users.contains(&user_id) {
-            continue;
-        }
-        let order = change.order_id.to_lowercase();
+        let seen = Utc::now() - read_at.elapsed();
         let mut by_order = by_order.lock().unwrap();
-        let changes = by_order.entry(order).or_default();
+        let changes = by_order.entry(change.order_id.to_string()).or_default();
         // At-least-once delivery: a redelivered change is the same change.
         if !changes
             .iter()
@@ -131,5 +93,6 @@ async fn read(consumer: StreamConsumer, users: HashSet<String>, by_order: Change
                 seen,
             });
         }
-    }
+    })
+    .await
 }

@@ -7,13 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
 use rdkafka::consumer::StreamConsumer;
-use rdkafka::message::Message;
-use serde::Deserialize;
 use tokio::task::JoinHandle;
 
-use crate::topic_end::consumer_at_end;
+use crate::topic_end::{consumer_at_end, each_status_change};
 
 /// Where an order ended up, and when.
 #[derive(Debug, Clone)]
@@ -23,21 +20,6 @@ pub struct Settled {
     pub at: DateTime<Utc>,
     /// When this watcher read the change from Kafka.
     pub seen: Instant,
-}
-
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    event_type: String,
-    payload: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StatusChanged {
-    order_id: String,
-    to: String,
-    at: DateTime<Utc>,
 }
 
 pub struct Watch {
@@ -76,35 +58,18 @@ impl Watch {
 }
 
 async fn read(consumer: StreamConsumer, settled: Arc<Mutex<HashMap<String, Settled>>>) {
-    let mut messages = consumer.stream();
-    while let Some(message) = messages.next().await {
-        let message = match message {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!("kafka: {e}");
-                continue;
-            }
-        };
-        let seen = Instant::now();
-        let Some(Ok(envelope)) = message.payload().map(serde_json::from_slice::<Envelope>) else {
-            continue;
-        };
-        if envelope.event_type != "order.status_changed" {
-            continue;
-        }
-        let Ok(change) = serde_json::from_value::<StatusChanged>(envelope.payload) else {
-            continue;
-        };
+    each_status_change(consumer, |change, seen| {
         if change.to == "CONFIRMED" || change.to == "CANCELLED" {
             settled
                 .lock()
                 .unwrap()
-                .entry(change.order_id)
+                .entry(change.order_id.to_string())
                 .or_insert(Settled {
                     status: change.to,
                     at: change.at,
                     seen,
                 });
         }
-    }
+    })
+    .await
 }
