@@ -19,6 +19,7 @@ pub mod signature;
 pub mod subgraph;
 pub mod subscriptions;
 pub mod telemetry;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod text;
 pub mod types;

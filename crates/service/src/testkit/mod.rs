@@ -2,10 +2,12 @@
 //! tests run in parallel and can be rerun.
 
 mod broker;
+mod service;
 
 use std::time::{Duration, Instant};
 
 pub use broker::{Broker, free_port};
+pub use service::TestService;
 
 use crate::config::ServiceConfig;
 

@@ -10,9 +10,8 @@ use mart_inventory::reservations::{
     ReserveRequest, commit_batch, find_reservation, reserve_batch,
 };
 use mart_inventory::storage::rows::StockLevelRow;
-use mart_service::{Database, ServiceConfig, ServiceHandle, testkit};
-use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
+use mart_service::{Database, ServiceConfig, testkit};
+use serde_json::Value;
 use uuid::Uuid;
 
 /// The inventory database, migrated, without the service (no broker needed).
@@ -62,31 +61,38 @@ async fn drop_db(config: &ServiceConfig, db: Database) {
         .unwrap();
 }
 
-/// The service on a loopback port, and its database.
+/// The shared [`testkit::TestService`], signed in as staff, and its database.
 pub struct TestService {
+    service: testkit::TestService,
     pub store: TestDb,
-    pub url: String,
-    pub auth: mart_service::testkit::TestAuth,
+    pub auth: testkit::TestAuth,
     /// Sent with [`Self::gql`]: stock changes are for staff.
     admin_token: String,
-    client: reqwest::Client,
-    shutdown: CancellationToken,
-    handle: ServiceHandle,
+}
+
+impl std::ops::Deref for TestService {
+    type Target = testkit::TestService;
+
+    fn deref(&self) -> &Self::Target {
+        &self.service
+    }
 }
 
 impl TestService {
     pub async fn start(label: &str, settings: mart_inventory::Settings) -> Self {
         let mut config = testkit::isolated_config(label);
-        let auth = mart_service::testkit::TestAuth::start(&mut config).await;
+        let auth = testkit::TestAuth::start(&mut config).await;
         let admin_token = auth.token(mart_auth::Role::Admin);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let shutdown = CancellationToken::new();
-        let handle = mart_inventory::start_with(&config, listener, shutdown.clone(), settings)
-            .await
-            .expect("the inventory service starts");
+        let service = testkit::TestService::start(config, move |config, listener, shutdown| {
+            Box::pin(mart_inventory::start_with(
+                config, listener, shutdown, settings,
+            ))
+        })
+        .await;
+        let config = service.config.clone();
         let db = open_db(&config).await;
         Self {
-            url: format!("http://{}/graphql", handle.addr),
+            service,
             store: TestDb {
                 _databases: testkit::DropDatabases::new(&config),
                 config,
@@ -94,30 +100,12 @@ impl TestService {
             },
             auth,
             admin_token,
-            client: reqwest::Client::new(),
-            shutdown,
-            handle,
         }
     }
 
     /// As an admin.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         self.gql_as(Some(&self.admin_token), query, variables).await
-    }
-
-    /// With `token`, anonymous when `None`.
-    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.client.post(&self.url);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("the service answers");
-        assert!(response.status().is_success(), "HTTP {}", response.status());
-        response.json().await.expect("a JSON body")
     }
 
     pub async fn ok(&self, query: &str, variables: Value) -> Value {
@@ -138,8 +126,7 @@ impl TestService {
     }
 
     pub async fn stop(self) {
-        self.shutdown.cancel();
-        self.handle.join().await;
+        self.service.stop().await;
         self.store.drop().await;
     }
 }

@@ -8,22 +8,26 @@ use diesel::sql_types::{Jsonb, Text};
 use diesel_async::RunQueryDsl;
 use mart_auth::Role;
 use mart_service::testkit::TestAuth;
-use mart_service::{Database, ServiceConfig, ServiceHandle, testkit};
+use mart_service::{Database, testkit};
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
+/// The shared [`testkit::TestService`], signed in as staff, with its database.
 pub struct TestService {
-    pub config: ServiceConfig,
-    pub url: String,
+    service: testkit::TestService,
     pub db: Database,
     pub auth: TestAuth,
     /// Sent with [`Self::gql`]: the catalogue's mutations are for staff.
     admin_token: String,
-    client: reqwest::Client,
-    shutdown: CancellationToken,
-    handle: Option<ServiceHandle>,
     /// Drops the databases even when a test fails before `stop`.
     _databases: testkit::DropDatabases,
+}
+
+impl std::ops::Deref for TestService {
+    type Target = testkit::TestService;
+
+    fn deref(&self) -> &Self::Target {
+        &self.service
+    }
 }
 
 impl TestService {
@@ -33,27 +37,19 @@ impl TestService {
         let databases = testkit::DropDatabases::new(&config);
         let auth = TestAuth::start(&mut config).await;
         let admin_token = auth.token(Role::Admin);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let shutdown = CancellationToken::new();
-        let handle = mart_products::start(&config, listener, shutdown.clone())
-            .await
-            .expect("the products service starts");
+        let service = testkit::TestService::start(config, mart_products::SUBGRAPH.start).await;
         let db = Database::open(
-            &config,
+            &service.config,
             mart_products::SERVICE,
             &[&mart_events::MIGRATIONS, &mart_products::MIGRATIONS],
         )
         .await
         .unwrap();
         Self {
-            url: format!("http://{}/graphql", handle.addr),
-            config,
+            service,
             db,
             auth,
             admin_token,
-            client: reqwest::Client::new(),
-            shutdown,
-            handle: Some(handle),
             _databases: databases,
         }
     }
@@ -61,25 +57,6 @@ impl TestService {
     /// POSTs a GraphQL request as an admin and returns the whole response body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         self.gql_as(Some(&self.admin_token), query, variables).await
-    }
-
-    /// POSTs a GraphQL request with `token` (anonymous when `None`).
-    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.client.post(&self.url);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("the service answers");
-        assert!(
-            response.status().is_success(),
-            "HTTP {} for {query}",
-            response.status()
-        );
-        response.json().await.expect("a JSON body")
     }
 
     /// `data` of a request that must succeed.
@@ -113,14 +90,11 @@ impl TestService {
         .unwrap()
     }
 
-    pub async fn stop(mut self) {
-        self.shutdown.cancel();
-        if let Some(handle) = self.handle.take() {
-            handle.join().await;
-        }
-        let name = self.config.database_name(mart_products::SERVICE);
+    pub async fn stop(self) {
+        let config = self.service.stop().await;
+        let name = config.database_name(mart_products::SERVICE);
         drop(self.db);
-        mart_service::db::drop_database(&self.config.database_url, &name)
+        mart_service::db::drop_database(&config.database_url, &name)
             .await
             .unwrap();
     }

@@ -20,7 +20,7 @@ async fn over_long_country_and_currency_codes_are_refused() {
         ),
         (json!({ "c": "DE", "w": 1, "cur": "EURO" }), "currency"),
     ] {
-        let body = gql(&s.url, QUOTE, variables).await;
+        let body = gql(&s, QUOTE, variables).await;
         let error = &body["errors"][0]["extensions"];
         assert_eq!(
             (&error["code"], &error["field"]),
@@ -30,7 +30,7 @@ async fn over_long_country_and_currency_codes_are_refused() {
     }
     // The same rule for the estimate the router asks on a product.
     let body = gql(
-        &s.url,
+        &s,
         "query($r: [_Any!]!, $cur: String!) { _entities(representations: $r) { ... on Product { shippingEstimate(country: \"FR\", currency: $cur) { amountMinor } } } }",
         json!({ "r": [{ "__typename": "Product", "id": "p1", "weightGrams": 2500 }], "cur": "X".repeat(1_000) }),
     )
@@ -73,13 +73,13 @@ async fn a_subgraph_called_directly_is_as_strict_as_the_router() {
         .unwrap();
     assert_eq!(response.status(), 405);
 
-    let body = gql(&s.url, "{ shipingQuote { amountMinor } }", json!({})).await;
+    let body = gql(&s, "{ shipingQuote { amountMinor } }", json!({})).await;
     let message = body["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(!message.contains("Did you mean"), "{message}");
 
     // async-graphql answers disabled introspection with null.
     let body = gql(
-        &s.url,
+        &s,
         "{ __schema { queryType { name } } __type(name: \"Shipment\") { name } }",
         json!({}),
     )

@@ -6,23 +6,28 @@ use serde_json::{Value, json};
 
 mod limits;
 
+/// The shared [`testkit::TestService`], and what it needs kept alive.
 struct Service {
-    url: String,
-    config: mart_service::ServiceConfig,
-    shutdown: tokio_util::sync::CancellationToken,
-    handle: mart_service::ServiceHandle,
+    service: testkit::TestService,
     _auth: testkit::TestAuth,
     /// Drops the database even when a test fails before `stop`.
     _databases: testkit::DropDatabases,
 }
 
+impl std::ops::Deref for Service {
+    type Target = testkit::TestService;
+
+    fn deref(&self) -> &Self::Target {
+        &self.service
+    }
+}
+
 impl Service {
     /// Stops the service and drops its database.
     async fn stop(self) {
-        self.shutdown.cancel();
-        self.handle.join().await;
-        let name = self.config.database_name(ServiceName::Shipping);
-        mart_service::db::drop_database(&self.config.database_url, &name)
+        let config = self.service.stop().await;
+        let name = config.database_name(ServiceName::Shipping);
+        mart_service::db::drop_database(&config.database_url, &name)
             .await
             .unwrap();
     }
@@ -37,31 +42,16 @@ async fn start_with(adjust: impl FnOnce(&mut mart_service::ServiceConfig)) -> Se
     adjust(&mut config);
     let databases = testkit::DropDatabases::new(&config);
     let auth = testkit::TestAuth::start(&mut config).await;
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let handle = mart_shipping::start(&config, listener, shutdown.clone())
-        .await
-        .unwrap();
     Service {
-        url: format!("http://{}/graphql", handle.addr),
-        config,
-        shutdown,
-        handle,
+        service: testkit::TestService::start(config, mart_shipping::SUBGRAPH.start).await,
         _auth: auth,
         _databases: databases,
     }
 }
 
-async fn gql(url: &str, query: &str, variables: Value) -> Value {
-    reqwest::Client::new()
-        .post(url)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+/// Anonymous.
+async fn gql(s: &Service, query: &str, variables: Value) -> Value {
+    s.gql_as(None, query, variables).await
 }
 
 const QUOTE: &str = "query($c: String!, $w: Int!, $cur: String!) { shippingQuote(country: $c, weightGrams: $w, currency: $cur) { amountMinor currency } }";
@@ -69,12 +59,10 @@ const QUOTE: &str = "query($c: String!, $w: Int!, $cur: String!) { shippingQuote
 #[tokio::test(flavor = "multi_thread")]
 async fn rates_come_from_the_cheapest_band_that_carries_the_weight() {
     let s = start().await;
-    let quote = |c: &'static str, w: i64, cur: &'static str| {
-        let url = s.url.clone();
-        async move {
-            gql(&url, QUOTE, json!({ "c": c, "w": w, "cur": cur })).await["data"]["shippingQuote"]
-                .clone()
-        }
+    let service = &s;
+    let quote = |c: &'static str, w: i64, cur: &'static str| async move {
+        gql(service, QUOTE, json!({ "c": c, "w": w, "cur": cur })).await["data"]["shippingQuote"]
+            .clone()
     };
     assert_eq!(
         quote("DE", 1999, "EUR").await,
@@ -93,17 +81,12 @@ async fn rates_come_from_the_cheapest_band_that_carries_the_weight() {
     assert!(quote("DE", 40_000, "EUR").await.is_null());
     assert!(quote("DE", 500, "JPY").await.is_null());
 
-    let bad = gql(
-        &s.url,
-        QUOTE,
-        json!({ "c": "Germany", "w": 1, "cur": "EUR" }),
-    )
-    .await;
+    let bad = gql(&s, QUOTE, json!({ "c": "Germany", "w": 1, "cur": "EUR" })).await;
     assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 
     // What the router sends for `Product.shippingEstimate` with its required weight.
     let estimate = gql(
-        &s.url,
+        &s,
         "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { shippingEstimate(country: \"FR\") { amountMinor } } } }",
         json!({ "r": [{ "__typename": "Product", "id": "p1", "weightGrams": 2500 }] }),
     )
@@ -115,7 +98,7 @@ async fn rates_come_from_the_cheapest_band_that_carries_the_weight() {
 
     // Moving parcels needs a signed-in staff member.
     let update = "mutation { updateShipmentStatus(id: \"00000000-0000-0000-0000-000000000000\", status: IN_TRANSIT) { id } }";
-    let anonymous = gql(&s.url, update, json!({})).await;
+    let anonymous = gql(&s, update, json!({})).await;
     assert_eq!(
         anonymous["errors"][0]["extensions"]["code"],
         "UNAUTHENTICATED"

@@ -3,20 +3,20 @@
 use std::path::PathBuf;
 
 use mart_auth::Role;
-use mart_service::{ServiceConfig, ServiceHandle, testkit};
+use mart_service::{ServiceConfig, testkit};
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
 pub const PASSWORD: &str = "correct horse battery";
 
-pub struct TestService {
-    pub config: ServiceConfig,
-    /// `http://127.0.0.1:<port>` (no path).
-    pub origin: String,
-    pub url: String,
-    client: reqwest::Client,
-    shutdown: CancellationToken,
-    handle: Option<ServiceHandle>,
+/// The shared [`testkit::TestService`], with the users service's own requests.
+pub struct TestService(testkit::TestService);
+
+impl std::ops::Deref for TestService {
+    type Target = testkit::TestService;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 /// A configuration with its own database, topics and key directory.
@@ -34,20 +34,7 @@ impl TestService {
 
     /// Starts a service on `config` (several may share one: replicas).
     pub async fn start_with(config: ServiceConfig) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let shutdown = CancellationToken::new();
-        let handle = mart_users::start(&config, listener, shutdown.clone())
-            .await
-            .expect("the users service starts");
-        let origin = format!("http://{}", handle.addr);
-        Self {
-            url: format!("{origin}/graphql"),
-            origin,
-            config,
-            client: reqwest::Client::new(),
-            shutdown,
-            handle: Some(handle),
-        }
+        Self(testkit::TestService::start(config, mart_users::SUBGRAPH.start).await)
     }
 
     /// POSTs a GraphQL request with optional bearer token and extra headers;
@@ -59,27 +46,11 @@ impl TestService {
         token: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Value {
-        let mut request = self
-            .client
-            .post(&self.url)
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send().await.expect("the service answers");
-        assert!(
-            response.status().is_success(),
-            "HTTP {} for {query}",
-            response.status()
-        );
-        response.json().await.expect("a JSON body")
+        self.post(token, headers, query, variables).await
     }
 
     pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        self.send(query, variables, token, &[]).await
+        self.gql_as(token, query, variables).await
     }
 
     /// `data` of a request that must succeed.
@@ -139,12 +110,8 @@ impl TestService {
     }
 
     /// Stops the service but keeps its database and keys (for restarts).
-    pub async fn halt(mut self) -> ServiceConfig {
-        self.shutdown.cancel();
-        if let Some(handle) = self.handle.take() {
-            handle.join().await;
-        }
-        self.config.clone()
+    pub async fn halt(self) -> ServiceConfig {
+        self.0.stop().await
     }
 
     pub async fn stop(self) {
