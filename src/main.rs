@@ -2,7 +2,6 @@
 //! or export the subgraph schemas.
 
 mod cli;
-mod registry;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

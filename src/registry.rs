@@ -1,5 +1,5 @@
-//! The system's subgraphs: the one list `mart up`, `mart serve` and
-//! `mart schema export` read. Adding a subgraph is one line here (and its
+//! The system's subgraphs: the one list `mart up`, `mart serve`,
+//! `mart schema export` and the system tests (`tests/it/shop`) read. Adding a subgraph is one line here (and its
 //! `ServiceName`, which gives it a port and a database).
 
 use mart_service::{ServiceName, Subgraph};

@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use mart_service::{ServiceConfig, ServiceHandle, ServiceName, Subgraph, http::bind};
 use tokio_util::sync::CancellationToken;
 
-use crate::registry::{SUBGRAPHS, subgraph};
+use mart::registry::{SUBGRAPHS, subgraph};
 
 /// Every subgraph, then the router in front of them, until SIGINT/SIGTERM.
 pub async fn up(seed: bool) -> Result<()> {

@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use mart_service::ServiceConfig;
 
-use crate::registry::SUBGRAPHS;
+use mart::registry::SUBGRAPHS;
 
 #[derive(Subcommand)]
 pub enum SchemaCommand {

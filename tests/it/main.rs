@@ -8,3 +8,4 @@ mod playground_bundle;
 mod readme;
 mod schema;
 mod seed;
+mod shop;

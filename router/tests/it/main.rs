@@ -2,7 +2,6 @@
 //! on port 0.
 mod auth;
 mod auth_tests;
-mod clients;
 mod config_tests;
 mod echo;
 mod echo_tests;

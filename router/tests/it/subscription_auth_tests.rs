@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::routing::get;
 use mart_auth::{AccessClaims, Role, TokenIssuer};
+use mart_service::testkit::clients::{BodyReader, Socket, TRANSPORT_WS};
 use serde_json::json;
 
 use crate::auth::{AUDIENCE, ISSUER, issuer, serve};
-use crate::clients::{BodyReader, Socket, TRANSPORT_WS};
 use crate::harness::client;
 use crate::live::{self, Live, eventually};
 use crate::subscription_tests::{WATCH, watched};

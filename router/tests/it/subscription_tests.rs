@@ -3,9 +3,9 @@
 //! fetched from a products subgraph.
 use std::time::{Duration, Instant};
 
+use mart_service::testkit::clients::{BodyReader, LEGACY_WS, Socket, TRANSPORT_WS};
 use serde_json::{Value, json};
 
-use crate::clients::{BodyReader, LEGACY_WS, Socket, TRANSPORT_WS};
 use crate::harness::client;
 use crate::live::{self, Update, eventually};
 

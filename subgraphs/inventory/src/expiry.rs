@@ -8,7 +8,7 @@ use mart_events::OutboxSignal;
 use mart_service::Database;
 use tokio_util::sync::CancellationToken;
 
-use crate::reservations::expire_reservations;
+use crate::domain::reservations::expire_reservations;
 
 /// Runs [`expire_reservations`] every `interval` until `shutdown`. Failures are
 /// logged and retried at the next tick.

@@ -2,14 +2,13 @@
 //! ledger of every change, and reservations that hold stock for orders.
 //!
 //! It extends the products subgraph's `Product` entity with `stock`. The
-//! reservation operations are plain functions in [`reservations`], for the
-//! order saga to drive.
+//! reservation operations are plain functions in [`domain::reservations`], for
+//! the order saga to drive.
 
 pub mod domain;
 mod emit;
 mod expiry;
 mod graphql;
-pub mod reservations;
 mod saga;
 mod seed;
 pub mod storage;

@@ -3,8 +3,8 @@
 //! cancelled, and sell it once the payment is authorized.
 //!
 //! Runs inside the consumer's transaction, without savepoints (see
-//! `reservations/atomic.rs`), so the reaction and the record that the event was
-//! handled commit together.
+//! `domain/reservations/atomic.rs`), so the reaction and the record that the
+//! event was handled commit together.
 
 use chrono::{TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
@@ -17,12 +17,12 @@ use mart_events::{EventEnvelope, HandlerError, Topic, Urgency};
 use mart_service::DbError;
 use uuid::Uuid;
 
-use crate::domain::{Adjustment, InventoryError, adjust_stock};
-use crate::emit;
-use crate::reservations::{
+use crate::domain::reservations::{
     CommitOutcome, ReservationError, ReservationLine, ReservationStatus, ReserveError,
     ReserveOutcome, ReserveRequest, commit_batch, release_reservation, reserve_batch,
 };
+use crate::domain::{Adjustment, InventoryError, adjust_stock};
+use crate::emit;
 
 pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
 
@@ -196,7 +196,7 @@ async fn restock(
     order_id: Uuid,
     reason: &str,
 ) -> Result<bool, HandlerError> {
-    let reservation = crate::reservations::find_reservation(conn, order_id)
+    let reservation = crate::domain::reservations::find_reservation(conn, order_id)
         .await
         .map_err(database)?
         .ok_or_else(|| HandlerError::Transient(format!("reservation {order_id} vanished")))?;

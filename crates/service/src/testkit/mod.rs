@@ -2,6 +2,7 @@
 //! tests run in parallel and can be rerun.
 
 mod broker;
+pub mod clients;
 mod service;
 
 use std::time::{Duration, Instant};

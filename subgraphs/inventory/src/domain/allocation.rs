@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use mart_events::catalog::Shortage;
 use uuid::Uuid;
 
-use crate::storage::rows::StockLevelRow;
+use super::StockLevel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Allocation {
@@ -20,12 +20,12 @@ pub struct Allocation {
 /// product is short, every shortage is returned and nothing is allocated.
 pub fn allocate(
     wanted: &BTreeMap<Uuid, i32>,
-    levels: &[StockLevelRow],
+    levels: &[StockLevel],
 ) -> Result<Vec<Allocation>, Vec<Shortage>> {
     let mut allocations = Vec::new();
     let mut shortages = Vec::new();
     for (&product_id, &quantity) in wanted {
-        let mut candidates: Vec<&StockLevelRow> = levels
+        let mut candidates: Vec<&StockLevel> = levels
             .iter()
             .filter(|l| l.product_id == product_id && l.available() > 0)
             .collect();
@@ -70,8 +70,8 @@ mod tests {
 
     use super::*;
 
-    fn level(product: u128, warehouse: u128, on_hand: i32, reserved: i32) -> StockLevelRow {
-        StockLevelRow {
+    fn level(product: u128, warehouse: u128, on_hand: i32, reserved: i32) -> StockLevel {
+        StockLevel {
             product_id: Uuid::from_u128(product),
             warehouse_id: Uuid::from_u128(warehouse),
             on_hand,

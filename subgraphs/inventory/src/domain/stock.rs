@@ -3,11 +3,10 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
-use super::InventoryError;
+use super::{InventoryError, LedgerKind, StockLevel};
 use crate::emit;
-use crate::storage::ledger::{self, LedgerKind};
-use crate::storage::rows::{NewLedgerRow, StockLevelRow};
-use crate::storage::{Violation, stock, violation};
+use crate::storage::rows::NewLedgerRow;
+use crate::storage::{Violation, ledger, stock, violation};
 
 /// Larger single changes are typos, not deliveries.
 pub const MAX_DELTA: i32 = 1_000_000;
@@ -50,7 +49,7 @@ impl Adjustment {
 pub async fn adjust_stock(
     conn: &mut AsyncPgConnection,
     adjustment: &Adjustment,
-) -> Result<StockLevelRow, InventoryError> {
+) -> Result<StockLevel, InventoryError> {
     let reason = adjustment.validate()?;
     let Adjustment {
         product_id,
@@ -66,9 +65,11 @@ pub async fn adjust_stock(
                 _ => InventoryError::from(e),
             })?;
         let Some(level) = stock::add_on_hand(c, product_id, warehouse_id, delta).await? else {
-            let current = stock::find(c, product_id, warehouse_id)
-                .await?
-                .ok_or(diesel::result::Error::NotFound)?;
+            let current = StockLevel::from(
+                stock::find(c, product_id, warehouse_id)
+                    .await?
+                    .ok_or(diesel::result::Error::NotFound)?,
+            );
             return Err(InventoryError::BelowZero {
                 removing: -delta,
                 on_hand: current.on_hand,
@@ -90,7 +91,7 @@ pub async fn adjust_stock(
         )
         .await?;
         emit::stock_adjusted(c, &level, delta, &reason).await?;
-        Ok(level)
+        Ok(level.into())
     })
     .await
 }

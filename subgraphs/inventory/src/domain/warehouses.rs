@@ -1,11 +1,33 @@
-//! Creating warehouses.
+//! Warehouses, and the rules for creating one.
 
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::InventoryError;
 use crate::storage::rows::WarehouseRow;
 use crate::storage::{Violation, violation, warehouses};
+
+/// A warehouse as the use cases hand it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warehouse {
+    pub id: Uuid,
+    /// Short and unique, e.g. `AMS-1`.
+    pub code: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<WarehouseRow> for Warehouse {
+    fn from(row: WarehouseRow) -> Self {
+        Self {
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            created_at: row.created_at,
+        }
+    }
+}
 
 /// A warehouse code is a short label printed on pick lists: `AMS-1`.
 pub const CODE_MAX: usize = 16;
@@ -43,15 +65,16 @@ pub async fn create_warehouse(
     conn: &mut AsyncPgConnection,
     code: &str,
     name: &str,
-) -> Result<WarehouseRow, InventoryError> {
+) -> Result<Warehouse, InventoryError> {
     let code = validate_code(code)?;
     let name = validate_name(name)?;
-    warehouses::insert(conn, Uuid::now_v7(), &code, &name)
+    let row = warehouses::insert(conn, Uuid::now_v7(), &code, &name)
         .await
         .map_err(|e| match violation(&e) {
             Some(Violation::Unique("warehouses_code_key")) => InventoryError::CodeTaken(code),
             _ => InventoryError::from(e),
-        })
+        })?;
+    Ok(row.into())
 }
 
 #[cfg(test)]

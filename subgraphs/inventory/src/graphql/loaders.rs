@@ -8,8 +8,7 @@ use async_graphql::dataloader::Loader;
 use mart_service::{ApiError, Database};
 use uuid::Uuid;
 
-use crate::domain::reads;
-use crate::storage::rows::{StockLevelRow, WarehouseRow};
+use crate::domain::{StockLevel, Warehouse, reads};
 
 fn internal(e: impl Into<ApiError>) -> async_graphql::Error {
     e.into().extend()
@@ -27,17 +26,17 @@ impl StockLoader {
 }
 
 impl Loader<Uuid> for StockLoader {
-    type Value = Vec<StockLevelRow>;
+    type Value = Vec<StockLevel>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = reads::stock_of_products(&self.db, keys)
+        let found = reads::stock_of_products(&self.db, keys)
             .await
             .map_err(internal)?;
-        let mut levels: HashMap<Uuid, Vec<StockLevelRow>> =
+        let mut levels: HashMap<Uuid, Vec<StockLevel>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            levels.entry(row.product_id).or_default().push(row);
+        for level in found {
+            levels.entry(level.product_id).or_default().push(level);
         }
         Ok(levels)
     }
@@ -54,13 +53,13 @@ impl WarehouseLoader {
 }
 
 impl Loader<Uuid> for WarehouseLoader {
-    type Value = WarehouseRow;
+    type Value = Warehouse;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, WarehouseRow>, Self::Error> {
-        let rows = reads::warehouses_by_ids(&self.db, keys)
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Warehouse>, Self::Error> {
+        let found = reads::warehouses_by_ids(&self.db, keys)
             .await
             .map_err(internal)?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        Ok(found.into_iter().map(|w| (w.id, w)).collect())
     }
 }

@@ -25,7 +25,7 @@ impl From<InventoryError> for ApiError {
             InventoryError::UnknownWarehouse(_) => ApiError::NotFound(e.to_string()),
             InventoryError::CodeTaken(_) => ApiError::Conflict(e.to_string()),
             InventoryError::BelowZero { .. } => ApiError::bad_input("delta", e.to_string()),
-            // diesel's NotFound stays NOT_FOUND; other storage errors are internal
+            // diesel's NotFound stays NOT_FOUND; other database errors are internal
             // or SERVICE_UNAVAILABLE.
             InventoryError::Storage(DbError::Query(e)) => e.into(),
             InventoryError::Storage(e) => e.into(),

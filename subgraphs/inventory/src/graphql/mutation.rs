@@ -49,10 +49,10 @@ impl Mutation {
         require_admin(ctx).map_err(|e| e.extend())?;
         let services = ctx.data_unchecked::<Services>();
         let mut conn = services.db.conn().await.gql()?;
-        let row = domain::create_warehouse(&mut conn, &input.code, &input.name)
+        let warehouse = domain::create_warehouse(&mut conn, &input.code, &input.name)
             .await
             .gql()?;
-        Ok(Warehouse(row))
+        Ok(Warehouse(warehouse))
     }
 
     /// Changes the units on hand of a product in a warehouse, with a ledger entry

@@ -14,8 +14,8 @@ impl Query {
     /// Every warehouse, by code.
     async fn warehouses(&self, ctx: &Context<'_>) -> Result<Vec<Warehouse>> {
         let services = ctx.data_unchecked::<Services>();
-        let rows = reads::all_warehouses(&services.db).await.gql()?;
-        Ok(rows.into_iter().map(Warehouse).collect())
+        let warehouses = reads::all_warehouses(&services.db).await.gql()?;
+        Ok(warehouses.into_iter().map(Warehouse).collect())
     }
 
     async fn warehouse(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Warehouse>> {
@@ -42,10 +42,10 @@ impl Query {
             .transpose()
             .gql()?;
         let services = ctx.data_unchecked::<Services>();
-        let rows = reads::recent_ledger(&services.db, product_id, warehouse_id, first)
+        let entries = reads::recent_ledger(&services.db, product_id, warehouse_id, first)
             .await
             .gql()?;
-        Ok(rows.into_iter().map(StockLedgerEntry).collect())
+        Ok(entries.into_iter().map(StockLedgerEntry).collect())
     }
 
     /// `_entities` for `Product`: any id resolves; a product never stocked has

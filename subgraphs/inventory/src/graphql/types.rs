@@ -1,4 +1,4 @@
-//! Output types: thin wrappers over storage rows.
+//! Output types: thin wrappers over the domain's values.
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, Result};
@@ -8,8 +8,7 @@ use uuid::Uuid;
 
 use super::ApiResultExt;
 use super::loaders::{StockLoader, WarehouseLoader};
-use crate::storage::ledger::LedgerKind;
-use crate::storage::rows::{LedgerRow, StockLevelRow, WarehouseRow};
+use crate::domain;
 
 /// The catalogue's product (owned by the products subgraph), seen from stock.
 pub struct Product {
@@ -31,7 +30,7 @@ impl Product {
 }
 
 pub struct StockInfo {
-    levels: Vec<StockLevelRow>,
+    levels: Vec<domain::StockLevel>,
 }
 
 fn saturating_sum(values: impl Iterator<Item = i32>) -> i32 {
@@ -53,7 +52,7 @@ impl StockInfo {
 
     /// Units that can still be ordered: on hand minus reserved, never negative.
     async fn available(&self) -> i32 {
-        saturating_sum(self.levels.iter().map(StockLevelRow::available))
+        saturating_sum(self.levels.iter().map(domain::StockLevel::available))
     }
 
     async fn in_stock(&self) -> bool {
@@ -66,7 +65,7 @@ impl StockInfo {
     }
 }
 
-pub struct StockLevel(pub StockLevelRow);
+pub struct StockLevel(pub domain::StockLevel);
 
 #[Object]
 impl StockLevel {
@@ -99,13 +98,14 @@ impl StockLevel {
 
 async fn load_warehouse(ctx: &Context<'_>, id: Uuid) -> Result<Warehouse> {
     let loader = ctx.data_unchecked::<DataLoader<WarehouseLoader>>();
-    let row = loader.load_one(id).await?;
-    row.map(Warehouse)
+    let warehouse = loader.load_one(id).await?;
+    warehouse
+        .map(Warehouse)
         .ok_or_else(|| ApiError::internal(format!("stock refers to missing warehouse {id}")))
         .gql()
 }
 
-pub struct Warehouse(pub WarehouseRow);
+pub struct Warehouse(pub domain::Warehouse);
 
 #[Object]
 impl Warehouse {
@@ -128,7 +128,7 @@ impl Warehouse {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "StockLedgerKind")]
+#[graphql(name = "StockLedgerKind", remote = "domain::LedgerKind")]
 pub enum LedgerEntryKind {
     Adjustment,
     Reservation,
@@ -136,19 +136,8 @@ pub enum LedgerEntryKind {
     Sale,
 }
 
-impl From<LedgerKind> for LedgerEntryKind {
-    fn from(kind: LedgerKind) -> Self {
-        match kind {
-            LedgerKind::Adjustment => Self::Adjustment,
-            LedgerKind::Reservation => Self::Reservation,
-            LedgerKind::Release => Self::Release,
-            LedgerKind::Sale => Self::Sale,
-        }
-    }
-}
-
 /// One change to a stock level; entries are never edited.
-pub struct StockLedgerEntry(pub LedgerRow);
+pub struct StockLedgerEntry(pub domain::LedgerEntry);
 
 #[Object]
 impl StockLedgerEntry {
@@ -167,7 +156,7 @@ impl StockLedgerEntry {
     }
 
     async fn kind(&self) -> LedgerEntryKind {
-        LedgerKind::from_column(&self.0.kind).into()
+        self.0.kind.into()
     }
 
     async fn on_hand_delta(&self) -> i32 {

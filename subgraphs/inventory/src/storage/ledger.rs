@@ -8,39 +8,6 @@ use uuid::Uuid;
 use super::rows::{LedgerRow, NewLedgerRow};
 use super::schema::stock_ledger;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LedgerKind {
-    /// Staff counted, received or wrote off stock.
-    Adjustment,
-    /// Held for an order.
-    Reservation,
-    /// A hold given back (cancelled, declined or expired).
-    Release,
-    /// A hold that became a sale: the stock left.
-    Sale,
-}
-
-impl LedgerKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Adjustment => "adjustment",
-            Self::Reservation => "reservation",
-            Self::Release => "release",
-            Self::Sale => "sale",
-        }
-    }
-
-    /// Kinds come from our own column, whose CHECK allows only these.
-    pub fn from_column(value: &str) -> Self {
-        match value {
-            "reservation" => Self::Reservation,
-            "release" => Self::Release,
-            "sale" => Self::Sale,
-            _ => Self::Adjustment,
-        }
-    }
-}
-
 pub async fn append(mut conn: &AsyncPgConnection, entries: &[NewLedgerRow]) -> QueryResult<()> {
     if entries.is_empty() {
         return Ok(());

@@ -25,12 +25,6 @@ pub struct StockLevelRow {
     pub updated_at: DateTime<Utc>,
 }
 
-impl StockLevelRow {
-    pub fn available(&self) -> i32 {
-        self.on_hand - self.reserved
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = reservations, check_for_backend(diesel::pg::Pg))]
 pub struct ReservationRow {

@@ -4,7 +4,7 @@
 
 use chrono::TimeDelta;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use mart_inventory::reservations::{
+use mart_inventory::domain::reservations::{
     CommitOutcome, ReservationError, ReservationStatus, ReserveError, ReserveOutcome,
     ReserveRequest, commit_batch, find_reservation, reserve_batch,
 };

@@ -1,7 +1,9 @@
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use mart_inventory::reservations::{ReservationStatus, expire_reservations, find_reservation};
+use mart_inventory::domain::reservations::{
+    ReservationStatus, expire_reservations, find_reservation,
+};
 use mart_service::testkit::eventually;
 use serde_json::json;
 use uuid::Uuid;

@@ -1,7 +1,7 @@
-use mart_inventory::domain::{Adjustment, InventoryError, adjust_stock};
-use mart_inventory::reservations::{
+use mart_inventory::domain::reservations::{
     ReservationError, ReservationStatus, ReserveError, find_reservation, release_reservation,
 };
+use mart_inventory::domain::{Adjustment, InventoryError, adjust_stock};
 use uuid::Uuid;
 
 use crate::support::{

@@ -1,7 +1,7 @@
 use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
-use mart_inventory::reservations::{ReservationLine, ReserveError};
+use mart_inventory::domain::reservations::{ReservationLine, ReserveError};
 use uuid::Uuid;
 
 use crate::support::{
@@ -12,7 +12,7 @@ use crate::support::{
 async fn race(
     store: &TestDb,
     orders: Vec<(Uuid, Vec<ReservationLine>)>,
-) -> Vec<Result<mart_inventory::reservations::Reservation, ReserveError>> {
+) -> Vec<Result<mart_inventory::domain::reservations::Reservation, ReserveError>> {
     let tasks: Vec<_> = orders
         .into_iter()
         .map(|(order, lines)| {

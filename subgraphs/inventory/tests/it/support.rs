@@ -4,12 +4,11 @@ use chrono::TimeDelta;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use mart_inventory::domain::{Adjustment, adjust_stock, create_warehouse};
-use mart_inventory::reservations::{
+use mart_inventory::domain::reservations::{
     CommitOutcome, Reservation, ReservationError, ReservationLine, ReserveError, ReserveOutcome,
     ReserveRequest, commit_batch, find_reservation, reserve_batch,
 };
-use mart_inventory::storage::rows::StockLevelRow;
+use mart_inventory::domain::{Adjustment, StockLevel, adjust_stock, create_warehouse};
 use mart_service::{Database, ServiceConfig, testkit};
 use serde_json::Value;
 use uuid::Uuid;
@@ -234,11 +233,12 @@ pub async fn commit(
     }
 }
 
-pub async fn level(conn: &mut AsyncPgConnection, product: Uuid, warehouse: Uuid) -> StockLevelRow {
+pub async fn level(conn: &mut AsyncPgConnection, product: Uuid, warehouse: Uuid) -> StockLevel {
     mart_inventory::storage::stock::find(conn, product, warehouse)
         .await
         .unwrap()
         .expect("a stock level")
+        .into()
 }
 
 #[derive(Debug, PartialEq, Eq, QueryableByName)]

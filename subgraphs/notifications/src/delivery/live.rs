@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::delivery::hub::{Hub, Subscription};
+use crate::domain::Notification;
 use crate::storage::{self, NotificationRow};
 
 /// Notifications buffered for a subscriber that reads slowly.
@@ -31,7 +32,7 @@ pub struct Live {
 
 impl Live {
     /// Notifications for `user` from now on, until the stream is dropped.
-    pub fn follow(&self, user: Uuid) -> impl Stream<Item = NotificationRow> + Send + use<> {
+    pub fn follow(&self, user: Uuid) -> impl Stream<Item = Notification> + Send + use<> {
         let (tx, rx) = mpsc::channel(BUFFER);
         let follower = Follower {
             db: self.db.clone(),
@@ -50,7 +51,7 @@ struct Follower {
     db: Database,
     subscription: Subscription,
     user: Uuid,
-    tx: mpsc::Sender<NotificationRow>,
+    tx: mpsc::Sender<Notification>,
     /// The highest seq delivered, or the latest at subscription time.
     last_seq: Option<i64>,
     seen: RecentIds,
@@ -149,7 +150,7 @@ impl Follower {
             return Ok(());
         }
         self.last_seq = Some(self.last_seq.map_or(row.seq, |s| s.max(row.seq)));
-        self.tx.send(row).await.map_err(|_| Closed)
+        self.tx.send(row.into()).await.map_err(|_| Closed)
     }
 
     async fn latest_seq(&self) -> Result<i64, String> {

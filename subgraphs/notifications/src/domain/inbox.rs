@@ -4,8 +4,8 @@
 use mart_service::Database;
 use uuid::Uuid;
 
-use super::NotificationsError;
-use crate::storage::{self, Cursor, NotificationRow};
+use super::{Notification, NotificationsError};
+use crate::storage::{self, Cursor};
 
 /// The largest page `first` may ask for.
 pub const MAX_PAGE: i32 = 100;
@@ -21,9 +21,9 @@ impl Inbox {
     }
 
     /// One addressed notification; who may read it is the caller's check.
-    pub async fn find(&self, id: Uuid) -> Result<Option<NotificationRow>, NotificationsError> {
+    pub async fn find(&self, id: Uuid) -> Result<Option<Notification>, NotificationsError> {
         let mut conn = self.db.conn().await?;
-        Ok(storage::find(&mut conn, id).await?)
+        Ok(storage::find(&mut conn, id).await?.map(Notification::from))
     }
 
     /// Marks `user`'s notification `id` read; marking twice keeps the first
@@ -32,7 +32,7 @@ impl Inbox {
         &self,
         user: Uuid,
         id: Uuid,
-    ) -> Result<NotificationRow, NotificationsError> {
+    ) -> Result<Notification, NotificationsError> {
         let mut conn = self.db.conn().await?;
         let row = storage::find(&mut conn, id)
             .await?
@@ -40,7 +40,7 @@ impl Inbox {
         if row.user_id != Some(user) {
             return Err(NotificationsError::Forbidden);
         }
-        Ok(storage::mark_read(&mut conn, id).await?)
+        Ok(storage::mark_read(&mut conn, id).await?.into())
     }
 
     /// Up to `first` + 1 of `user`'s notifications, newest first, after
@@ -51,7 +51,7 @@ impl Inbox {
         first: i32,
         after: Option<Cursor>,
         unread_only: bool,
-    ) -> Result<Vec<NotificationRow>, NotificationsError> {
+    ) -> Result<Vec<Notification>, NotificationsError> {
         if !(1..=MAX_PAGE).contains(&first) {
             return Err(NotificationsError::BadInput {
                 field: "first",
@@ -59,6 +59,7 @@ impl Inbox {
             });
         }
         let mut conn = self.db.conn().await?;
-        Ok(storage::page(&mut conn, user, after, unread_only, i64::from(first) + 1).await?)
+        let rows = storage::page(&mut conn, user, after, unread_only, i64::from(first) + 1).await?;
+        Ok(rows.into_iter().map(Notification::from).collect())
     }
 }

@@ -4,6 +4,8 @@
 pub mod compose;
 mod error;
 mod inbox;
+mod notification;
 
 pub use error::NotificationsError;
 pub use inbox::{Inbox, MAX_PAGE};
+pub use notification::{Notification, UnknownKind};

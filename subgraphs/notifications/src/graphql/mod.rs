@@ -32,7 +32,7 @@ impl From<NotificationsError> for ApiError {
             NotificationsError::NotFound => ApiError::NotFound(e.to_string()),
             NotificationsError::Forbidden => ApiError::Forbidden,
             NotificationsError::BadInput { field, message } => ApiError::bad_input(field, message),
-            // diesel's NotFound stays NOT_FOUND; other storage errors are internal
+            // diesel's NotFound stays NOT_FOUND; other database errors are internal
             // or SERVICE_UNAVAILABLE.
             NotificationsError::Storage(DbError::Query(e)) => e.into(),
             NotificationsError::Storage(e) => e.into(),
@@ -54,11 +54,11 @@ impl Query {
     async fn notification(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Notification>> {
         require_user(ctx).gql()?;
         let id = id_arg("id", &id)?;
-        let Some(row) = service(ctx).inbox.find(id).await.gql()? else {
+        let Some(notification) = service(ctx).inbox.find(id).await.gql()? else {
             return Ok(None);
         };
-        require_owner_or_admin(ctx, row.user_id.unwrap_or_default()).gql()?;
-        Ok(Some(Notification(row)))
+        require_owner_or_admin(ctx, notification.user_id).gql()?;
+        Ok(Some(Notification(notification)))
     }
 
     #[graphql(entity)]
@@ -86,8 +86,8 @@ impl Mutation {
     async fn mark_notification_read(&self, ctx: &Context<'_>, id: ID) -> Result<Notification> {
         let user = require_user(ctx).gql()?;
         let id = id_arg("id", &id)?;
-        let row = service(ctx).inbox.mark_read(user.id, id).await.gql()?;
-        Ok(Notification(row))
+        let notification = service(ctx).inbox.mark_read(user.id, id).await.gql()?;
+        Ok(Notification(notification))
     }
 }
 

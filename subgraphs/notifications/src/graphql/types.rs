@@ -6,14 +6,12 @@ use chrono::{DateTime, Utc};
 use mart_service::ApiError;
 use uuid::Uuid;
 
-use crate::domain::compose;
+use crate::domain::{self, compose};
 use mart_service::types::cursor;
 use mart_service::types::{Connection, Node};
 
-use crate::storage::NotificationRow;
-
 /// Something that happened to one of the user's orders.
-pub struct Notification(pub NotificationRow);
+pub struct Notification(pub domain::Notification);
 
 #[Object]
 impl Notification {
@@ -23,15 +21,13 @@ impl Notification {
 
     /// Who it is for.
     async fn user(&self) -> User {
-        User {
-            id: self.0.user_id.unwrap_or_default(),
-        }
+        User { id: self.0.user_id }
     }
 
     async fn kind(&self) -> async_graphql::Result<compose::Kind> {
-        compose::Kind::parse(&self.0.kind).ok_or_else(|| {
+        self.0.kind.clone().map_err(|domain::UnknownKind(kind)| {
             use async_graphql::ErrorExtensions;
-            ApiError::internal(format!("unknown notification kind {}", self.0.kind)).extend()
+            ApiError::internal(format!("unknown notification kind {kind}")).extend()
         })
     }
 
@@ -83,18 +79,18 @@ impl Node for Notification {
 /// A page of a user's notifications, newest first.
 pub type NotificationConnection = Connection<Notification>;
 
-/// `rows` holds up to one row more than the page: its presence says there is
-/// a next page.
+/// `page` holds up to one notification more than the page: its presence says
+/// there is a next page.
 pub fn page_of(
-    mut rows: Vec<NotificationRow>,
+    mut page: Vec<domain::Notification>,
     first: usize,
     after_given: bool,
 ) -> NotificationConnection {
-    let has_next_page = rows.len() > first;
-    rows.truncate(first);
+    let has_next_page = page.len() > first;
+    page.truncate(first);
     Connection::new(
-        rows.into_iter()
-            .map(|row| (cursor::encode((row.created_at, row.id)), Notification(row))),
+        page.into_iter()
+            .map(|n| (cursor::encode((n.created_at, n.id)), Notification(n))),
         has_next_page,
         after_given,
     )

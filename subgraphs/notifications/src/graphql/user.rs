@@ -28,11 +28,11 @@ impl User {
             .map(|c| cursor::decode_arg("after", c))
             .transpose()
             .gql()?;
-        let rows = service(ctx)
+        let page = service(ctx)
             .inbox
             .page(self.id, first, after_cursor, unread_only)
             .await
             .gql()?;
-        Ok(page_of(rows, first as usize, after_cursor.is_some()))
+        Ok(page_of(page, first as usize, after_cursor.is_some()))
     }
 }

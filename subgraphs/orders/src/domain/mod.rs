@@ -4,12 +4,16 @@
 pub mod address;
 pub mod admission;
 mod error;
+mod order;
 pub mod orders;
 pub mod placement;
 pub mod reads;
+mod settings;
 pub mod status;
 pub mod transition;
 
 pub use error::OrdersError;
-pub use orders::{Dependencies, Orders, OrdersSettings};
+pub use order::{HistoryEntry, Order, OrderLine};
+pub use orders::{Dependencies, Orders};
+pub use settings::OrdersSettings;
 pub use status::{OrderEvent, OrderStatus};

@@ -1,7 +1,6 @@
 //! The orders service's use cases: place, cancel, and expire orders.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use diesel_async::AsyncConnection;
@@ -11,59 +10,16 @@ use mart_service::Database;
 use mart_service::identity::AccessToken;
 use uuid::Uuid;
 
-use super::OrdersError;
 use super::admission::Admission;
 use super::placement::{self, Destination, PlaceOrderRequest};
 use super::status::{OrderEvent, OrderStatus, Outcome};
 use super::transition;
+use super::{Order, OrdersError, OrdersSettings};
 use crate::emit;
 use crate::storage::{self, rows::LineRow, rows::OrderRow};
 use crate::upstream::{
-    CallPolicy, GraphqlClient, ProductsClient, SavedAddress, ShippingClient, UpstreamError,
-    UsersClient,
+    GraphqlClient, ProductsClient, SavedAddress, ShippingClient, UpstreamError, UsersClient,
 };
-
-/// How the orders service behaves; every default is in [`Default`].
-#[derive(Debug, Clone)]
-pub struct OrdersSettings {
-    /// How long stock is held for an order waiting for payment; a PENDING or
-    /// RESERVED order is cancelled after it. Default 15 min.
-    pub reservation_ttl: Duration,
-    /// How often the timeout task looks for such orders. Default 5 s.
-    pub expiry_sweep: Duration,
-    /// Calls to the products subgraph at placement.
-    pub products: CallPolicy,
-    /// Calls to the shipping subgraph at placement.
-    pub shipping: CallPolicy,
-    /// Calls to the users subgraph at placement (saved addresses).
-    pub users: CallPolicy,
-    /// Status changes buffered per live subscriber; one that falls further
-    /// behind is ended with `SUBSCRIBER_TOO_SLOW`. Default 256.
-    pub live_buffer: usize,
-    /// How long nobody must have watched before the live feed stops fetching
-    /// from the broker (see [`crate::live::Tap`]). Default 30 s.
-    pub live_idle_pause: Duration,
-    /// Orders waiting for stock or payment beyond which placement is refused
-    /// with `SERVICE_UNAVAILABLE` (see [`super::admission`]); 0 never refuses.
-    /// Default 2,000: ten seconds of the benchmark's 200 orders/s, forty
-    /// times what waits at a steady 100/s.
-    pub max_waiting_orders: i64,
-}
-
-impl Default for OrdersSettings {
-    fn default() -> Self {
-        Self {
-            reservation_ttl: Duration::from_secs(15 * 60),
-            expiry_sweep: Duration::from_secs(5),
-            products: CallPolicy::default(),
-            shipping: CallPolicy::default(),
-            users: CallPolicy::default(),
-            live_buffer: 256,
-            live_idle_pause: crate::live::IDLE_BEFORE_PAUSE,
-            max_waiting_orders: 2_000,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct Orders(Arc<Inner>);
@@ -173,14 +129,14 @@ impl Orders {
         user_id: Uuid,
         token: Option<&AccessToken>,
         request: PlaceOrderRequest,
-    ) -> Result<OrderRow, OrdersError> {
+    ) -> Result<Order, OrdersError> {
         let request = placement::validate(&request)?;
         let fingerprint = placement::fingerprint(&request);
         let mut conn = self.0.db.conn().await?;
         if let Some(existing) =
             storage::find_by_idempotency_key(&mut conn, user_id, &request.idempotency_key).await?
         {
-            return replay(existing, &fingerprint);
+            return replay(existing, &fingerprint).map(Order::from);
         }
         drop(conn);
         // A retry of an accepted order is answered above, busy or not.
@@ -287,7 +243,7 @@ impl Orders {
         if created {
             self.0.outbox.committed();
         }
-        Ok(order)
+        Ok(order.into())
     }
 
     /// The address the order goes to: the typed one, or the caller's saved one
@@ -333,7 +289,7 @@ impl Orders {
         &self,
         order_id: Uuid,
         may_access: impl Fn(Uuid) -> bool + Send + Sync,
-    ) -> Result<OrderRow, OrdersError> {
+    ) -> Result<Order, OrdersError> {
         let mut conn = self.0.db.conn().await?;
         let applied = conn
             .transaction::<_, OrdersError, _>(async |conn| {
@@ -352,7 +308,10 @@ impl Orders {
         if applied.moved() {
             self.0.outbox.committed();
         }
-        applied.order.ok_or(OrdersError::NoOrder(order_id))
+        applied
+            .order
+            .map(Order::from)
+            .ok_or(OrdersError::NoOrder(order_id))
     }
 
     /// Cancels orders still waiting for stock or payment after their

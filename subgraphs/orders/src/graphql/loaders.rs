@@ -7,16 +7,15 @@ use async_graphql::dataloader::Loader;
 use mart_service::ApiError;
 use uuid::Uuid;
 
-use crate::domain::{Orders, OrdersError};
-use crate::storage::rows::{HistoryRow, LineRow};
+use crate::domain::{HistoryEntry, OrderLine, Orders, OrdersError};
 
 pub struct LinesLoader(pub Orders);
 pub struct HistoryLoader(pub Orders);
 
-fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+fn group<T>(items: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
     let mut grouped: HashMap<Uuid, Vec<T>> = HashMap::new();
-    for row in rows {
-        grouped.entry(key(&row)).or_default().push(row);
+    for item in items {
+        grouped.entry(key(&item)).or_default().push(item);
     }
     grouped
 }
@@ -27,21 +26,21 @@ fn shared(e: OrdersError) -> Arc<ApiError> {
 }
 
 impl Loader<Uuid> for LinesLoader {
-    type Value = Vec<LineRow>;
+    type Value = Vec<OrderLine>;
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = self.0.lines_of(keys).await.map_err(shared)?;
-        Ok(group(rows, |r| r.order_id))
+        let lines = self.0.lines_of(keys).await.map_err(shared)?;
+        Ok(group(lines, |l| l.order_id))
     }
 }
 
 impl Loader<Uuid> for HistoryLoader {
-    type Value = Vec<HistoryRow>;
+    type Value = Vec<HistoryEntry>;
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = self.0.history_of(keys).await.map_err(shared)?;
-        Ok(group(rows, |r| r.order_id))
+        let entries = self.0.history_of(keys).await.map_err(shared)?;
+        Ok(group(entries, |e| e.order_id))
     }
 }

@@ -36,7 +36,7 @@ impl From<OrdersError> for ApiError {
             }
             OrdersError::Upstream(e) => ApiError::internal(e),
             OrdersError::Internal(detail) => ApiError::internal(detail),
-            // diesel's NotFound stays NOT_FOUND; other storage errors are internal
+            // diesel's NotFound stays NOT_FOUND; other database errors are internal
             // or SERVICE_UNAVAILABLE.
             OrdersError::Storage(DbError::Query(e)) => e.into(),
             OrdersError::Storage(e) => e.into(),

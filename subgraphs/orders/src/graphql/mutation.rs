@@ -25,10 +25,10 @@ impl Mutation {
         let user = require_user(ctx).gql()?;
         let id = parse_id("id", &id).gql()?;
         let orders = ctx.data_unchecked::<Orders>();
-        let row = orders
+        let order = orders
             .cancel(id, |owner| user.may_access(owner))
             .await
             .gql()?;
-        Ok(Order(row))
+        Ok(Order(order))
     }
 }

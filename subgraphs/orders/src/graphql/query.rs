@@ -15,8 +15,8 @@ async fn visible_order(ctx: &Context<'_>, id: &ID) -> Result<Option<Order>> {
         return Ok(None);
     };
     let orders = ctx.data_unchecked::<Orders>();
-    let row = orders.find(id).await.gql()?;
-    Ok(row.filter(|o| user.may_access(o.user_id)).map(Order))
+    let order = orders.find(id).await.gql()?;
+    Ok(order.filter(|o| user.may_access(o.user_id)).map(Order))
 }
 
 #[Object]

@@ -11,9 +11,8 @@ use uuid::Uuid;
 
 use super::ApiResultExt;
 use super::types::{Order, OrderStatus};
-use crate::domain::{Orders, status};
+use crate::domain::{self, Orders};
 use crate::live::{Changes, StatusChange, StatusFeed, Watch};
-use crate::storage::rows::OrderRow;
 
 pub struct Subscription;
 
@@ -83,7 +82,7 @@ async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Option<Order>> {
     Ok(read(ctx, id).await?.map(Order))
 }
 
-async fn read(ctx: &Context<'_>, id: Uuid) -> Result<Option<OrderRow>> {
+async fn read(ctx: &Context<'_>, id: Uuid) -> Result<Option<domain::Order>> {
     let orders = ctx.data_unchecked::<Orders>();
     orders.find(id).await.gql()
 }
@@ -92,7 +91,7 @@ async fn read(ctx: &Context<'_>, id: Uuid) -> Result<Option<OrderRow>> {
 pub struct OrderStatusUpdate(StatusChange);
 
 fn parse_status(value: &str) -> Result<OrderStatus> {
-    status::OrderStatus::parse(value)
+    domain::OrderStatus::parse(value)
         .map(OrderStatus::from)
         .ok_or_else(|| ApiError::internal(format!("unknown order status {value}")).extend())
 }

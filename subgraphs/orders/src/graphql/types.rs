@@ -1,4 +1,4 @@
-//! Output types: thin wrappers over storage rows.
+//! Output types: thin wrappers over the domain's orders.
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
@@ -9,8 +9,7 @@ use super::loaders::{HistoryLoader, LinesLoader};
 pub use mart_service::types::Money;
 use mart_service::types::{Connection, Node};
 
-use crate::domain::status;
-use crate::storage::rows::{HistoryRow, LineRow, OrderRow};
+use crate::domain;
 
 /// A product, resolved by the products subgraph.
 #[derive(SimpleObject)]
@@ -77,19 +76,17 @@ pub struct OrderStatusEntry {
     pub reason: Option<String>,
 }
 
-impl From<HistoryRow> for OrderStatusEntry {
-    fn from(row: HistoryRow) -> Self {
+impl From<domain::HistoryEntry> for OrderStatusEntry {
+    fn from(entry: domain::HistoryEntry) -> Self {
         Self {
-            status: status::OrderStatus::parse(&row.status)
-                .unwrap_or(status::OrderStatus::Pending)
-                .into(),
-            at: row.at,
-            reason: row.reason,
+            status: entry.status.into(),
+            at: entry.at,
+            reason: entry.reason,
         }
     }
 }
 
-pub struct Order(pub OrderRow);
+pub struct Order(pub domain::Order);
 
 impl Order {
     fn money(&self, amount_minor: i64) -> Money {
@@ -99,12 +96,12 @@ impl Order {
         }
     }
 
-    fn line(&self, row: LineRow) -> OrderLine {
+    fn line(&self, line: domain::OrderLine) -> OrderLine {
         OrderLine {
-            quantity: row.quantity,
-            unit_price: self.money(row.unit_price_minor),
-            line_total: self.money(row.unit_price_minor * i64::from(row.quantity)),
-            product_id: row.product_id,
+            quantity: line.quantity,
+            unit_price: self.money(line.unit_price_minor),
+            line_total: self.money(line.total_minor()),
+            product_id: line.product_id,
         }
     }
 }
@@ -121,7 +118,7 @@ impl Order {
     }
 
     async fn status(&self) -> OrderStatus {
-        crate::domain::OrderStatus::stored(&self.0.status).into()
+        self.0.status.into()
     }
 
     /// Set when the order is CANCELLED.
@@ -131,8 +128,8 @@ impl Order {
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
         let loader = ctx.data_unchecked::<DataLoader<LinesLoader>>();
-        let rows = loader.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(|r| self.line(r)).collect())
+        let lines = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(lines.into_iter().map(|l| self.line(l)).collect())
     }
 
     async fn subtotal(&self) -> Money {
@@ -153,7 +150,7 @@ impl Order {
     }
 
     async fn shipping_address(&self) -> OrderAddress {
-        let a = self.0.address();
+        let a = self.0.shipping_address.clone();
         OrderAddress {
             name: a.name,
             line1: a.line1,
@@ -167,8 +164,8 @@ impl Order {
     /// Every status the order had, oldest first.
     async fn status_history(&self, ctx: &Context<'_>) -> Result<Vec<OrderStatusEntry>> {
         let loader = ctx.data_unchecked::<DataLoader<HistoryLoader>>();
-        let rows = loader.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(OrderStatusEntry::from).collect())
+        let entries = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(entries.into_iter().map(OrderStatusEntry::from).collect())
     }
 
     /// An order still waiting for payment is cancelled after this.

@@ -34,12 +34,12 @@ impl User {
             Some(c) => Some(cursor::decode_arg("after", &c).gql()?),
         };
         let orders = ctx.data_unchecked::<Orders>();
-        let mut rows = orders.page_of_user(self.id, first, after).await.gql()?;
-        let has_next_page = rows.len() > first as usize;
-        rows.truncate(first as usize);
+        let mut page = orders.page_of_user(self.id, first, after).await.gql()?;
+        let has_next_page = page.len() > first as usize;
+        page.truncate(first as usize);
         Ok(OrderConnection::new(
-            rows.into_iter()
-                .map(|row| (cursor::encode((row.created_at, row.id)), Order(row))),
+            page.into_iter()
+                .map(|order| (cursor::encode((order.created_at, order.id)), Order(order))),
             has_next_page,
             after.is_some(),
         ))

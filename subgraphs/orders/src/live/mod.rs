@@ -21,7 +21,7 @@ use tokio::sync::{OnceCell, broadcast};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::storage::rows::OrderRow;
+use crate::domain::Order;
 
 pub use tap::{IDLE_BEFORE_PAUSE, Tap};
 
@@ -34,7 +34,7 @@ pub type StatusChange = Arc<Published>;
 /// A status change as the feed hands it to subscribers.
 pub struct Published {
     pub change: OrderStatusChanged,
-    order: OnceCell<Option<OrderRow>>,
+    order: OnceCell<Option<Order>>,
 }
 
 impl Published {
@@ -46,12 +46,12 @@ impl Published {
     }
 
     /// The order as read after this change: `read` by the first subscriber that
-    /// asks, the same row for the others. A change of a watched order can have a
+    /// asks, the same order for the others. A change of a watched order can have a
     /// thousand subscribers, and one read each was a query per subscriber per
     /// change (bench/README.md, fan-out). A failed read is tried again by the next.
-    pub async fn order<E, F>(&self, read: impl FnOnce() -> F) -> Result<Option<OrderRow>, E>
+    pub async fn order<E, F>(&self, read: impl FnOnce() -> F) -> Result<Option<Order>, E>
     where
-        F: Future<Output = Result<Option<OrderRow>, E>>,
+        F: Future<Output = Result<Option<Order>, E>>,
     {
         self.order.get_or_try_init(read).await.cloned()
     }

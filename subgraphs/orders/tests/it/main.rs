@@ -1,20 +1,4 @@
-//! Integration tests of the order saga: every service started in this process
-//! against the real Postgres and broker.
+//! Integration tests of the orders service alone against the real broker. The
+//! saga across every service is tested from the workspace root (`tests/it/system`).
 
-mod accounts;
-mod admission;
-mod broker;
-mod faults;
-mod killable;
-mod limits;
-mod live;
-mod live_feed;
 mod live_pause;
-mod placement;
-mod router;
-mod router_live;
-mod saga;
-mod saved_address;
-mod streams;
-mod support;
-mod ws;

@@ -8,16 +8,24 @@ use uuid::Uuid;
 
 use super::listing::ListRequest;
 use super::product::{NewCategory, NewProduct, ProductPatch, ProductStatus};
-use super::{ProductsError, validate};
+use super::{Category, Product, ProductsError, validate};
 use crate::emit;
-use crate::storage::products::ProductLookup;
-use crate::storage::rows::{CategoryRow, ProductChanges, ProductRow};
+use crate::storage::products::ProductKey;
+use crate::storage::rows::ProductChanges;
 use crate::storage::{Violation, categories, products, violation};
+
+/// One way of naming a product.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ProductLookup {
+    Id(Uuid),
+    Sku(String),
+    Slug(String),
+}
 
 /// One page of the listing.
 #[derive(Debug)]
 pub struct Page {
-    pub products: Vec<ProductRow>,
+    pub products: Vec<Product>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
 }
@@ -37,21 +45,18 @@ impl Catalog {
         &self.db
     }
 
-    pub async fn product(
-        &self,
-        lookup: &ProductLookup,
-    ) -> Result<Option<ProductRow>, ProductsError> {
-        match lookup {
-            ProductLookup::Id(_) => {}
+    pub async fn product(&self, lookup: &ProductLookup) -> Result<Option<Product>, ProductsError> {
+        let key = match lookup {
+            ProductLookup::Id(id) => ProductKey::Id(*id),
             ProductLookup::Sku(sku) => {
-                validate::lookup_key("sku", sku, validate::SKU_MAX)?;
+                ProductKey::Sku(validate::lookup_key("sku", sku, validate::SKU_MAX)?)
             }
             ProductLookup::Slug(slug) => {
-                validate::lookup_key("slug", slug, validate::SLUG_MAX)?;
+                ProductKey::Slug(validate::lookup_key("slug", slug, validate::SLUG_MAX)?)
             }
-        }
+        };
         let mut conn = self.db.conn().await?;
-        Ok(products::find(&mut conn, lookup).await?)
+        Ok(products::find(&mut conn, key).await?.map(Product::from))
     }
 
     pub async fn list(&self, request: &ListRequest) -> Result<Page, ProductsError> {
@@ -63,7 +68,7 @@ impl Catalog {
         let has_next_page = rows.len() as i64 > query.size;
         rows.truncate(query.size as usize);
         Ok(Page {
-            products: rows,
+            products: rows.into_iter().map(Product::from).collect(),
             has_next_page,
             has_previous_page: query.after.is_some(),
         })
@@ -74,29 +79,34 @@ impl Catalog {
         &self,
         ids: &[Uuid],
         skus: &[String],
-    ) -> Result<Vec<ProductRow>, ProductsError> {
+    ) -> Result<Vec<Product>, ProductsError> {
         let mut conn = self.db.conn().await?;
-        Ok(products::load_by_keys(&mut conn, ids, skus).await?)
+        let rows = products::load_by_keys(&mut conn, ids, skus).await?;
+        Ok(rows.into_iter().map(Product::from).collect())
     }
 
     /// The categories among `ids` that exist (for the data loader).
-    pub async fn categories_by_ids(&self, ids: &[Uuid]) -> Result<Vec<CategoryRow>, ProductsError> {
+    pub async fn categories_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Category>, ProductsError> {
         let mut conn = self.db.conn().await?;
-        Ok(categories::by_ids(&mut conn, ids).await?)
+        let rows = categories::by_ids(&mut conn, ids).await?;
+        Ok(rows.into_iter().map(Category::from).collect())
     }
 
-    pub async fn categories(&self) -> Result<Vec<CategoryRow>, ProductsError> {
+    pub async fn categories(&self) -> Result<Vec<Category>, ProductsError> {
         let mut conn = self.db.conn().await?;
-        Ok(categories::all(&mut conn).await?)
+        let rows = categories::all(&mut conn).await?;
+        Ok(rows.into_iter().map(Category::from).collect())
     }
 
-    pub async fn category_by_slug(&self, slug: &str) -> Result<Option<CategoryRow>, ProductsError> {
+    pub async fn category_by_slug(&self, slug: &str) -> Result<Option<Category>, ProductsError> {
         validate::lookup_key("slug", slug, validate::SLUG_MAX)?;
         let mut conn = self.db.conn().await?;
-        Ok(categories::by_slug(&mut conn, slug).await?)
+        Ok(categories::by_slug(&mut conn, slug)
+            .await?
+            .map(Category::from))
     }
 
-    pub async fn create_product(&self, input: &NewProduct) -> Result<ProductRow, ProductsError> {
+    pub async fn create_product(&self, input: &NewProduct) -> Result<Product, ProductsError> {
         let row = input.validate(Uuid::now_v7())?;
         let mut conn = self.db.conn().await?;
         let created = conn
@@ -109,14 +119,14 @@ impl Catalog {
             })
             .await?;
         self.outbox.committed();
-        Ok(created)
+        Ok(created.into())
     }
 
     pub async fn update_product(
         &self,
         id: Uuid,
         patch: &ProductPatch,
-    ) -> Result<ProductRow, ProductsError> {
+    ) -> Result<Product, ProductsError> {
         let mut conn = self.db.conn().await?;
         let (updated, emitted) = conn
             .transaction::<_, ProductsError, _>(async |c| {
@@ -139,11 +149,11 @@ impl Catalog {
         if emitted {
             self.outbox.committed();
         }
-        Ok(updated)
+        Ok(updated.into())
     }
 
     /// Archiving an archived product changes nothing and emits nothing.
-    pub async fn archive_product(&self, id: Uuid) -> Result<ProductRow, ProductsError> {
+    pub async fn archive_product(&self, id: Uuid) -> Result<Product, ProductsError> {
         let mut conn = self.db.conn().await?;
         let (archived, emitted) = conn
             .transaction::<_, ProductsError, _>(async |c| {
@@ -165,14 +175,15 @@ impl Catalog {
         if emitted {
             self.outbox.committed();
         }
-        Ok(archived)
+        Ok(archived.into())
     }
 
-    pub async fn create_category(&self, input: &NewCategory) -> Result<CategoryRow, ProductsError> {
+    pub async fn create_category(&self, input: &NewCategory) -> Result<Category, ProductsError> {
         let row = input.validate(Uuid::now_v7())?;
         let mut conn = self.db.conn().await?;
         categories::insert(&mut conn, &row)
             .await
+            .map(Category::from)
             .map_err(|e| match violation(&e) {
                 Some(Violation::Unique("categories_slug_key")) => {
                     ProductsError::CategorySlugTaken(row.slug.clone())

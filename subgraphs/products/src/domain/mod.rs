@@ -4,12 +4,13 @@ pub mod catalog;
 mod error;
 pub mod listing;
 pub mod product;
+mod records;
 pub mod validate;
 
-pub use crate::storage::products::ProductLookup;
-pub use catalog::{Catalog, Page};
+pub use catalog::{Catalog, Page, ProductLookup};
 pub use error::ProductsError;
 pub use listing::ListRequest;
 pub use product::{
     DimensionsInput, FieldUpdate, MoneyInput, NewCategory, NewProduct, ProductPatch, ProductStatus,
 };
+pub use records::{Category, Dimensions, Price, Product};

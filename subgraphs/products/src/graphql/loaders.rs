@@ -8,8 +8,7 @@ use async_graphql::dataloader::Loader;
 use mart_service::ApiError;
 use uuid::Uuid;
 
-use crate::domain::Catalog;
-use crate::storage::rows::{CategoryRow, ProductRow};
+use crate::domain::{Catalog, Category, Product};
 
 /// The two entity keys of `Product`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -29,13 +28,10 @@ impl ProductLoader {
 }
 
 impl Loader<ProductKey> for ProductLoader {
-    type Value = ProductRow;
+    type Value = Product;
     type Error = async_graphql::Error;
 
-    async fn load(
-        &self,
-        keys: &[ProductKey],
-    ) -> Result<HashMap<ProductKey, ProductRow>, Self::Error> {
+    async fn load(&self, keys: &[ProductKey]) -> Result<HashMap<ProductKey, Product>, Self::Error> {
         let mut ids = HashSet::new();
         let mut skus = HashSet::new();
         for key in keys {
@@ -46,18 +42,18 @@ impl Loader<ProductKey> for ProductLoader {
         }
         let id_list: Vec<Uuid> = ids.iter().copied().collect();
         let sku_list: Vec<String> = skus.iter().cloned().collect();
-        let rows = self
+        let products = self
             .catalog
             .products_by_keys(&id_list, &sku_list)
             .await
             .map_err(|e| ApiError::from(e).extend())?;
         let mut found = HashMap::with_capacity(keys.len());
-        for row in rows {
-            if skus.contains(&row.sku) {
-                found.insert(ProductKey::Sku(row.sku.clone()), row.clone());
+        for product in products {
+            if skus.contains(&product.sku) {
+                found.insert(ProductKey::Sku(product.sku.clone()), product.clone());
             }
-            if ids.contains(&row.id) {
-                found.insert(ProductKey::Id(row.id), row);
+            if ids.contains(&product.id) {
+                found.insert(ProductKey::Id(product.id), product);
             }
         }
         Ok(found)
@@ -75,15 +71,15 @@ impl CategoryLoader {
 }
 
 impl Loader<Uuid> for CategoryLoader {
-    type Value = CategoryRow;
+    type Value = Category;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, CategoryRow>, Self::Error> {
-        let rows = self
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Category>, Self::Error> {
+        let categories = self
             .catalog
             .categories_by_ids(keys)
             .await
             .map_err(|e| ApiError::from(e).extend())?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        Ok(categories.into_iter().map(|c| (c.id, c)).collect())
     }
 }

@@ -1,4 +1,4 @@
-//! The GraphQL face of the catalogue: thin types over storage rows, resolvers
+//! The GraphQL face of the catalogue: thin types over domain values, resolvers
 //! that call [`crate::domain::Catalog`], and DataLoaders for batched lookups.
 
 mod inputs;
@@ -27,7 +27,7 @@ impl From<ProductsError> for ApiError {
             ProductsError::SkuTaken(_)
             | ProductsError::SlugTaken(_)
             | ProductsError::CategorySlugTaken(_) => ApiError::Conflict(e.to_string()),
-            // diesel's NotFound stays NOT_FOUND; other storage errors are internal
+            // diesel's NotFound stays NOT_FOUND; other database errors are internal
             // or SERVICE_UNAVAILABLE.
             ProductsError::Storage(DbError::Query(e)) => e.into(),
             ProductsError::Storage(e) => e.into(),

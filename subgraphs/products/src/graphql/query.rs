@@ -56,8 +56,8 @@ impl Query {
 
     /// Every category, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
-        let rows = ctx.data_unchecked::<Catalog>().categories().await.gql()?;
-        Ok(rows.into_iter().map(Category).collect())
+        let categories = ctx.data_unchecked::<Catalog>().categories().await.gql()?;
+        Ok(categories.into_iter().map(Category).collect())
     }
 
     /// One category by exactly one of `id` or `slug`.

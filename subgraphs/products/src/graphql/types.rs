@@ -1,4 +1,4 @@
-//! Output types: thin wrappers over storage rows.
+//! Output types: thin wrappers over the domain's values.
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
@@ -11,9 +11,8 @@ use mart_service::types::cursor;
 use mart_service::types::{Connection, Node};
 
 use crate::domain::{self, Catalog, ListRequest, Page};
-use crate::storage::rows::{CategoryRow, ProductRow};
 
-pub struct Product(pub ProductRow);
+pub struct Product(pub domain::Product);
 
 #[Object]
 impl Product {
@@ -41,8 +40,8 @@ impl Product {
 
     async fn price(&self) -> Money {
         Money {
-            amount_minor: self.0.price_amount_minor,
-            currency: self.0.price_currency.clone(),
+            amount_minor: self.0.price.amount_minor,
+            currency: self.0.price.currency.clone(),
         }
     }
 
@@ -52,11 +51,10 @@ impl Product {
 
     /// Unknown for products nobody measured.
     async fn dimensions(&self) -> Option<Dimensions> {
-        let row = &self.0;
-        Some(Dimensions {
-            length_mm: row.length_mm?,
-            width_mm: row.width_mm?,
-            height_mm: row.height_mm?,
+        self.0.dimensions.map(|d| Dimensions {
+            length_mm: d.length_mm,
+            width_mm: d.width_mm,
+            height_mm: d.height_mm,
         })
     }
 
@@ -69,7 +67,7 @@ impl Product {
     }
 
     async fn status(&self) -> ProductStatus {
-        domain::ProductStatus::from_column(&self.0.status).into()
+        self.0.status.into()
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -97,7 +95,7 @@ pub enum ProductStatus {
     Archived,
 }
 
-pub struct Category(pub CategoryRow);
+pub struct Category(pub domain::Category);
 
 #[Object]
 impl Category {
@@ -152,7 +150,7 @@ pub fn connection(page: Page) -> ProductConnection {
     Connection::new(
         page.products
             .into_iter()
-            .map(|row| (cursor::encode((row.created_at, row.id)), Product(row))),
+            .map(|p| (cursor::encode((p.created_at, p.id)), Product(p))),
         page.has_next_page,
         page.has_previous_page,
     )

@@ -10,12 +10,12 @@ use super::like_contains;
 use super::rows::{NewProductRow, ProductChanges, ProductRow};
 use super::schema::products;
 
-/// One way of naming a product.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ProductLookup {
+/// One of the unique columns of a product, and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductKey<'a> {
     Id(Uuid),
-    Sku(String),
-    Slug(String),
+    Sku(&'a str),
+    Slug(&'a str),
 }
 
 /// A validated listing filter; `None` fields do not filter.
@@ -42,13 +42,13 @@ pub async fn insert(conn: &mut AsyncPgConnection, row: &NewProductRow) -> QueryR
 
 pub async fn find(
     conn: &mut AsyncPgConnection,
-    lookup: &ProductLookup,
+    key: ProductKey<'_>,
 ) -> QueryResult<Option<ProductRow>> {
     let query = products::table.select(ProductRow::as_select()).into_boxed();
-    let query = match lookup {
-        ProductLookup::Id(id) => query.filter(products::id.eq(*id)),
-        ProductLookup::Sku(sku) => query.filter(products::sku.eq(sku.clone())),
-        ProductLookup::Slug(slug) => query.filter(products::slug.eq(slug.clone())),
+    let query = match key {
+        ProductKey::Id(id) => query.filter(products::id.eq(id)),
+        ProductKey::Sku(sku) => query.filter(products::sku.eq(sku)),
+        ProductKey::Slug(slug) => query.filter(products::slug.eq(slug)),
     };
     query.first(conn).await.optional()
 }

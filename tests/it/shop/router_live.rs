@@ -12,22 +12,22 @@
 use std::time::{Duration, Instant};
 
 use mart_service::ServiceName;
+use mart_service::testkit::clients::{Socket, ws_url};
 use serde_json::json;
 
-use crate::killable::KillableOrders;
-use crate::live_feed::{
+use super::killable::KillableOrders;
+use super::live_feed::{
     Feed, Updates, my_order_updates, order_status_changed, place, product_name, router,
 };
-use crate::streams::{Format, HttpStream};
-use crate::support::{Shop, order_input};
-use crate::ws::Socket;
+use super::streams::{Format, HttpStream};
+use super::support::{Shop, order_input};
 
 const MINE: &str = "myOrderUpdates";
 const ONE: &str = "orderStatusChanged";
 
 async fn ws(url: &str, token: Option<&str>, query: &str, variables: serde_json::Value) -> Feed {
-    let mut socket = Socket::connect(url, token).await;
-    socket.subscribe(query, variables).await;
+    let mut socket = Socket::connect(&ws_url(url), token).await;
+    socket.subscribe("1", query, variables).await;
     Feed::Ws(socket)
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Customer, SAGA_TIMEOUT, Shop, order_input};
+use super::support::{Customer, SAGA_TIMEOUT, Shop, order_input};
 
 async fn call(shop: &Shop, url: &str, who: &Customer, query: &str, variables: Value) -> Value {
     let body = shop.gql(url, Some(who), query, variables).await;
@@ -85,7 +85,7 @@ async fn a_customer_follows_an_order_to_delivered_through_the_router() {
         )
         .await;
     assert_eq!(
-        crate::support::error_code(&refused),
+        super::support::error_code(&refused),
         "FORBIDDEN",
         "{refused:#}"
     );

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use crate::placement::count;
-use crate::support::{Shop, order_input};
+use super::placement::count;
+use super::support::{Shop, order_input};
 
 fn field(body: &serde_json::Value) -> (String, String) {
     let error = &body["errors"][0]["extensions"];

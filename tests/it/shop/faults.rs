@@ -11,7 +11,7 @@ use diesel_async::RunQueryDsl;
 use futures::StreamExt;
 use mart_service::{ServiceName, testkit};
 
-use crate::support::{SAGA_TIMEOUT, Shop, order_input};
+use super::support::{SAGA_TIMEOUT, Shop, order_input};
 
 const ORDERS: usize = 100;
 
@@ -95,6 +95,6 @@ async fn restarting_consumers_during_a_burst_loses_nothing_and_repeats_nothing()
     assert_eq!(holds.len(), ORDERS, "one authorization per order");
     assert_eq!(keys.len(), ORDERS);
     let expected = 1000 - ORDERS as i64;
-    crate::support::wait_for_stock(&shop, mug, (expected, 0, expected)).await;
+    super::support::wait_for_stock(&shop, mug, (expected, 0, expected)).await;
     Arc::into_inner(shop).unwrap().stop().await;
 }

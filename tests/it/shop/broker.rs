@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use mart_service::testkit::{self, Broker, free_port};
 
-use crate::support::{Shop, ShopOptions, order_input};
+use super::support::{Shop, ShopOptions, order_input};
 
 const ORDERS: usize = 100;
 
@@ -68,7 +68,7 @@ async fn killing_the_broker_during_a_burst_loses_nothing_and_repeats_nothing() {
     let holds = shop.provider.holds();
     assert_eq!(holds.len(), ORDERS + 2, "one authorization per order");
     let expected = 1000 - ORDERS as i64 - 2;
-    crate::support::wait_for_stock(&shop, mug, (expected, 0, expected)).await;
+    super::support::wait_for_stock(&shop, mug, (expected, 0, expected)).await;
     Arc::into_inner(shop).unwrap().stop().await;
     broker.kill();
     let _ = std::fs::remove_dir_all(&dir);

@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
+use mart_service::testkit::clients::Socket;
 use serde_json::{Value, json};
 
-use crate::streams::HttpStream;
-use crate::support::{Customer, Shop};
-use crate::ws::Socket;
+use super::streams::HttpStream;
+use super::support::{Customer, Shop};
 
 /// Every update with fields that only other subgraphs know: product names
 /// (products) and the payment (payments).
@@ -26,7 +26,7 @@ pub fn order_status_changed() -> String {
 /// subgraphs (orders at `orders_url` if given), verifying tokens like `mart up`.
 pub async fn router(shop: &Shop, orders_url: Option<&str>) -> mart_router::RunningRouter {
     let supergraph =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/supergraph.graphql");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/supergraph.graphql");
     let mut config = mart_router::RouterConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         supergraph_path: supergraph,
@@ -68,7 +68,7 @@ pub async fn place(shop: &Shop, url: &str, who: &Customer, input: Value) -> Plac
         .gql(
             url,
             Some(who),
-            crate::support::PLACE_ORDER,
+            super::support::PLACE_ORDER,
             json!({ "input": input }),
         )
         .await;
@@ -105,7 +105,7 @@ pub enum Feed {
 impl Feed {
     pub async fn next_data(&mut self) -> Value {
         match self {
-            Feed::Ws(socket) => socket.next_data().await,
+            Feed::Ws(socket) => socket.next_data("1").await,
             Feed::Http(stream) => stream.next_data().await,
         }
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{Shop, ShopOptions, order_input};
+use super::support::{Shop, ShopOptions, order_input};
 
 fn statuses(order: &serde_json::Value) -> Vec<String> {
     order["statusHistory"]
@@ -124,7 +124,7 @@ async fn a_declined_payment_cancels_the_order_and_releases_the_stock() {
     let cancelled = shop.wait_for_status(&ada, order, "CANCELLED").await;
     assert_eq!(cancelled["cancelReason"], "payment_declined");
     shop.wait_for_payment(&ada, order, "DECLINED").await;
-    crate::support::wait_for_stock(&shop, mug, (10, 0, 10)).await;
+    super::support::wait_for_stock(&shop, mug, (10, 0, 10)).await;
     assert!(shop.provider.holds().is_empty());
     shop.stop().await;
 }
@@ -145,7 +145,7 @@ async fn transient_processor_errors_are_retried_then_declined() {
         .retry
         .max_attempts;
     assert_eq!(shop.provider.transient_failures(), u64::from(retries));
-    crate::support::wait_for_stock(&shop, mug, (10, 0, 10)).await;
+    super::support::wait_for_stock(&shop, mug, (10, 0, 10)).await;
     shop.stop().await;
 }
 
@@ -178,9 +178,9 @@ async fn cancelling_before_shipping_voids_the_payment_and_restocks() {
     );
 
     shop.wait_for_payment(&ada, order, "VOIDED").await;
-    crate::support::wait_for_stock(&shop, mug, (10, 0, 10)).await;
+    super::support::wait_for_stock(&shop, mug, (10, 0, 10)).await;
     let what = "the shipment to be cancelled";
-    mart_service::testkit::eventually(what, crate::support::SAGA_TIMEOUT, || async {
+    mart_service::testkit::eventually(what, super::support::SAGA_TIMEOUT, || async {
         (shop.shipment(&ada, order).await["status"] == "CANCELLED").then_some(())
     })
     .await;
@@ -188,7 +188,7 @@ async fn cancelling_before_shipping_voids_the_payment_and_restocks() {
     let refused = shop
         .set_shipment_status(shipment["id"].as_str().unwrap(), "IN_TRANSIT")
         .await;
-    assert_eq!(crate::support::error_code(&refused), "CONFLICT");
+    assert_eq!(super::support::error_code(&refused), "CONFLICT");
     assert!(shop.provider.holds()[0].voided);
     shop.stop().await;
 }
@@ -215,7 +215,7 @@ async fn cancelling_after_shipping_is_refused() {
             json!({ "id": order }),
         )
         .await;
-    assert_eq!(crate::support::error_code(&body), "CONFLICT");
+    assert_eq!(super::support::error_code(&body), "CONFLICT");
     assert_eq!(shop.order(&ada, order).await["status"], "SHIPPED");
     shop.wait_for_payment(&ada, order, "CAPTURED").await;
     shop.stop().await;
@@ -244,7 +244,7 @@ async fn an_order_still_waiting_when_its_reservation_expires_is_cancelled() {
     let cancelled = shop.wait_for_status(&ada, order, "CANCELLED").await;
     assert_eq!(cancelled["cancelReason"], "reservation_expired");
     assert_eq!(statuses(&cancelled), ["PENDING", "RESERVED", "CANCELLED"]);
-    crate::support::wait_for_stock(&shop, mug, (10, 0, 10)).await;
+    super::support::wait_for_stock(&shop, mug, (10, 0, 10)).await;
     shop.stop().await;
 }
 
@@ -275,7 +275,7 @@ async fn fifty_buyers_for_ten_units_end_with_ten_confirmed_orders() {
     for (who, id) in &orders {
         let what = format!("order {id} to settle");
         let status =
-            mart_service::testkit::eventually(&what, crate::support::SAGA_TIMEOUT, || async {
+            mart_service::testkit::eventually(&what, super::support::SAGA_TIMEOUT, || async {
                 let order = shop.order(who, *id).await;
                 let status = order["status"].as_str().unwrap().to_string();
                 matches!(status.as_str(), "AWAITING_SHIPMENT" | "CANCELLED").then_some(status)

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::support::{Customer, Shop};
+use super::support::{Customer, Shop};
 
 impl Shop {
     /// A customer who registered and logged in with the users service.

@@ -11,7 +11,7 @@ use mart_orders::upstream::CallPolicy;
 use mart_service::{ServiceName, testkit};
 use serde_json::json;
 
-use crate::support::{Shop, error_code, issuer, open, order_input};
+use super::support::{Shop, error_code, issuer, open, order_input};
 
 #[derive(QueryableByName)]
 struct Count {
@@ -106,7 +106,7 @@ async fn bad_orders_are_refused_with_bad_user_input_and_nothing_is_written() {
         .gql(
             &shop.orders_url,
             None,
-            crate::support::PLACE_ORDER,
+            super::support::PLACE_ORDER,
             json!({ "input": order_input(&[(mug, 1)], "tok_ok", "b8") }),
         )
         .await;
@@ -295,7 +295,7 @@ async fn products_down_answers_service_unavailable_within_the_timeout_and_writes
             .post(&url)
             .bearer_auth(&token)
             .json(&json!({
-                "query": crate::support::PLACE_ORDER,
+                "query": super::support::PLACE_ORDER,
                 "variables": { "input": order_input(&[(uuid::Uuid::now_v7(), 1)], "tok_ok", key) },
             }))
             .send()

@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use mart::registry;
 use mart_auth::{KeySet, Role, SigningKey, TokenIssuer, TokenSettings};
 use mart_inventory::domain::{Adjustment, adjust_stock, create_warehouse};
 use mart_payments::TestModeProvider;
@@ -72,11 +73,8 @@ impl Kit {
         listener: TcpListener,
         token: CancellationToken,
     ) -> ServiceHandle {
+        // Payments and orders take test settings; the rest start as `mart serve` starts them.
         let started = match service {
-            ServiceName::Users => mart_users::start(config, listener, token).await,
-            ServiceName::Products => mart_products::start(config, listener, token).await,
-            ServiceName::Inventory => mart_inventory::start(config, listener, token).await,
-            ServiceName::Shipping => mart_shipping::start(config, listener, token).await,
             ServiceName::Payments => {
                 let options = mart_payments::StartOptions {
                     provider: Some(self.provider.clone()),
@@ -90,7 +88,11 @@ impl Kit {
                 };
                 mart_orders::start_with(config, listener, token, options).await
             }
-            other => panic!("the shop has no {other}"),
+            other => {
+                let subgraph =
+                    registry::subgraph(other).unwrap_or_else(|| panic!("the shop has no {other}"));
+                (subgraph.start)(config, listener, token).await
+            }
         };
         started.unwrap_or_else(|e| panic!("{service} starts: {e}"))
     }
@@ -138,7 +140,7 @@ impl Shop {
         }
         // Users generates its development key here on first start.
         config.data_dir =
-            std::env::temp_dir().join(format!("mart-orders-test-{}", testkit::unique_suffix()));
+            std::env::temp_dir().join(format!("mart-shop-test-{}", testkit::unique_suffix()));
         config.auth.private_key = None;
         // Every subgraph verifies against the users service's JWKS, found from
         // its URL (the production default).
@@ -274,8 +276,8 @@ impl Shop {
     /// The federation router over the checked-in supergraph, pointed at this
     /// shop's subgraphs, forwarding the caller's `Authorization`.
     pub async fn router(&self) -> mart_router::RunningRouter {
-        let supergraph = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../schema/supergraph.graphql");
+        let supergraph =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/supergraph.graphql");
         let mut config = mart_router::RouterConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             supergraph_path: supergraph,

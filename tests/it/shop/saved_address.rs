@@ -10,8 +10,8 @@ use mart_orders::upstream::CallPolicy;
 use mart_service::ServiceName;
 use serde_json::json;
 
-use crate::placement::count;
-use crate::support::{Shop, ShopOptions, error_code, order_input};
+use super::placement::count;
+use super::support::{Shop, ShopOptions, error_code, order_input};
 
 const ORDER_ADDRESS: &str = "query($id: ID!) { order(id: $id) { shippingAddress { name line1 line2 city postalCode country } shippingCost { amountMinor currency } } }";
 

@@ -8,7 +8,7 @@ use mart_orders::OrdersSettings;
 use mart_service::testkit;
 use serde_json::json;
 
-use crate::support::{Shop, ShopOptions, order_input};
+use super::support::{Shop, ShopOptions, order_input};
 
 const LIMIT: i64 = 3;
 

@@ -6,11 +6,11 @@ use uuid::Uuid;
 
 use super::atomic::atomically;
 use super::{Reservation, ReservationError, ReservationStatus};
+use crate::domain::LedgerKind;
 use crate::emit;
-use crate::storage::ledger::{self, LedgerKind};
 use crate::storage::reservations as table;
 use crate::storage::rows::NewLedgerRow;
-use crate::storage::stock;
+use crate::storage::{ledger, stock};
 
 /// Reservations expired per round trip of [`expire_reservations`].
 const EXPIRY_BATCH: i64 = 100;

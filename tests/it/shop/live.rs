@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use mart_service::ServiceName;
+use mart_service::testkit::clients::{Socket, ws_url};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::support::{Customer, Shop, order_input};
-use crate::ws::Socket;
+use super::support::{Customer, Shop, order_input};
 
 const MY_UPDATES: &str =
     "subscription { myOrderUpdates { order { id number } status previousStatus at reason } }";
@@ -20,7 +20,7 @@ const ORDER_UPDATES: &str = "subscription($id: ID!) { orderStatusChanged(orderId
 async fn statuses_until(socket: &mut Socket, field: &str, order: Uuid, last: &str) -> Vec<String> {
     let mut seen: Vec<String> = Vec::new();
     loop {
-        let data = socket.next_data().await;
+        let data = socket.next_data("1").await;
         let update = &data[field];
         if update["order"]["id"] != json!(order.to_string()) {
             continue;
@@ -53,7 +53,7 @@ async fn until_live(
         .await;
     for socket in sockets {
         loop {
-            let data = socket.next_data().await;
+            let data = socket.next_data("1").await;
             if data["myOrderUpdates"]["order"]["id"] == json!(first.to_string()) {
                 break;
             }
@@ -67,15 +67,15 @@ async fn the_owner_sees_every_status_change_once_and_in_order() {
     let mug = shop.product(1299, 400, 10).await;
     let ada = shop.customer();
 
-    let mut mine = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
-    mine.subscribe(MY_UPDATES, json!({})).await;
+    let mut mine = Socket::connect(&ws_url(&shop.orders_url), Some(&ada.token)).await;
+    mine.subscribe("1", MY_UPDATES, json!({})).await;
     until_live(&shop, &ada, mug, "live-0", &mut [&mut mine]).await;
     let order = shop
         .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "live-1"))
         .await;
-    let mut this_order = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
+    let mut this_order = Socket::connect(&ws_url(&shop.orders_url), Some(&ada.token)).await;
     this_order
-        .subscribe(ORDER_UPDATES, json!({ "id": order }))
+        .subscribe("1", ORDER_UPDATES, json!({ "id": order }))
         .await;
 
     let all = statuses_until(&mut mine, "myOrderUpdates", order, "AWAITING_SHIPMENT").await;
@@ -106,8 +106,8 @@ async fn every_subscriber_of_a_change_gets_the_order_even_with_a_64_kib_subscrib
     let padded = format!("# {}\n{MY_UPDATES}", "x".repeat(64 * 1024));
     let mut sockets = Vec::new();
     for query in [MY_UPDATES, MY_UPDATES, padded.as_str()] {
-        let mut socket = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
-        socket.subscribe(query, json!({})).await;
+        let mut socket = Socket::connect(&ws_url(&shop.orders_url), Some(&ada.token)).await;
+        socket.subscribe("1", query, json!({})).await;
         sockets.push(socket);
     }
     let mut live: Vec<&mut Socket> = sockets.iter_mut().collect();
@@ -137,29 +137,31 @@ async fn only_the_owner_or_staff_may_subscribe() {
         .await;
 
     let eve = shop.customer();
-    let mut socket = Socket::connect(&shop.orders_url, Some(&eve.token)).await;
+    let mut socket = Socket::connect(&ws_url(&shop.orders_url), Some(&eve.token)).await;
     socket
-        .subscribe(ORDER_UPDATES, json!({ "id": order }))
+        .subscribe("1", ORDER_UPDATES, json!({ "id": order }))
         .await;
-    assert_eq!(socket.refusal_code().await, "FORBIDDEN");
+    assert_eq!(socket.refusal_code("1").await, "FORBIDDEN");
 
-    let mut socket = Socket::connect(&shop.orders_url, Some(&eve.token)).await;
+    let mut socket = Socket::connect(&ws_url(&shop.orders_url), Some(&eve.token)).await;
     let unknown = Uuid::now_v7();
     socket
-        .subscribe(ORDER_UPDATES, json!({ "id": unknown }))
+        .subscribe("1", ORDER_UPDATES, json!({ "id": unknown }))
         .await;
-    assert_eq!(socket.refusal_code().await, "NOT_FOUND");
+    assert_eq!(socket.refusal_code("1").await, "NOT_FOUND");
 
-    let mut anonymous = Socket::connect(&shop.orders_url, None).await;
-    anonymous.subscribe(MY_UPDATES, json!({})).await;
-    assert_eq!(anonymous.refusal_code().await, "UNAUTHENTICATED");
+    let mut anonymous = Socket::connect(&ws_url(&shop.orders_url), None).await;
+    anonymous.subscribe("1", MY_UPDATES, json!({})).await;
+    assert_eq!(anonymous.refusal_code("1").await, "UNAUTHENTICATED");
 
     // Staff may follow anyone's order: it settles, staff subscribe, the
     // owner cancels, and staff hear it with the reason.
     shop.wait_for_status(&ada, order, "AWAITING_SHIPMENT").await;
     let admin = shop.admin();
-    let mut staff = Socket::connect(&shop.orders_url, Some(&admin.token)).await;
-    staff.subscribe(ORDER_UPDATES, json!({ "id": order })).await;
+    let mut staff = Socket::connect(&ws_url(&shop.orders_url), Some(&admin.token)).await;
+    staff
+        .subscribe("1", ORDER_UPDATES, json!({ "id": order }))
+        .await;
     let cancel = shop
         .gql(
             &shop.orders_url,
@@ -187,10 +189,10 @@ async fn a_subscriber_on_either_instance_sees_changes_made_through_the_other() {
     let second = shop.another_orders().await;
     let ada = shop.customer();
 
-    let mut on_first = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
-    on_first.subscribe(MY_UPDATES, json!({})).await;
-    let mut on_second = Socket::connect(&second, Some(&ada.token)).await;
-    on_second.subscribe(MY_UPDATES, json!({})).await;
+    let mut on_first = Socket::connect(&ws_url(&shop.orders_url), Some(&ada.token)).await;
+    on_first.subscribe("1", MY_UPDATES, json!({})).await;
+    let mut on_second = Socket::connect(&ws_url(&second), Some(&ada.token)).await;
+    on_second.subscribe("1", MY_UPDATES, json!({})).await;
     until_live(
         &shop,
         &ada,
@@ -204,7 +206,7 @@ async fn a_subscriber_on_either_instance_sees_changes_made_through_the_other() {
         .gql(
             &second,
             Some(&ada),
-            crate::support::PLACE_ORDER,
+            super::support::PLACE_ORDER,
             json!({ "input": order_input(&[(mug, 1)], "tok_ok", "fanout-1") }),
         )
         .await;
@@ -222,8 +224,8 @@ async fn a_subscriber_on_either_instance_sees_changes_made_through_the_other() {
 async fn stopping_the_service_closes_its_subscribers_sockets() {
     let shop = Shop::start("live-stop").await;
     let ada = shop.customer();
-    let mut socket = Socket::connect(&shop.orders_url, Some(&ada.token)).await;
-    socket.subscribe(MY_UPDATES, json!({})).await;
+    let mut socket = Socket::connect(&ws_url(&shop.orders_url), Some(&ada.token)).await;
+    socket.subscribe("1", MY_UPDATES, json!({})).await;
 
     shop.stop_service(ServiceName::Orders).await;
 

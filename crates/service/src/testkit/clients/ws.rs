@@ -1,5 +1,6 @@
-//! Test clients for the router's streaming transports: a WebSocket client for both
-//! subprotocols, and readers of SSE and multipart response bodies.
+//! A GraphQL WebSocket client for both subprotocols: graphql-transport-ws and the
+//! legacy graphql-ws of subscriptions-transport-ws.
+
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -7,28 +8,44 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderName;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// How long a test waits for the next message before failing.
-pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
+use super::MESSAGE_TIMEOUT;
 
+/// The graphql-transport-ws subprotocol.
 pub const TRANSPORT_WS: &str = "graphql-transport-ws";
+/// The legacy graphql-ws subprotocol (subscriptions-transport-ws).
 pub const LEGACY_WS: &str = "graphql-ws";
 
+/// The WebSocket address of a GraphQL endpoint served over HTTP at `http_url`: servers
+/// take both on the same path.
+pub fn ws_url(http_url: &str) -> String {
+    if let Some(rest) = http_url.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else {
+        http_url.replacen("http://", "ws://", 1)
+    }
+}
+
+/// One GraphQL WebSocket connection. The message kinds that differ between the
+/// subprotocols (`subscribe`/`start`, `next`/`data`, `complete`/`stop`) follow the one
+/// the socket was opened with.
 pub struct Socket {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     legacy: bool,
 }
 
 impl Socket {
-    /// Opens a socket speaking `protocol`, with extra upgrade headers.
+    /// Opens a socket speaking `protocol`, with extra upgrade headers, without
+    /// initialising it: tests of the handshake send their own `connection_init`.
     pub async fn open(ws_url: &str, protocol: &str, headers: &[(&str, &str)]) -> Socket {
         let mut request = ws_url.into_client_request().unwrap();
         request
             .headers_mut()
             .insert("sec-websocket-protocol", protocol.parse().unwrap());
         for (name, value) in headers {
-            let name: axum::http::HeaderName = name.parse().unwrap();
+            let name: HeaderName = name.parse().unwrap();
             request.headers_mut().insert(name, value.parse().unwrap());
         }
         let (stream, response) = tokio_tungstenite::connect_async(request)
@@ -41,7 +58,8 @@ impl Socket {
         }
     }
 
-    /// A graphql-transport-ws socket, initialised (with `token` in the payload if given).
+    /// A graphql-transport-ws socket at `ws_url` (see [`ws_url`]), initialised with
+    /// `token` in the payload if given.
     pub async fn connect(ws_url: &str, token: Option<&str>) -> Socket {
         let mut socket = Socket::open(ws_url, TRANSPORT_WS, &[]).await;
         let ack = socket.init(token).await;
@@ -49,7 +67,8 @@ impl Socket {
         socket
     }
 
-    /// Sends `connection_init` and returns the answer.
+    /// Sends `connection_init` and returns the answer, which a refusal makes something
+    /// other than `connection_ack`.
     pub async fn init(&mut self, token: Option<&str>) -> Value {
         let payload = match token {
             Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
@@ -60,6 +79,8 @@ impl Socket {
         self.recv().await
     }
 
+    /// Starts operation `id`. Nothing acknowledges it: the server hears events from the
+    /// moment the subscription is live there.
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         let kind = if self.legacy { "start" } else { "subscribe" };
         self.send(json!({
@@ -70,12 +91,14 @@ impl Socket {
         .await;
     }
 
+    /// Stops operation `id` from the client's side.
     pub async fn complete(&mut self, id: &str) {
         let kind = if self.legacy { "stop" } else { "complete" };
         self.send(json!({ "id": id, "type": kind })).await;
     }
 
-    /// The next message other than keep-alives (pings are answered).
+    /// The next message other than keep-alives (pings are answered, so the server keeps
+    /// the socket open however long the test reads).
     pub async fn recv(&mut self) -> Value {
         loop {
             let message = self.frame().await;
@@ -105,7 +128,32 @@ impl Socket {
         message["payload"]["data"].clone()
     }
 
-    /// Reads until the socket closes; the close code and reason.
+    /// The code of the error operation `id` was refused or ended with. A refusal may come
+    /// as an `error` message, or as a result with errors that must then be followed by the
+    /// operation's completion.
+    pub async fn refusal_code(&mut self, id: &str) -> String {
+        let message = self.recv().await;
+        let next = if self.legacy { "data" } else { "next" };
+        let errors = match message["type"].as_str() {
+            Some(kind) if kind == next => message["payload"]["errors"].clone(),
+            Some("error") => message["payload"].clone(),
+            _ => panic!("expected an error, got {message:#}"),
+        };
+        assert_eq!(message["id"], id, "{message:#}");
+        let code = errors[0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an error with a code: {message:#}"))
+            .to_string();
+        if message["type"] == next {
+            let complete = self.recv().await;
+            assert_eq!(complete["type"], "complete", "{complete:#}");
+            assert_eq!(complete["id"], id, "{complete:#}");
+        }
+        code
+    }
+
+    /// Reads until the socket closes; the close code and reason. 1005 stands for a close
+    /// frame without a code, 1006 for a connection that ended without one.
     pub async fn closed(&mut self) -> (u16, String) {
         loop {
             match tokio::time::timeout(MESSAGE_TIMEOUT, self.stream.next())
@@ -122,6 +170,24 @@ impl Socket {
         }
     }
 
+    /// Waits up to `limit` for the server to close the socket (a close frame, the end of
+    /// the stream or a broken connection); `false` if it stays open. Unlike [`closed`],
+    /// staying open is an answer here, not a failure.
+    ///
+    /// [`closed`]: Socket::closed
+    pub async fn closes_within(&mut self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// Sends `message` as it is, so tests can send what the helpers above would not
+    /// (malformed or out-of-order messages).
     pub async fn send(&mut self, message: Value) {
         self.stream
             .send(Message::text(message.to_string()))
@@ -135,93 +201,5 @@ impl Socket {
             .expect("a message before the timeout")
             .expect("the socket stays open")
             .expect("a readable message")
-    }
-}
-
-/// Reads a streaming HTTP response chunk by chunk.
-pub struct BodyReader {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl BodyReader {
-    pub fn new(response: reqwest::Response) -> BodyReader {
-        BodyReader {
-            response,
-            buffer: String::new(),
-        }
-    }
-
-    /// More of the body; `false` at its end.
-    async fn fill(&mut self) -> bool {
-        let chunk = tokio::time::timeout(MESSAGE_TIMEOUT, self.response.chunk())
-            .await
-            .expect("more of the body before the timeout")
-            .expect("a readable body");
-        match chunk {
-            Some(bytes) => {
-                self.buffer.push_str(std::str::from_utf8(&bytes).unwrap());
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// The next SSE event as (event, data), skipping comments; `None` at the body's end.
-    pub async fn sse_event(&mut self) -> Option<(String, String)> {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let (mut event, mut data) = (String::new(), String::new());
-                for line in block.lines() {
-                    if let Some(value) = line.strip_prefix("event:") {
-                        event = value.trim().to_string();
-                    } else if let Some(value) = line.strip_prefix("data:") {
-                        data.push_str(value.trim_start());
-                    }
-                }
-                if event.is_empty() && data.is_empty() {
-                    continue;
-                }
-                return Some((event, data));
-            }
-            if !self.fill().await {
-                return None;
-            }
-        }
-    }
-
-    /// The next multipart part's JSON (heartbeats `{}` skipped); `None` after the closing
-    /// boundary.
-    pub async fn multipart_part(&mut self) -> Option<Value> {
-        const BOUNDARY: &str = "\r\n--graphql";
-        loop {
-            // A part is complete once the boundary after it has arrived.
-            if let Some(start) = self.buffer.find(BOUNDARY) {
-                let rest = &self.buffer[start + BOUNDARY.len()..];
-                if rest.starts_with("--") {
-                    return None;
-                }
-                if let Some(next) = rest.find(BOUNDARY) {
-                    let part = rest[..next].to_string();
-                    self.buffer.drain(..start + BOUNDARY.len() + next);
-                    let (headers, body) = part.split_once("\r\n\r\n").expect("part headers");
-                    assert!(
-                        headers
-                            .to_ascii_lowercase()
-                            .contains("content-type: application/json"),
-                        "{headers}"
-                    );
-                    let value: Value = serde_json::from_str(body).unwrap();
-                    if value == json!({}) {
-                        continue;
-                    }
-                    return Some(value);
-                }
-            }
-            if !self.fill().await {
-                panic!("the multipart body ended without its closing boundary");
-            }
-        }
     }
 }

@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::{MAX_LINES, ReservationError, ReservationLine, ReservationStatus, ReserveError};
 use crate::domain::allocation::{Allocation, allocate};
+use crate::domain::{LedgerKind, StockLevel};
 use crate::emit;
-use crate::storage::ledger::LedgerKind;
 use crate::storage::reservations as table;
 use crate::storage::rows::{NewLedgerRow, ReservationLineRow};
 use crate::storage::stock;
@@ -70,10 +70,11 @@ pub async fn reserve_batch(
     product_ids.sort();
     product_ids.dedup();
 
-    let (existing, mut levels) = try_join!(
+    let (existing, levels) = try_join!(
         table::existing(conn, &order_ids),
         stock::lock_for_products(conn, &product_ids)
     )?;
+    let mut levels: Vec<StockLevel> = levels.into_iter().map(StockLevel::from).collect();
     let mut reserved: HashSet<Uuid> = existing.into_iter().collect();
 
     let mut outcomes = Vec::with_capacity(requests.len());
