@@ -4,7 +4,8 @@
 # bench/queries/deep.graphql (~90 KB answers), at 1 connection (latency) and 50 (throughput).
 # Prints, for each router: mart-bench's req/s and percentiles, the router's CPU time per
 # request (from /proc) and its RSS. With HIVE_ROUTER=/path/to/hive_router, Hive Router runs
-# over the same subgraphs, in alternate order each round.
+# over the same subgraphs, in alternate order each round. With BENCH_BASELINE_ROUTER=/path/to/
+# an older mart-router build, that build runs too (A/B of a change to the router).
 #   bench/federation.sh        BENCH_DURATION (default 30s), BENCH_ROUNDS (default 1)
 # No database or broker is used; nothing of Hive Router is committed here.
 BENCH_NAME=federation
@@ -36,11 +37,13 @@ TICKS=$(getconf CLK_TCK)
 run_router() { # name -> sets ROUTER_PID and ROUTER_URL
   local name=$1 port
   port=$(free_port)
-  if [ "$name" = mart ]; then
+  if [ "$name" = mart ] || [ "$name" = baseline ]; then
+    local bin=$BIN/mart-router
+    [ "$name" = baseline ] && bin=$BENCH_BASELINE_ROUTER
     # The benchmark's query is deep: its estimated cost (~24,000) is under the default
     # limit, which is left as it is.
-    "$BIN/mart-router" --supergraph "$OUT/supergraph.graphql" --listen "127.0.0.1:$port" \
-      >"$OUT/mart-router.log" 2>&1 &
+    "$bin" --supergraph "$OUT/supergraph.graphql" --listen "127.0.0.1:$port" \
+      >"$OUT/$name-router.log" 2>&1 &
   else
     local dir=$OUT/hive
     mkdir -p "$dir"
@@ -64,7 +67,8 @@ YAML
 
 describe_machine
 routers="mart"
-[ -n "${HIVE_ROUTER:-}" ] && routers="mart hive"
+[ -n "${BENCH_BASELINE_ROUTER:-}" ] && routers="$routers baseline"
+[ -n "${HIVE_ROUTER:-}" ] && routers="$routers hive"
 for round in $(seq 1 "${BENCH_ROUNDS:-1}"); do
   order=$routers
   [ $((round % 2)) = 0 ] && order=$(echo "$routers" | tr ' ' '\n' | tac | xargs)

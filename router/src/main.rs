@@ -6,6 +6,12 @@ use anyhow::Context;
 use clap::Parser;
 use mart_router::RouterConfig;
 
+/// The router allocates and frees a tree of small values per subgraph response; with
+/// glibc's allocator a quarter of its CPU on the deep-query benchmark went to malloc and
+/// free (bench/LOG.md, session 13).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Mart's GraphQL federation router.
 #[derive(Parser)]
 #[command(name = "mart-router", version)]

@@ -1,7 +1,9 @@
 //! Fetch nodes: root fetches merge at the top of the data; entity fetches (Flatten, and
 //! BatchFetch with several aliases) send each distinct representation once and merge every
 //! returned entity back into all the places it came from.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt};
 
 use bytes::Bytes;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
@@ -13,8 +15,8 @@ use serde_json::{Map, Value};
 
 use super::ExecutionContext;
 use super::data::{
-    apply_rewrites, deep_merge, locate_mut, path_prefix, representation, response_path, typename,
-    visit_entities,
+    Target, apply_rewrites, deep_merge, for_each_target, path_prefix, representation,
+    response_path, typename, visit_entities,
 };
 use crate::graphql_error::{GraphQLError, PathSegment};
 use crate::schema::index::{SchemaIndex, TypeKind};
@@ -352,10 +354,10 @@ fn merge_entities(
     for entity in &gathered.entities {
         uses[entity.3 as usize] += 1;
     }
-    for entity in &gathered.entities {
-        let rep = entity.3 as usize;
+    let mut merge = |target: &mut Map<String, Value>, entity: usize| {
+        let rep = gathered.entities[entity].3 as usize;
         let Some(slot) = results.get_mut(rep) else {
-            continue;
+            return;
         };
         uses[rep] -= 1;
         let result = if uses[rep] == 0 {
@@ -364,11 +366,7 @@ fn merge_entities(
             slot.clone()
         };
         let Value::Object(mut result) = result else {
-            continue;
-        };
-        let path = job.paths[entity.0 as usize];
-        let Some(target) = locate_mut(root, path, gathered.entity_indices(entity)) else {
-            continue;
+            return;
         };
         // An @interfaceObject subgraph answers with the interface's name: keep the concrete
         // type already known, but let a concrete type replace an interface name.
@@ -387,6 +385,19 @@ fn merge_entities(
                 }
             }
         }
+    };
+    // Entities were gathered path by path, each path's in visit order.
+    let mut rest = &gathered.entities[..];
+    let mut first = 0;
+    while let Some(entity) = rest.first() {
+        let path_index = entity.0;
+        let run = rest.iter().take_while(|e| e.0 == path_index).count();
+        let targets: Vec<Target<'_>> = (first..first + run)
+            .map(|i| (gathered.entity_indices(&gathered.entities[i]), i))
+            .collect();
+        for_each_target(root, job.paths[path_index as usize], &targets, &mut merge);
+        rest = &rest[run..];
+        first += run;
     }
 }
 

@@ -1,6 +1,8 @@
 //! A lookup structure over the supergraph's types: field output types, type kinds and which
 //! object types satisfy a type condition. Used to shape responses and build representations.
-use std::collections::{HashMap, HashSet};
+// Looked up for every field of every response: foldhash, not SipHash (the keys are the
+// supergraph's own names, fixed when it loads).
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use graphql_tools::static_graphql::schema::{Definition, Document, Type, TypeDefinition};
 

@@ -4,6 +4,8 @@
 //! siblings too.
 use std::collections::HashMap;
 
+use foldhash::HashMap as FastMap;
+
 use graphql_tools::static_graphql::schema::{
     Definition, Directive, Document, TypeDefinition, Value,
 };
@@ -16,16 +18,17 @@ pub struct KeyField {
     pub selection: Vec<KeyField>,
 }
 
-/// `(type, subgraph name)` → that subgraph's keys for the type.
+/// Type → subgraph name → that subgraph's keys for the type. Nested so that a lookup per
+/// entity borrows its two names instead of building a pair of strings.
 #[derive(Debug, Default)]
 pub struct EntityKeys {
-    keys: HashMap<(String, String), Vec<Vec<KeyField>>>,
+    keys: FastMap<String, FastMap<String, Vec<Vec<KeyField>>>>,
 }
 
 impl EntityKeys {
     pub fn from_supergraph(document: &Document) -> EntityKeys {
         let graphs = graph_names(document);
-        let mut keys: HashMap<(String, String), Vec<Vec<KeyField>>> = HashMap::new();
+        let mut keys: FastMap<String, FastMap<String, Vec<Vec<KeyField>>>> = FastMap::default();
         for definition in &document.definitions {
             let Definition::TypeDefinition(definition) = definition else {
                 continue;
@@ -42,7 +45,9 @@ impl EntityKeys {
                 };
                 let fields = parse_field_set(key);
                 if !fields.is_empty() {
-                    keys.entry((name.clone(), graph.clone()))
+                    keys.entry(name.clone())
+                        .or_default()
+                        .entry(graph.clone())
                         .or_default()
                         .push(fields);
                 }
@@ -55,10 +60,7 @@ impl EntityKeys {
     /// type there has all its fields present and non-null, and some key field is null. A
     /// representation the keys say nothing about is sent as it is.
     pub fn can_resolve(&self, type_name: &str, subgraph: &str, rep: &Map<String, Json>) -> bool {
-        let Some(keys) = self
-            .keys
-            .get(&(type_name.to_string(), subgraph.to_string()))
-        else {
+        let Some(keys) = self.keys.get(type_name).and_then(|by| by.get(subgraph)) else {
             return true;
         };
         let mut null_key_field = false;
@@ -247,8 +249,8 @@ mod tests {
     #[test]
     fn a_representation_with_a_null_key_field_cannot_be_resolved() {
         let mut keys = EntityKeys::default();
-        keys.keys.insert(
-            ("Book".into(), "b".into()),
+        keys.keys.entry("Book".into()).or_default().insert(
+            "b".into(),
             vec![parse_field_set("isbn"), parse_field_set("shelf { id }")],
         );
         let rep = |v: serde_json::Value| v.as_object().unwrap().clone();
