@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,9 +28,28 @@ pub async fn post_graphql(
     State(state): State<Arc<RouterState>>,
     identity: Option<Extension<RequestIdentity>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let media = ResponseMedia::negotiate(&headers);
+    let body = match body {
+        Ok(body) => body,
+        // Past `body_limit_bytes` (declared or streamed): a GraphQL error a client can act
+        // on, not the framework's plain-text rejection.
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!(
+                "The request body is larger than the router accepts ({} bytes).",
+                state.pipeline.config.body_limit_bytes
+            );
+            return graphql_body(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                media,
+                error_body(&[GraphQLError::with_code(message, codes::PAYLOAD_TOO_LARGE)]),
+            );
+        }
+        Err(rejection) => {
+            return bad_request(media, rejection.status(), rejection.body_text());
+        }
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -1,6 +1,8 @@
 //! Middleware: a request gets `request_timeout_ms` from its headers to its response's
 //! headers, reading its body included (a client trickling a body is a slowloris too). A
 //! streaming response (WebSocket, SSE, multipart) is handed back at once and is not limited.
+//! A body whose declared `Content-Length` is past `body_limit_bytes` is refused before any
+//! of it is read: otherwise the router would wait for megabytes it will refuse anyway.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,23 +19,44 @@ pub async fn limit(
     request: Request,
     next: Next,
 ) -> Response {
+    let body_limit = state.pipeline.config.body_limit_bytes;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > body_limit as u64) {
+        return refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            GraphQLError::with_code(
+                format!("The request body is larger than the router accepts ({body_limit} bytes)."),
+                codes::PAYLOAD_TOO_LARGE,
+            ),
+        );
+    }
     let limit = Duration::from_millis(state.pipeline.config.request_timeout_ms);
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => {
-            let error = GraphQLError::with_code(
+        Err(_) => refusal(
+            StatusCode::REQUEST_TIMEOUT,
+            GraphQLError::with_code(
                 format!("The request took longer than {} ms.", limit.as_millis()),
                 codes::REQUEST_TIMEOUT,
-            );
-            let body = serde_json::json!({ "errors": [error] }).to_string();
-            let mut response = (StatusCode::REQUEST_TIMEOUT, body).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json; charset=utf-8"),
-            );
-            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
-        }
+            ),
+        ),
     }
+}
+
+/// A GraphQL error answer that also closes the connection: what is left of the request
+/// (its body) is not read.
+fn refusal(status: StatusCode, error: GraphQLError) -> Response {
+    let body = serde_json::json!({ "errors": [error] }).to_string();
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }

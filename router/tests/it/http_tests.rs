@@ -386,6 +386,64 @@ async fn posts_that_are_not_json_are_refused_even_without_a_content_type() {
 }
 
 #[tokio::test]
+async fn bodies_past_the_limit_get_a_graphql_error_with_a_code() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let shop = shop::start(false).await;
+    // Only the head, declaring 10 MB: the router answers before reading a body, and a client
+    // still uploading one could see a broken pipe instead of the answer.
+    let mut stream = tokio::net::TcpStream::connect(shop.router.addr)
+        .await
+        .unwrap();
+    let head = "POST /graphql HTTP/1.1\r\nHost: router\r\nContent-Type: application/json\r\n\
+                Content-Length: 10000000\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Read the head, then as much body as it declares (the connection may stay open).
+    let mut answer = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (head, body) = loop {
+        let text = String::from_utf8_lossy(&answer).to_string();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let declared = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().to_string())
+                })
+                .and_then(|v| v.parse::<usize>().ok());
+            if declared.is_some_and(|n| body.len() >= n) {
+                break (head.to_string(), body.to_string());
+            }
+        }
+        assert!(Instant::now() < deadline, "no whole answer in time: {text}");
+        let mut chunk = [0u8; 4096];
+        let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
+            .await
+            .expect("the router answers")
+            .unwrap();
+        assert!(read > 0, "the router closed before a whole answer: {text}");
+        answer.extend_from_slice(&chunk[..read]);
+    };
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{head}"
+    );
+    let body: Value = serde_json::from_str(&body).expect("a JSON body");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+        "{body}"
+    );
+    let executed = shop
+        .counters
+        .inventory_requests
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(executed, 0, "nothing was executed");
+}
+
+#[tokio::test]
 async fn operations_estimated_too_expensive_are_refused_before_any_subgraph_is_called() {
     let shop = shop::start(false).await;
     let operation =
