@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::graphql_error::PathSegment;
 use crate::schema::index::SchemaIndex;
+use crate::value::write_json_str;
 
 pub fn typename(object: &Map<String, Value>) -> Option<&str> {
     object.get("__typename").and_then(Value::as_str)
@@ -201,6 +202,149 @@ pub fn representation(
     }
 }
 
+/// True when `selections` selects fields only, no field twice and no alias, at every level:
+/// then a representation is the object's selected fields in selection order, and
+/// [`write_plain_representation`] writes it without building a map first.
+pub fn is_plain_requires(selections: &SelectionSet) -> bool {
+    selections
+        .items
+        .iter()
+        .enumerate()
+        .all(|(i, item)| match item {
+            SelectionItem::Field(field) => {
+                field
+                    .alias
+                    .as_ref()
+                    .is_none_or(|alias| *alias == field.name)
+                    && !selections.items[..i].iter().any(
+                        |other| matches!(other, SelectionItem::Field(o) if o.name == field.name),
+                    )
+                    && is_plain_requires(&field.selections)
+            }
+            _ => false,
+        })
+}
+
+/// How an entity fetch's representations can be built.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RequiresShape {
+    /// Plain fields (see [`is_plain_requires`]).
+    Fields,
+    /// Inline fragments only, each of plain fields: the planner's usual
+    /// `{ ... on Product { __typename upc } }`.
+    Fragments,
+    /// Anything else: [`representation`] builds a map.
+    General,
+}
+
+pub fn requires_shape(requires: &SelectionSet) -> RequiresShape {
+    if is_plain_requires(requires) {
+        return RequiresShape::Fields;
+    }
+    let fragments = requires.items.iter().all(
+        |item| matches!(item, SelectionItem::InlineFragment(f) if is_plain_requires(&f.selections)),
+    );
+    if fragments && !requires.items.is_empty() {
+        RequiresShape::Fragments
+    } else {
+        RequiresShape::General
+    }
+}
+
+/// The plain fields that make `object`'s representation: `Ok(Some(..))`; `Ok(None)` when
+/// it has none (no `__typename` to send, or no fragment applies); `Err(())` when only
+/// [`representation`] can tell (several fragments apply and would merge).
+pub fn plain_fields<'r>(
+    object: &Map<String, Value>,
+    requires: &'r SelectionSet,
+    shape: RequiresShape,
+    schema: &SchemaIndex,
+) -> Result<Option<&'r SelectionSet>, ()> {
+    match shape {
+        RequiresShape::Fields => Ok(Some(requires)),
+        RequiresShape::General => Err(()),
+        RequiresShape::Fragments => {
+            let Some(type_name) = typename(object) else {
+                return Ok(None);
+            };
+            let mut applying = requires.items.iter().filter_map(|item| match item {
+                SelectionItem::InlineFragment(f)
+                    if schema.satisfies(type_name, &f.type_condition) =>
+                {
+                    Some(&f.selections)
+                }
+                _ => None,
+            });
+            match (applying.next(), applying.next()) {
+                (first, None) => Ok(first),
+                _ => Err(()),
+            }
+        }
+    }
+}
+
+/// The representation [`representation`] would build for plain `requires` (see
+/// [`is_plain_requires`]), written as JSON into `out`; `false` (and `out` as it was) when
+/// the object has no `__typename` to send.
+pub fn write_plain_representation(
+    object: &Map<String, Value>,
+    requires: &SelectionSet,
+    out: &mut Vec<u8>,
+) -> bool {
+    let selects_typename = requires
+        .items
+        .iter()
+        .any(|item| matches!(item, SelectionItem::Field(f) if f.name == "__typename"));
+    if !selects_typename || !object.contains_key("__typename") {
+        return false;
+    }
+    write_plain_object(object, requires, out);
+    true
+}
+
+fn write_plain_object(object: &Map<String, Value>, selections: &SelectionSet, out: &mut Vec<u8>) {
+    out.push(b'{');
+    let mut first = true;
+    for item in &selections.items {
+        let SelectionItem::Field(field) = item else {
+            continue;
+        };
+        let Some(value) = object.get(&field.name) else {
+            continue;
+        };
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        write_json_str(out, &field.name);
+        out.push(b':');
+        write_plain_value(value, &field.selections, out);
+    }
+    out.push(b'}');
+}
+
+fn write_plain_value(value: &Value, selections: &SelectionSet, out: &mut Vec<u8>) {
+    match value {
+        Value::Array(items) if !selections.items.is_empty() => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_plain_value(item, selections, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(object) if !selections.items.is_empty() => {
+            write_plain_object(object, selections, out)
+        }
+        // Writing a serde_json::Value into a Vec cannot fail.
+        other => {
+            let _ = serde_json::to_writer(&mut *out, other);
+        }
+    }
+}
+
 fn project_into(
     object: &Map<String, Value>,
     items: &[SelectionItem],
@@ -327,5 +471,130 @@ pub fn deep_merge(target: &mut Value, source: Value) {
         // Keep what another subgraph already resolved rather than erasing it with null.
         (Value::Object(_), Value::Null) => {}
         (target, source) => *target = source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hive_router_query_planner::ast::selection_set::FieldSelection;
+    use hive_router_query_planner::utils::parsing::safe_parse_schema;
+    use serde_json::json;
+
+    use super::*;
+
+    fn field(name: &str, sub: Vec<SelectionItem>) -> SelectionItem {
+        SelectionItem::Field(FieldSelection {
+            name: name.into(),
+            selections: SelectionSet { items: sub },
+            ..Default::default()
+        })
+    }
+
+    fn schema() -> SchemaIndex {
+        let sdl = "type Query { book: Book } type Book { id: ID isbn: String shelf: Shelf tags: [Tag] } \
+                   type Shelf { id: ID name: String } type Tag { id: ID label: String }";
+        let document = safe_parse_schema(sdl).unwrap();
+        SchemaIndex::build(&document, &document)
+    }
+
+    #[test]
+    fn plain_representations_are_the_general_ones_written_directly() {
+        let requires = SelectionSet {
+            items: vec![
+                field("__typename", vec![]),
+                field("id", vec![]),
+                field("shelf", vec![field("id", vec![])]),
+                field("tags", vec![field("id", vec![])]),
+            ],
+        };
+        assert!(is_plain_requires(&requires));
+        let schema = schema();
+        for object in [
+            json!({"__typename": "Book", "id": "b1", "isbn": "i", "shelf": {"id": "s", "name": "n"},
+                   "tags": [{"id": "t1", "label": "x"}, null, {"label": "y"}]}),
+            json!({"__typename": "Book", "id": null, "shelf": null}),
+            json!({"__typename": "Book", "tags": []}),
+            json!({"id": "no typename"}),
+        ] {
+            let object = object.as_object().unwrap();
+            let general = representation(object, &requires, &schema).map(Value::Object);
+            let mut written = Vec::new();
+            let direct = write_plain_representation(object, &requires, &mut written)
+                .then(|| serde_json::from_slice::<Value>(&written).unwrap());
+            assert_eq!(direct, general, "{object:?}");
+        }
+    }
+
+    #[test]
+    fn a_fragment_per_type_is_written_directly_too() {
+        use hive_router_query_planner::ast::selection_set::InlineFragmentSelection;
+        let fragment = |on: &str, items: Vec<SelectionItem>| {
+            SelectionItem::InlineFragment(InlineFragmentSelection {
+                type_condition: on.into(),
+                selections: SelectionSet { items },
+                skip_if: None,
+                include_if: None,
+            })
+        };
+        let requires = SelectionSet {
+            items: vec![
+                fragment(
+                    "Book",
+                    vec![field("__typename", vec![]), field("id", vec![])],
+                ),
+                fragment(
+                    "Shelf",
+                    vec![field("__typename", vec![]), field("name", vec![])],
+                ),
+            ],
+        };
+        let shape = requires_shape(&requires);
+        assert!(shape == RequiresShape::Fragments);
+        let schema = schema();
+        for object in [
+            json!({"__typename": "Book", "id": "b1", "isbn": "i"}),
+            json!({"__typename": "Shelf", "id": "s1", "name": "n"}),
+            json!({"__typename": "Tag", "id": "t1"}),
+            json!({"id": "no typename"}),
+        ] {
+            let object = object.as_object().unwrap();
+            let general = representation(object, &requires, &schema).map(Value::Object);
+            let direct = match plain_fields(object, &requires, shape, &schema) {
+                Ok(Some(fields)) => {
+                    let mut written = Vec::new();
+                    write_plain_representation(object, fields, &mut written)
+                        .then(|| serde_json::from_slice::<Value>(&written).unwrap())
+                }
+                Ok(None) => None,
+                Err(()) => panic!("one fragment applies to {object:?}"),
+            };
+            assert_eq!(direct, general, "{object:?}");
+        }
+    }
+
+    #[test]
+    fn fragments_aliases_and_repeated_fields_take_the_general_path() {
+        let aliased = SelectionSet {
+            items: vec![SelectionItem::Field(FieldSelection {
+                name: "_internal_qp_alias_0".into(),
+                alias: Some("price".into()),
+                ..Default::default()
+            })],
+        };
+        assert!(!is_plain_requires(&aliased));
+        let repeated = SelectionSet {
+            items: vec![
+                field("shelf", vec![field("id", vec![])]),
+                field("shelf", vec![field("name", vec![])]),
+            ],
+        };
+        assert!(!is_plain_requires(&repeated));
+        let nested = SelectionSet {
+            items: vec![field(
+                "shelf",
+                vec![field("id", vec![]), field("id", vec![])],
+            )],
+        };
+        assert!(!is_plain_requires(&nested));
     }
 }

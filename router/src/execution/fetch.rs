@@ -15,8 +15,9 @@ use serde_json::{Map, Value};
 
 use super::ExecutionContext;
 use super::data::{
-    Target, apply_rewrites, deep_merge, for_each_target, path_prefix, representation,
-    response_path, typename, visit_entities,
+    RequiresShape, Target, apply_rewrites, deep_merge, for_each_target, path_prefix, plain_fields,
+    representation, requires_shape, response_path, typename, visit_entities,
+    write_plain_representation,
 };
 use crate::graphql_error::{GraphQLError, PathSegment};
 use crate::schema::index::{SchemaIndex, TypeKind};
@@ -221,36 +222,59 @@ impl ExecutionContext<'_> {
         gathered.representations.push(b'[');
         let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
         let mut indices = Vec::new();
+        let mut scratch = Vec::new();
+        // Input rewrites work on a built map.
+        let shape = match (job.requires, job.input_rewrites) {
+            (Some(requires), None) => requires_shape(requires),
+            _ => RequiresShape::General,
+        };
         for (path_index, path) in job.paths.iter().enumerate() {
             visit_entities(data, path, schema, &mut indices, &mut |entity, at| {
                 let Some(requires) = job.requires else {
                     return;
                 };
-                let Some(rep) = representation(entity, requires, schema) else {
-                    return;
-                };
-                let mut rep = Value::Object(rep);
-                if let Some(rewrites) = job.input_rewrites {
-                    apply_rewrites(&mut rep, rewrites, schema);
-                }
-                let resolvable = rep.as_object().is_some_and(|object| {
-                    let type_name = typename(object).unwrap_or("");
-                    keys.can_resolve(type_name, service, object)
-                });
-                if !resolvable {
-                    return;
-                }
-                let Ok(serialized) = serde_json::to_vec(&rep) else {
-                    return;
-                };
-                let next = gathered.count;
-                let rep_index = *seen.entry(serialized).or_insert_with_key(|serialized| {
-                    if next > 0 {
-                        gathered.representations.push(b',');
+                scratch.clear();
+                match plain_fields(entity, requires, shape, schema) {
+                    // The common case (`__typename` and key fields): written straight to JSON.
+                    Ok(Some(fields)) => {
+                        let type_name = typename(entity).unwrap_or("");
+                        if !keys.can_resolve_projected(type_name, service, entity, fields)
+                            || !write_plain_representation(entity, fields, &mut scratch)
+                        {
+                            return;
+                        }
                     }
-                    gathered.representations.extend_from_slice(serialized);
-                    next
-                });
+                    Ok(None) => return,
+                    Err(()) => {
+                        let Some(rep) = representation(entity, requires, schema) else {
+                            return;
+                        };
+                        let mut rep = Value::Object(rep);
+                        if let Some(rewrites) = job.input_rewrites {
+                            apply_rewrites(&mut rep, rewrites, schema);
+                        }
+                        let resolvable = rep.as_object().is_some_and(|object| {
+                            let type_name = typename(object).unwrap_or("");
+                            keys.can_resolve(type_name, service, object)
+                        });
+                        if !resolvable || serde_json::to_writer(&mut scratch, &rep).is_err() {
+                            return;
+                        }
+                    }
+                }
+                let serialized = scratch.as_slice();
+                let next = gathered.count;
+                let rep_index = match seen.get(serialized) {
+                    Some(index) => *index,
+                    None => {
+                        if next > 0 {
+                            gathered.representations.push(b',');
+                        }
+                        gathered.representations.extend_from_slice(serialized);
+                        seen.insert(serialized.to_vec(), next);
+                        next
+                    }
+                };
                 if rep_index == next {
                     gathered.count += 1;
                 }

@@ -9,7 +9,7 @@ use crate::graphql_error::{GraphQLError, PathSegment, codes};
 use crate::operation::{
     Field, Operation, Selection2, SelectionSet, collect_fields, sub_selections,
 };
-use crate::schema::index::{SchemaIndex, TypeKind, TypeRef};
+use crate::schema::index::{SchemaIndex, TypeInfo, TypeKind, TypeRef};
 use crate::value::write_json_str;
 
 /// Signals that a non-null position got `null`; the nearest nullable ancestor becomes `null`.
@@ -77,19 +77,24 @@ impl<'a> Shaper<'a> {
         object: &Map<String, Value>,
     ) -> Result<(), NullBubble> {
         self.out.push(b'{');
+        // Once per object rather than once per field.
+        let schema: &'a SchemaIndex = self.schema;
+        let info = schema.get(type_name);
         if let [set] = sets
             && set.plain
         {
             for (index, item) in set.items.iter().enumerate() {
                 if let Selection2::Field(field) = item {
                     let sub: &'a SelectionSet = &field.selection;
-                    self.field(index, field, std::slice::from_ref(&sub), type_name, object)?;
+                    let sub = std::slice::from_ref(&sub);
+                    self.field(index, field, sub, type_name, info, object)?;
                 }
             }
         } else {
             let groups = collect_fields(sets, type_name, self.schema, self.variables);
             for (index, (_, fields)) in groups.iter().enumerate() {
-                self.field(index, fields[0], &sub_selections(fields), type_name, object)?;
+                let sub = sub_selections(fields);
+                self.field(index, fields[0], &sub, type_name, info, object)?;
             }
         }
         self.out.push(b'}');
@@ -102,6 +107,7 @@ impl<'a> Shaper<'a> {
         field: &'a Field,
         sub_sets: &[&'a SelectionSet],
         type_name: &str,
+        info: Option<&'a TypeInfo>,
         object: &Map<String, Value>,
     ) -> Result<(), NullBubble> {
         if index > 0 {
@@ -114,7 +120,7 @@ impl<'a> Shaper<'a> {
             write_json_str(&mut self.out, type_name);
             return Ok(());
         }
-        let Some(field_type) = self.field_type(type_name, field) else {
+        let Some(field_type) = info.and_then(|info| info.fields.get(&field.name)) else {
             self.out.extend_from_slice(b"null");
             return Ok(());
         };
@@ -132,12 +138,6 @@ impl<'a> Shaper<'a> {
         let result = self.value(field_type, object.get(key), sub_sets, type_name, field);
         self.path.pop();
         result
-    }
-
-    /// The field's type; the schema outlives the shaper, so no clone is needed.
-    fn field_type(&self, type_name: &str, field: &Field) -> Option<&'a TypeRef> {
-        let schema: &'a SchemaIndex = self.schema;
-        schema.field_type(type_name, &field.name)
     }
 
     /// Completes a value of type `ty`; a nullable position absorbs a bubbling null.
@@ -204,8 +204,13 @@ impl<'a> Shaper<'a> {
                 Ok(())
             }
             TypeRef::Named(name) => {
-                if !self.schema.is_composite(name) {
-                    if !self.leaf_is_valid(name, value) {
+                let info = self.schema.get(name);
+                let kind = info.map(|info| info.kind);
+                if !matches!(
+                    kind,
+                    Some(TypeKind::Object | TypeKind::Interface | TypeKind::Union)
+                ) {
+                    if !leaf_is_valid(name, info, value) {
                         return self.invalid_value(ty, parent_type, field);
                     }
                     if let Err(e) = serde_json::to_writer(&mut self.out, value) {
@@ -217,7 +222,16 @@ impl<'a> Shaper<'a> {
                 let Value::Object(object) = value else {
                     return self.invalid_value(ty, parent_type, field);
                 };
-                let concrete = self.concrete_type(name, object);
+                // An object type is its own runtime type; for an abstract one, the subgraph
+                // reported it.
+                let concrete = if kind == Some(TypeKind::Object) {
+                    name.as_str()
+                } else {
+                    object
+                        .get("__typename")
+                        .and_then(Value::as_str)
+                        .unwrap_or(name)
+                };
                 self.object(sets, concrete, object)
             }
         }
@@ -244,36 +258,6 @@ impl<'a> Shaper<'a> {
             .get("__typename")
             .and_then(Value::as_str)
             .is_none_or(|runtime| self.schema.is_accessible(runtime))
-    }
-
-    /// Built-in scalars must have their JSON type and enum values must exist in the API schema
-    /// (a subgraph may return an @inaccessible value); custom scalars pass through.
-    fn leaf_is_valid(&self, type_name: &str, value: &Value) -> bool {
-        match type_name {
-            "String" => value.is_string(),
-            "Int" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
-            "Float" => value.is_number(),
-            "Boolean" => value.is_boolean(),
-            "ID" => value.is_string() || value.is_i64() || value.is_u64(),
-            _ => match self.schema.get(type_name) {
-                Some(info) if info.kind == TypeKind::Enum => {
-                    value.as_str().is_some_and(|v| info.enum_values.contains(v))
-                }
-                _ => true,
-            },
-        }
-    }
-
-    /// The object's runtime type: the static type when it is an object type, otherwise the
-    /// `__typename` the subgraph reported.
-    fn concrete_type<'t>(&self, static_type: &'t str, object: &'t Map<String, Value>) -> &'t str {
-        if self.schema.kind(static_type) == Some(TypeKind::Object) {
-            return static_type;
-        }
-        object
-            .get("__typename")
-            .and_then(Value::as_str)
-            .unwrap_or(static_type)
     }
 
     fn invalid_value(
@@ -346,5 +330,23 @@ fn type_display(ty: &TypeRef) -> String {
         TypeRef::Named(name) => name.clone(),
         TypeRef::List(inner) => format!("[{}]", type_display(inner)),
         TypeRef::NonNull(inner) => format!("{}!", type_display(inner)),
+    }
+}
+
+/// Built-in scalars must have their JSON type and enum values must exist in the API schema
+/// (a subgraph may return an @inaccessible value); custom scalars pass through.
+fn leaf_is_valid(type_name: &str, info: Option<&TypeInfo>, value: &Value) -> bool {
+    match type_name {
+        "String" => value.is_string(),
+        "Int" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+        "Float" => value.is_number(),
+        "Boolean" => value.is_boolean(),
+        "ID" => value.is_string() || value.is_i64() || value.is_u64(),
+        _ => match info {
+            Some(info) if info.kind == TypeKind::Enum => {
+                value.as_str().is_some_and(|v| info.enum_values.contains(v))
+            }
+            _ => true,
+        },
     }
 }

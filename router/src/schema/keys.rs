@@ -9,6 +9,8 @@ use foldhash::HashMap as FastMap;
 use graphql_tools::static_graphql::schema::{
     Definition, Directive, Document, TypeDefinition, Value,
 };
+use hive_router_query_planner::ast::selection_item::SelectionItem;
+use hive_router_query_planner::ast::selection_set::SelectionSet;
 use serde_json::{Map, Value as Json};
 
 /// One field of a key's field set, with its sub-selection for object-valued key fields.
@@ -60,12 +62,35 @@ impl EntityKeys {
     /// type there has all its fields present and non-null, and some key field is null. A
     /// representation the keys say nothing about is sent as it is.
     pub fn can_resolve(&self, type_name: &str, subgraph: &str, rep: &Map<String, Json>) -> bool {
+        self.decide(type_name, subgraph, |key| complete(rep, key))
+    }
+
+    /// [`can_resolve`](Self::can_resolve) for the representation that projecting `object`
+    /// on `requires` (fields only, no aliases) would give, without building it.
+    pub fn can_resolve_projected(
+        &self,
+        type_name: &str,
+        subgraph: &str,
+        object: &Map<String, Json>,
+        requires: &SelectionSet,
+    ) -> bool {
+        self.decide(type_name, subgraph, |key| {
+            complete_projected(object, requires, key)
+        })
+    }
+
+    fn decide(
+        &self,
+        type_name: &str,
+        subgraph: &str,
+        completeness: impl Fn(&[KeyField]) -> Completeness,
+    ) -> bool {
         let Some(keys) = self.keys.get(type_name).and_then(|by| by.get(subgraph)) else {
             return true;
         };
         let mut null_key_field = false;
         for key in keys {
-            match complete(rep, key) {
+            match completeness(key) {
                 Completeness::Complete => return true,
                 Completeness::HasNull => null_key_field = true,
                 Completeness::Missing => {}
@@ -95,6 +120,57 @@ fn complete(object: &Map<String, Json>, key: &[KeyField]) -> Completeness {
         }
     }
     result
+}
+
+/// [`complete`] on the projection of `object` on `requires`: a key field `requires` does
+/// not select is missing from the representation.
+fn complete_projected(
+    object: &Map<String, Json>,
+    requires: &SelectionSet,
+    key: &[KeyField],
+) -> Completeness {
+    let mut result = Completeness::Complete;
+    for field in key {
+        let selected = requires.items.iter().find_map(|item| match item {
+            SelectionItem::Field(f) if f.name == field.name => Some(f),
+            _ => None,
+        });
+        let state = match selected.and_then(|f| Some((object.get(&field.name)?, f))) {
+            None => Completeness::Missing,
+            Some((value, selected)) => {
+                complete_projected_value(value, &selected.selections, &field.selection)
+            }
+        };
+        match state {
+            Completeness::Complete => {}
+            Completeness::HasNull => return Completeness::HasNull,
+            Completeness::Missing => result = Completeness::Missing,
+        }
+    }
+    result
+}
+
+fn complete_projected_value(
+    value: &Json,
+    requires: &SelectionSet,
+    selection: &[KeyField],
+) -> Completeness {
+    match value {
+        Json::Null => Completeness::HasNull,
+        Json::Array(items) => items
+            .iter()
+            .map(|item| complete_projected_value(item, requires, selection))
+            .find(|c| !matches!(c, Completeness::Complete))
+            .unwrap_or(Completeness::Complete),
+        // A value selected without sub-fields is sent whole.
+        Json::Object(object) if !selection.is_empty() && requires.items.is_empty() => {
+            complete(object, selection)
+        }
+        Json::Object(object) if !selection.is_empty() => {
+            complete_projected(object, requires, selection)
+        }
+        _ => Completeness::Complete,
+    }
 }
 
 fn complete_value(value: &Json, selection: &[KeyField]) -> Completeness {
@@ -265,5 +341,63 @@ mod tests {
         // Keys that say nothing about the representation leave it alone.
         assert!(can(json!({"__typename": "Book", "other": null})));
         assert!(keys.can_resolve("Author", "b", &rep(json!({"id": null}))));
+    }
+
+    #[test]
+    fn projected_answers_as_the_built_representation_would() {
+        use hive_router_query_planner::ast::selection_set::FieldSelection;
+        let field = |name: &str, sub: Vec<SelectionItem>| {
+            SelectionItem::Field(FieldSelection {
+                name: name.into(),
+                selections: SelectionSet { items: sub },
+                ..Default::default()
+            })
+        };
+        let mut keys = EntityKeys::default();
+        keys.keys.entry("Book".into()).or_default().insert(
+            "b".into(),
+            vec![parse_field_set("isbn"), parse_field_set("shelf { id }")],
+        );
+        // `isbn` is not selected: the representation lacks it, whatever the object holds.
+        let requires = SelectionSet {
+            items: vec![
+                field("__typename", vec![]),
+                field("shelf", vec![field("id", vec![])]),
+            ],
+        };
+        for object in [
+            json!({"__typename": "Book", "isbn": "i1", "shelf": {"id": null}}),
+            json!({"__typename": "Book", "isbn": null, "shelf": {"id": "s"}}),
+            json!({"__typename": "Book", "shelf": null}),
+            json!({"__typename": "Book", "isbn": "i1"}),
+        ] {
+            let object = object.as_object().unwrap();
+            let mut rep = Map::new();
+            for name in ["__typename", "shelf"] {
+                if let Some(value) = object.get(name) {
+                    let value = match value {
+                        Json::Object(o) => {
+                            json!({ "id": o.get("id").cloned().unwrap_or(Json::Null) })
+                                .as_object()
+                                .map(|m| {
+                                    let mut m = m.clone();
+                                    if !o.contains_key("id") {
+                                        m.remove("id");
+                                    }
+                                    Json::Object(m)
+                                })
+                                .unwrap()
+                        }
+                        other => other.clone(),
+                    };
+                    rep.insert(name.into(), value);
+                }
+            }
+            assert_eq!(
+                keys.can_resolve_projected("Book", "b", object, &requires),
+                keys.can_resolve("Book", "b", &rep),
+                "{object:?}"
+            );
+        }
     }
 }
