@@ -45,6 +45,8 @@ pub enum Selection2 {
 #[derive(Debug)]
 pub struct Field {
     pub response_key: String,
+    /// `"response_key":` as JSON, rendered once: the shaper writes it for every object.
+    pub key_json: Box<[u8]>,
     pub name: String,
     pub arguments: Vec<(String, GqlValue)>,
     pub condition: Condition,
@@ -216,12 +218,20 @@ struct Compiler<'d> {
     compiled: HashMap<&'d str, Arc<SelectionSet>>,
 }
 
+fn key_json(key: &str) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(key.len() + 3);
+    crate::value::write_json_str(&mut out, key);
+    out.push(b':');
+    out.into_boxed_slice()
+}
+
 impl<'d> Compiler<'d> {
     fn selection_set(&mut self, set: &'d AstSelectionSet) -> SelectionSet {
         let mut items = Vec::with_capacity(set.items.len());
         for selection in &set.items {
             match selection {
                 Selection::Field(field) => items.push(Selection2::Field(Field {
+                    key_json: key_json(field.alias.as_ref().unwrap_or(&field.name)),
                     response_key: field.alias.clone().unwrap_or_else(|| field.name.clone()),
                     name: field.name.clone(),
                     arguments: field.arguments.clone(),

@@ -114,8 +114,7 @@ impl<'a> Shaper<'a> {
             self.out.push(b',');
         }
         let key = field.response_key.as_str();
-        write_json_str(&mut self.out, key);
-        self.out.push(b':');
+        self.out.extend_from_slice(&field.key_json);
         if field.name == "__typename" {
             write_json_str(&mut self.out, type_name);
             return Ok(());
