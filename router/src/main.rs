@@ -12,6 +12,25 @@ use mart_router::RouterConfig;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc returns freed pages to the system only while the process keeps allocating, so
+/// after a burst an idle router held its peak RSS (bench/LOG.md, session 13); purging at
+/// once (`MIMALLOC_PURGE_DELAY=0`) cost a quarter more CPU. A collection every few seconds
+/// gives the pages back once the burst is over.
+fn collect_idle_memory() {
+    let spawned = std::thread::Builder::new()
+        .name("mimalloc-collect".into())
+        .spawn(|| {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                // SAFETY: mi_collect only releases memory mimalloc holds free.
+                unsafe { libmimalloc_sys::mi_collect(true) };
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no idle memory collection");
+    }
+}
+
 /// Mart's GraphQL federation router.
 #[derive(Parser)]
 #[command(name = "mart-router", version)]
@@ -34,6 +53,7 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    collect_idle_memory();
     let cli = Cli::parse();
     let mut config = RouterConfig::load(cli.config.as_deref()).context("loading configuration")?;
     if let Some(supergraph) = cli.supergraph {
