@@ -143,7 +143,7 @@ fn routes(state: Arc<RouterState>) -> Router {
     let router = router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            http::timeout::limit,
+            http::limits::limit,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);

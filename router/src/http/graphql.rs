@@ -36,15 +36,8 @@ pub async fn post_graphql(
         // Past `body_limit_bytes` (declared or streamed): a GraphQL error a client can act
         // on, not the framework's plain-text rejection.
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let message = format!(
-                "The request body is larger than the router accepts ({} bytes).",
-                state.pipeline.config.body_limit_bytes
-            );
-            return graphql_body(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                media,
-                error_body(&[GraphQLError::with_code(message, codes::PAYLOAD_TOO_LARGE)]),
-            );
+            let error = super::limits::body_too_large(state.pipeline.config.body_limit_bytes);
+            return graphql_body(StatusCode::PAYLOAD_TOO_LARGE, media, error_body(&[error]));
         }
         Err(rejection) => {
             return bad_request(media, rejection.status(), rejection.body_text());

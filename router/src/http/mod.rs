@@ -3,5 +3,5 @@ pub mod authenticate;
 pub mod csrf;
 pub mod graphql;
 pub mod health;
+pub mod limits;
 pub mod playground;
-pub mod timeout;

@@ -25,20 +25,7 @@ pub fn order_status_changed() -> String {
 /// The federation router over the checked-in supergraph and this shop's
 /// subgraphs (orders at `orders_url` if given), verifying tokens like `mart up`.
 pub async fn router(shop: &Shop, orders_url: Option<&str>) -> mart_router::RunningRouter {
-    let supergraph =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/supergraph.graphql");
-    let mut config = mart_router::RouterConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        supergraph_path: supergraph,
-        hot_reload: false,
-        subgraph_timeout_ms: 10_000,
-        ..Default::default()
-    };
-    for (service, url) in &shop.config.urls {
-        config
-            .subgraph_urls
-            .insert(service.as_str().to_string(), url.clone());
-    }
+    let mut config = shop.router_config();
     if let Some(url) = orders_url {
         config
             .subgraph_urls

@@ -276,6 +276,14 @@ impl Shop {
     /// The federation router over the checked-in supergraph, pointed at this
     /// shop's subgraphs, forwarding the caller's `Authorization`.
     pub async fn router(&self) -> mart_router::RunningRouter {
+        let mut config = self.router_config();
+        config.headers.propagate = vec!["authorization".into()];
+        mart_router::start(config).await.expect("the router starts")
+    }
+
+    /// A router configuration over the checked-in supergraph and this shop's
+    /// subgraphs where they run now (a restarted service has a new port).
+    pub fn router_config(&self) -> mart_router::RouterConfig {
         let supergraph =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/supergraph.graphql");
         let mut config = mart_router::RouterConfig {
@@ -290,12 +298,9 @@ impl Shop {
                 .subgraph_urls
                 .insert(service.as_str().to_string(), url.clone());
         }
-        for service in [
-            ServiceName::Orders,
-            ServiceName::Payments,
-            ServiceName::Inventory,
-        ] {
-            let running = self.running.lock().unwrap();
+        // The first instance of each: `another_orders` adds a second one.
+        let running = self.running.lock().unwrap();
+        for service in ServiceName::subgraphs() {
             if let Some(r) = running.iter().find(|r| r.service == service) {
                 config.subgraph_urls.insert(
                     service.as_str().to_string(),
@@ -303,8 +308,8 @@ impl Shop {
                 );
             }
         }
-        config.headers.propagate = vec!["authorization".into()];
-        mart_router::start(config).await.expect("the router starts")
+        drop(running);
+        config
     }
 
     /// Another orders instance on the same configuration (database, topics);

@@ -26,13 +26,7 @@ pub async fn limit(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|length| length > body_limit as u64) {
-        return refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            GraphQLError::with_code(
-                format!("The request body is larger than the router accepts ({body_limit} bytes)."),
-                codes::PAYLOAD_TOO_LARGE,
-            ),
-        );
+        return refusal(StatusCode::PAYLOAD_TOO_LARGE, body_too_large(body_limit));
     }
     let limit = Duration::from_millis(state.pipeline.config.request_timeout_ms);
     match tokio::time::timeout(limit, next.run(request)).await {
@@ -45,6 +39,14 @@ pub async fn limit(
             ),
         ),
     }
+}
+
+/// The error for a body past `body_limit_bytes`, declared or streamed.
+pub fn body_too_large(body_limit: usize) -> GraphQLError {
+    GraphQLError::with_code(
+        format!("The request body is larger than the router accepts ({body_limit} bytes)."),
+        codes::PAYLOAD_TOO_LARGE,
+    )
 }
 
 /// A GraphQL error answer that also closes the connection: what is left of the request
