@@ -1,5 +1,6 @@
 //! Kafka clients configured the way every service needs them.
 
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -28,6 +29,32 @@ pub fn idempotent_producer(brokers: &str) -> Result<FutureProducer, KafkaError> 
         .set("linger.ms", PRODUCER_LINGER.as_millis().to_string())
         .set("message.timeout.ms", "30000")
         .create()
+}
+
+/// The process's producer for `brokers`, created on first use and shared by every relay of
+/// the process until the last one lets it go.
+///
+/// librdkafka's advice is one producer per process, and here it pays twice. Each producer
+/// brings a polling thread, and rust-rdkafka 0.39's thread spins through the last
+/// sub-millisecond of every 100 ms poll (`Deadline` rounds the rest down to a zero
+/// timeout): with the seven relays of `mart up` each holding its own, that was 82 % of
+/// the process's CPU while idle (0.07 of a core, `perf` in bench/LOG.md). Under load one
+/// producer also sends one produce request per linger window for all services' topics
+/// instead of one per service, and wakes one thread per delivery report batch.
+pub fn shared_producer(brokers: &str) -> Result<Arc<FutureProducer>, KafkaError> {
+    static SHARED: Mutex<Vec<(String, Weak<FutureProducer>)>> = Mutex::new(Vec::new());
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    shared.retain(|(_, producer)| producer.strong_count() > 0);
+    if let Some(producer) = shared
+        .iter()
+        .find(|(b, _)| b == brokers)
+        .and_then(|(_, producer)| producer.upgrade())
+    {
+        return Ok(producer);
+    }
+    let producer = Arc::new(idempotent_producer(brokers)?);
+    shared.push((brokers.to_string(), Arc::downgrade(&producer)));
+    Ok(producer)
 }
 
 /// How often a consumer's applied positions are committed to the broker.
@@ -144,4 +171,33 @@ pub fn end_of_topic<C: ConsumerContext>(
         ));
     }
     Ok(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The relays of one process share a producer (one polling thread), and it goes away
+    /// with the last of them rather than living on in the registry.
+    #[test]
+    fn relays_of_one_process_share_a_producer_until_the_last_lets_go() {
+        let brokers = "127.0.0.1:1";
+        let first = shared_producer(brokers).unwrap();
+        let second = shared_producer(brokers).unwrap();
+        assert!(Arc::ptr_eq(&first, &second));
+        let elsewhere = shared_producer("127.0.0.1:2").unwrap();
+        assert!(!Arc::ptr_eq(&first, &elsewhere));
+        let gone = Arc::downgrade(&first);
+        drop((first, second));
+        assert!(
+            gone.upgrade().is_none(),
+            "the registry holds no producer alive"
+        );
+        let again = shared_producer(brokers).unwrap();
+        assert_eq!(
+            Arc::strong_count(&again),
+            1,
+            "a new producer, held by its user only"
+        );
+    }
 }

@@ -11,6 +11,7 @@
 //! recorded as a dead letter ([`crate::dead_letter`]) and marked sent in the
 //! same transaction. Any other failure is retried with jittered backoff.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -50,7 +51,7 @@ pub enum RelayError {
 
 pub struct OutboxRelay {
     pool: Pool<AsyncPgConnection>,
-    producer: FutureProducer,
+    producer: Arc<FutureProducer>,
     topic_prefix: String,
     signal: OutboxSignal,
     /// Rows per transaction. Default 256.
@@ -64,13 +65,13 @@ type Row = (i64, uuid::Uuid, String, String, serde_json::Value);
 impl OutboxRelay {
     pub fn new(
         pool: Pool<AsyncPgConnection>,
-        producer: FutureProducer,
+        producer: impl Into<Arc<FutureProducer>>,
         topic_prefix: impl Into<String>,
         signal: OutboxSignal,
     ) -> Self {
         Self {
             pool,
-            producer,
+            producer: producer.into(),
             topic_prefix: topic_prefix.into(),
             signal,
             batch_size: 256,

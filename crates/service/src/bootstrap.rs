@@ -73,7 +73,7 @@ impl Bootstrap {
         mart_events::kafka::ensure_topics(&config.kafka_brokers, &topics, 1)
             .await
             .map_err(|e| kafka_error(e.to_string()))?;
-        let producer = mart_events::kafka::idempotent_producer(&config.kafka_brokers)
+        let producer = mart_events::kafka::shared_producer(&config.kafka_brokers)
             .map_err(|e| kafka_error(e.to_string()))?;
         let outbox = OutboxSignal::new();
         let relay = OutboxRelay::new(
