@@ -3,13 +3,14 @@
 
 mod schema;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use mart_events::prepared::cached;
 use schema::{notifications, order_owners};
 
 /// One stored notification; also what goes out on Redis (as JSON).
@@ -39,80 +40,126 @@ pub struct NewNotification {
     pub body: String,
 }
 
-/// The owner (and number, once known) of `order_id`. A later call fills a
-/// missing number; the owner of an order never changes. Notifications that
-/// waited for this owner are addressed to them. Returns the owner and number
-/// as now stored, as [`owner_of`] would.
-pub async fn remember_owner(
+/// The owners (and numbers, once known) of a round's worth of orders, each as
+/// `(order, owner, number)`; a later call fills a missing number, and the owner of an
+/// order never changes. Notifications that waited for an owner are addressed to them.
+/// Two statements however many there are; an order named more than once is merged first
+/// (one statement may not update a row twice). Returns each order's owner and number as
+/// now stored.
+pub async fn remember_owners(
     conn: &AsyncPgConnection,
-    order_id: Uuid,
-    user_id: Uuid,
-    number: Option<&str>,
-) -> QueryResult<(Uuid, Option<String>)> {
+    named: &[(Uuid, Uuid, Option<&str>)],
+) -> QueryResult<HashMap<Uuid, (Uuid, Option<String>)>> {
+    let mut merged: Vec<(Uuid, Uuid, Option<&str>)> = Vec::with_capacity(named.len());
+    let mut at: HashMap<Uuid, usize> = HashMap::with_capacity(named.len());
+    for &(order_id, user_id, number) in named {
+        match at.get(&order_id) {
+            Some(&i) => merged[i].2 = merged[i].2.or(number),
+            None => {
+                at.insert(order_id, merged.len());
+                merged.push((order_id, user_id, number));
+            }
+        }
+    }
+    if merged.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<_> = merged
+        .iter()
+        .map(|&(order_id, user_id, number)| {
+            (
+                order_owners::order_id.eq(order_id),
+                order_owners::user_id.eq(user_id),
+                order_owners::number.eq(number),
+            )
+        })
+        .collect();
     let upsert = diesel::insert_into(order_owners::table)
-        .values((
-            order_owners::order_id.eq(order_id),
-            order_owners::user_id.eq(user_id),
-            order_owners::number.eq(number),
-        ))
+        .values(rows)
         .on_conflict(order_owners::order_id)
         .do_update()
         .set(order_owners::number.eq(diesel::dsl::sql::<
             diesel::sql_types::Nullable<diesel::sql_types::Text>,
         >("COALESCE(order_owners.number, excluded.number)")))
-        .returning((order_owners::user_id, order_owners::number));
-    // Also when the owner was known: a notification written concurrently by
-    // another replica, before this owner was committed, waits unaddressed.
-    let address = diesel::update(
-        notifications::table
-            .filter(notifications::order_id.eq(order_id))
-            .filter(notifications::user_id.is_null()),
+        .returning((
+            order_owners::order_id,
+            order_owners::user_id,
+            order_owners::number,
+        ));
+    // Also when the owner was known: a notification written concurrently by another
+    // replica, before this owner was committed, waits unaddressed.
+    let orders: Vec<Uuid> = merged.iter().map(|m| m.0).collect();
+    let owners: Vec<Uuid> = merged.iter().map(|m| m.1).collect();
+    let address = diesel::sql_query(
+        "UPDATE notifications AS n SET user_id = v.user_id \
+         FROM unnest($1::uuid[], $2::uuid[]) AS v(order_id, user_id) \
+         WHERE n.order_id = v.order_id AND n.user_id IS NULL",
     )
-    .set(notifications::user_id.eq(user_id));
-    // Independent of each other: sent together (pipelined), one round trip.
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&orders)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&owners);
     let (mut first, mut second) = (conn, conn);
-    let (owner, _) = futures::try_join!(
-        cached(upsert).get_result(&mut first),
-        cached(address).execute(&mut second)
-    )?;
-    Ok(owner)
+    let (stored, _): (Vec<(Uuid, Uuid, Option<String>)>, usize) =
+        futures::try_join!(upsert.get_results(&mut first), address.execute(&mut second))?;
+    Ok(stored
+        .into_iter()
+        .map(|(order_id, user_id, number)| (order_id, (user_id, number)))
+        .collect())
 }
 
-/// `(owner, number)` of an order, if an event naming its owner was seen.
-pub async fn owner_of(
+/// `(owner, number)` of each order an event naming its owner was seen for, in one
+/// statement; orders with no known owner are absent.
+pub async fn owners_of(
     mut conn: &AsyncPgConnection,
-    order_id: Uuid,
-) -> QueryResult<Option<(Uuid, Option<String>)>> {
-    order_owners::table
-        .find(order_id)
-        .select((order_owners::user_id, order_owners::number))
-        .first(&mut conn)
-        .await
-        .optional()
-}
-
-/// Writes `new` (addressed to `user_id`, or to nobody yet); a second write for
-/// the same event is ignored. `true` when a row was written.
-pub async fn insert(
-    mut conn: &AsyncPgConnection,
-    new: &NewNotification,
-    user_id: Option<Uuid>,
-) -> QueryResult<bool> {
-    let written = diesel::insert_into(notifications::table)
-        .values((
-            notifications::id.eq(Uuid::now_v7()),
-            notifications::event_id.eq(new.event_id),
-            notifications::user_id.eq(user_id),
-            notifications::order_id.eq(new.order_id),
-            notifications::kind.eq(new.kind),
-            notifications::title.eq(&new.title),
-            notifications::body.eq(&new.body),
+    orders: &[Uuid],
+) -> QueryResult<HashMap<Uuid, (Uuid, Option<String>)>> {
+    if orders.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, Uuid, Option<String>)> = order_owners::table
+        .filter(order_owners::order_id.eq_any(orders))
+        .select((
+            order_owners::order_id,
+            order_owners::user_id,
+            order_owners::number,
         ))
+        .load(&mut conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(order_id, user_id, number)| (order_id, (user_id, number)))
+        .collect())
+}
+
+/// Writes notifications (each addressed to its owner, or to nobody yet) in one statement,
+/// in their order (their `seq`
+/// follows it); a second write for an event is ignored. Returns how many rows were written.
+pub async fn insert_all(
+    mut conn: &AsyncPgConnection,
+    new: &[(NewNotification, Option<Uuid>)],
+) -> QueryResult<usize> {
+    if new.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<_> = new
+        .iter()
+        .map(|(n, user_id)| {
+            (
+                notifications::id.eq(Uuid::now_v7()),
+                notifications::event_id.eq(n.event_id),
+                notifications::user_id.eq(*user_id),
+                notifications::order_id.eq(n.order_id),
+                notifications::kind.eq(n.kind),
+                notifications::title.eq(&n.title),
+                notifications::body.eq(&n.body),
+            )
+        })
+        .collect();
+    diesel::insert_into(notifications::table)
+        .values(rows)
         .on_conflict(notifications::event_id)
         .do_nothing()
         .execute(&mut conn)
-        .await?;
-    Ok(written == 1)
+        .await
 }
 
 /// Where a page of a user's history starts: after this (created_at, id).
