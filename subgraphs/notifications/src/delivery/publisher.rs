@@ -129,36 +129,40 @@ impl Publisher {
         }
     }
 
-    /// Publishes `rows` in order until one fails: the published ones, and the
-    /// failure that stopped the rest.
+    /// Publishes the addressed `rows`, in order, in one round trip to Redis (a pipeline): the
+    /// rows published, or none and the failure. Rows still waiting for their owner stay
+    /// behind. After a failure some may have gone out; they are sent again, and live
+    /// clients drop a notification they already showed. One `PUBLISH` at a time this was a
+    /// round trip a notification: 25,200 a minute at 200 orders/s.
     async fn send_to_redis(
         &self,
         connection: &mut Option<MultiplexedConnection>,
         rows: Vec<NotificationRow>,
     ) -> (Vec<NotificationRow>, Option<RedisFailure>) {
-        let mut published = Vec::with_capacity(rows.len());
-        for row in rows {
-            let Some(user) = row.user_id else { continue };
-            if connection.is_none() {
-                match bounded(self.redis.client.get_multiplexed_async_connection()).await {
-                    Ok(c) => *connection = Some(c),
-                    Err(e) => return (published, Some(e)),
-                }
-            }
-            let redis = connection.as_mut().expect("connected above");
-            let payload = serde_json::to_string(&row).expect("rows serialize");
-            let sent = bounded(
-                redis::cmd("PUBLISH")
-                    .arg(self.redis.channel(user))
-                    .arg(payload)
-                    .query_async::<i64>(redis),
-            )
-            .await;
-            match sent {
-                Ok(_) => published.push(row),
-                Err(e) => return (published, Some(e)),
+        let addressed: Vec<NotificationRow> =
+            rows.into_iter().filter(|r| r.user_id.is_some()).collect();
+        if addressed.is_empty() {
+            return (addressed, None);
+        }
+        if connection.is_none() {
+            match bounded(self.redis.client.get_multiplexed_async_connection()).await {
+                Ok(c) => *connection = Some(c),
+                Err(e) => return (Vec::new(), Some(e)),
             }
         }
-        (published, None)
+        let redis = connection.as_mut().expect("connected above");
+        let mut pipe = redis::pipe();
+        for row in &addressed {
+            let user = row.user_id.expect("filtered above");
+            let payload = serde_json::to_string(row).expect("rows serialize");
+            pipe.cmd("PUBLISH")
+                .arg(self.redis.channel(user))
+                .arg(payload)
+                .ignore();
+        }
+        match bounded(pipe.query_async::<()>(redis)).await {
+            Ok(()) => (addressed, None),
+            Err(e) => (Vec::new(), Some(e)),
+        }
     }
 }
