@@ -16,7 +16,7 @@ fi
 DURATION=${BENCH_DURATION:-30s}
 QUERY=$ROOT/bench/queries/deep.graphql
 
-ports="$(free_port),$(free_port),$(free_port),$(free_port)"
+ports="$(free_port 4 | tr " " ",")"
 "$BIN/mart-bench" federation --ports "$ports" --write-sdl "$OUT/subgraphs"
 node schema/compose.mjs "$OUT/subgraphs/subgraphs.json" >"$OUT/supergraph.graphql"
 "$BIN/mart-bench" federation --ports "$ports" >"$OUT/subgraphs.log" 2>&1 &

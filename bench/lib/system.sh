@@ -21,8 +21,15 @@ BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 # the router: raise the limit before starting anything.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
+# `free_port [N]`: N free ports (default 1), all held open together while they are picked,
+# so no two of one call are the same (picked one at a time, two services once got one port).
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 -c '
+import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))' "${1:-1}"
 }
 
 RUN_ID=${BENCH_NAME:0:2}$(date +%s)$$
@@ -32,8 +39,10 @@ export MART_DATA_DIR="$OUT/data-$RUN_ID"
 export MART_LOG=${MART_LOG:-warn}
 # The load generators register their customers from this one address.
 export MART_REGISTRATIONS_PER_ADDRESS=${MART_REGISTRATIONS_PER_ADDRESS:-0}
-for service in ROUTER PRODUCTS INVENTORY USERS ORDERS PAYMENTS SHIPPING NOTIFICATIONS; do
-  export "MART_${service}_PORT=$(free_port)"
+SERVICES=(ROUTER PRODUCTS INVENTORY USERS ORDERS PAYMENTS SHIPPING NOTIFICATIONS)
+read -r -a PORTS <<<"$(free_port ${#SERVICES[@]})"
+for i in "${!SERVICES[@]}"; do
+  export "MART_${SERVICES[$i]}_PORT=${PORTS[$i]}"
 done
 
 SYSTEM_PID=

@@ -34,8 +34,17 @@ log "building mart"
 cargo build --bin mart
 MART_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/mart
 
-free_port() {
-  node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"
+# N free ports, all held open together while they are picked: picked one at a time, two
+# services could be handed the same port (it happened: a CI run's mart up failed with
+# "Address already in use").
+free_ports() {
+  node -e "
+    const net = require('net');
+    const servers = Array.from({ length: Number(process.argv[1]) }, () => net.createServer());
+    Promise.all(servers.map((s) => new Promise((ok) => s.listen(0, '127.0.0.1', ok)))).then(() => {
+      console.log(servers.map((s) => s.address().port).join(' '));
+      servers.forEach((s) => s.close());
+    });" "$1"
 }
 
 RUN_ID=pw$(date +%s)$$
@@ -45,8 +54,10 @@ export MART_DATA_DIR="$OUT/data-$RUN_ID"
 # As `./dev up` runs it: the playground and introspection are off by default.
 export MART_ROUTER_INTROSPECTION=true MART_ROUTER_PLAYGROUND=true
 # Every service mart may start gets a free port (names of mart_service::ServiceName).
-for service in ROUTER PRODUCTS INVENTORY USERS ORDERS PAYMENTS SHIPPING NOTIFICATIONS; do
-  export "MART_${service}_PORT=$(free_port)"
+SERVICES=(ROUTER PRODUCTS INVENTORY USERS ORDERS PAYMENTS SHIPPING NOTIFICATIONS)
+read -r -a PORTS <<<"$(free_ports ${#SERVICES[@]})"
+for i in "${!SERVICES[@]}"; do
+  export "MART_${SERVICES[$i]}_PORT=${PORTS[$i]}"
 done
 ROUTER_URL="http://127.0.0.1:$MART_ROUTER_PORT"
 
