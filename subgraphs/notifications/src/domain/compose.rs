@@ -18,9 +18,9 @@ pub struct Draft {
     pub detail: Detail,
 }
 
-/// Also the GraphQL `NotificationKind` (the names are the stored values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-#[graphql(name = "NotificationKind")]
+/// What a notification is about. [`Kind::as_str`] is its stored name, which is
+/// also its name in the GraphQL `NotificationKind` (`graphql/types.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     OrderPlaced,
     OrderConfirmed,

@@ -1,7 +1,7 @@
 //! The GraphQL types: notifications, their connection, and the users' and
 //! orders' entities they hang off.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use mart_service::ApiError;
 use uuid::Uuid;
@@ -9,6 +9,21 @@ use uuid::Uuid;
 use crate::domain::{self, compose};
 use mart_service::types::cursor;
 use mart_service::types::{Connection, Node};
+
+/// Also the GraphQL `NotificationKind` (the names are the stored values).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "compose::Kind")]
+pub enum NotificationKind {
+    OrderPlaced,
+    OrderConfirmed,
+    OrderCancelled,
+    PaymentDeclined,
+    PaymentCaptured,
+    PaymentRefunded,
+    ShipmentShipped,
+    ShipmentDelivered,
+    ShipmentReturned,
+}
 
 /// Something that happened to one of the user's orders.
 pub struct Notification(pub domain::Notification);
@@ -24,11 +39,15 @@ impl Notification {
         User { id: self.0.user_id }
     }
 
-    async fn kind(&self) -> async_graphql::Result<compose::Kind> {
-        self.0.kind.clone().map_err(|domain::UnknownKind(kind)| {
-            use async_graphql::ErrorExtensions;
-            ApiError::internal(format!("unknown notification kind {kind}")).extend()
-        })
+    async fn kind(&self) -> async_graphql::Result<NotificationKind> {
+        self.0
+            .kind
+            .clone()
+            .map(NotificationKind::from)
+            .map_err(|domain::UnknownKind(kind)| {
+                use async_graphql::ErrorExtensions;
+                ApiError::internal(format!("unknown notification kind {kind}")).extend()
+            })
     }
 
     async fn title(&self) -> &str {

@@ -1,12 +1,14 @@
 //! Who may see which account.
 
 use mart_auth::AuthenticatedUser;
-use mart_service::{ApiError, Identity};
+use mart_service::Identity;
 use uuid::Uuid;
 
+use super::UsersError;
+
 /// The signed-in caller, or `UNAUTHENTICATED`.
-pub fn require_signed_in(identity: &Identity) -> Result<&AuthenticatedUser, ApiError> {
-    identity.user().ok_or(ApiError::Unauthenticated)
+pub fn require_signed_in(identity: &Identity) -> Result<&AuthenticatedUser, UsersError> {
+    identity.user().ok_or(UsersError::Unauthenticated)
 }
 
 /// An account and its addresses are visible to their owner and to staff.
@@ -15,12 +17,12 @@ pub fn require_signed_in(identity: &Identity) -> Result<&AuthenticatedUser, ApiE
 pub fn authorize_user_access(
     identity: &Identity,
     user_id: Uuid,
-) -> Result<&AuthenticatedUser, ApiError> {
+) -> Result<&AuthenticatedUser, UsersError> {
     let caller = require_signed_in(identity)?;
     if caller.may_access(user_id) {
         Ok(caller)
     } else {
-        Err(ApiError::Forbidden)
+        Err(UsersError::Forbidden)
     }
 }
 

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel_async::AsyncConnection;
 use mart_auth::Role;
-use mart_service::{ApiError, Identity};
+use mart_service::Identity;
 use uuid::Uuid;
 
 use super::{Accounts, User, UsersError, access, password, validate};
@@ -14,10 +14,10 @@ use crate::storage::rows::{NewUserRow, UserRow};
 use crate::storage::users;
 
 impl TryFrom<UserRow> for User {
-    type Error = ApiError;
-    fn try_from(row: UserRow) -> Result<Self, ApiError> {
+    type Error = UsersError;
+    fn try_from(row: UserRow) -> Result<Self, UsersError> {
         let role = Role::parse(&row.role).ok_or_else(|| {
-            ApiError::internal(format!("user {} has role {:?}", row.id, row.role))
+            UsersError::internal(format!("user {} has role {:?}", row.id, row.role))
         })?;
         Ok(User {
             id: row.id,
@@ -128,7 +128,7 @@ impl Accounts {
     async fn find(&self, user_id: Uuid) -> Result<Option<User>, UsersError> {
         let mut conn = self.db.conn().await?;
         let row = users::find(&mut conn, user_id).await?;
-        Ok(row.map(User::try_from).transpose()?)
+        row.map(User::try_from).transpose()
     }
 
     /// Staff only. Staff cannot change their own role, so the last admin
@@ -141,17 +141,20 @@ impl Accounts {
     ) -> Result<User, UsersError> {
         let caller = access::require_signed_in(identity)?;
         if !caller.is_admin() {
-            return Err(ApiError::Forbidden.into());
+            return Err(UsersError::Forbidden);
         }
         if caller.id == user_id {
-            return Err(ApiError::bad_input("userId", "you cannot change your own role").into());
+            return Err(UsersError::bad_input(
+                "userId",
+                "you cannot change your own role",
+            ));
         }
         let mut conn = self.db.conn().await?;
         let row = users::set_role(&mut conn, user_id, role.as_str())
             .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no user {user_id}")))?;
+            .ok_or(UsersError::NoUser(user_id))?;
         tracing::info!(user = %user_id, role = role.as_str(), by = %caller.id, "role changed");
-        Ok(User::try_from(row)?)
+        User::try_from(row)
     }
 
     /// Creates the account, or brings an existing one (same email, any case) to
@@ -173,8 +176,9 @@ impl Accounts {
         let existing = users::find_by_email_key(&mut conn, &validate::email_key(&email)).await?;
         let Some(mut row) = existing else {
             drop(conn);
-            let password = password
-                .ok_or_else(|| ApiError::bad_input("password", "a new account needs a password"))?;
+            let password = password.ok_or_else(|| {
+                UsersError::bad_input("password", "a new account needs a password")
+            })?;
             let name =
                 name.unwrap_or_else(|| email.split('@').next().unwrap_or("user").to_string());
             let hash = password::hash(password).await?;
@@ -192,7 +196,7 @@ impl Accounts {
         if row.role != role.as_str() {
             row = users::set_role(&mut conn, row.id, role.as_str())
                 .await?
-                .ok_or_else(|| ApiError::internal("the user vanished while being updated"))?;
+                .ok_or_else(|| UsersError::internal("the user vanished while being updated"))?;
             outcome = EnsureOutcome::Updated;
         }
         Ok((User::try_from(row)?, outcome))

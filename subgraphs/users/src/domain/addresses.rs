@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use mart_service::{ApiError, Identity};
+use mart_service::Identity;
 use uuid::Uuid;
 
 use super::{Accounts, Address, AddressInput, UsersError, access, validate};
@@ -35,14 +35,13 @@ impl Accounts {
         let clean = validate::address(input)?;
         let mut conn = self.db.conn().await?;
         if addresses::count_for_user(&mut conn, caller.id).await? >= self.policy.max_addresses {
-            return Err(ApiError::bad_input(
+            return Err(UsersError::bad_input(
                 "address",
                 format!(
                     "an account keeps at most {} addresses",
                     self.policy.max_addresses
                 ),
-            )
-            .into());
+            ));
         }
         let row = AddressRow {
             id: Uuid::now_v7(),
@@ -67,7 +66,7 @@ impl Accounts {
         let mut conn = self.db.conn().await?;
         let row = addresses::find(&mut conn, address_id)
             .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no address {address_id}")))?;
+            .ok_or(UsersError::NoAddress(address_id))?;
         access::authorize_user_access(identity, row.user_id)?;
         addresses::delete(&mut conn, address_id).await?;
         Ok(row.into())

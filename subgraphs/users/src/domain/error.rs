@@ -1,20 +1,36 @@
-//! Errors of the users service: the shared [`ApiError`] codes plus
-//! `TOO_MANY_REQUESTS`, which `mart-service` does not have yet.
+//! What the users rules refuse; the GraphQL layer (`graphql/error.rs`) turns
+//! each into a client error with its code.
 
-use async_graphql::ErrorExtensions;
-use mart_service::{ApiError, DbError};
+use mart_service::DbError;
+use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UsersError {
-    #[error(transparent)]
-    Api(#[from] ApiError),
+    /// An input is malformed; `field` names it as the API spells it.
+    #[error("{message}")]
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
+    /// No account with this id.
+    #[error("no user {0}")]
+    NoUser(Uuid),
+    /// No address with this id.
+    #[error("no address {0}")]
+    NoAddress(Uuid),
+    /// The caller is signed in but may not do this (or see this account).
+    #[error("not allowed")]
+    Forbidden,
+    /// The operation needs a signed-in caller.
+    #[error("authentication required")]
+    Unauthenticated,
     /// The one answer to every failed sign-in, unknown email or wrong password.
     #[error("wrong email or password")]
     WrongCredentials,
     #[error("the refresh token is invalid, expired or revoked; sign in again")]
     InvalidRefreshToken,
-    #[error("too many failed sign-in attempts; try again later")]
     /// `retry_after_secs` is an upper bound: the length of the counting window.
+    #[error("too many failed sign-in attempts; try again later")]
     TooManyRequests { retry_after_secs: u64 },
     /// Registrations from one client address, like [`UsersError::TooManyRequests`].
     #[error("too many accounts registered from this address; try again later")]
@@ -23,50 +39,53 @@ pub enum UsersError {
     /// (`mart admin create` and seeding; `register` never tells).
     #[error("an account with this email already exists")]
     EmailTaken,
+    /// Something the rules cannot go on with: a broken row, hashing or
+    /// randomness failing (logged, never shown to a client).
+    #[error("{0}")]
+    Internal(String),
+    /// The database failed or could not be reached.
+    #[error(transparent)]
+    Storage(#[from] DbError),
 }
 
 impl UsersError {
+    pub(crate) fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        Self::BadInput {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn internal(detail: impl std::fmt::Display) -> Self {
+        Self::Internal(detail.to_string())
+    }
+
+    /// The `extensions.code` a client sees for this error (`graphql/error.rs`
+    /// maps it; a test there keeps the two in step).
     pub fn code(&self) -> &'static str {
         match self {
-            UsersError::Api(e) => e.code(),
-            UsersError::WrongCredentials | UsersError::InvalidRefreshToken => "UNAUTHENTICATED",
+            UsersError::BadInput { .. } => "BAD_USER_INPUT",
+            UsersError::NoUser(_) | UsersError::NoAddress(_) => "NOT_FOUND",
+            UsersError::Forbidden => "FORBIDDEN",
+            UsersError::Unauthenticated
+            | UsersError::WrongCredentials
+            | UsersError::InvalidRefreshToken => "UNAUTHENTICATED",
             UsersError::TooManyRequests { .. } | UsersError::TooManyRegistrations { .. } => {
                 "TOO_MANY_REQUESTS"
             }
             UsersError::EmailTaken => "CONFLICT",
+            UsersError::Internal(_) => "INTERNAL_SERVER_ERROR",
+            UsersError::Storage(DbError::Pool(_) | DbError::Connect { .. }) => {
+                "SERVICE_UNAVAILABLE"
+            }
+            UsersError::Storage(DbError::Query(diesel::result::Error::NotFound)) => "NOT_FOUND",
+            UsersError::Storage(_) => "INTERNAL_SERVER_ERROR",
         }
-    }
-}
-
-impl From<DbError> for UsersError {
-    fn from(e: DbError) -> Self {
-        UsersError::Api(e.into())
     }
 }
 
 impl From<diesel::result::Error> for UsersError {
     fn from(e: diesel::result::Error) -> Self {
-        UsersError::Api(e.into())
-    }
-}
-
-impl ErrorExtensions for UsersError {
-    fn extend(&self) -> async_graphql::Error {
-        match self {
-            UsersError::Api(e) => e.extend(),
-            UsersError::WrongCredentials | UsersError::InvalidRefreshToken => {
-                async_graphql::Error::new(self.to_string())
-                    .extend_with(|_, ext| ext.set("code", "UNAUTHENTICATED"))
-            }
-            UsersError::EmailTaken => ApiError::Conflict(self.to_string()).extend(),
-            UsersError::TooManyRequests { retry_after_secs }
-            | UsersError::TooManyRegistrations { retry_after_secs } => {
-                let retry = *retry_after_secs;
-                async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
-                    ext.set("code", "TOO_MANY_REQUESTS");
-                    ext.set("retryAfterSeconds", retry);
-                })
-            }
-        }
+        Self::Storage(DbError::Query(e))
     }
 }

@@ -8,7 +8,8 @@ use tokio::sync::oneshot;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use mart_service::ApiError;
+
+use super::UsersError;
 
 pub const MIN_CHARS: usize = 10;
 /// Long enough for any passphrase, short enough that hashing stays cheap:
@@ -18,9 +19,9 @@ pub const MAX_CHARS: usize = 256;
 
 /// `BAD_USER_INPUT` on `password` when it is longer than any password an
 /// account can have; for sign-in, before the password is verified.
-pub fn check_length(password: &str) -> Result<(), ApiError> {
+pub fn check_length(password: &str) -> Result<(), UsersError> {
     if password.chars().count() > MAX_CHARS {
-        return Err(ApiError::bad_input(
+        return Err(UsersError::bad_input(
             "password",
             format!("the password may have at most {MAX_CHARS} characters"),
         ));
@@ -30,17 +31,17 @@ pub fn check_length(password: &str) -> Result<(), ApiError> {
 
 /// `BAD_USER_INPUT` on `password` unless it has 10–256 characters and is not
 /// the account's email.
-pub fn check_rules(password: &str, email: &str) -> Result<(), ApiError> {
+pub fn check_rules(password: &str, email: &str) -> Result<(), UsersError> {
     let chars = password.chars().count();
     if chars < MIN_CHARS {
-        return Err(ApiError::bad_input(
+        return Err(UsersError::bad_input(
             "password",
             format!("the password needs at least {MIN_CHARS} characters"),
         ));
     }
     check_length(password)?;
     if password.trim().eq_ignore_ascii_case(email.trim()) {
-        return Err(ApiError::bad_input(
+        return Err(UsersError::bad_input(
             "password",
             "the password must not be the email address",
         ));
@@ -96,7 +97,7 @@ fn release_large_blocks() {}
 /// Runs `work` on a hashing thread.
 async fn hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
+) -> Result<T, UsersError> {
     #[cfg(test)]
     gate::pass().await;
     let (answer, answered) = oneshot::channel();
@@ -104,23 +105,23 @@ async fn hashing<T: Send + 'static>(
         .send(Box::new(move || {
             let _ = answer.send(work());
         }))
-        .map_err(|_| ApiError::internal("the password hashing threads are gone"))?;
+        .map_err(|_| UsersError::internal("the password hashing threads are gone"))?;
     answered
         .await
-        .map_err(|_| ApiError::internal("password hashing failed"))
+        .map_err(|_| UsersError::internal("password hashing failed"))
 }
 
 /// An argon2id PHC string with a fresh salt.
-pub async fn hash(password: &str) -> Result<String, ApiError> {
+pub async fn hash(password: &str) -> Result<String, UsersError> {
     let password = password.to_owned();
     hashing(move || hash_now(&password)).await?
 }
 
-fn hash_now(password: &str) -> Result<String, ApiError> {
+fn hash_now(password: &str) -> Result<String, UsersError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(ApiError::internal)
+        .map_err(UsersError::internal)
 }
 
 /// Whether `password` matches `phc`; a malformed hash never matches.
@@ -132,14 +133,18 @@ pub async fn verify(password: &str, phc: &str) -> bool {
             .is_ok()
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or_else(|e| {
+        // Logged here, as the internal error it is; it counts as no match.
+        tracing::error!(error = %e, "internal error");
+        false
+    })
 }
 
 /// A random password (144 bits, 24 URL-safe characters) for accounts created
 /// without one.
-pub fn generate() -> Result<String, ApiError> {
+pub fn generate() -> Result<String, UsersError> {
     let mut bytes = [0u8; 18];
-    getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+    getrandom::fill(&mut bytes).map_err(UsersError::internal)?;
     Ok(super::tokens::encode(&bytes))
 }
 

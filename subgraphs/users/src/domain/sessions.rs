@@ -9,7 +9,6 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use mart_service::ApiError;
 use uuid::Uuid;
 
 use super::accounts::timestamp;
@@ -146,7 +145,7 @@ impl Accounts {
     ) -> Result<String, UsersError> {
         let token = tokens::random_token()?;
         let ttl = chrono::Duration::from_std(self.policy.refresh_token_ttl)
-            .map_err(ApiError::internal)?;
+            .map_err(UsersError::internal)?;
         refresh_tokens::insert(
             conn,
             &NewRefreshTokenRow {
@@ -164,7 +163,7 @@ impl Accounts {
         let access = self
             .issuer
             .issue(user.id, user.role)
-            .map_err(ApiError::internal)?;
+            .map_err(UsersError::internal)?;
         Ok(Session {
             access_token: access.token,
             expires_at: timestamp(access.claims.exp),

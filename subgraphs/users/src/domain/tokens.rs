@@ -3,12 +3,12 @@
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use mart_service::ApiError;
+use super::UsersError;
 
 /// A new refresh token.
-pub fn random_token() -> Result<String, ApiError> {
+pub fn random_token() -> Result<String, UsersError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+    getrandom::fill(&mut bytes).map_err(UsersError::internal)?;
     Ok(encode(&bytes))
 }
 

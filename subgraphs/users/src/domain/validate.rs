@@ -2,9 +2,9 @@
 //! naming the offending field.
 
 use mart_events::catalog::AddressPayload;
-use mart_service::{ApiError, address as postal, text as free_text};
+use mart_service::{address as postal, text as free_text};
 
-use super::AddressInput;
+use super::{AddressInput, UsersError};
 
 // Names, emails and addresses are copied into `user.registered` and, through
 // saved addresses, into orders and their events: each is bounded here
@@ -26,9 +26,9 @@ pub fn email_key(email: &str) -> String {
 
 /// A plausible address (`local@domain.tld`, no spaces, ≤ 254 characters),
 /// returned trimmed.
-pub fn email(email: &str) -> Result<String, ApiError> {
+pub fn email(email: &str) -> Result<String, UsersError> {
     let email = email.trim();
-    let bad = || ApiError::bad_input("email", "enter an email address like name@example.com");
+    let bad = || UsersError::bad_input("email", "enter an email address like name@example.com");
     if email.chars().count() > MAX_EMAIL_CHARS || email.chars().any(char::is_whitespace) {
         return Err(bad());
     }
@@ -46,9 +46,9 @@ pub fn email(email: &str) -> Result<String, ApiError> {
 
 /// The email given at sign-in: no account has a longer one, so a longer one is
 /// refused before anything is looked up or counted.
-pub fn login_email(email: &str) -> Result<&str, ApiError> {
+pub fn login_email(email: &str) -> Result<&str, UsersError> {
     if email.trim().chars().count() > MAX_EMAIL_CHARS {
-        return Err(ApiError::bad_input(
+        return Err(UsersError::bad_input(
             "email",
             format!("email may have at most {MAX_EMAIL_CHARS} characters"),
         ));
@@ -57,9 +57,9 @@ pub fn login_email(email: &str) -> Result<&str, ApiError> {
 }
 
 /// A refresh token presented to `refreshToken` or `logout`, under `field`.
-pub fn refresh_token<'a>(field: &str, token: &'a str) -> Result<&'a str, ApiError> {
+pub fn refresh_token<'a>(field: &'static str, token: &'a str) -> Result<&'a str, UsersError> {
     if token.chars().count() > MAX_REFRESH_TOKEN_CHARS {
-        return Err(ApiError::bad_input(
+        return Err(UsersError::bad_input(
             field,
             format!("{field} may have at most {MAX_REFRESH_TOKEN_CHARS} characters"),
         ));
@@ -69,14 +69,14 @@ pub fn refresh_token<'a>(field: &str, token: &'a str) -> Result<&'a str, ApiErro
 
 /// A display name: 1–100 characters after trimming, no control characters
 /// or text-direction overrides.
-pub fn name(field: &str, value: &str) -> Result<String, ApiError> {
+pub fn name(field: &'static str, value: &str) -> Result<String, UsersError> {
     free_text::one_line(value, MAX_NAME_CHARS)
-        .map_err(|problem| ApiError::bad_input(field, problem.message(field)))
+        .map_err(|problem| UsersError::bad_input(field, problem.message(field)))
 }
 
 /// The address with every field trimmed and the country upper-cased, by the
 /// rules orders applies too (`mart_service::address`).
-pub fn address(input: &AddressInput) -> Result<AddressInput, ApiError> {
+pub fn address(input: &AddressInput) -> Result<AddressInput, UsersError> {
     let clean = postal::validate(&AddressPayload {
         name: input.name.clone(),
         line1: input.line1.clone(),
@@ -85,7 +85,7 @@ pub fn address(input: &AddressInput) -> Result<AddressInput, ApiError> {
         postal_code: input.postal_code.clone(),
         country: input.country.clone(),
     })
-    .map_err(|e| ApiError::bad_input(e.field.as_str(), e.message))?;
+    .map_err(|e| UsersError::bad_input(e.field.as_str(), e.message))?;
     Ok(AddressInput {
         name: clean.name,
         line1: clean.line1,
@@ -128,7 +128,7 @@ mod tests {
         assert!(refresh_token("token", &"t".repeat(43)).is_ok());
         let long = "t".repeat(MAX_REFRESH_TOKEN_CHARS + 1);
         match refresh_token("token", &long).unwrap_err() {
-            ApiError::BadUserInput { field, .. } => assert_eq!(field.as_deref(), Some("token")),
+            UsersError::BadInput { field, .. } => assert_eq!(field, "token"),
             other => panic!("{other:?}"),
         }
     }
@@ -153,7 +153,7 @@ mod tests {
             ..input.clone()
         };
         match address(&bad_country).unwrap_err() {
-            ApiError::BadUserInput { field, .. } => assert_eq!(field.as_deref(), Some("country")),
+            UsersError::BadInput { field, .. } => assert_eq!(field, "country"),
             other => panic!("{other:?}"),
         }
         let reversed = AddressInput {
@@ -161,7 +161,7 @@ mod tests {
             ..input.clone()
         };
         match address(&reversed).unwrap_err() {
-            ApiError::BadUserInput { field, .. } => assert_eq!(field.as_deref(), Some("line1")),
+            UsersError::BadInput { field, .. } => assert_eq!(field, "line1"),
             other => panic!("{other:?}"),
         }
         let no_city = AddressInput {

@@ -1,12 +1,12 @@
 //! Batched address lookups.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use uuid::Uuid;
 
-use crate::domain::{Accounts, Address, UsersError};
+use super::error::client_error;
+use crate::domain::{Accounts, Address};
 
 pub struct AddressLoader {
     accounts: Accounts,
@@ -20,9 +20,11 @@ impl AddressLoader {
 
 impl Loader<Uuid> for AddressLoader {
     type Value = Vec<Address>;
-    type Error = Arc<UsersError>;
+    /// Mapped once per batch, so an internal error is logged once however many
+    /// users' addresses it fails.
+    type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Address>>, Self::Error> {
-        self.accounts.addresses_of(keys).await.map_err(Arc::new)
+        self.accounts.addresses_of(keys).await.map_err(client_error)
     }
 }

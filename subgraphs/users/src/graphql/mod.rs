@@ -2,20 +2,19 @@
 //! resolvers that call [`crate::domain::Accounts`], and a DataLoader for
 //! addresses (entity batches ask for many users at once).
 
+mod error;
 mod loaders;
 mod mutation;
 mod query;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{
-    Context, EmptySubscription, ErrorExtensions, ID, SDLExportOptions, Schema, SchemaBuilder,
-};
+use async_graphql::{Context, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 use mart_service::client::ClientAddr;
 use mart_service::identity::Identity;
-use uuid::Uuid;
 
-use crate::domain::{Accounts, UsersError};
+use crate::domain::Accounts;
+use error::GqlResult;
 pub use mutation::Mutation;
 pub use query::Query;
 
@@ -58,19 +57,4 @@ fn identity<'a>(ctx: &Context<'a>) -> &'a Identity {
 
 fn client_ip(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
     ctx.data_opt::<ClientAddr>().and_then(|c| c.0)
-}
-
-fn parse_id(field: &str, id: &ID) -> Result<Uuid, UsersError> {
-    Ok(mart_service::types::parse_id(field, id)?)
-}
-
-/// Keeps the error code when a [`UsersError`] leaves a resolver.
-trait GqlResult<T> {
-    fn gql(self) -> async_graphql::Result<T>;
-}
-
-impl<T, E: Into<UsersError>> GqlResult<T> for Result<T, E> {
-    fn gql(self) -> async_graphql::Result<T> {
-        self.map_err(|e| e.into().extend())
-    }
 }

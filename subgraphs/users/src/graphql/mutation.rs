@@ -1,7 +1,8 @@
 use async_graphql::{Context, ID, Object};
+use mart_service::types::id_arg;
 
 use super::types::{AddressInputValue, AddressObject, AuthPayload, RoleValue, UserObject};
-use super::{GqlResult, accounts, client_ip, identity, parse_id};
+use super::{GqlResult, accounts, client_ip, identity};
 
 pub struct Mutation;
 
@@ -84,7 +85,7 @@ impl Mutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<AddressObject> {
-        let id = parse_id("id", &id).gql()?;
+        let id = id_arg("id", &id)?;
         let address = accounts(ctx)
             .remove_address(identity(ctx), id)
             .await
@@ -100,7 +101,7 @@ impl Mutation {
         user_id: ID,
         role: RoleValue,
     ) -> async_graphql::Result<UserObject> {
-        let user_id = parse_id("userId", &user_id).gql()?;
+        let user_id = id_arg("userId", &user_id)?;
         let user = accounts(ctx)
             .set_role(identity(ctx), user_id, role.into())
             .await

@@ -1,7 +1,8 @@
 use async_graphql::{Context, ID, Object};
+use mart_service::types::id_arg;
 
 use super::types::UserObject;
-use super::{GqlResult, accounts, identity, parse_id};
+use super::{GqlResult, accounts, identity};
 
 pub struct Query;
 
@@ -16,7 +17,7 @@ impl Query {
     /// An account by id: your own, or anyone's for staff (`FORBIDDEN`
     /// otherwise).
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<UserObject>> {
-        let id = parse_id("id", &id).gql()?;
+        let id = id_arg("id", &id)?;
         let user = accounts(ctx).user(identity(ctx), id).await.gql()?;
         Ok(user.map(UserObject))
     }

@@ -1,36 +1,17 @@
 //! GraphQL types: thin wrappers over domain values.
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use mart_auth::Role;
 
 use super::loaders::AddressLoader;
 use crate::domain::{Address, AddressInput, Session, User};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(name = "Role")]
+#[graphql(name = "Role", remote = "mart_auth::Role")]
 pub enum RoleValue {
     Customer,
     Admin,
-}
-
-impl From<Role> for RoleValue {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Customer => RoleValue::Customer,
-            Role::Admin => RoleValue::Admin,
-        }
-    }
-}
-
-impl From<RoleValue> for Role {
-    fn from(role: RoleValue) -> Self {
-        match role {
-            RoleValue::Customer => Role::Customer,
-            RoleValue::Admin => Role::Admin,
-        }
-    }
 }
 
 /// An account. Visible to its owner and to staff only.
@@ -59,8 +40,7 @@ impl UserObject {
         let loaded = ctx
             .data_unchecked::<DataLoader<AddressLoader>>()
             .load_one(self.0.id)
-            .await
-            .map_err(|e| e.as_ref().extend())?;
+            .await?;
         Ok(loaded
             .unwrap_or_default()
             .into_iter()
