@@ -24,6 +24,15 @@ pub const TOPIC_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// time without pruning.
 const CHUNK: i64 = 10_000;
 
+// Both deletes name their rows by `ctid` (a TID scan), not by key: written as
+// `key IN (SELECT key … LIMIT n)`, PostgreSQL joined the chunk against a
+// sequential scan of the whole table, so each prune cost time in proportion to
+// the table, not to what it removed. With `processed_events` at a million rows
+// (`MART_BENCH_PREFILL=1000000 bench/orders.sh`; it keeps eight days, tens of
+// millions of rows at 200 orders/s) a chunk took 229 ms by key and 4 ms by ctid
+// (EXPLAIN ANALYZE, bench/LOG.md session 15). Rows here are never updated, so a
+// ctid read in the subquery still names the same row in the delete.
+
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {
     /// How long a published outbox row is kept (for an operator's eyes only).
@@ -63,12 +72,12 @@ pub async fn prune(conn: &mut AsyncPgConnection, retention: &Retention) -> Query
     let outbox_before = interval(retention.published_outbox);
     loop {
         let n = diesel::sql_query(format!(
-            "DELETE FROM outbox_events WHERE seq IN (\
-               SELECT o.seq FROM outbox_events o \
+            "DELETE FROM outbox_events WHERE ctid = ANY(ARRAY(\
+               SELECT o.ctid FROM outbox_events o \
                WHERE o.published_at < now() - interval '{outbox_before}' \
                AND NOT EXISTS (SELECT 1 FROM dead_letters d \
                  WHERE d.event_id = o.event_id AND d.replayed_at IS NULL) \
-               LIMIT {CHUNK})"
+               LIMIT {CHUNK}))"
         ))
         .execute(conn)
         .await?;
@@ -80,9 +89,9 @@ pub async fn prune(conn: &mut AsyncPgConnection, retention: &Retention) -> Query
     let processed_before = interval(retention.processed);
     loop {
         let n = diesel::sql_query(format!(
-            "DELETE FROM processed_events WHERE (consumer, event_id) IN (\
-               SELECT consumer, event_id FROM processed_events \
-               WHERE processed_at < now() - interval '{processed_before}' LIMIT {CHUNK})"
+            "DELETE FROM processed_events WHERE ctid = ANY(ARRAY(\
+               SELECT ctid FROM processed_events \
+               WHERE processed_at < now() - interval '{processed_before}' LIMIT {CHUNK}))"
         ))
         .execute(conn)
         .await?;

@@ -87,6 +87,30 @@ async fn pruning_keeps_what_redelivery_and_replay_need_and_deletes_the_rest() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_long_backlog_is_pruned_in_chunks_to_the_last_row() {
+    let config = isolated_config("retention_chunks");
+    let db = test_database(&config).await;
+    let mut conn = db.conn().await.unwrap();
+    // More than two chunks of old ids, beside recent ones that stay.
+    diesel::sql_query(
+        "INSERT INTO processed_events (consumer, event_id, processed_at) \
+         SELECT 'widgets', gen_random_uuid(), now() - interval '10 days' + n * interval '1 ms' \
+         FROM generate_series(1, 25000) n \
+         UNION ALL \
+         SELECT 'widgets', gen_random_uuid(), now() - interval '1 day' FROM generate_series(1, 500)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let pruned = prune(&mut conn, &Retention::default()).await.unwrap();
+    assert_eq!(pruned.processed, 25_000);
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM processed_events").await,
+        500
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn topics_are_created_with_a_retention_the_broker_keeps() {
     let config = isolated_config("retention_topic");
     let topic = format!("{}products", config.topic_prefix);
