@@ -102,7 +102,12 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
     var(
         "MART_ROUTER_HEADER_READ_TIMEOUT_MS",
         "10000",
-        "time a connection has to send a request's headers before it is closed",
+        "time a request's headers may take from their first byte before the connection closes",
+    ),
+    var(
+        "MART_ROUTER_IDLE_TIMEOUT_MS",
+        "120000",
+        "time a keep-alive connection may sit idle between requests before it is closed",
     ),
     var(
         "MART_ROUTER_REQUEST_TIMEOUT_MS",

@@ -99,10 +99,13 @@ async fn serve_loaded(
         shutdown.await;
         streams.cancel();
     };
-    let header_read_timeout = Duration::from_millis(config.header_read_timeout_ms.max(1));
+    let timeouts = crate::serve::Timeouts {
+        header_read: Duration::from_millis(config.header_read_timeout_ms.max(1)),
+        idle: Duration::from_millis(config.idle_timeout_ms.max(1)),
+    };
     let app = routes(state);
     tracing::info!("router listening on http://{addr}");
-    let result = crate::serve::serve(listener, app, header_read_timeout, shutdown)
+    let result = crate::serve::serve(listener, app, timeouts, shutdown)
         .await
         .map_err(RouterError::Serve);
     if let Some(watcher) = watcher {

@@ -36,6 +36,7 @@ impl RouterConfig {
                 "HEADER_READ_TIMEOUT_MS" => {
                     self.header_read_timeout_ms = value.parse().map_err(|_| bad())?
                 }
+                "IDLE_TIMEOUT_MS" => self.idle_timeout_ms = value.parse().map_err(|_| bad())?,
                 "REQUEST_TIMEOUT_MS" => {
                     self.request_timeout_ms = value.parse().map_err(|_| bad())?
                 }

@@ -68,9 +68,15 @@ pub struct RouterConfig {
     /// the YAML file, whose contents are easier to leak.
     #[serde(skip)]
     pub subgraph_signer: Option<mart_auth::RequestSigner>,
-    /// Time a connection has to send a request's headers before it is closed (slowloris).
-    /// Default `10000`. Env: `MART_ROUTER_HEADER_READ_TIMEOUT_MS`.
+    /// Time a request's headers may take, from its first byte (or the connection's start),
+    /// before the connection is closed (slowloris). Default `10000`. Env:
+    /// `MART_ROUTER_HEADER_READ_TIMEOUT_MS`.
     pub header_read_timeout_ms: u64,
+    /// Time a keep-alive connection may sit idle between requests before it is closed.
+    /// Default `120000`: longer than common clients keep pooled connections (reqwest and Go
+    /// 90 s), so that a client does not send a request on a connection being closed under
+    /// it. Env: `MART_ROUTER_IDLE_TIMEOUT_MS`.
+    pub idle_timeout_ms: u64,
     /// Time a request may take from its headers to its response's headers, reading its body
     /// included; then 408 `REQUEST_TIMEOUT`. Subscriptions' streams are not limited by it.
     /// Default `60000`. Env: `MART_ROUTER_REQUEST_TIMEOUT_MS`.
@@ -108,6 +114,7 @@ impl Default for RouterConfig {
             body_limit_bytes: 2 * 1024 * 1024,
             subgraph_signer: None,
             header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 120_000,
             request_timeout_ms: 60_000,
             cors: CorsConfig::default(),
             csrf: CsrfConfig::default(),

@@ -1,15 +1,20 @@
 //! Accepts connections and serves HTTP/1.1 on them with bounds a slow or idle client cannot
-//! stretch: a connection that has not sent a request's headers within
-//! `header_read_timeout_ms` is closed (slowloris), and a request whose handling, body
-//! included, takes longer than `request_timeout_ms` gets 408 (see `http::timeout`). WebSocket
-//! upgrades and subscription streams are answered at once and then live on their own bounds.
-//! On shutdown the listener stops, idle connections close, and in-flight requests finish.
+//! stretch: a request whose headers take longer than `header_read_timeout_ms` from its first
+//! byte (or from the connection's start) is cut off (slowloris), a keep-alive connection idle
+//! for `idle_timeout_ms` is closed (see [`phase`] for why these are two bounds), and a request
+//! whose handling, body included, takes longer than `request_timeout_ms` gets 408 (see
+//! `http::timeout`). WebSocket upgrades and subscription streams are answered at once and
+//! then live on their own bounds. On shutdown the listener stops, idle connections close, and
+//! in-flight requests finish.
+
+mod phase;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -18,20 +23,24 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+pub use phase::Timeouts;
+use phase::{Kind, Phase, Tracked, Watched};
+
 /// Serves `app` on `listener` until `shutdown` completes, then drains.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
-    header_read_timeout: Duration,
+    timeouts: Timeouts,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let stop = CancellationToken::new();
     // Each connection task holds a sender; the drain ends when the last one is dropped.
     let (alive, mut drained) = tokio::sync::mpsc::channel::<()>(1);
     let mut builder = http1::Builder::new();
+    // hyper's own header timer would also close idle connections: `phase` keeps the time.
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout)
+        .header_read_timeout(None)
         .keep_alive(true);
     tokio::pin!(shutdown);
     loop {
@@ -48,28 +57,65 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let phase = Phase::new();
         // The client's address is appended to `X-Forwarded-For` on subgraph requests.
+        let (started, answered) = (phase.clone(), phase.clone());
         let service = app
             .clone()
             .map_request(move |request: hyper::Request<hyper::body::Incoming>| {
-                let mut request = request.map(axum::body::Body::new);
+                started.request_started();
+                let mut request = request.map(Body::new);
                 request.extensions_mut().insert(ConnectInfo(peer));
                 request
             })
+            .map_response(move |response: axum::response::Response| {
+                if response.status() == hyper::StatusCode::SWITCHING_PROTOCOLS {
+                    answered.upgraded();
+                }
+                let phase = answered.clone();
+                response.map(|body| Body::new(Tracked::new(body, phase)))
+            })
             .map_err(|never: Infallible| match never {});
         let connection = builder
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+            .serve_connection(
+                TokioIo::new(Watched::new(stream, phase.clone())),
+                TowerToHyperService::new(service),
+            )
             .with_upgrades();
         let (stop, alive) = (stop.clone(), alive.clone());
         tokio::spawn(async move {
             let _alive = alive;
             tokio::pin!(connection);
-            let result = tokio::select! {
-                result = connection.as_mut() => result,
-                () = stop.cancelled() => {
-                    // Finish the request in flight, then close; an idle connection closes now.
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
+            let stopped = stop.cancelled();
+            tokio::pin!(stopped);
+            let result = loop {
+                let deadline = phase.deadline(&timeouts);
+                let expiry = async {
+                    match deadline {
+                        Some((_, at)) => tokio::time::sleep_until(at.into()).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    result = connection.as_mut() => break result,
+                    () = &mut stopped => {
+                        // Finish the request in flight, then close; an idle connection closes now.
+                        connection.as_mut().graceful_shutdown();
+                        break connection.await;
+                    }
+                    () = phase.moved() => continue,
+                    () = expiry => match phase.deadline(&timeouts) {
+                        Some((Kind::Idle, at)) if at <= std::time::Instant::now() => {
+                            // Between requests: a clean close, which a client sees before reuse.
+                            connection.as_mut().graceful_shutdown();
+                            break connection.await;
+                        }
+                        Some((Kind::Head, at)) if at <= std::time::Instant::now() => {
+                            tracing::debug!(%peer, "closed a connection that sent no request headers in time");
+                            return;
+                        }
+                        _ => continue,
+                    },
                 }
             };
             if let Err(error) = result {

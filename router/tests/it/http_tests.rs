@@ -511,6 +511,98 @@ async fn slow_clients_are_cut_off_rather_than_held_open() {
     assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
 }
 
+/// Sends `GET /health` on `socket` and reads the whole answer (headers and its
+/// Content-Length of body); `None` if the router closed the connection instead.
+async fn health_on(socket: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    socket
+        .write_all(b"GET /health HTTP/1.1\r\nHost: router\r\n\r\n")
+        .await
+        .ok()?;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let text = String::from_utf8_lossy(&answer).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length: usize = text
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .expect("a sized answer");
+            if answer.len() >= end + 4 + length {
+                return Some(text);
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut chunk))
+            .await
+            .expect("the router answers or closes")
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        answer.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[tokio::test]
+async fn keep_alive_connections_stay_open_past_the_header_timeout_until_idle_too_long() {
+    use tokio::io::AsyncReadExt;
+    let shop = shop::start(false).await;
+    let mut config = test_config(write_supergraph(&shop.supergraph));
+    config.header_read_timeout_ms = 200;
+    config.idle_timeout_ms = 1_500;
+    let router = mart_router::start(config).await.unwrap();
+
+    let mut socket = tokio::net::TcpStream::connect(router.addr).await.unwrap();
+    let first = health_on(&mut socket)
+        .await
+        .expect("the first request is answered");
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    // Idle for three header timeouts, as a pooled connection is between requests: the
+    // connection is still there for the next one.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let second = health_on(&mut socket)
+        .await
+        .expect("an idle keep-alive connection was closed at the header timeout");
+    assert!(second.starts_with("HTTP/1.1 200"), "{second}");
+
+    // Left idle, it is closed once the idle timeout has passed, not before.
+    let idle_from = Instant::now();
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut rest))
+        .await
+        .expect("an idle connection is closed in the end")
+        .unwrap();
+    let idle_for = idle_from.elapsed();
+    assert!(rest.is_empty(), "nothing more was sent: {rest:?}");
+    assert!(
+        idle_for >= Duration::from_millis(1_400),
+        "closed after {idle_for:?}, before the idle timeout"
+    );
+
+    // Headers that start on a used connection and never end get the header timeout, not
+    // the idle one.
+    let mut slow = tokio::net::TcpStream::connect(router.addr).await.unwrap();
+    health_on(&mut slow).await.expect("answered");
+    tokio::io::AsyncWriteExt::write_all(&mut slow, b"GET /health HTTP/1.1\r\nHost: ro")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut rest))
+        .await
+        .expect("a connection whose headers stall is closed")
+        .ok();
+    assert!(
+        started.elapsed() < Duration::from_millis(1_200),
+        "stalled headers were given {:?}, the idle timeout",
+        started.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn production_defaults_hide_the_schema_and_the_playground() {
     let shop = shop::start(false).await;
