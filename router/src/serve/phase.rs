@@ -20,7 +20,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -200,7 +200,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 pub(super) struct Tracked<B> {
     inner: B,
     phase: Arc<Phase>,
-    ended: AtomicBool,
+    ended: bool,
 }
 
 impl<B> Tracked<B> {
@@ -208,13 +208,14 @@ impl<B> Tracked<B> {
         Self {
             inner,
             phase,
-            ended: AtomicBool::new(false),
+            ended: false,
         }
     }
 
-    fn end(&self) {
+    fn end(&mut self) {
         // Once: a drop after the end must not end the next request's phase.
-        if !self.ended.swap(true, Ordering::AcqRel) {
+        if !self.ended {
+            self.ended = true;
             self.phase.response_ended();
         }
     }
@@ -225,12 +226,13 @@ impl<B: Body + Unpin> Body for Tracked<B> {
     type Error = B::Error;
 
     fn poll_frame(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
         if matches!(polled, Poll::Ready(None)) {
-            self.end();
+            this.end();
         }
         polled
     }
@@ -301,7 +303,7 @@ mod tests {
     fn a_body_ends_its_request_once() {
         let phase = Phase::new();
         phase.request_started();
-        let first = Tracked::new(http_body_util::Empty::<bytes::Bytes>::new(), phase.clone());
+        let mut first = Tracked::new(http_body_util::Empty::<bytes::Bytes>::new(), phase.clone());
         first.end();
         assert_eq!(phase.deadline(&TIMEOUTS).unwrap().0, Kind::Idle);
         // A pipelined second request starts before the first body is dropped.

@@ -25,7 +25,8 @@ pub struct Admission {
     /// Most orders waiting before placement is refused (0: never refuse).
     limit: i64,
     waiting: AtomicI64,
-    counted: Mutex<Option<Instant>>,
+    /// Who counts the backlog next (one caller per [`REFRESH`]).
+    counted: Every,
     /// Refusals are logged as one line per [`REFRESH`] with their count: a line each
     /// came to 1,835 lines in 18 s when a soak at 200/s fell behind (bench/LOG.md,
     /// session 15), burying everything else in the log.
@@ -37,7 +38,7 @@ impl Admission {
         Self {
             limit,
             waiting: AtomicI64::new(0),
-            counted: Mutex::new(None),
+            counted: Every::new(REFRESH),
             refusals: Tally::new(REFRESH),
         }
     }
@@ -47,7 +48,7 @@ impl Admission {
         if self.limit <= 0 {
             return Ok(());
         }
-        if self.due() {
+        if self.counted.due() {
             // A failed count keeps the last figure: placement itself will
             // report a database that is down.
             if let Ok(mut conn) = db.conn().await
@@ -70,33 +71,46 @@ impl Admission {
         }
         Ok(())
     }
+}
 
-    /// Whether this caller should count now (one caller per [`REFRESH`]).
+/// Lets one caller through per period: the first call, then the first after
+/// `every` has passed since the last one let through.
+struct Every {
+    every: Duration,
+    last: Mutex<Option<Instant>>,
+}
+
+impl Every {
+    fn new(every: Duration) -> Self {
+        Self {
+            every,
+            last: Mutex::new(None),
+        }
+    }
+
     fn due(&self) -> bool {
-        let mut counted = self.counted.lock().unwrap_or_else(|p| p.into_inner());
-        match *counted {
-            Some(at) if at.elapsed() < REFRESH => false,
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        match *last {
+            Some(at) if at.elapsed() < self.every => false,
             _ => {
-                *counted = Some(Instant::now());
+                *last = Some(Instant::now());
                 true
             }
         }
     }
 }
 
-/// Counts occurrences and lets them be reported at most once per `every`.
+/// Counts occurrences and lets them be reported at most once per period.
 struct Tally {
-    every: Duration,
     count: AtomicU64,
-    reported: Mutex<Option<Instant>>,
+    reported: Every,
 }
 
 impl Tally {
     fn new(every: Duration) -> Self {
         Self {
-            every,
             count: AtomicU64::new(0),
-            reported: Mutex::new(None),
+            reported: Every::new(every),
         }
     }
 
@@ -104,14 +118,7 @@ impl Tally {
     /// report (this one included).
     fn add(&self) -> Option<u64> {
         self.count.fetch_add(1, Relaxed);
-        let mut reported = self.reported.lock().unwrap_or_else(|p| p.into_inner());
-        match *reported {
-            Some(at) if at.elapsed() < self.every => None,
-            _ => {
-                *reported = Some(Instant::now());
-                Some(self.count.swap(0, Relaxed))
-            }
-        }
+        self.reported.due().then(|| self.count.swap(0, Relaxed))
     }
 }
 
@@ -127,7 +134,7 @@ mod tests {
         assert!(reports.is_empty(), "{reports:?}");
         // Once the period has passed, the next report carries everything since.
         let tally_now = Tally {
-            every: Duration::ZERO,
+            reported: Every::new(Duration::ZERO),
             ..tally
         };
         assert_eq!(tally_now.add(), Some(1_001));
