@@ -6,6 +6,9 @@
 # request (from /proc) and its RSS. With HIVE_ROUTER=/path/to/hive_router, Hive Router runs
 # over the same subgraphs, in alternate order each round. With BENCH_BASELINE_ROUTER=/path/to/
 # an older mart-router build, that build runs too (A/B of a change to the router).
+# Mart's router runs twice: as configured by default ("mart": identical queries in flight
+# share one execution) and with that sharing off ("mart-solo"), since every connection here
+# sends the same query; BENCH_MART="mart" runs only the first.
 #   bench/federation.sh        BENCH_DURATION (default 30s), BENCH_ROUNDS (default 1)
 # No database or broker is used; nothing of Hive Router is committed here.
 BENCH_NAME=federation
@@ -37,12 +40,15 @@ TICKS=$(getconf CLK_TCK)
 run_router() { # name -> sets ROUTER_PID and ROUTER_URL
   local name=$1 port
   port=$(free_port)
-  if [ "$name" = mart ] || [ "$name" = baseline ]; then
-    local bin=$BIN/mart-router
+  if [ "$name" != hive ]; then
+    local bin=$BIN/mart-router settings=()
+    # An older build refuses variables it does not know: it runs with its defaults.
     [ "$name" = baseline ] && bin=$BENCH_BASELINE_ROUTER
+    [ "$name" = mart-solo ] && settings=(MART_ROUTER_DEDUPLICATE_REQUESTS=false)
     # The benchmark's query is deep: its estimated cost (~24,000) is under the default
     # limit, which is left as it is.
-    "$bin" --supergraph "$OUT/supergraph.graphql" --listen "127.0.0.1:$port" \
+    env "${settings[@]}" \
+      "$bin" --supergraph "$OUT/supergraph.graphql" --listen "127.0.0.1:$port" \
       >"$OUT/$name-router.log" 2>&1 &
   else
     local dir=$OUT/hive
@@ -66,7 +72,7 @@ YAML
 }
 
 describe_machine
-routers="mart"
+routers=${BENCH_MART:-mart mart-solo}
 [ -n "${BENCH_BASELINE_ROUTER:-}" ] && routers="$routers baseline"
 [ -n "${HIVE_ROUTER:-}" ] && routers="$routers hive"
 for round in $(seq 1 "${BENCH_ROUNDS:-1}"); do

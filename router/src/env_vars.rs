@@ -70,6 +70,12 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
         "share identical in-flight subgraph requests of queries",
     ),
     var(
+        "MART_ROUTER_DEDUPLICATE_REQUESTS",
+        "true",
+        "answer identical queries in flight (same operation, variables, caller and \
+         propagated headers) with one execution",
+    ),
+    var(
         "MART_ROUTER_INTROSPECTION",
         "false",
         "answer `__schema` and `__type` (`./dev up` sets `true`)",

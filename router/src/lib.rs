@@ -10,6 +10,7 @@ mod env_vars;
 mod execution;
 mod graphql_error;
 mod http;
+mod inflight;
 mod introspection;
 mod metrics;
 mod operation;

@@ -27,6 +27,9 @@ impl RouterConfig {
                 "DEDUPLICATE" => {
                     self.deduplicate_subgraph_requests = parse_bool(&value).ok_or_else(bad)?
                 }
+                "DEDUPLICATE_REQUESTS" => {
+                    self.deduplicate_requests = parse_bool(&value).ok_or_else(bad)?
+                }
                 "INTROSPECTION" => self.introspection = parse_bool(&value).ok_or_else(bad)?,
                 "PLAYGROUND" => self.playground = parse_bool(&value).ok_or_else(bad)?,
                 "PLAN_CACHE_SIZE" => self.plan_cache_size = value.parse().map_err(|_| bad())?,

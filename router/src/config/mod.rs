@@ -44,6 +44,10 @@ pub struct RouterConfig {
     /// Share one subgraph response between identical in-flight subgraph queries (never
     /// mutations). Default `true`. Env: `MART_ROUTER_DEDUPLICATE`.
     pub deduplicate_subgraph_requests: bool,
+    /// Answer identical queries in flight at the same time with one execution: same
+    /// operation, variables, caller and propagated headers (never mutations or
+    /// subscriptions). Default `true`. Env: `MART_ROUTER_DEDUPLICATE_REQUESTS`.
+    pub deduplicate_requests: bool,
     /// Idle keep-alive connections kept per subgraph host. Default `64`.
     pub pool_max_idle_per_host: usize,
     /// Answer introspection queries (`__schema`, `__type`). Default `false`: an outsider
@@ -105,6 +109,7 @@ impl Default for RouterConfig {
             subgraph_timeout_ms: 30_000,
             subgraph_timeouts_ms: HashMap::new(),
             deduplicate_subgraph_requests: true,
+            deduplicate_requests: true,
             pool_max_idle_per_host: 64,
             introspection: false,
             playground: false,

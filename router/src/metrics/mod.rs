@@ -68,6 +68,8 @@ pub struct SubgraphMetrics {
 pub struct Metrics {
     pub requests: AtomicU64,
     pub requests_with_errors: AtomicU64,
+    /// Queries answered by an identical query in flight (`deduplicate_requests`).
+    pub requests_deduplicated: AtomicU64,
     pub request_duration: Histogram,
     pub plan_cache_hits: AtomicU64,
     pub plan_cache_misses: AtomicU64,
@@ -109,6 +111,12 @@ impl Metrics {
             "mart_router_request_errors_total",
             "GraphQL requests whose response carried errors",
             self.requests_with_errors.load(Relaxed),
+        );
+        counter(
+            &mut out,
+            "mart_router_requests_deduplicated_total",
+            "Queries answered by an identical query in flight",
+            self.requests_deduplicated.load(Relaxed),
         );
         counter(
             &mut out,

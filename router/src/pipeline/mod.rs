@@ -5,9 +5,10 @@
 //! WebSocket, SSE, multipart) goes through it; subscriptions then stream (the `subscription`
 //! module).
 //!
-//! [`execute`]: headers → execute → respond.
+//! [`execute`]: headers → dedup (queries) → execute → respond.
 mod authorize;
 mod cost;
+mod dedup;
 mod execute;
 pub mod generation;
 mod headers;
@@ -32,6 +33,7 @@ use crate::auth::RequestIdentity;
 use crate::config::RouterConfig;
 use crate::execution::SubgraphHeaders;
 use crate::graphql_error::GraphQLError;
+use crate::inflight::{InFlight, Role};
 use crate::metrics::Metrics;
 use crate::schema::index::OperationType;
 use crate::subgraph::client::SubgraphClient;
@@ -45,6 +47,8 @@ pub struct Pipeline {
     pub metrics: Arc<Metrics>,
     /// `headers.insert` from the configuration, parsed once.
     inserted_headers: HeaderMap,
+    /// Queries in flight, for `deduplicate_requests`.
+    queries_in_flight: InFlight<dedup::RequestKey, dedup::Answer>,
 }
 
 impl Pipeline {
@@ -64,6 +68,7 @@ impl Pipeline {
             config,
             metrics,
             inserted_headers,
+            queries_in_flight: InFlight::default(),
         }
     }
 }
@@ -152,8 +157,33 @@ pub async fn execute(
     execute_with(pipeline, ready, &headers).await
 }
 
-/// Runs the plan once with these subgraph headers and shapes the result.
+/// Runs the plan with these subgraph headers and shapes the result; a query identical to
+/// one in flight (see `dedup`) gets that one's answer instead.
 pub async fn execute_with(
+    pipeline: &Pipeline,
+    ready: &ReadyOperation,
+    headers: &SubgraphHeaders,
+) -> (Vec<u8>, Vec<GraphQLError>) {
+    if !(pipeline.config.deduplicate_requests && ready.kind() == OperationType::Query) {
+        return execute_once(pipeline, ready, headers).await;
+    }
+    let key = dedup::RequestKey::of(ready, headers);
+    let (answer, role) = pipeline
+        .queries_in_flight
+        .run(key, || async {
+            Arc::new(execute_once(pipeline, ready, headers).await)
+        })
+        .await;
+    if role == Role::Follower {
+        pipeline
+            .metrics
+            .requests_deduplicated
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Arc::try_unwrap(answer).unwrap_or_else(|shared| (*shared).clone())
+}
+
+async fn execute_once(
     pipeline: &Pipeline,
     ready: &ReadyOperation,
     headers: &SubgraphHeaders,

@@ -1,13 +1,10 @@
 //! HTTP client for subgraph requests: pooled keep-alive connections, per-request timeout and
 //! sharing of one response between identical in-flight queries.
-use std::collections::HashMap;
-use std::hash::Hasher;
-use std::sync::{Arc, Mutex};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
 use http_body_util::{BodyExt, Full};
 use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Uri};
@@ -16,6 +13,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::inflight::{InFlight, Role};
 use crate::metrics::Metrics;
 
 /// Why a subgraph request produced no usable response.
@@ -40,11 +38,9 @@ impl FetchError {
     }
 }
 
-type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
-
 pub struct SubgraphClient {
     http: Client<HttpConnector, Full<Bytes>>,
-    in_flight: Mutex<HashMap<u64, SharedFetch>>,
+    in_flight: InFlight<FetchKey, Result<Bytes, FetchError>>,
     metrics: Arc<Metrics>,
     /// Signs every request when the subgraphs require it (`MART_SUBGRAPH_SECRET`).
     signer: Option<mart_auth::RequestSigner>,
@@ -80,7 +76,7 @@ impl SubgraphClient {
             .build(connector);
         SubgraphClient {
             http,
-            in_flight: Mutex::new(HashMap::new()),
+            in_flight: InFlight::default(),
             metrics,
             signer,
         }
@@ -92,56 +88,27 @@ impl SubgraphClient {
             metrics
                 .requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return self.send(request, &metrics).await;
+            return self.send(&request, &metrics).await;
         }
-        let key = dedup_key(&request);
-        let (shared, leader) = {
-            let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-            match in_flight.get(&key) {
-                Some(existing) => (existing.clone(), false),
-                None => {
-                    let fut = self.send_owned(&request, metrics.clone()).boxed().shared();
-                    in_flight.insert(key, fut.clone());
-                    (fut, true)
-                }
-            }
+        let key = FetchKey::of(&request);
+        let (result, role) = self
+            .in_flight
+            .run(key, || self.send(&request, &metrics))
+            .await;
+        let counter = match role {
+            Role::Leader => &metrics.requests,
+            Role::Follower => &metrics.deduplicated,
         };
-        if leader {
-            metrics
-                .requests
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        } else {
-            metrics
-                .deduplicated
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        let result = shared.await;
-        if leader {
-            self.in_flight
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&key);
-        }
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         result
-    }
-
-    fn send_owned(
-        &self,
-        request: &SubgraphRequest<'_>,
-        metrics: Arc<crate::metrics::SubgraphMetrics>,
-    ) -> impl std::future::Future<Output = Result<Bytes, FetchError>> + Send + 'static {
-        let http = self.http.clone();
-        let built = build_request(request, self.signer.as_ref());
-        let timeout = request.timeout;
-        async move { timed_send(http, built, timeout, &metrics).await }
     }
 
     async fn send(
         &self,
-        request: SubgraphRequest<'_>,
+        request: &SubgraphRequest<'_>,
         metrics: &crate::metrics::SubgraphMetrics,
     ) -> Result<Bytes, FetchError> {
-        let built = build_request(&request, self.signer.as_ref());
+        let built = build_request(request, self.signer.as_ref());
         timed_send(self.http.clone(), built, request.timeout, metrics).await
     }
 }
@@ -235,14 +202,42 @@ fn describe_transport_error(error: &hyper_util::client::legacy::Error) -> String
     message
 }
 
-fn dedup_key(request: &SubgraphRequest<'_>) -> u64 {
-    let mut hasher = Xxh3::new();
-    hasher.write(request.service.as_bytes());
-    hasher.write(request.url.path().as_bytes());
-    hasher.write(&request.body);
-    for (name, value) in request.headers {
-        hasher.write(name.as_str().as_bytes());
-        hasher.write(value.as_bytes());
+/// What makes two subgraph requests identical: the subgraph, the URL path, the body and the
+/// headers (traceparent aside). Hashed once with xxh3; compared in full.
+#[derive(Clone, PartialEq, Eq)]
+struct FetchKey {
+    hash: u64,
+    body: Bytes,
+    /// Service name, URL path and headers, each length-prefixed.
+    rest: Vec<u8>,
+}
+
+impl FetchKey {
+    fn of(request: &SubgraphRequest<'_>) -> FetchKey {
+        let mut rest = Vec::with_capacity(128);
+        let mut put = |bytes: &[u8]| {
+            rest.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            rest.extend_from_slice(bytes);
+        };
+        put(request.service.as_bytes());
+        put(request.url.path().as_bytes());
+        for (name, value) in request.headers {
+            put(name.as_str().as_bytes());
+            put(value.as_bytes());
+        }
+        let mut hasher = Xxh3::new();
+        hasher.write(&request.body);
+        hasher.write(&rest);
+        FetchKey {
+            hash: hasher.finish(),
+            body: request.body.clone(),
+            rest,
+        }
     }
-    hasher.finish()
+}
+
+impl Hash for FetchKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }

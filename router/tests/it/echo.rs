@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Object, Schema};
+use async_graphql::{Context, EmptySubscription, Object, Schema};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
@@ -16,8 +16,17 @@ use crate::harness::{Subgraph, compose, write_supergraph};
 
 const ECHO_SDL: &str = r#"
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-type Query { header(name: String!): String slow(tag: String!): String! }
+type Query {
+  header(name: String!): String
+  slow(tag: String!): String!
+  slowHeader(name: String!): String
+  ticket(tag: String!): Int!
+}
+type Mutation { bump(tag: String!): Int! }
 "#;
+
+/// The number of requests the subgraph had received before this one.
+struct Ticket(usize);
 
 struct EchoQuery;
 
@@ -31,21 +40,48 @@ impl EchoQuery {
     }
     /// Answers after a delay, so identical requests overlap in flight.
     async fn slow(&self, tag: String) -> String {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(SLOW).await;
         tag
+    }
+    /// `header`, slowly.
+    async fn slow_header(&self, ctx: &Context<'_>, name: String) -> Option<String> {
+        tokio::time::sleep(SLOW).await;
+        ctx.data_unchecked::<HeaderMap>()
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+    /// Slowly, which request this was: a later answer has a higher number.
+    async fn ticket(&self, ctx: &Context<'_>, tag: String) -> usize {
+        let _ = tag;
+        tokio::time::sleep(SLOW).await;
+        ctx.data_unchecked::<Ticket>().0
     }
 }
 
-type EchoSchema = Schema<EchoQuery, EmptyMutation, EmptySubscription>;
+const SLOW: Duration = Duration::from_millis(300);
+
+struct EchoMutation;
+
+#[Object]
+impl EchoMutation {
+    async fn bump(&self, ctx: &Context<'_>, tag: String) -> usize {
+        let _ = tag;
+        tokio::time::sleep(SLOW).await;
+        ctx.data_unchecked::<Ticket>().0
+    }
+}
+
+type EchoSchema = Schema<EchoQuery, EchoMutation, EmptySubscription>;
 
 async fn graphql(
     State((schema, requests)): State<(EchoSchema, Arc<AtomicUsize>)>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    requests.fetch_add(1, Ordering::SeqCst);
+    let ticket = Ticket(requests.fetch_add(1, Ordering::SeqCst));
     schema
-        .execute(request.into_inner().data(headers))
+        .execute(request.into_inner().data(headers).data(ticket))
         .await
         .into()
 }
@@ -56,7 +92,7 @@ pub struct Echo {
 }
 
 pub async fn start(configure: impl FnOnce(&mut RouterConfig)) -> Echo {
-    let schema = Schema::build(EchoQuery, EmptyMutation, EmptySubscription)
+    let schema = Schema::build(EchoQuery, EchoMutation, EmptySubscription)
         .enable_federation()
         .finish();
     let requests = Arc::new(AtomicUsize::new(0));
