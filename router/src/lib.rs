@@ -12,6 +12,7 @@ mod graphql_error;
 mod http;
 mod inflight;
 mod introspection;
+mod json;
 mod metrics;
 mod operation;
 mod pipeline;

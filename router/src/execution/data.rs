@@ -1,22 +1,23 @@
 //! Operations on the merged response data: walking a Flatten path to the entities it names,
 //! building representations from a fetch's `requires`, applying rewrites and deep merging.
+use crate::json::write::write_value;
+use crate::json::{Object, Value};
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{
     FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment,
 };
-use serde_json::{Map, Value};
 
 use crate::graphql_error::PathSegment;
 use crate::schema::index::SchemaIndex;
 use crate::value::write_json_str;
 
-pub fn typename(object: &Map<String, Value>) -> Option<&str> {
+pub fn typename(object: &Object) -> Option<&str> {
     object.get("__typename").and_then(Value::as_str)
 }
 
 fn matches_type(
-    object: &Map<String, Value>,
+    object: &Object,
     conditions: &std::collections::BTreeSet<String>,
     schema: &SchemaIndex,
 ) -> bool {
@@ -24,7 +25,7 @@ fn matches_type(
 }
 
 /// Called with each entity object and the list indices that lead to it.
-pub type EntityVisitor<'f, 'v> = dyn FnMut(&'v Map<String, Value>, &[u32]) + 'f;
+pub type EntityVisitor<'f, 'v> = dyn FnMut(&'v Object, &[u32]) + 'f;
 
 /// Visits every object the path leads to, with the list indices taken on the way. Lists are
 /// entered whether or not the path marks them with `@`, so `for_each_target` can replay the indices.
@@ -77,7 +78,7 @@ pub fn for_each_target(
     value: &mut Value,
     path: &[FlattenNodePathSegment],
     targets: &[Target<'_>],
-    apply: &mut dyn FnMut(&mut Map<String, Value>, usize),
+    apply: &mut dyn FnMut(&mut Object, usize),
 ) {
     walk_targets(value, path, 0, targets, apply);
 }
@@ -87,7 +88,7 @@ fn walk_targets(
     path: &[FlattenNodePathSegment],
     depth: usize,
     targets: &[Target<'_>],
-    apply: &mut dyn FnMut(&mut Map<String, Value>, usize),
+    apply: &mut dyn FnMut(&mut Object, usize),
 ) {
     match value {
         Value::Array(items) => {
@@ -188,12 +189,12 @@ pub fn path_prefix(path: &[FlattenNodePathSegment]) -> Vec<PathSegment> {
 
 /// An entity's representation: the fields `requires` selects, taken from the merged data.
 pub fn representation(
-    object: &Map<String, Value>,
+    object: &Object,
     requires: &SelectionSet,
     schema: &SchemaIndex,
-) -> Option<Map<String, Value>> {
+) -> Option<Object> {
     let type_name = typename(object)?;
-    let mut out = Map::new();
+    let mut out = Object::new();
     project_into(object, &requires.items, type_name, schema, &mut out);
     if out.contains_key("__typename") {
         Some(out)
@@ -255,7 +256,7 @@ pub fn requires_shape(requires: &SelectionSet) -> RequiresShape {
 /// it has none (no `__typename` to send, or no fragment applies); `Err(())` when only
 /// [`representation`] can tell (several fragments apply and would merge).
 pub fn plain_fields<'r>(
-    object: &Map<String, Value>,
+    object: &Object,
     requires: &'r SelectionSet,
     shape: RequiresShape,
     schema: &SchemaIndex,
@@ -287,7 +288,7 @@ pub fn plain_fields<'r>(
 /// [`is_plain_requires`]), written as JSON into `out`; `false` (and `out` as it was) when
 /// the object has no `__typename` to send.
 pub fn write_plain_representation(
-    object: &Map<String, Value>,
+    object: &Object,
     requires: &SelectionSet,
     out: &mut Vec<u8>,
 ) -> bool {
@@ -302,7 +303,7 @@ pub fn write_plain_representation(
     true
 }
 
-fn write_plain_object(object: &Map<String, Value>, selections: &SelectionSet, out: &mut Vec<u8>) {
+fn write_plain_object(object: &Object, selections: &SelectionSet, out: &mut Vec<u8>) {
     out.push(b'{');
     let mut first = true;
     for item in &selections.items {
@@ -338,19 +339,16 @@ fn write_plain_value(value: &Value, selections: &SelectionSet, out: &mut Vec<u8>
         Value::Object(object) if !selections.items.is_empty() => {
             write_plain_object(object, selections, out)
         }
-        // Writing a serde_json::Value into a Vec cannot fail.
-        other => {
-            let _ = serde_json::to_writer(&mut *out, other);
-        }
+        other => write_value(out, other),
     }
 }
 
 fn project_into(
-    object: &Map<String, Value>,
+    object: &Object,
     items: &[SelectionItem],
     type_name: &str,
     schema: &SchemaIndex,
-    out: &mut Map<String, Value>,
+    out: &mut Object,
 ) {
     for item in items {
         match item {
@@ -363,7 +361,7 @@ fn project_into(
                     match out.get_mut(key) {
                         Some(existing) => deep_merge(existing, projected),
                         None => {
-                            out.insert(key.to_string(), projected);
+                            out.insert(key, projected);
                         }
                     }
                 }
@@ -391,7 +389,7 @@ fn project_value(value: &Value, selections: &SelectionSet, schema: &SchemaIndex)
         ),
         Value::Object(object) => {
             let type_name = typename(object).unwrap_or("");
-            let mut out = Map::new();
+            let mut out = Object::new();
             project_into(object, &selections.items, type_name, schema, &mut out);
             Value::Object(out)
         }
@@ -405,13 +403,13 @@ pub fn apply_rewrites(value: &mut Value, rewrites: &[FetchRewrite], schema: &Sch
         match rewrite {
             FetchRewrite::ValueSetter(setter) => {
                 rewrite_at(value, &setter.path, schema, &mut |object, key| {
-                    object.insert(key.to_string(), Value::String(setter.set_value_to.clone()));
+                    object.insert(key, Value::String(setter.set_value_to.as_str().into()));
                 })
             }
             FetchRewrite::KeyRenamer(renamer) => {
                 rewrite_at(value, &renamer.path, schema, &mut |object, key| {
                     if let Some(v) = object.remove(key) {
-                        object.insert(renamer.rename_key_to.clone(), v);
+                        object.insert(renamer.rename_key_to.as_str(), v);
                     }
                 })
             }
@@ -423,7 +421,7 @@ fn rewrite_at(
     value: &mut Value,
     path: &[FetchNodePathSegment],
     schema: &SchemaIndex,
-    apply: &mut dyn FnMut(&mut Map<String, Value>, &str),
+    apply: &mut dyn FnMut(&mut Object, &str),
 ) {
     match value {
         Value::Array(items) => {
@@ -482,6 +480,10 @@ mod tests {
 
     use super::*;
 
+    fn from(value: serde_json::Value) -> Value {
+        value.into()
+    }
+
     fn field(name: &str, sub: Vec<SelectionItem>) -> SelectionItem {
         SelectionItem::Field(FieldSelection {
             name: name.into(),
@@ -510,17 +512,19 @@ mod tests {
         assert!(is_plain_requires(&requires));
         let schema = schema();
         for object in [
-            json!({"__typename": "Book", "id": "b1", "isbn": "i", "shelf": {"id": "s", "name": "n"},
+            from(
+                json!({"__typename": "Book", "id": "b1", "isbn": "i", "shelf": {"id": "s", "name": "n"},
                    "tags": [{"id": "t1", "label": "x"}, null, {"label": "y"}]}),
-            json!({"__typename": "Book", "id": null, "shelf": null}),
-            json!({"__typename": "Book", "tags": []}),
-            json!({"id": "no typename"}),
+            ),
+            from(json!({"__typename": "Book", "id": null, "shelf": null})),
+            from(json!({"__typename": "Book", "tags": []})),
+            from(json!({"id": "no typename"})),
         ] {
             let object = object.as_object().unwrap();
             let general = representation(object, &requires, &schema).map(Value::Object);
             let mut written = Vec::new();
             let direct = write_plain_representation(object, &requires, &mut written)
-                .then(|| serde_json::from_slice::<Value>(&written).unwrap());
+                .then(|| crate::json::parse::from_slice(&written).unwrap());
             assert_eq!(direct, general, "{object:?}");
         }
     }
@@ -552,10 +556,10 @@ mod tests {
         assert!(shape == RequiresShape::Fragments);
         let schema = schema();
         for object in [
-            json!({"__typename": "Book", "id": "b1", "isbn": "i"}),
-            json!({"__typename": "Shelf", "id": "s1", "name": "n"}),
-            json!({"__typename": "Tag", "id": "t1"}),
-            json!({"id": "no typename"}),
+            from(json!({"__typename": "Book", "id": "b1", "isbn": "i"})),
+            from(json!({"__typename": "Shelf", "id": "s1", "name": "n"})),
+            from(json!({"__typename": "Tag", "id": "t1"})),
+            from(json!({"id": "no typename"})),
         ] {
             let object = object.as_object().unwrap();
             let general = representation(object, &requires, &schema).map(Value::Object);
@@ -563,7 +567,7 @@ mod tests {
                 Ok(Some(fields)) => {
                     let mut written = Vec::new();
                     write_plain_representation(object, fields, &mut written)
-                        .then(|| serde_json::from_slice::<Value>(&written).unwrap())
+                        .then(|| crate::json::parse::from_slice(&written).unwrap())
                 }
                 Ok(None) => None,
                 Err(()) => panic!("one fragment applies to {object:?}"),

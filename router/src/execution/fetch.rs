@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 
 use foldhash::{HashMap, HashMapExt};
 
+use crate::json::{Object, Value};
 use bytes::Bytes;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{
     BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePath, FlattenNodePathSegment,
 };
-use serde_json::{Map, Value};
 
 use super::ExecutionContext;
 use super::data::{
@@ -175,7 +175,7 @@ impl ExecutionContext<'_> {
         };
         let mut data = match data {
             Some(Value::Object(data)) => data,
-            _ => Map::new(),
+            _ => Object::new(),
         };
         // Representations that came back null, per job: where index-less errors belong.
         let mut failed: Vec<Vec<u32>> = Vec::with_capacity(jobs.len());
@@ -206,7 +206,9 @@ impl ExecutionContext<'_> {
         for raw in errors.unwrap_or_default() {
             let root = &state.data;
             let target = error_target(&raw, &jobs, &failed, &mut failed_cursor);
-            let repath = |path: &[Value]| repath_entity_error(path, target, &jobs, &gathered, root);
+            let repath = |path: &[serde_json::Value]| {
+                repath_entity_error(path, target, &jobs, &gathered, root)
+            };
             let error = convert_error(raw, service, &repath);
             state.errors.push(error);
         }
@@ -378,7 +380,7 @@ fn merge_entities(
     for entity in &gathered.entities {
         uses[entity.3 as usize] += 1;
     }
-    let mut merge = |target: &mut Map<String, Value>, entity: usize| {
+    let mut merge = |target: &mut Object, entity: usize| {
         let rep = gathered.entities[entity].3 as usize;
         let Some(slot) = results.get_mut(rep) else {
             return;
@@ -429,7 +431,7 @@ fn merge_entities(
 /// `[alias, i, …]` names it; some subgraphs omit the index (`[alias, field]`), then the next
 /// representation that came back null is the best guess.
 fn error_target(
-    raw: &Value,
+    raw: &serde_json::Value,
     jobs: &[EntityJob<'_>],
     failed: &[Vec<u32>],
     cursor: &mut [usize],
@@ -437,7 +439,7 @@ fn error_target(
     let path = raw.get("path")?.as_array()?;
     let alias = path.first()?.as_str()?;
     let job = jobs.iter().position(|j| j.alias == alias)?;
-    if let Some(index) = path.get(1).and_then(Value::as_u64) {
+    if let Some(index) = path.get(1).and_then(serde_json::Value::as_u64) {
         return Some((job, index as u32, 2));
     }
     let rep = *failed[job].get(cursor[job])?;
@@ -448,7 +450,7 @@ fn error_target(
 /// The error's path from the first entity that sent the representation, plus the rest of
 /// the subgraph's path.
 fn repath_entity_error(
-    path: &[Value],
+    path: &[serde_json::Value],
     target: Option<(usize, u32, usize)>,
     jobs: &[EntityJob<'_>],
     gathered: &[Gathered],
@@ -457,7 +459,7 @@ fn repath_entity_error(
     let Some((job, rep, consumed)) = target else {
         let names_an_alias = path
             .first()
-            .and_then(Value::as_str)
+            .and_then(serde_json::Value::as_str)
             .is_some_and(|first| jobs.iter().any(|j| j.alias == first));
         return if names_an_alias {
             jobs.first()

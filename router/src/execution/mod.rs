@@ -11,7 +11,9 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, join_all};
 use hive_router_query_planner::planner::plan_nodes::{PlanNode, QueryPlan};
 use hyper::header::{HeaderMap, HeaderValue};
-use serde_json::{Map, Value};
+use serde_json::Map;
+
+use crate::json::{Object, Value};
 
 use crate::graphql_error::{GraphQLError, codes};
 use crate::schema::Supergraph;
@@ -36,7 +38,7 @@ impl SubgraphHeaders {
 pub struct ExecutionContext<'a> {
     pub supergraph: &'a Supergraph,
     pub client: &'a SubgraphClient,
-    pub variables: &'a Map<String, Value>,
+    pub variables: &'a Map<String, serde_json::Value>,
     pub headers: &'a SubgraphHeaders,
     /// Share identical in-flight subgraph requests (false for mutations).
     pub deduplicate: bool,
@@ -55,7 +57,7 @@ impl<'a> ExecutionContext<'a> {
     pub fn new(
         supergraph: &'a Supergraph,
         client: &'a SubgraphClient,
-        variables: &'a Map<String, Value>,
+        variables: &'a Map<String, serde_json::Value>,
         headers: &'a SubgraphHeaders,
         deduplicate: bool,
     ) -> Self {
@@ -67,7 +69,7 @@ impl<'a> ExecutionContext<'a> {
             deduplicate,
             from_event: false,
             state: Mutex::new(ExecutionState {
-                data: Value::Object(Map::new()),
+                data: Value::Object(Object::new()),
                 errors: Vec::new(),
             }),
         }
@@ -117,7 +119,7 @@ impl<'a> ExecutionContext<'a> {
                     let truthy = self
                         .variables
                         .get(&condition.condition)
-                        .and_then(Value::as_bool)
+                        .and_then(serde_json::Value::as_bool)
                         .unwrap_or(false);
                     let branch = if truthy {
                         &condition.if_clause

@@ -47,7 +47,7 @@ fn answer_introspection(
         index,
         variables,
     );
-    let Value::Object(data) = &mut executed.data else {
+    let crate::json::Value::Object(data) = &mut executed.data else {
         return;
     };
     for (key, fields) in groups {
@@ -55,7 +55,7 @@ fn answer_introspection(
             let value = generation
                 .introspection
                 .resolve_root_field(&fields, index, variables);
-            data.insert(key.to_string(), value);
+            data.insert(key, value.into());
         }
     }
 }

@@ -2,10 +2,12 @@
 //! selection order, fragments applied by concrete type, `__typename` filled in, and GraphQL
 //! null propagation for non-null positions. Serializes straight into a byte buffer, so the
 //! merged subgraph data is never cloned.
-use serde_json::{Map, Value};
+use serde_json::Map;
 
 use crate::auth::scopes::DeniedFields;
 use crate::graphql_error::{GraphQLError, PathSegment, codes};
+use crate::json::write::write_value;
+use crate::json::{Object, Value};
 use crate::operation::{
     Field, Operation, Selection2, SelectionSet, collect_fields, sub_selections,
 };
@@ -25,7 +27,7 @@ struct Shaper<'a> {
     schema: &'a SchemaIndex,
     denied: &'a DeniedFields,
 
-    variables: &'a Map<String, Value>,
+    variables: &'a Map<String, serde_json::Value>,
     existing_errors: &'a [GraphQLError],
     new_errors: Vec<GraphQLError>,
     out: Vec<u8>,
@@ -39,7 +41,7 @@ pub fn shape_data(
     operation: &Operation,
     data: &Value,
     schema: &SchemaIndex,
-    variables: &Map<String, Value>,
+    variables: &Map<String, serde_json::Value>,
     denied: &DeniedFields,
     errors: &mut Vec<GraphQLError>,
 ) -> Vec<u8> {
@@ -53,7 +55,7 @@ pub fn shape_data(
         out: Vec::with_capacity(1024),
         path: Vec::with_capacity(16),
     };
-    let empty = Map::new();
+    let empty = Object::new();
     let root = data.as_object().unwrap_or(&empty);
     if shaper
         .object(&[&operation.selection], &operation.root_type, root)
@@ -74,9 +76,11 @@ impl<'a> Shaper<'a> {
         &mut self,
         sets: &[&'a SelectionSet],
         type_name: &str,
-        object: &Map<String, Value>,
+        object: &Object,
     ) -> Result<(), NullBubble> {
         self.out.push(b'{');
+        // Subgraphs answer fields in the order asked: each lookup starts after the last.
+        let mut hint = 0;
         // Once per object rather than once per field.
         let schema: &'a SchemaIndex = self.schema;
         let info = schema.get(type_name);
@@ -87,14 +91,20 @@ impl<'a> Shaper<'a> {
                 if let Selection2::Field(field) = item {
                     let sub: &'a SelectionSet = &field.selection;
                     let sub = std::slice::from_ref(&sub);
-                    self.field(index, field, sub, type_name, info, object)?;
+                    if index > 0 {
+                        self.out.push(b',');
+                    }
+                    self.field(field, sub, type_name, info, object, &mut hint)?;
                 }
             }
         } else {
             let groups = collect_fields(sets, type_name, self.schema, self.variables);
             for (index, (_, fields)) in groups.iter().enumerate() {
                 let sub = sub_selections(fields);
-                self.field(index, fields[0], &sub, type_name, info, object)?;
+                if index > 0 {
+                    self.out.push(b',');
+                }
+                self.field(fields[0], &sub, type_name, info, object, &mut hint)?;
             }
         }
         self.out.push(b'}');
@@ -103,16 +113,13 @@ impl<'a> Shaper<'a> {
 
     fn field(
         &mut self,
-        index: usize,
         field: &'a Field,
         sub_sets: &[&'a SelectionSet],
         type_name: &str,
         info: Option<&'a TypeInfo>,
-        object: &Map<String, Value>,
+        object: &Object,
+        hint: &mut usize,
     ) -> Result<(), NullBubble> {
-        if index > 0 {
-            self.out.push(b',');
-        }
         let key = field.response_key.as_str();
         self.out.extend_from_slice(&field.key_json);
         if field.name == "__typename" {
@@ -134,7 +141,8 @@ impl<'a> Shaper<'a> {
             self.out.extend_from_slice(b"null");
             return Ok(());
         }
-        let result = self.value(field_type, object.get(key), sub_sets, type_name, field);
+        let value = object.get_from(key, hint);
+        let result = self.value(field_type, value, sub_sets, type_name, field);
         self.path.pop();
         result
     }
@@ -212,10 +220,7 @@ impl<'a> Shaper<'a> {
                     if !leaf_is_valid(name, info, value) {
                         return self.invalid_value(ty, parent_type, field);
                     }
-                    if let Err(e) = serde_json::to_writer(&mut self.out, value) {
-                        tracing::error!(error = %e, "cannot serialize a leaf value");
-                        self.out.extend_from_slice(b"null");
-                    }
+                    write_value(&mut self.out, value);
                     return Ok(());
                 }
                 let Value::Object(object) = value else {
@@ -336,11 +341,15 @@ fn type_display(ty: &TypeRef) -> String {
 /// (a subgraph may return an @inaccessible value); custom scalars pass through.
 fn leaf_is_valid(type_name: &str, info: Option<&TypeInfo>, value: &Value) -> bool {
     match type_name {
-        "String" => value.is_string(),
+        "String" => matches!(value, Value::String(_)),
         "Int" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
-        "Float" => value.is_number(),
-        "Boolean" => value.is_boolean(),
-        "ID" => value.is_string() || value.is_i64() || value.is_u64(),
+        "Float" => matches!(value, Value::Number(_)),
+        "Boolean" => matches!(value, Value::Bool(_)),
+        "ID" => match value {
+            Value::String(_) => true,
+            Value::Number(n) => n.is_i64() || n.is_u64(),
+            _ => false,
+        },
         _ => match info {
             Some(info) if info.kind == TypeKind::Enum => {
                 value.as_str().is_some_and(|v| info.enum_values.contains(v))

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use foldhash::HashMap as FastMap;
 
+use crate::json::{Object, Value as Json};
 use graphql_tools::static_graphql::schema::{
     Definition, Directive, Document, TypeDefinition, Value,
 };
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
-use serde_json::{Map, Value as Json};
 
 /// One field of a key's field set, with its sub-selection for object-valued key fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl EntityKeys {
     /// False when the representation cannot identify an entity in `subgraph`: no key of the
     /// type there has all its fields present and non-null, and some key field is null. A
     /// representation the keys say nothing about is sent as it is.
-    pub fn can_resolve(&self, type_name: &str, subgraph: &str, rep: &Map<String, Json>) -> bool {
+    pub fn can_resolve(&self, type_name: &str, subgraph: &str, rep: &Object) -> bool {
         self.decide(type_name, subgraph, |key| complete(rep, key))
     }
 
@@ -71,7 +71,7 @@ impl EntityKeys {
         &self,
         type_name: &str,
         subgraph: &str,
-        object: &Map<String, Json>,
+        object: &Object,
         requires: &SelectionSet,
     ) -> bool {
         self.decide(type_name, subgraph, |key| {
@@ -106,7 +106,7 @@ enum Completeness {
     Missing,
 }
 
-fn complete(object: &Map<String, Json>, key: &[KeyField]) -> Completeness {
+fn complete(object: &Object, key: &[KeyField]) -> Completeness {
     let mut result = Completeness::Complete;
     for field in key {
         let state = match object.get(&field.name) {
@@ -124,11 +124,7 @@ fn complete(object: &Map<String, Json>, key: &[KeyField]) -> Completeness {
 
 /// [`complete`] on the projection of `object` on `requires`: a key field `requires` does
 /// not select is missing from the representation.
-fn complete_projected(
-    object: &Map<String, Json>,
-    requires: &SelectionSet,
-    key: &[KeyField],
-) -> Completeness {
+fn complete_projected(object: &Object, requires: &SelectionSet, key: &[KeyField]) -> Completeness {
     let mut result = Completeness::Complete;
     for field in key {
         let selected = requires.items.iter().find_map(|item| match item {
@@ -329,7 +325,7 @@ mod tests {
             "b".into(),
             vec![parse_field_set("isbn"), parse_field_set("shelf { id }")],
         );
-        let rep = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let rep = |v: serde_json::Value| Json::from(v).as_object().unwrap().clone();
         let can = |v| keys.can_resolve("Book", "b", &rep(v));
         assert!(can(json!({"__typename": "Book", "isbn": "i1"})));
         assert!(!can(json!({"__typename": "Book", "isbn": null})));
@@ -371,26 +367,23 @@ mod tests {
             json!({"__typename": "Book", "shelf": null}),
             json!({"__typename": "Book", "isbn": "i1"}),
         ] {
+            let object = Json::from(object);
             let object = object.as_object().unwrap();
-            let mut rep = Map::new();
+            // The projection on `__typename shelf { id }`, built by hand.
+            let mut rep = Object::new();
             for name in ["__typename", "shelf"] {
                 if let Some(value) = object.get(name) {
                     let value = match value {
                         Json::Object(o) => {
-                            json!({ "id": o.get("id").cloned().unwrap_or(Json::Null) })
-                                .as_object()
-                                .map(|m| {
-                                    let mut m = m.clone();
-                                    if !o.contains_key("id") {
-                                        m.remove("id");
-                                    }
-                                    Json::Object(m)
-                                })
-                                .unwrap()
+                            let mut shelf = Object::new();
+                            if let Some(id) = o.get("id") {
+                                shelf.insert("id", id.clone());
+                            }
+                            Json::Object(shelf)
                         }
                         other => other.clone(),
                     };
-                    rep.insert(name.into(), value);
+                    rep.insert(name, value);
                 }
             }
             assert_eq!(

@@ -7,8 +7,9 @@ use crate::subgraph::client::FetchError;
 
 #[derive(Deserialize)]
 pub struct SubgraphResponse {
+    /// Parsed straight into the router's values (see `json`); errors stay `serde_json`.
     #[serde(default)]
-    pub data: Option<Value>,
+    pub data: Option<crate::json::Value>,
     #[serde(default)]
     pub errors: Option<Vec<Value>>,
 }
