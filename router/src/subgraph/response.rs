@@ -15,7 +15,7 @@ pub struct SubgraphResponse {
 }
 
 pub fn decode(body: &[u8], service: &str) -> Result<SubgraphResponse, GraphQLError> {
-    serde_json::from_slice(body).map_err(|e| {
+    sonic_rs::from_slice(body).map_err(|e| {
         request_failed(
             service,
             &format!("subgraph response is not a GraphQL response: {e}"),
@@ -77,4 +77,43 @@ pub fn convert_error(
 
 pub fn plain_path(path: &[Value]) -> Option<Vec<PathSegment>> {
     path.iter().map(PathSegment::from_json).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_decode_as_serde_json_reads_them() {
+        let body = br#"{"data":{"a":[1,-2,3.5,1e300,18446744073709551615,"s\n\"q\"\u00e9",true,null,{"b":{}}]},"errors":[{"message":"m","path":["a",0]}]}"#;
+        let decoded = decode(body, "s").unwrap();
+        let expected: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(
+            decoded.data.unwrap(),
+            crate::json::Value::from(expected["data"].clone())
+        );
+        assert_eq!(
+            decoded.errors.unwrap(),
+            expected["errors"].as_array().unwrap().clone()
+        );
+    }
+
+    #[test]
+    fn malformed_answers_are_refused_with_the_subgraph_named() {
+        for body in [
+            &b"{"[..],
+            b"",
+            b"<html>",
+            b"{\"data\":\"\xff\"}",
+            b"{\"data\":{}} trailing",
+        ] {
+            let error = decode(body, "products").err().expect("refused");
+            assert_eq!(
+                error.code(),
+                Some(codes::SUBGRAPH_REQUEST_FAILED),
+                "{body:?}"
+            );
+            assert!(error.message.contains("'products'"), "{}", error.message);
+        }
+    }
 }
