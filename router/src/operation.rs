@@ -18,6 +18,9 @@ pub struct Operation {
     pub root_type: String,
     pub selection: SelectionSet,
     pub variables: Vec<VariableDefinition>,
+    /// The size of this operation's last `data`: the next one's buffer starts that big
+    /// rather than doubling its way up (each doubling copies what was written so far).
+    pub data_size_hint: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -173,6 +176,7 @@ pub fn compile(
         root_type,
         selection,
         variables,
+        data_size_hint: Default::default(),
     })
 }
 

@@ -1,3 +1,4 @@
 //! Building the client's response.
 pub mod body;
+mod plan;
 pub mod shape;

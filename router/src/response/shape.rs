@@ -2,17 +2,22 @@
 //! selection order, fragments applied by concrete type, `__typename` filled in, and GraphQL
 //! null propagation for non-null positions. Serializes straight into a byte buffer, so the
 //! merged subgraph data is never cloned.
+use std::sync::atomic::Ordering::Relaxed;
+
 use serde_json::Map;
 
 use crate::auth::scopes::DeniedFields;
 use crate::graphql_error::{GraphQLError, PathSegment, codes};
 use crate::json::write::write_value;
 use crate::json::{Object, Value};
-use crate::operation::{
-    Field, Operation, Selection2, SelectionSet, collect_fields, sub_selections,
-};
+use crate::operation::{Field, Operation, SelectionSet};
+use crate::response::plan::{PlannedField, Plans};
 use crate::schema::index::{SchemaIndex, TypeInfo, TypeKind, TypeRef};
 use crate::value::write_json_str;
+
+/// The largest buffer a size hint may ask for up front (one huge answer should not make
+/// every later one reserve as much).
+const MAX_SIZE_HINT: usize = 1 << 20;
 
 /// Signals that a non-null position got `null`; the nearest nullable ancestor becomes `null`.
 struct NullBubble;
@@ -26,8 +31,7 @@ enum Seg<'a> {
 struct Shaper<'a> {
     schema: &'a SchemaIndex,
     denied: &'a DeniedFields,
-
-    variables: &'a Map<String, serde_json::Value>,
+    plans: Plans<'a>,
     existing_errors: &'a [GraphQLError],
     new_errors: Vec<GraphQLError>,
     out: Vec<u8>,
@@ -48,11 +52,15 @@ pub fn shape_data(
     let mut shaper = Shaper {
         schema,
         denied,
-
-        variables,
+        plans: Plans::new(schema, variables),
         existing_errors: errors,
         new_errors: Vec::new(),
-        out: Vec::with_capacity(1024),
+        out: Vec::with_capacity(
+            operation
+                .data_size_hint
+                .load(Relaxed)
+                .clamp(256, MAX_SIZE_HINT),
+        ),
         path: Vec::with_capacity(16),
     };
     let empty = Object::new();
@@ -67,6 +75,7 @@ pub fn shape_data(
     let Shaper {
         out, new_errors, ..
     } = shaper;
+    operation.data_size_hint.store(out.len(), Relaxed);
     errors.extend(new_errors);
     out
 }
@@ -81,31 +90,12 @@ impl<'a> Shaper<'a> {
         self.out.push(b'{');
         // Subgraphs answer fields in the order asked: each lookup starts after the last.
         let mut hint = 0;
-        // Once per object rather than once per field.
-        let schema: &'a SchemaIndex = self.schema;
-        let info = schema.get(type_name);
-        if let [set] = sets
-            && set.plain
-        {
-            for (index, item) in set.items.iter().enumerate() {
-                if let Selection2::Field(field) = item {
-                    let sub: &'a SelectionSet = &field.selection;
-                    let sub = std::slice::from_ref(&sub);
-                    if index > 0 {
-                        self.out.push(b',');
-                    }
-                    self.field(field, sub, type_name, info, object, &mut hint)?;
-                }
+        let plan = self.plans.get(sets, type_name);
+        for (index, planned) in plan.fields.iter().enumerate() {
+            if index > 0 {
+                self.out.push(b',');
             }
-        } else {
-            let groups = collect_fields(sets, type_name, self.schema, self.variables);
-            for (index, (_, fields)) in groups.iter().enumerate() {
-                let sub = sub_selections(fields);
-                if index > 0 {
-                    self.out.push(b',');
-                }
-                self.field(fields[0], &sub, type_name, info, object, &mut hint)?;
-            }
+            self.field(planned, type_name, object, &mut hint)?;
         }
         self.out.push(b'}');
         Ok(())
@@ -113,20 +103,19 @@ impl<'a> Shaper<'a> {
 
     fn field(
         &mut self,
-        field: &'a Field,
-        sub_sets: &[&'a SelectionSet],
+        planned: &PlannedField<'a>,
         type_name: &str,
-        info: Option<&'a TypeInfo>,
         object: &Object,
         hint: &mut usize,
     ) -> Result<(), NullBubble> {
+        let field = planned.field;
         let key = field.response_key.as_str();
         self.out.extend_from_slice(&field.key_json);
         if field.name == "__typename" {
             write_json_str(&mut self.out, type_name);
             return Ok(());
         }
-        let Some(field_type) = info.and_then(|info| info.fields.get(&field.name)) else {
+        let Some(field_type) = planned.ty else {
             self.out.extend_from_slice(b"null");
             return Ok(());
         };
@@ -142,28 +131,37 @@ impl<'a> Shaper<'a> {
             return Ok(());
         }
         let value = object.get_from(key, hint);
-        let result = self.value(field_type, value, sub_sets, type_name, field);
+        let result = self.value(
+            field_type,
+            planned.named,
+            value,
+            &planned.sub,
+            type_name,
+            field,
+        );
         self.path.pop();
         result
     }
 
-    /// Completes a value of type `ty`; a nullable position absorbs a bubbling null.
+    /// Completes a value of type `ty` (whose named type's entry is `named`); a nullable
+    /// position absorbs a bubbling null.
     fn value(
         &mut self,
         ty: &TypeRef,
+        named: Option<&TypeInfo>,
         value: Option<&Value>,
         sets: &[&'a SelectionSet],
         parent_type: &str,
         field: &Field,
     ) -> Result<(), NullBubble> {
-        let value = value.filter(|v| !v.is_null() && self.is_visible(ty, v));
+        let value = value.filter(|v| !v.is_null() && self.is_visible(named, v));
         match ty {
             TypeRef::NonNull(inner) => match value {
                 None => {
                     self.null_violation(parent_type, field);
                     Err(NullBubble)
                 }
-                Some(value) => self.non_null_value(inner, value, sets, parent_type, field),
+                Some(value) => self.non_null_value(inner, named, value, sets, parent_type, field),
             },
             _ => {
                 let Some(value) = value else {
@@ -172,7 +170,7 @@ impl<'a> Shaper<'a> {
                 };
                 let start = self.out.len();
                 if self
-                    .non_null_value(ty, value, sets, parent_type, field)
+                    .non_null_value(ty, named, value, sets, parent_type, field)
                     .is_err()
                 {
                     self.out.truncate(start);
@@ -186,13 +184,16 @@ impl<'a> Shaper<'a> {
     fn non_null_value(
         &mut self,
         ty: &TypeRef,
+        named: Option<&TypeInfo>,
         value: &Value,
         sets: &[&'a SelectionSet],
         parent_type: &str,
         field: &Field,
     ) -> Result<(), NullBubble> {
         match ty {
-            TypeRef::NonNull(inner) => self.non_null_value(inner, value, sets, parent_type, field),
+            TypeRef::NonNull(inner) => {
+                self.non_null_value(inner, named, value, sets, parent_type, field)
+            }
             TypeRef::List(item_type) => {
                 let Value::Array(items) = value else {
                     return self.invalid_value(ty, parent_type, field);
@@ -203,7 +204,7 @@ impl<'a> Shaper<'a> {
                         self.out.push(b',');
                     }
                     self.path.push(Seg::Index(i));
-                    let result = self.value(item_type, Some(item), sets, parent_type, field);
+                    let result = self.value(item_type, named, Some(item), sets, parent_type, field);
                     self.path.pop();
                     result?;
                 }
@@ -211,13 +212,12 @@ impl<'a> Shaper<'a> {
                 Ok(())
             }
             TypeRef::Named(name) => {
-                let info = self.schema.get(name);
-                let kind = info.map(|info| info.kind);
+                let kind = named.map(|info| info.kind);
                 if !matches!(
                     kind,
                     Some(TypeKind::Object | TypeKind::Interface | TypeKind::Union)
                 ) {
-                    if !leaf_is_valid(name, info, value) {
+                    if !leaf_is_valid(name, named, value) {
                         return self.invalid_value(ty, parent_type, field);
                     }
                     write_value(&mut self.out, value);
@@ -244,18 +244,11 @@ impl<'a> Shaper<'a> {
     /// False for an object whose runtime type is `@inaccessible` (a subgraph may return one
     /// where the field's type is an interface or union): clients see `null` there, as if the
     /// subgraph had answered it. The router still sends such data to subgraphs in `@requires`.
-    fn is_visible(&self, ty: &TypeRef, value: &Value) -> bool {
+    fn is_visible(&self, named: Option<&TypeInfo>, value: &Value) -> bool {
         let Value::Object(object) = value else {
             return true;
         };
-        let mut named = ty;
-        while let TypeRef::NonNull(inner) = named {
-            named = inner;
-        }
-        let TypeRef::Named(name) = named else {
-            return true;
-        };
-        if self.schema.kind(name) == Some(TypeKind::Object) {
+        if named.is_some_and(|info| info.kind == TypeKind::Object) {
             return true;
         }
         object
