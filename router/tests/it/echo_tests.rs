@@ -86,15 +86,8 @@ async fn deduplication_can_be_turned_off() {
 
 /// `mart_router_requests_deduplicated_total` from the router's metrics.
 async fn deduplicated_requests(world: &echo::Echo) -> u64 {
-    let metrics = client()
-        .get(format!("http://{}/metrics", world.router.addr))
-        .send()
+    crate::harness::metrics(&world.router)
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    metrics
         .lines()
         .find_map(|line| line.strip_prefix("mart_router_requests_deduplicated_total "))
         .expect("the counter is exported")

@@ -163,3 +163,15 @@ pub fn client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(reqwest::Client::new)
 }
+
+/// The router's `/metrics` text.
+pub async fn metrics(router: &mart_router::RunningRouter) -> String {
+    client()
+        .get(format!("http://{}/metrics", router.addr))
+        .send()
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("metrics body")
+}

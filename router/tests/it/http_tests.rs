@@ -306,14 +306,7 @@ async fn probes_metrics_and_playground() {
 
     query(&shop.router, "{ products { id } }", json!({})).await;
     query(&shop.router, "{ products { id } }", json!({})).await;
-    let metrics = client()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = crate::harness::metrics(&shop.router).await;
     assert!(
         metrics.contains("mart_router_requests_total 2"),
         "{metrics}"

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use mart_service::testkit::clients::{BodyReader, LEGACY_WS, Socket, TRANSPORT_WS};
 use serde_json::{Value, json};
 
-use crate::harness::client;
+use crate::harness::{client, metrics};
 use crate::live::{self, Update, eventually};
 
 pub const WATCH: &str = "subscription Watch($id: ID!) { orderStatusChanged(orderId: $id) \
@@ -40,17 +40,6 @@ pub async fn metric_shows(router: &mart_router::RunningRouter, line: &str) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-pub async fn metrics(router: &mart_router::RunningRouter) -> String {
-    client()
-        .get(format!("http://{}/metrics", router.addr))
-        .send()
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("metrics body")
 }
 
 #[tokio::test]
