@@ -94,6 +94,7 @@ async fn serve_loaded(
             metrics.clone(),
         ))
     });
+    let prober = tokio::spawn(http::health::probe_subgraphs(state.clone()));
     let streams = state.shutdown.clone();
     let shutdown = async move {
         shutdown.await;
@@ -111,6 +112,7 @@ async fn serve_loaded(
     if let Some(watcher) = watcher {
         watcher.abort();
     }
+    prober.abort();
     result
 }
 

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+pub mod reachability;
 pub mod subscriptions;
 
 const BUCKETS: [f64; 14] = [
@@ -77,6 +78,8 @@ pub struct Metrics {
     pub supergraph_reload_failures: AtomicU64,
     /// Open sockets, active subscriptions and what happened to them.
     pub subscriptions: subscriptions::SubscriptionMetrics,
+    /// Each subgraph's last connection probe (`http::health::probe_subgraphs`).
+    pub reachability: reachability::Reachability,
     subgraphs: RwLock<HashMap<String, Arc<SubgraphMetrics>>>,
 }
 
@@ -147,6 +150,7 @@ impl Metrics {
         self.request_duration
             .render(&mut out, "mart_router_request_duration_seconds", "");
         self.subscriptions.render(&mut out);
+        self.reachability.render(&mut out);
 
         let subgraphs = self.subgraphs.read().unwrap_or_else(|e| e.into_inner());
         let mut names: Vec<&String> = subgraphs.keys().collect();

@@ -629,18 +629,46 @@ async fn production_defaults_hide_the_schema_and_the_playground() {
 }
 
 #[tokio::test]
-async fn ready_reports_unreachable_subgraphs() {
+async fn a_subgraph_outage_shows_in_health_and_metrics_but_the_router_stays_ready() {
+    // The shop's inventory subgraph is down.
     let shop = shop::start(true).await;
-    let ready = client()
-        .get(format!("http://{}/ready", shop.router.addr))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503);
+    let base = format!("http://{}", shop.router.addr);
+    let ready = client().get(format!("{base}/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200, "a load balancer keeps the router");
     assert_eq!(
         ready.json::<Value>().await.unwrap(),
-        json!({"status": "unready", "unreachableSubgraphs": ["inventory"]})
+        json!({"status": "ready"})
     );
+    // The first probe runs at start; poll until it has reported.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let health = loop {
+        let health = client().get(format!("{base}/health")).send().await.unwrap();
+        assert_eq!(health.status(), 200, "a liveness probe keeps the router");
+        let health: Value = health.json().await.unwrap();
+        if health["subgraphs"]
+            .as_object()
+            .is_some_and(|s| !s.is_empty())
+        {
+            break health;
+        }
+        assert!(std::time::Instant::now() < deadline, "no probe: {health}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(health["status"], "warn", "{health}");
+    assert_eq!(health["subgraphs"]["inventory"], "unreachable", "{health}");
+    assert_eq!(health["subgraphs"]["products"], "reachable", "{health}");
+    let metrics = crate::harness::metrics(&shop.router).await;
+    assert!(
+        metrics.contains("mart_router_subgraph_reachable{subgraph=\"inventory\"} 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("mart_router_subgraph_reachable{subgraph=\"products\"} 1"),
+        "{metrics}"
+    );
+    // What does not need inventory is still answered.
+    let body = query(&shop.router, "{ products { id } }", json!({})).await;
+    assert!(body["data"]["products"].is_array(), "{body}");
 }
 
 #[tokio::test]
