@@ -9,10 +9,64 @@
 //! result is never handed to a later request.
 use std::collections::HashMap;
 use std::future::Future;
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
+use hyper::HeaderMap;
 use tokio::sync::watch;
+use xxhash_rust::xxh3::Xxh3;
+
+/// What makes two pieces of work identical, as length-prefixed parts: compared in full,
+/// so a hash collision can never hand one caller another's answer; hashed once (xxh3).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Key {
+    hash: u64,
+    bytes: Vec<u8>,
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// Builds a [`Key`] part by part.
+pub struct KeyBuilder {
+    bytes: Vec<u8>,
+}
+
+impl KeyBuilder {
+    pub fn with_capacity(capacity: usize) -> KeyBuilder {
+        KeyBuilder {
+            bytes: Vec::with_capacity(capacity),
+        }
+    }
+
+    pub fn part(&mut self, part: &[u8]) -> &mut KeyBuilder {
+        self.bytes
+            .extend_from_slice(&(part.len() as u32).to_le_bytes());
+        self.bytes.extend_from_slice(part);
+        self
+    }
+
+    /// Every header, name and value, in the map's order.
+    pub fn headers(&mut self, headers: &HeaderMap) -> &mut KeyBuilder {
+        self.part(&(headers.len() as u32).to_le_bytes());
+        for (name, value) in headers {
+            self.part(name.as_str().as_bytes()).part(value.as_bytes());
+        }
+        self
+    }
+
+    pub fn finish(self) -> Key {
+        let mut hasher = Xxh3::new();
+        hasher.write(&self.bytes);
+        Key {
+            hash: hasher.finish(),
+            bytes: self.bytes,
+        }
+    }
+}
 
 /// Identical work in flight, by key. Keys compare in full: a hash alone could make two
 /// callers' requests (another user's, say) share an answer.

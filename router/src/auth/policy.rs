@@ -8,7 +8,7 @@ use graphql_tools::static_graphql::schema::{
 };
 
 use super::Caller;
-use crate::schema::index::{SchemaIndex, TypeKind};
+use crate::schema::index::{SchemaIndex, TypeKind, TypeRef};
 
 /// What selecting one field demands of the caller.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -113,20 +113,12 @@ impl AuthPolicy {
         if let Some(r) = self.types.get(parent) {
             requirement.add(r);
         }
-        if let Some(return_type) = index.field_type(parent, field).map(named_type)
+        if let Some(return_type) = index.field_type(parent, field).map(TypeRef::named)
             && let Some(r) = self.types.get(return_type)
         {
             requirement.add(r);
         }
         requirement
-    }
-}
-
-pub fn named_type(ty: &crate::schema::index::TypeRef) -> &str {
-    use crate::schema::index::TypeRef;
-    match ty {
-        TypeRef::Named(name) => name,
-        TypeRef::List(inner) | TypeRef::NonNull(inner) => named_type(inner),
     }
 }
 

@@ -18,7 +18,7 @@ use graphql_tools::static_graphql::query::{
 use xxhash_rust::xxh3::Xxh3;
 
 use super::Caller;
-use super::policy::{AuthPolicy, Requirement, named_type};
+use super::policy::{AuthPolicy, Requirement};
 use super::verify::codes;
 use crate::graphql_error::GraphQLError;
 use crate::operation::{self, Field, Operation, Selection2};
@@ -71,7 +71,7 @@ impl Restrictions {
                         self.entries.push((field_id(field), requirement));
                     }
                     if let Some(ty) = index.field_type(parent, &field.name) {
-                        self.walk(&field.selection, named_type(ty), policy, index, seen);
+                        self.walk(&field.selection, ty.named(), policy, index, seen);
                     }
                 }
                 Selection2::Fragment(fragment) => {
@@ -227,7 +227,7 @@ impl Filter<'_> {
         if !field.selection_set.items.is_empty()
             && let Some(ty) = self.index.field_type(parent, &field.name)
         {
-            let child = named_type(ty).to_string();
+            let child = ty.named().to_string();
             self.selection_set(&mut field.selection_set, &child);
             keep_typename(&mut field.selection_set);
         }

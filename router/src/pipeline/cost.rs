@@ -78,7 +78,7 @@ impl Estimate<'_> {
                     let Some(ty) = self.index.field_type(parent, &field.name) else {
                         return 0.0;
                     };
-                    let named = named(ty);
+                    let named = ty.named();
                     if !self.index.is_composite(named) {
                         return 0.0;
                     }
@@ -107,13 +107,6 @@ impl Estimate<'_> {
             .filter_map(|(_, value)| to_json(value, self.variables).as_f64())
             .map(|n| n.max(0.0))
             .reduce(f64::max)
-    }
-}
-
-fn named(ty: &TypeRef) -> &str {
-    match ty {
-        TypeRef::Named(name) => name,
-        TypeRef::List(inner) | TypeRef::NonNull(inner) => named(inner),
     }
 }
 

@@ -33,7 +33,7 @@ use crate::auth::RequestIdentity;
 use crate::config::RouterConfig;
 use crate::execution::SubgraphHeaders;
 use crate::graphql_error::GraphQLError;
-use crate::inflight::{InFlight, Role};
+use crate::inflight::{InFlight, Key, Role};
 use crate::metrics::Metrics;
 use crate::schema::index::OperationType;
 use crate::subgraph::client::SubgraphClient;
@@ -48,7 +48,7 @@ pub struct Pipeline {
     /// `headers.insert` from the configuration, parsed once.
     inserted_headers: HeaderMap,
     /// Queries in flight, for `deduplicate_requests`.
-    queries_in_flight: InFlight<dedup::RequestKey, dedup::Answer>,
+    queries_in_flight: InFlight<Key, dedup::Answer>,
 }
 
 impl Pipeline {
@@ -167,7 +167,7 @@ pub async fn execute_with(
     if !(pipeline.config.deduplicate_requests && ready.kind() == OperationType::Query) {
         return execute_once(pipeline, ready, headers).await;
     }
-    let key = dedup::RequestKey::of(ready, headers);
+    let key = dedup::request_key(ready, headers);
     let (answer, role) = pipeline
         .queries_in_flight
         .run(key, || async {

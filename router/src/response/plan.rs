@@ -79,7 +79,7 @@ impl<'a> Plans<'a> {
                 field,
                 sub,
                 ty,
-                named: ty.and_then(|ty| self.schema.get(named(ty))),
+                named: ty.and_then(|ty| self.schema.get(ty.named())),
             }
         };
         let fields = match sets {
@@ -98,13 +98,5 @@ impl<'a> Plans<'a> {
                 .collect(),
         };
         ObjectPlan { fields }
-    }
-}
-
-/// The named type under a type's list and non-null wrappers.
-pub fn named(ty: &TypeRef) -> &str {
-    match ty {
-        TypeRef::Named(name) => name,
-        TypeRef::List(inner) | TypeRef::NonNull(inner) => named(inner),
     }
 }

@@ -26,6 +26,14 @@ impl TypeRef {
     pub fn is_non_null(&self) -> bool {
         matches!(self, TypeRef::NonNull(_))
     }
+
+    /// The named type under the list and non-null wrappers.
+    pub fn named(&self) -> &str {
+        match self {
+            TypeRef::Named(name) => name,
+            TypeRef::List(inner) | TypeRef::NonNull(inner) => inner.named(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

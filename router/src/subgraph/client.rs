@@ -1,6 +1,5 @@
 //! HTTP client for subgraph requests: pooled keep-alive connections, per-request timeout and
 //! sharing of one response between identical in-flight queries.
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,9 +10,8 @@ use hyper::{Method, Request, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use xxhash_rust::xxh3::Xxh3;
 
-use crate::inflight::{InFlight, Role};
+use crate::inflight::{InFlight, Key, KeyBuilder, Role};
 use crate::metrics::Metrics;
 
 /// Why a subgraph request produced no usable response.
@@ -40,7 +38,7 @@ impl FetchError {
 
 pub struct SubgraphClient {
     http: Client<HttpConnector, Full<Bytes>>,
-    in_flight: InFlight<FetchKey, Result<Bytes, FetchError>>,
+    in_flight: InFlight<Key, Result<Bytes, FetchError>>,
     metrics: Arc<Metrics>,
     /// Signs every request when the subgraphs require it (`MART_SUBGRAPH_SECRET`).
     signer: Option<mart_auth::RequestSigner>,
@@ -90,7 +88,7 @@ impl SubgraphClient {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return self.send(&request, &metrics).await;
         }
-        let key = FetchKey::of(&request);
+        let key = fetch_key(&request);
         let (result, role) = self
             .in_flight
             .run(key, || self.send(&request, &metrics))
@@ -203,41 +201,12 @@ fn describe_transport_error(error: &hyper_util::client::legacy::Error) -> String
 }
 
 /// What makes two subgraph requests identical: the subgraph, the URL path, the body and the
-/// headers (traceparent aside). Hashed once with xxh3; compared in full.
-#[derive(Clone, PartialEq, Eq)]
-struct FetchKey {
-    hash: u64,
-    body: Bytes,
-    /// Service name, URL path and headers, each length-prefixed.
-    rest: Vec<u8>,
-}
-
-impl FetchKey {
-    fn of(request: &SubgraphRequest<'_>) -> FetchKey {
-        let mut rest = Vec::with_capacity(128);
-        let mut put = |bytes: &[u8]| {
-            rest.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            rest.extend_from_slice(bytes);
-        };
-        put(request.service.as_bytes());
-        put(request.url.path().as_bytes());
-        for (name, value) in request.headers {
-            put(name.as_str().as_bytes());
-            put(value.as_bytes());
-        }
-        let mut hasher = Xxh3::new();
-        hasher.write(&request.body);
-        hasher.write(&rest);
-        FetchKey {
-            hash: hasher.finish(),
-            body: request.body.clone(),
-            rest,
-        }
-    }
-}
-
-impl Hash for FetchKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-    }
+/// headers (traceparent aside).
+fn fetch_key(request: &SubgraphRequest<'_>) -> Key {
+    let mut key = KeyBuilder::with_capacity(request.body.len() + 256);
+    key.part(request.service.as_bytes())
+        .part(request.url.path().as_bytes())
+        .part(&request.body)
+        .headers(request.headers);
+    key.finish()
 }

@@ -179,15 +179,7 @@ async fn a_client_that_gives_up_leaves_no_answer_behind() {
         .await;
     assert!(gave_up.is_err(), "the subgraph answers after 300 ms");
     let ticket = || async {
-        let body: Value = client()
-            .post(world.router.graphql_url())
-            .json(&query)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = crate::harness::query(&world.router, "{ ticket(tag: \"t\") }", json!({})).await;
         body["data"]["ticket"].as_u64().expect("a ticket")
     };
     // The second may still share the first's execution; the third starts after the second
