@@ -3,7 +3,7 @@
 //! through the router and follows each to CONFIRMED (see [`orders`]); `mart-bench fanout`
 //! measures order-status updates fanned out to many WebSocket subscribers (see [`fanout`]);
 //! `mart-bench federation` serves in-memory subgraphs for router comparisons (see
-//! [`federation`]).
+//! [`federation`]); `mart-bench search` times catalogue searches (see [`search`]).
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -12,6 +12,7 @@ mod fanout;
 mod federation;
 mod orders;
 mod query;
+mod search;
 mod topic_end;
 
 pub(crate) use mart_bench::shop;
@@ -40,6 +41,9 @@ enum Command {
     /// The four in-memory subgraphs of the public federation benchmark's shape, for
     /// `bench/federation.sh`: routers side by side on a deep nested query.
     Federation(federation::Args),
+    /// Catalogue searches of several kinds through the router against the generated
+    /// catalogue of `bench/search.sh`: latency per kind.
+    Search(search::Args),
 }
 
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -66,6 +70,7 @@ fn main() -> anyhow::Result<()> {
         (Some(Command::Orders(args)), _) => orders::run(args),
         (Some(Command::Fanout(args)), _) => fanout::run(args),
         (Some(Command::Federation(args)), _) => federation::run(args),
+        (Some(Command::Search(args)), _) => search::run(args),
         (None, Some(args)) => query::run(args),
         (None, None) => {
             use clap::CommandFactory;

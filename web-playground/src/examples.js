@@ -19,6 +19,28 @@ query BrowseProducts {
 }
 `;
 
+const searchProducts = `# Search the catalogue: every word must start a word
+# of a product's name, category or description
+# ("mug" finds "Mugs"); a typo still finds close
+# names. Facets count the matches per category and
+# price band; pass a band's bounds as minPrice and
+# maxPrice to narrow the search.
+query SearchProducts($filter: ProductFilter, $sort: ProductSort) {
+  products(filter: $filter, sort: $sort, first: 10) {
+    totalCount
+    edges {
+      node { id name price { amountMinor currency } category { name } }
+    }
+    facets {
+      categories { category { name } count }
+      priceBands { minPrice maxPrice count }
+    }
+  }
+}
+`;
+
+const searchVariables = { filter: { search: 'kettle' }, sort: 'RELEVANCE' };
+
 const logIn = `# Log in. The form at the top does the same and
 # then sends the token with every request.
 mutation LogIn($email: String!, $password: String!) {
@@ -89,6 +111,7 @@ const json = (value) => JSON.stringify(value, null, 2);
 
 export const exampleTabs = [
   { query: browseProducts },
+  { query: searchProducts, variables: json(searchVariables) },
   { query: logIn, variables: json(DEMO_CUSTOMER) },
   { query: placeOrder, variables: json(placeOrderVariables) },
   { query: watchOrders },

@@ -1,17 +1,22 @@
 //! The catalogue's operations. Each change runs in one transaction together with
 //! the event it emits; the outbox relay is woken once it has committed.
 
+use std::sync::Arc;
+
 use diesel_async::AsyncConnection;
 use mart_events::OutboxSignal;
 use mart_service::Database;
 use uuid::Uuid;
 
-use super::listing::ListRequest;
+use super::facets::Tally;
+use super::listing::{ListRequest, PageQuery};
 use super::product::{NewCategory, NewProduct, ProductPatch, ProductStatus};
+use super::search::{After, TextQuery};
 use super::{Category, Product, ProductsError, validate};
 use crate::emit;
 use crate::storage::products::ProductKey;
 use crate::storage::rows::ProductChanges;
+use crate::storage::search::{self, Filter};
 use crate::storage::{Violation, categories, products, violation};
 
 /// One way of naming a product.
@@ -25,9 +30,14 @@ pub enum ProductLookup {
 /// One page of the listing.
 #[derive(Debug)]
 pub struct Page {
-    pub products: Vec<Product>,
+    /// Each product with the cursor that continues after it.
+    pub products: Vec<(String, Product)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+    /// What the page matched, for its total and facets.
+    pub filter: Arc<Filter>,
+    /// The words searched for instead of the request's, when those matched nothing.
+    pub corrected: Option<String>,
 }
 
 #[derive(Clone)]
@@ -59,19 +69,90 @@ impl Catalog {
         Ok(products::find(&mut conn, key).await?.map(Product::from))
     }
 
-    pub async fn list(&self, request: &ListRequest) -> Result<Page, ProductsError> {
+    /// A page of the listing; with `tally`, its total and facets too, counted on a
+    /// second connection while the page is read (a broad search's page and tally each
+    /// scan most of the catalogue: side by side rather than one after the other).
+    pub async fn list(
+        &self,
+        request: &ListRequest,
+        tally: bool,
+    ) -> Result<(Page, Option<Tally>), ProductsError> {
         let query = request.validate()?;
+        let counting = async {
+            match tally {
+                true => self.tally(&query.filter).await.map(Some),
+                false => Ok(None),
+            }
+        };
+        let (page, counted) = tokio::join!(self.page(query.clone()), counting);
+        let page = page?;
+        // A corrected search counts the corrected words.
+        let counted = match (page.corrected.is_some(), counted?) {
+            (true, Some(_)) => Some(self.tally(&page.filter).await?),
+            (_, counted) => counted,
+        };
+        Ok((page, counted))
+    }
+
+    async fn page(&self, mut query: PageQuery) -> Result<Page, ProductsError> {
         let mut conn = self.db.conn().await?;
         // One row more than asked tells whether another page follows.
-        let mut rows =
-            products::page(&mut conn, &query.filter, query.after, query.size + 1).await?;
+        let mut rows = search::page(
+            &mut conn,
+            &query.filter,
+            query.sort,
+            query.after,
+            query.size + 1,
+        )
+        .await?;
+        // No product has the words: a typo? Search again with each word replaced by
+        // the catalogue's closest. Decided on every page, so later pages match like the
+        // first. (An empty first page means nothing matched; an empty later one may be
+        // the end.)
+        let mut corrected = None;
+        if rows.is_empty()
+            && let Some(text) = &query.filter.text
+            && (query.after.is_none() || !search::any_match(&mut conn, &query.filter).await?)
+        {
+            let words = search::correct(&mut conn, &text.words).await?;
+            if words != text.words {
+                let text = TextQuery::from_words(words);
+                corrected = Some(text.phrase.clone());
+                query.filter.text = Some(text);
+                rows = search::page(
+                    &mut conn,
+                    &query.filter,
+                    query.sort,
+                    query.after,
+                    query.size + 1,
+                )
+                .await?;
+            }
+        }
         let has_next_page = rows.len() as i64 > query.size;
         rows.truncate(query.size as usize);
+        let products = rows
+            .into_iter()
+            .map(|row| {
+                let product = Product::from(row.product);
+                let cursor = After::of(query.sort, &product, row.score).encode();
+                (cursor, product)
+            })
+            .collect();
         Ok(Page {
-            products: rows.into_iter().map(Product::from).collect(),
+            products,
             has_next_page,
             has_previous_page: query.after.is_some(),
+            filter: Arc::new(query.filter),
+            corrected,
         })
+    }
+
+    /// A listing's total and facets (the filter as its page matched).
+    pub async fn tally(&self, filter: &Filter) -> Result<Tally, ProductsError> {
+        let mut conn = self.db.conn().await?;
+        let rows = search::tally(&mut conn, filter).await?;
+        Ok(Tally::of(&rows, filter.category_id))
     }
 
     /// The products with any of `ids` or `skus` (for the data loader).

@@ -1,16 +1,16 @@
 //! Validating a page request of the product listing.
 
-use mart_service::types::cursor;
 use uuid::Uuid;
 
 use super::product::ProductStatus;
+use super::search::{After, ProductSort, TextQuery};
 use super::{ProductsError, validate};
-use crate::storage::products::{ListFilter, Position};
+use crate::storage::search::Filter;
 
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 pub const MAX_PAGE_SIZE: i32 = 100;
-/// The search string is matched as a substring (`ILIKE`) against names, skus
-/// and descriptions; nothing longer than a name is worth searching for.
+/// The search text (its meaning: [`super::search`]); nothing longer than a name is
+/// worth searching for.
 pub const SEARCH_MAX: usize = 200;
 
 #[derive(Debug, Clone, Default)]
@@ -21,15 +21,18 @@ pub struct ListRequest {
     pub max_price_minor: Option<i64>,
     /// Only active products when absent.
     pub status: Option<ProductStatus>,
+    /// Relevance when searching, else oldest first, when absent.
+    pub sort: Option<ProductSort>,
     pub first: Option<i32>,
     pub after: Option<String>,
 }
 
 /// A validated request: what to match, where to start, how many.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PageQuery {
-    pub filter: ListFilter,
-    pub after: Option<Position>,
+    pub filter: Filter,
+    pub sort: ProductSort,
+    pub after: Option<After>,
     pub size: i64,
 }
 
@@ -42,14 +45,15 @@ impl ListRequest {
                 format!("first must be between 1 and {MAX_PAGE_SIZE}"),
             ));
         }
-        let after = match &self.after {
-            None => None,
-            Some(raw) => Some(decode_after(raw)?),
-        };
         let search = match &self.search {
             Some(s) => Some(validate::optional_text("filter.search", s, SEARCH_MAX)?)
                 .filter(|s| !s.is_empty()),
             None => None,
+        };
+        let sort = ProductSort::effective(self.sort, search.is_some());
+        let after = match &self.after {
+            None => None,
+            Some(raw) => Some(After::decode(sort, raw)?),
         };
         for (field, price) in [
             ("filter.minPrice", self.min_price_minor),
@@ -68,23 +72,18 @@ impl ListRequest {
             ));
         }
         Ok(PageQuery {
-            filter: ListFilter {
-                search,
+            filter: Filter {
+                text: search.as_deref().map(TextQuery::parse),
                 category_id: self.category_id,
                 min_price_minor: self.min_price_minor,
                 max_price_minor: self.max_price_minor,
                 status: Some(self.status.unwrap_or(ProductStatus::Active).as_str()),
             },
+            sort,
             after,
             size: i64::from(size),
         })
     }
-}
-
-/// The page cursor `after`. `decode_arg` refuses it only as a bad input, whose
-/// text is the message.
-fn decode_after(raw: &str) -> Result<Position, ProductsError> {
-    cursor::decode_arg("after", raw).map_err(|e| ProductsError::bad_input("after", e.to_string()))
 }
 
 #[cfg(test)]
@@ -136,7 +135,8 @@ mod tests {
             ..Default::default()
         };
         let query = request.validate().unwrap();
-        assert_eq!(query.filter.search, None);
+        assert_eq!(query.filter.text, None);
+        assert_eq!(query.sort, ProductSort::Oldest);
         assert_eq!(query.filter.status, Some("ACTIVE"));
     }
 }

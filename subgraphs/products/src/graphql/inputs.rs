@@ -1,6 +1,6 @@
 //! Input types, converted to the domain's plain structs (validation happens there).
 
-use async_graphql::{ID, InputObject, MaybeUndefined};
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use mart_service::ApiError;
 
 use super::types::ProductStatus;
@@ -57,7 +57,10 @@ pub struct CreateCategoryInput {
 
 #[derive(InputObject, Default)]
 pub struct ProductFilter {
-    /// Case-insensitive substring of the name, sku or description.
+    /// Words to find, each as the start of a word of the name, sku, category or
+    /// description (stemmed: "mugs" finds "Mug"); all must match. Names close to the
+    /// text match too ("skilet" finds "Skillet"), ranked after exact matches. At most
+    /// 200 characters; words past the eighth are ignored.
     pub search: Option<String>,
     pub category_id: Option<ID>,
     /// Lowest price in minor units, inclusive.
@@ -141,6 +144,7 @@ impl CreateCategoryInput {
 impl ProductFilter {
     pub fn into_request(
         self,
+        sort: Option<ProductSort>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ListRequest, ApiError> {
@@ -153,8 +157,25 @@ impl ProductFilter {
             min_price_minor: self.min_price,
             max_price_minor: self.max_price,
             status: self.status.map(Into::into),
+            sort: sort.map(Into::into),
             first,
             after,
         })
     }
+}
+
+/// The order of a product listing.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::ProductSort")]
+pub enum ProductSort {
+    /// Best match first; the default when searching. Without a search: oldest first.
+    Relevance,
+    /// Cheapest first.
+    PriceAscending,
+    /// Dearest first.
+    PriceDescending,
+    /// Newest first.
+    Newest,
+    /// Oldest first; the default without a search.
+    Oldest,
 }

@@ -2,6 +2,7 @@
 //! that call [`crate::domain::Catalog`], and DataLoaders for batched lookups.
 
 mod inputs;
+mod listing;
 mod loaders;
 mod mutation;
 mod query;

@@ -3,9 +3,10 @@ use async_graphql::{Context, ID, Object, Result};
 use mart_service::ApiError;
 
 use super::ApiResultExt;
-use super::inputs::{ProductFilter, parse_id};
+use super::inputs::{ProductFilter, ProductSort, parse_id};
+use super::listing::ProductConnection;
 use super::loaders::{CategoryLoader, ProductKey, ProductLoader};
-use super::types::{Category, Product, ProductConnection, connection};
+use super::types::{Category, Product};
 use crate::domain::Catalog;
 use crate::domain::ProductLookup;
 
@@ -37,21 +38,23 @@ impl Query {
         Ok(catalog.product(&lookup).await.gql()?.map(Product))
     }
 
-    /// Products in a stable order (oldest first), a page at a time: `first` (1 to
-    /// 100, default 20) after the cursor `after`.
+    /// Products matching `filter` (active ones when it names no status) in `sort`
+    /// order (by relevance when searching, else oldest first), a page at a time:
+    /// `first` (1 to 100, default 20) after the cursor `after`, which must come from
+    /// a listing in the same order.
     async fn products(
         &self,
         ctx: &Context<'_>,
         filter: Option<ProductFilter>,
+        sort: Option<ProductSort>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ProductConnection> {
         let request = filter
             .unwrap_or_default()
-            .into_request(first, after)
+            .into_request(sort, first, after)
             .gql()?;
-        let page = ctx.data_unchecked::<Catalog>().list(&request).await.gql()?;
-        Ok(connection(page))
+        ProductConnection::list(ctx, &request).await
     }
 
     /// Every category, by name.

@@ -4,13 +4,12 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::ApiResultExt;
 use super::loaders::CategoryLoader;
 pub use mart_service::types::Money;
-use mart_service::types::cursor;
-use mart_service::types::{Connection, Node};
+use mart_service::types::Node;
 
-use crate::domain::{self, Catalog, ListRequest, Page};
+use super::listing::ProductConnection;
+use crate::domain::{self, ListRequest};
 
 pub struct Product(pub domain::Product);
 
@@ -128,8 +127,7 @@ impl Category {
             after,
             ..Default::default()
         };
-        let page = ctx.data_unchecked::<Catalog>().list(&request).await.gql()?;
-        Ok(connection(page))
+        ProductConnection::list(ctx, &request).await
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -139,19 +137,4 @@ impl Category {
 
 impl Node for Product {
     const NAME: &'static str = "Product";
-}
-
-/// A page of products. Cursors are opaque and stay valid while products are
-/// added.
-pub type ProductConnection = Connection<Product>;
-
-/// The listing's page as a connection.
-pub fn connection(page: Page) -> ProductConnection {
-    Connection::new(
-        page.products
-            .into_iter()
-            .map(|p| (cursor::encode((p.created_at, p.id)), Product(p))),
-        page.has_next_page,
-        page.has_previous_page,
-    )
 }

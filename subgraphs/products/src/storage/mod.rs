@@ -4,6 +4,7 @@ pub mod categories;
 pub mod products;
 pub mod rows;
 pub mod schema;
+pub mod search;
 
 use diesel::result::{DatabaseErrorKind, Error};
 
@@ -24,30 +25,5 @@ pub fn violation(error: &Error) -> Option<Violation<'_>> {
         DatabaseErrorKind::UniqueViolation => Some(Violation::Unique(constraint)),
         DatabaseErrorKind::ForeignKeyViolation => Some(Violation::ForeignKey(constraint)),
         _ => None,
-    }
-}
-
-/// `text` matched literally inside an (I)LIKE pattern.
-pub fn like_contains(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_contains("50%_off\\"), "%50\\%\\_off\\\\%");
-        assert_eq!(like_contains("mug"), "%mug%");
     }
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::schema::{categories, products};
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
 pub struct ProductRow {
     pub id: Uuid,

@@ -9,6 +9,7 @@ mod limits;
 mod outbox;
 mod pagination;
 mod schema;
+mod search;
 mod seed;
 mod support;
 mod validation;

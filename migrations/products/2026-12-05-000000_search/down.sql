@@ -1,0 +1,10 @@
+DROP INDEX products_price_id;
+DROP INDEX products_search_document;
+DROP TRIGGER categories_rename_refresh ON categories;
+DROP FUNCTION categories_rename_refresh();
+DROP TRIGGER products_search_document ON products;
+DROP FUNCTION products_search_document_refresh();
+ALTER TABLE products DROP COLUMN search_document;
+DROP FUNCTION search_words_of(TEXT);
+DROP TABLE search_words;
+DROP FUNCTION products_search_document(TEXT, TEXT, TEXT, TEXT);
