@@ -96,15 +96,7 @@ impl Catalog {
 
     async fn page(&self, mut query: PageQuery) -> Result<Page, ProductsError> {
         let mut conn = self.db.conn().await?;
-        // One row more than asked tells whether another page follows.
-        let mut rows = search::page(
-            &mut conn,
-            &query.filter,
-            query.sort,
-            query.after,
-            query.size + 1,
-        )
-        .await?;
+        let mut rows = page_rows(&mut conn, &query).await?;
         // No product has the words: a typo? Search again with each word replaced by
         // the catalogue's closest. Decided on every page, so later pages match like the
         // first. (An empty first page means nothing matched; an empty later one may be
@@ -119,14 +111,7 @@ impl Catalog {
                 let text = TextQuery::from_words(words);
                 corrected = Some(text.phrase.clone());
                 query.filter.text = Some(text);
-                rows = search::page(
-                    &mut conn,
-                    &query.filter,
-                    query.sort,
-                    query.after,
-                    query.size + 1,
-                )
-                .await?;
+                rows = page_rows(&mut conn, &query).await?;
             }
         }
         let has_next_page = rows.len() as i64 > query.size;
@@ -272,6 +257,14 @@ impl Catalog {
                 _ => ProductsError::from(e),
             })
     }
+}
+
+/// The rows of a page, and one more: it tells whether another page follows.
+async fn page_rows(
+    conn: &mut diesel_async::AsyncPgConnection,
+    query: &PageQuery,
+) -> diesel::QueryResult<Vec<search::Scored>> {
+    search::page(conn, &query.filter, query.sort, query.after, query.size + 1).await
 }
 
 /// Turns the constraint violations the schema raises into what the client did wrong.
