@@ -17,7 +17,7 @@ start_system
 # The checked-in supergraph with this run's subgraph ports.
 SUPERGRAPH=$OUT/supergraph.graphql
 sed_args=()
-for pair in products:4001 inventory:4002 users:4003 orders:4004 payments:4005 shipping:4006 notifications:4007; do
+for pair in products:4001 inventory:4002 users:4003 orders:4004 payments:4005 shipping:4006 notifications:4007 checkout:4008; do
   name=${pair%%:*}; port=${pair##*:}
   var="MART_${name^^}_PORT"
   sed_args+=(-e "s#name: \"$name\", url: \"http://127.0.0.1:$port/graphql\"#name: \"$name\", url: \"http://127.0.0.1:${!var}/graphql\"#")

@@ -5,7 +5,7 @@
 use mart_service::{ServiceName, Subgraph};
 
 /// Every subgraph, in start order.
-pub const SUBGRAPHS: [Subgraph; 7] = [
+pub const SUBGRAPHS: [Subgraph; 8] = [
     mart_products::SUBGRAPH,
     mart_inventory::SUBGRAPH,
     mart_users::SUBGRAPH,
@@ -13,6 +13,7 @@ pub const SUBGRAPHS: [Subgraph; 7] = [
     mart_payments::SUBGRAPH,
     mart_shipping::SUBGRAPH,
     mart_notifications::SUBGRAPH,
+    mart_checkout::SUBGRAPH,
 ];
 
 /// The subgraph called `name`, if any.

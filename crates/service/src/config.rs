@@ -21,6 +21,7 @@ pub enum ServiceName {
     Payments,
     Shipping,
     Notifications,
+    Checkout,
 }
 
 impl ServiceName {
@@ -34,6 +35,7 @@ impl ServiceName {
         Self::Payments,
         Self::Shipping,
         Self::Notifications,
+        Self::Checkout,
         Self::Router,
     ];
 
@@ -52,6 +54,7 @@ impl ServiceName {
             Self::Payments => "payments",
             Self::Shipping => "shipping",
             Self::Notifications => "notifications",
+            Self::Checkout => "checkout",
         }
     }
 
@@ -65,6 +68,7 @@ impl ServiceName {
             Self::Payments => 4005,
             Self::Shipping => 4006,
             Self::Notifications => 4007,
+            Self::Checkout => 4008,
         }
     }
 
@@ -202,6 +206,11 @@ pub const ENV_VARS: &[EnvVar] = &[
         meaning: "accounts one client address may register within 15 minutes (users service); 0: no limit",
     },
     EnvVar {
+        name: "MART_CART_TTL_SECS",
+        default: "2592000",
+        meaning: "a cart untouched this long (default 30 days) expires and is deleted (checkout service)",
+    },
+    EnvVar {
         name: "MART_SUBGRAPH_SECRET",
         default: "",
         meaning: "shared secret: when set, subgraphs answer only requests signed with it (x-mart-signature, HMAC-SHA256 over the body); the router and orders sign with it. Empty: off",
@@ -264,6 +273,8 @@ pub struct ServiceConfig {
     pub trusted_proxies: Vec<IpRange>,
     /// `MART_REGISTRATIONS_PER_ADDRESS` (default 20 per 15 minutes; 0: no limit).
     pub registrations_per_address: u32,
+    /// `MART_CART_TTL_SECS` (default 30 days): how long an untouched cart lives.
+    pub cart_ttl: Duration,
     /// `MART_SUBGRAPH_SECRET`: when set, a subgraph answers only requests signed with it
     /// (the router's, and orders' calls at placement), and signs its own calls to others.
     pub request_signer: Option<mart_auth::RequestSigner>,
@@ -494,6 +505,7 @@ impl ServiceConfig {
             auth,
             trusted_proxies,
             registrations_per_address,
+            cart_ttl: secs("MART_CART_TTL_SECS", 1)?,
             request_signer: mart_auth::RequestSigner::new(&get("MART_SUBGRAPH_SECRET")),
             payment_token_key: non_empty("MART_PAYMENT_TOKEN_KEY"),
             verifier: None,

@@ -24,6 +24,7 @@ pub mod testkit;
 pub mod text;
 pub mod types;
 pub mod upkeep;
+pub mod upstream;
 
 pub use bootstrap::{Bootstrap, StartError};
 pub use config::{ServiceConfig, ServiceName};

@@ -5,6 +5,7 @@
 mod accounts;
 mod admission;
 mod broker;
+mod cart;
 mod faults;
 mod killable;
 mod limits;

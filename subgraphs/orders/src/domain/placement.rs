@@ -55,14 +55,7 @@ pub struct PlaceOrderRequest {
     pub idempotency_key: String,
 }
 
-/// What the products service says about one product now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductQuote {
-    pub price_minor: i64,
-    pub currency: String,
-    pub weight_grams: i32,
-    pub active: bool,
-}
+pub use mart_service::upstream::ProductQuote;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShippingQuote {

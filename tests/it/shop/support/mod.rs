@@ -154,6 +154,7 @@ impl Shop {
         let mut order = vec![
             ServiceName::Users,
             ServiceName::Products,
+            ServiceName::Checkout,
             ServiceName::Inventory,
             ServiceName::Shipping,
             ServiceName::Payments,

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use mart_service::identity::AccessToken;
+use crate::identity::AccessToken;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};

@@ -1,0 +1,344 @@
+//! The cart use cases. Every change locks its cart row first, so two changes to one
+//! cart happen one after the other, and pushes the cart's expiry forward.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use mart_service::Database;
+use mart_service::upstream::ProductsClient;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::CheckoutError;
+use super::cart::{Cart, CartLine, CartStatus, check_quantity};
+use super::pricing::{PricedCart, price};
+use crate::storage::carts;
+use crate::storage::rows::CartRow;
+
+#[derive(Debug, Clone, Copy)]
+pub struct CartSettings {
+    /// How long an untouched cart lives (`MART_CART_TTL_SECS`, default 30 days).
+    pub ttl: Duration,
+    /// How often expired carts are deleted. Default 1 minute.
+    pub sweep_every: Duration,
+}
+
+impl Default for CartSettings {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(30 * 24 * 3600),
+            sweep_every: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Carts {
+    db: Database,
+    products: Arc<ProductsClient>,
+    settings: CartSettings,
+}
+
+impl Carts {
+    pub fn new(db: Database, products: ProductsClient, settings: CartSettings) -> Self {
+        Self {
+            db,
+            products: Arc::new(products),
+            settings,
+        }
+    }
+
+    fn expiry(&self) -> DateTime<Utc> {
+        Utc::now() + self.settings.ttl
+    }
+
+    /// A new cart for a guest (`caller` `None`); for a customer, their active cart,
+    /// made if they have none.
+    pub async fn create(&self, caller: Option<Uuid>) -> Result<Cart, CheckoutError> {
+        let mut conn = self.db.conn().await?;
+        if let Some(user) = caller
+            && let Some(cart) = self.customer_cart(&mut conn, user).await?
+        {
+            return Ok(cart);
+        }
+        match carts::insert(&mut conn, Uuid::new_v4(), caller, self.expiry()).await {
+            Ok(row) => Ok(assemble(row, vec![])),
+            // Two first carts of one customer at once: the other insert won.
+            Err(e) if caller.is_some() && is_unique_violation(&e) => {
+                let user = caller.expect("checked above");
+                self.customer_cart(&mut conn, user)
+                    .await?
+                    .ok_or(CheckoutError::from(e))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The cart `id` if `caller` may see it.
+    pub async fn get(&self, id: Uuid, caller: Option<Uuid>) -> Result<Cart, CheckoutError> {
+        let mut conn = self.db.conn().await?;
+        let row = carts::find(&mut conn, id).await?;
+        let cart = match row {
+            Some(row) => load(&mut conn, row).await?,
+            None => return Err(CheckoutError::NoCart(id)),
+        };
+        visible(cart, caller)
+    }
+
+    /// The customer's active cart, if they have one.
+    pub async fn mine(&self, user: Uuid) -> Result<Option<Cart>, CheckoutError> {
+        let mut conn = self.db.conn().await?;
+        self.customer_cart(&mut conn, user).await
+    }
+
+    async fn customer_cart(
+        &self,
+        conn: &mut AsyncPgConnection,
+        user: Uuid,
+    ) -> Result<Option<Cart>, CheckoutError> {
+        match carts::active_of(conn, user).await? {
+            Some(row) if row.expires_at > Utc::now() => Ok(Some(load(conn, row).await?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Adds `quantity` of a product the shop sells now.
+    pub async fn add(
+        &self,
+        id: Uuid,
+        caller: Option<Uuid>,
+        product_id: Uuid,
+        quantity: i32,
+    ) -> Result<Cart, CheckoutError> {
+        check_quantity("quantity", quantity, 1)?;
+        let quotes = self.products.quotes(&[product_id]).await?;
+        let quote = quotes
+            .get(&product_id)
+            .filter(|q| q.active)
+            .ok_or_else(|| {
+                CheckoutError::bad_input(
+                    "productId",
+                    format!("no product for sale with id {product_id}"),
+                )
+            })?
+            .clone();
+        // A new line must be in the cart's currency (priced before the cart is locked:
+        // no call to another service while holding the lock).
+        let current = self.get(id, caller).await?;
+        if current.quantity_of(product_id) == 0 {
+            self.check_currency(&current, &quote.currency).await?;
+        }
+        self.change(id, caller, Edit::Add(product_id, quantity))
+            .await
+    }
+
+    /// Sets the quantity of a product in the cart; 0 removes it.
+    pub async fn set_quantity(
+        &self,
+        id: Uuid,
+        caller: Option<Uuid>,
+        product_id: Uuid,
+        quantity: i32,
+    ) -> Result<Cart, CheckoutError> {
+        check_quantity("quantity", quantity, 0)?;
+        self.change(id, caller, Edit::Set(product_id, quantity))
+            .await
+    }
+
+    /// Removes a product from the cart (removing one that is not there changes nothing).
+    pub async fn remove(
+        &self,
+        id: Uuid,
+        caller: Option<Uuid>,
+        product_id: Uuid,
+    ) -> Result<Cart, CheckoutError> {
+        self.change(id, caller, Edit::Set(product_id, 0)).await
+    }
+
+    /// At sign-in: the guest's cart joins the customer's. Without an active cart the
+    /// customer adopts the guest's as it is; otherwise its lines are added to theirs
+    /// and it is seen no more. Merging a cart already merged into theirs answers their
+    /// cart again.
+    pub async fn merge(&self, guest_cart: Uuid, user: Uuid) -> Result<Cart, CheckoutError> {
+        let mut conn = self.db.conn().await?;
+        let now = Utc::now();
+        let expires_at = self.expiry();
+        let target = conn
+            .transaction::<_, CheckoutError, _>(async |c| {
+                let guest = carts::lock(c, guest_cart)
+                    .await?
+                    .ok_or(CheckoutError::NoCart(guest_cart))?;
+                let mine = carts::active_of(c, user).await?;
+                if let Some(mine) = &mine
+                    && mine.id == guest.id
+                {
+                    return Ok(mine.id);
+                }
+                let guest = load(c, guest).await?;
+                if guest.user_id.is_some() || !guest.visible_to(None, now) {
+                    return Err(CheckoutError::NoCart(guest_cart));
+                }
+                let Some(mine) = mine else {
+                    carts::adopt(c, guest.id, user).await?;
+                    carts::touch(c, guest.id, expires_at).await?;
+                    return Ok(guest.id);
+                };
+                let mine = carts::lock(c, mine.id).await?.expect("found just now");
+                let mine = load(c, mine).await?;
+                for line in mine.merged_lines(&guest.lines) {
+                    if line.quantity != mine.quantity_of(line.product_id) {
+                        carts::set_line(c, mine.id, line.product_id, line.quantity).await?;
+                    }
+                }
+                carts::mark_merged(c, guest.id).await?;
+                carts::touch(c, mine.id, expires_at).await?;
+                Ok(mine.id)
+            })
+            .await?;
+        let row = carts::find(&mut conn, target)
+            .await?
+            .ok_or(CheckoutError::NoCart(target))?;
+        load(&mut conn, row).await
+    }
+
+    /// The cart at today's prices: one call to the products service for all its lines.
+    pub async fn price(&self, cart: &Cart) -> Result<PricedCart, CheckoutError> {
+        if cart.lines.is_empty() {
+            return Ok(price(&[], &Default::default()));
+        }
+        let ids: Vec<Uuid> = cart.lines.iter().map(|l| l.product_id).collect();
+        let quotes = self.products.quotes(&ids).await?;
+        Ok(price(&cart.lines, &quotes))
+    }
+
+    /// A product in another currency than the cart's priced lines is refused.
+    async fn check_currency(&self, cart: &Cart, currency: &str) -> Result<(), CheckoutError> {
+        let priced = self.price(cart).await?;
+        match priced.subtotal {
+            Some(subtotal) if subtotal.currency != currency => Err(CheckoutError::bad_input(
+                "productId",
+                format!(
+                    "the cart is in {}; this product is sold in {currency}",
+                    subtotal.currency
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Makes `edit` to the locked cart `id` (if `caller` may change it), pushes its
+    /// expiry forward and answers the cart as changed.
+    async fn change(
+        &self,
+        id: Uuid,
+        caller: Option<Uuid>,
+        edit: Edit,
+    ) -> Result<Cart, CheckoutError> {
+        let mut conn = self.db.conn().await?;
+        let expires_at = self.expiry();
+        conn.transaction::<_, CheckoutError, _>(async |c| {
+            let row = carts::lock(c, id).await?.ok_or(CheckoutError::NoCart(id))?;
+            let cart = visible(load(c, row).await?, caller)?;
+            match edit {
+                Edit::Add(product, quantity) => {
+                    let total = cart.after_adding(product, quantity)?;
+                    carts::set_line(c, id, product, total).await?;
+                }
+                Edit::Set(product, 0) => carts::remove_line(c, id, product).await?,
+                Edit::Set(product, quantity) => {
+                    if cart.quantity_of(product) == 0 {
+                        return Err(CheckoutError::bad_input(
+                            "productId",
+                            "the cart has no line for this product; add it first",
+                        ));
+                    }
+                    carts::set_line(c, id, product, quantity).await?;
+                }
+            }
+            carts::touch(c, id, expires_at).await?;
+            let row = carts::find(c, id).await?.ok_or(CheckoutError::NoCart(id))?;
+            load(c, row).await
+        })
+        .await
+    }
+
+    /// Deletes expired carts every [`CartSettings::sweep_every`] until `shutdown`.
+    pub async fn run_expiry(self, shutdown: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(self.settings.sweep_every) => {}
+            }
+            match self.sweep().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(carts = n, "deleted expired carts"),
+                Err(e) => tracing::warn!(error = %e, "deleting expired carts failed; will retry"),
+            }
+        }
+    }
+
+    /// Deletes every cart expired by now, a thousand at a time; returns how many.
+    pub async fn sweep(&self) -> Result<usize, CheckoutError> {
+        let mut conn = self.db.conn().await?;
+        let mut deleted = 0;
+        loop {
+            let n = carts::delete_expired(&mut conn, Utc::now(), 1_000).await?;
+            deleted += n;
+            if n < 1_000 {
+                return Ok(deleted);
+            }
+        }
+    }
+}
+
+/// A change to a cart's lines.
+#[derive(Debug, Clone, Copy)]
+enum Edit {
+    /// Add this many of the product.
+    Add(Uuid, i32),
+    /// Hold this many of a product already in the cart; 0 removes it.
+    Set(Uuid, i32),
+}
+
+fn visible(cart: Cart, caller: Option<Uuid>) -> Result<Cart, CheckoutError> {
+    if cart.visible_to(caller, Utc::now()) {
+        Ok(cart)
+    } else {
+        Err(CheckoutError::NoCart(cart.id))
+    }
+}
+
+async fn load(conn: &mut AsyncPgConnection, row: CartRow) -> Result<Cart, CheckoutError> {
+    let lines = carts::lines(conn, row.id).await?;
+    Ok(assemble(
+        row,
+        lines
+            .into_iter()
+            .map(|l| CartLine {
+                product_id: l.product_id,
+                quantity: l.quantity,
+            })
+            .collect(),
+    ))
+}
+
+fn assemble(row: CartRow, lines: Vec<CartLine>) -> Cart {
+    Cart {
+        id: row.id,
+        user_id: row.user_id,
+        status: CartStatus::from_column(&row.status),
+        lines,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        expires_at: row.expires_at,
+    }
+}
+
+fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

@@ -1,0 +1,13 @@
+//! Business rules of carts, independent of GraphQL: what a cart holds and who may
+//! touch it ([`cart`]), what it costs now ([`pricing`]), and the use cases
+//! ([`carts`]).
+
+pub mod cart;
+pub mod carts;
+mod error;
+pub mod pricing;
+
+pub use cart::{Cart, CartLine, CartStatus};
+pub use carts::{CartSettings, Carts};
+pub use error::CheckoutError;
+pub use pricing::{PricedCart, PricedLine};

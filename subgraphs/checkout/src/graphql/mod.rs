@@ -1,0 +1,159 @@
+//! The GraphQL face of checkout: carts for guests (`createCart` without signing in;
+//! the id is the key) and customers (`myCart`, `mergeCart` at sign-in). Resolvers call
+//! the domain only.
+
+mod types;
+
+use async_graphql::{
+    Context, EmptySubscription, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder,
+};
+use mart_service::identity::{identity, require_user};
+use mart_service::types::id_arg;
+use mart_service::upstream::UpstreamError;
+use mart_service::{ApiError, ApiResultExt, DbError};
+use uuid::Uuid;
+
+use crate::domain::{Carts, CheckoutError};
+use types::Cart;
+
+pub type CheckoutSchema = Schema<Query, Mutation, EmptySubscription>;
+
+impl From<CheckoutError> for ApiError {
+    fn from(e: CheckoutError) -> Self {
+        match e {
+            CheckoutError::BadInput { field, message } => ApiError::bad_input(field, message),
+            CheckoutError::NoCart(_) => ApiError::NotFound(e.to_string()),
+            CheckoutError::SignInRequired => ApiError::Unauthenticated,
+            CheckoutError::Products(UpstreamError::Unavailable { .. }) => {
+                ApiError::ServiceUnavailable("prices are unavailable; try again shortly".into())
+            }
+            CheckoutError::Products(e) => ApiError::Internal(e.to_string()),
+            // diesel's NotFound stays NOT_FOUND; other storage errors are internal
+            // or SERVICE_UNAVAILABLE.
+            CheckoutError::Storage(DbError::Query(e)) => e.into(),
+            CheckoutError::Storage(e) => e.into(),
+        }
+    }
+}
+
+/// The signed-in caller, if any.
+fn caller(ctx: &Context<'_>) -> Option<Uuid> {
+    identity(ctx).user().map(|u| u.id)
+}
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// A cart by its id: a guest's to anyone holding the id, a customer's to that
+    /// customer only. `NOT_FOUND` for any other, and once it expired.
+    async fn cart(&self, ctx: &Context<'_>, id: ID) -> Result<Cart> {
+        let id = id_arg("id", &id)?;
+        let carts = ctx.data_unchecked::<Carts>();
+        Ok(Cart::new(carts.get(id, caller(ctx)).await.gql()?))
+    }
+
+    /// The signed-in customer's cart; null when they have none.
+    async fn my_cart(&self, ctx: &Context<'_>) -> Result<Option<Cart>> {
+        let user = require_user(ctx).gql()?;
+        let carts = ctx.data_unchecked::<Carts>();
+        Ok(carts.mine(user.id).await.gql()?.map(Cart::new))
+    }
+}
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// A new cart. Without signing in: a guest's cart, whose id is the only key to it
+    /// (keep it like a password). Signed in: the customer's cart (the one they have,
+    /// if any: a customer has one).
+    async fn create_cart(&self, ctx: &Context<'_>) -> Result<Cart> {
+        let carts = ctx.data_unchecked::<Carts>();
+        Ok(Cart::new(carts.create(caller(ctx)).await.gql()?))
+    }
+
+    /// Adds `quantity` (1 to 100; at most 100 of a product in all, 50 products a
+    /// cart) of a product for sale.
+    async fn add_to_cart(
+        &self,
+        ctx: &Context<'_>,
+        cart_id: ID,
+        product_id: ID,
+        quantity: i32,
+    ) -> Result<Cart> {
+        let (cart_id, product_id) = (
+            id_arg("cartId", &cart_id)?,
+            id_arg("productId", &product_id)?,
+        );
+        let carts = ctx.data_unchecked::<Carts>();
+        let cart = carts
+            .add(cart_id, caller(ctx), product_id, quantity)
+            .await
+            .gql()?;
+        Ok(Cart::new(cart))
+    }
+
+    /// Sets how many of a product already in the cart it holds (0 to 100; 0 removes it).
+    async fn set_cart_quantity(
+        &self,
+        ctx: &Context<'_>,
+        cart_id: ID,
+        product_id: ID,
+        quantity: i32,
+    ) -> Result<Cart> {
+        let (cart_id, product_id) = (
+            id_arg("cartId", &cart_id)?,
+            id_arg("productId", &product_id)?,
+        );
+        let carts = ctx.data_unchecked::<Carts>();
+        let cart = carts
+            .set_quantity(cart_id, caller(ctx), product_id, quantity)
+            .await
+            .gql()?;
+        Ok(Cart::new(cart))
+    }
+
+    /// Removes a product from the cart; removing one it does not hold changes nothing.
+    async fn remove_from_cart(
+        &self,
+        ctx: &Context<'_>,
+        cart_id: ID,
+        product_id: ID,
+    ) -> Result<Cart> {
+        let (cart_id, product_id) = (
+            id_arg("cartId", &cart_id)?,
+            id_arg("productId", &product_id)?,
+        );
+        let carts = ctx.data_unchecked::<Carts>();
+        let cart = carts.remove(cart_id, caller(ctx), product_id).await.gql()?;
+        Ok(Cart::new(cart))
+    }
+
+    /// After signing in: the guest cart `guestCartId` joins the customer's cart (their
+    /// quantities of one product add up, to 100 at most) and is gone; without a cart of
+    /// their own the customer keeps the guest's. Answers the customer's cart.
+    async fn merge_cart(&self, ctx: &Context<'_>, guest_cart_id: ID) -> Result<Cart> {
+        let user = require_user(ctx).gql()?;
+        let guest = id_arg("guestCartId", &guest_cart_id)?;
+        let carts = ctx.data_unchecked::<Carts>();
+        Ok(Cart::new(carts.merge(guest, user.id).await.gql()?))
+    }
+}
+
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    mart_service::graphql::harden(
+        Schema::build(Query, Mutation, EmptySubscription).enable_federation(),
+        12,
+    )
+}
+
+pub fn schema(carts: Carts) -> CheckoutSchema {
+    builder().data(carts).finish()
+}
+
+pub fn sdl() -> String {
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}

@@ -1,0 +1,123 @@
+//! Output types: a cart, priced once per request however many of its fields ask.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use mart_service::ApiResultExt;
+use mart_service::types::Money;
+use tokio::sync::OnceCell;
+
+use crate::domain::{self, Carts, PricedCart};
+
+/// A product, resolved by the products subgraph.
+#[derive(SimpleObject)]
+#[graphql(unresolvable = "id")]
+pub struct Product {
+    pub id: ID,
+}
+
+pub struct Cart {
+    cart: domain::Cart,
+    priced: OnceCell<PricedCart>,
+}
+
+impl Cart {
+    pub fn new(cart: domain::Cart) -> Self {
+        Self {
+            cart,
+            priced: OnceCell::new(),
+        }
+    }
+
+    /// The cart at today's prices: one call to the products service, made when a
+    /// field needs a price.
+    async fn priced(&self, ctx: &Context<'_>) -> Result<&PricedCart> {
+        let carts = ctx.data_unchecked::<Carts>();
+        self.priced
+            .get_or_try_init(|| async { carts.price(&self.cart).await.gql() })
+            .await
+    }
+}
+
+fn money(price: &domain::pricing::Price) -> Money {
+    Money::new(price.amount_minor, price.currency.clone())
+}
+
+/// What a guest or customer is about to buy, at today's prices.
+#[Object]
+impl Cart {
+    /// For a guest's cart, the only key to it.
+    async fn id(&self) -> ID {
+        ID(self.cart.id.to_string())
+    }
+
+    /// Oldest first.
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<CartLine>> {
+        Ok(self
+            .priced(ctx)
+            .await?
+            .lines
+            .iter()
+            .cloned()
+            .map(CartLine)
+            .collect())
+    }
+
+    /// Items that can be bought now (lines of products no longer sold do not count).
+    async fn item_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(self.priced(ctx).await?.item_count)
+    }
+
+    /// The sum of the lines at today's prices; null for a cart with nothing to buy.
+    async fn subtotal(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
+        Ok(self.priced(ctx).await?.subtotal.as_ref().map(money))
+    }
+
+    /// Whether a customer keeps it (false: a guest's).
+    async fn has_owner(&self) -> bool {
+        self.cart.user_id.is_some()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.cart.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.cart.updated_at
+    }
+
+    /// When it expires unless changed before (each change moves it forward).
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.cart.expires_at
+    }
+}
+
+pub struct CartLine(domain::PricedLine);
+
+/// One product in a cart.
+#[Object]
+impl CartLine {
+    async fn product(&self) -> Product {
+        Product {
+            id: ID(self.0.product_id.to_string()),
+        }
+    }
+
+    async fn quantity(&self) -> i32 {
+        self.0.quantity
+    }
+
+    /// Today's price; null when the product is no longer sold (remove the line).
+    async fn unit_price(&self) -> Option<Money> {
+        self.0.unit_price.as_ref().map(money)
+    }
+
+    /// Unit price × quantity; null when the product is no longer sold.
+    async fn line_total(&self) -> Option<Money> {
+        self.0.total().as_ref().map(money)
+    }
+
+    /// Whether the product can still be bought.
+    async fn available(&self) -> bool {
+        self.0.unit_price.is_some()
+    }
+}

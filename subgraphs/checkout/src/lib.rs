@@ -1,0 +1,56 @@
+//! The checkout subgraph: carts for guests and customers, priced live by the products
+//! subgraph (one `_entities` call per cart read), merged at sign-in, expired when left
+//! untouched.
+
+pub mod domain;
+mod graphql;
+pub mod storage;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use mart_service::upstream::{CallPolicy, GraphqlClient, ProductsClient};
+use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use domain::{CartSettings, Carts};
+
+pub const SERVICE: ServiceName = ServiceName::Checkout;
+
+/// `migrations/checkout`, after the shared outbox tables.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/checkout");
+
+/// This subgraph, as the system's registry (`src/registry.rs`) lists it.
+pub const SUBGRAPH: Subgraph = Subgraph {
+    name: SERVICE,
+    migrations: &MIGRATIONS,
+    sdl,
+    start: |config, listener, shutdown| Box::pin(start(config, listener, shutdown)),
+};
+
+/// The subgraph's Federation v2 SDL, exactly as `{ _service { sdl } }` serves it.
+pub fn sdl() -> String {
+    graphql::sdl()
+}
+
+/// Migrates, starts the sweep of expired carts and serves GraphQL until `shutdown`.
+pub async fn start(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<ServiceHandle, StartError> {
+    let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
+    let products = ProductsClient(GraphqlClient::new(
+        "products",
+        config.graphql_url(ServiceName::Products),
+        CallPolicy::default(),
+        config.request_signer.clone(),
+    ));
+    let settings = CartSettings {
+        ttl: config.cart_ttl,
+        ..CartSettings::default()
+    };
+    let carts = Carts::new(boot.db.clone(), products, settings);
+    boot.spawn(carts.clone().run_expiry(boot.shutdown.clone()));
+    let routes = boot.graphql_routes(graphql::schema(carts));
+    boot.serve(listener, routes)
+}

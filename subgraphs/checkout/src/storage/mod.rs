@@ -1,0 +1,5 @@
+//! Carts in the checkout database: Diesel tables, rows and the queries on them.
+
+pub mod carts;
+pub mod rows;
+pub mod schema;

@@ -1,0 +1,25 @@
+//! Rows as Diesel reads them.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::{cart_lines, carts};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = carts, check_for_backend(diesel::pg::Pg))]
+pub struct CartRow {
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cart_lines, check_for_backend(diesel::pg::Pg))]
+pub struct LineRow {
+    pub product_id: Uuid,
+    pub quantity: i32,
+}

@@ -1,0 +1,82 @@
+//! A cart through the router: checkout holds the lines, products names and prices them,
+//! inventory tells the stock; a guest's cart joins the customer's at sign-in.
+
+use serde_json::{Value, json};
+
+use super::support::Shop;
+
+const CART: &str = "id itemCount subtotal { amountMinor currency } \
+    lines { quantity lineTotal { amountMinor } product { id name price { amountMinor } stock { available } } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_cart_is_filled_and_merged_at_sign_in_through_the_router() {
+    let shop = Shop::start("cart").await;
+    let router = shop.router().await;
+    let url = router.graphql_url();
+    let (mug, pen) = (
+        shop.product(1299, 400, 7).await,
+        shop.product(350, 20, 0).await,
+    );
+    let call = async |who: Option<&super::support::Customer>, query: &str, variables: Value| {
+        let body = shop.gql(&url, who, query, variables).await;
+        assert!(body.get("errors").is_none(), "{query}: {body:#}");
+        body["data"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .clone()
+    };
+
+    let guest = call(
+        None,
+        &format!("mutation {{ createCart {{ {CART} }} }}"),
+        json!({}),
+    )
+    .await;
+    let guest_id = guest["id"].as_str().unwrap().to_string();
+    let add = format!(
+        "mutation($c: ID!, $p: ID!, $q: Int!) {{ addToCart(cartId: $c, productId: $p, quantity: $q) {{ {CART} }} }}"
+    );
+    call(None, &add, json!({ "c": guest_id, "p": mug, "q": 2 })).await;
+    let cart = call(None, &add, json!({ "c": guest_id, "p": pen, "q": 1 })).await;
+    assert_eq!(
+        cart["subtotal"],
+        json!({ "amountMinor": 2 * 1299 + 350, "currency": "EUR" })
+    );
+    // One query, three subgraphs: the line from checkout, the product from products,
+    // its stock from inventory.
+    let line = &cart["lines"][0];
+    assert_eq!(line["quantity"], 2);
+    assert_eq!(line["lineTotal"]["amountMinor"], 2 * 1299);
+    assert_eq!(line["product"]["id"], mug.to_string());
+    assert_eq!(line["product"]["price"]["amountMinor"], 1299);
+    assert_eq!(line["product"]["stock"]["available"], 7);
+    assert_eq!(cart["lines"][1]["product"]["stock"]["available"], 0);
+
+    let ada = shop.customer();
+    let merged = call(
+        Some(&ada),
+        &format!("mutation($g: ID!) {{ mergeCart(guestCartId: $g) {{ {CART} }} }}"),
+        json!({ "g": guest_id }),
+    )
+    .await;
+    assert_eq!(merged["itemCount"], 3);
+    let mine = call(Some(&ada), "{ myCart { id itemCount } }", json!({})).await;
+    assert_eq!(mine, json!({ "id": guest_id, "itemCount": 3 }));
+    let body = shop
+        .gql(
+            &url,
+            None,
+            "query($c: ID!) { cart(id: $c) { id } }",
+            json!({ "c": guest_id }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{body}"
+    );
+    let _ = router.stop().await;
+    shop.stop().await;
+}
