@@ -41,6 +41,34 @@ query SearchProducts($filter: ProductFilter, $sort: ProductSort) {
 
 const searchVariables = { filter: { search: 'kettle' }, sort: 'RELEVANCE' };
 
+const cart = `# A cart, no account needed: run CreateCart, paste its
+# id into the variables (it is the only key to a guest's
+# cart) and a product id from BrowseProducts, then
+# AddToCart. After logging in, MergeCart hands the guest
+# cart to you (or adds it to the cart you had).
+mutation CreateCart {
+  createCart { id expiresAt }
+}
+
+mutation AddToCart($cartId: ID!, $productId: ID!) {
+  addToCart(cartId: $cartId, productId: $productId, quantity: 1) {
+    itemCount
+    subtotal { amountMinor currency }
+    lines {
+      quantity
+      lineTotal { amountMinor currency }
+      product { name stock { available } }
+    }
+  }
+}
+
+mutation MergeCart($cartId: ID!) {
+  mergeCart(guestCartId: $cartId) { id itemCount subtotal { amountMinor currency } }
+}
+`;
+
+const cartVariables = { cartId: 'PASTE-THE-CART-ID', productId: 'PASTE-A-PRODUCT-ID' };
+
 const logIn = `# Log in. The form at the top does the same and
 # then sends the token with every request.
 mutation LogIn($email: String!, $password: String!) {
@@ -112,6 +140,7 @@ const json = (value) => JSON.stringify(value, null, 2);
 export const exampleTabs = [
   { query: browseProducts },
   { query: searchProducts, variables: json(searchVariables) },
+  { query: cart, variables: json(cartVariables) },
   { query: logIn, variables: json(DEMO_CUSTOMER) },
   { query: placeOrder, variables: json(placeOrderVariables) },
   { query: watchOrders },

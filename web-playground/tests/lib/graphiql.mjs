@@ -1,6 +1,6 @@
 // Driving GraphiQL 5's UI: tabs, the run button and the Monaco editors.
 
-export const EXAMPLE_TABS = ['BrowseProducts', 'SearchProducts', 'LogIn', 'PlaceOrder', 'WatchMyOrders', 'MyNotifications'];
+export const EXAMPLE_TABS = ['BrowseProducts', 'SearchProducts', 'CreateCart', 'LogIn', 'PlaceOrder', 'WatchMyOrders', 'MyNotifications'];
 
 export async function waitForGraphiQL(page) {
   await page.locator('.graphiql-container').waitFor({ state: 'visible', timeout: 30000 });
