@@ -1,13 +1,14 @@
 //! The checkout subgraph: carts for guests and customers, priced live by the products
-//! subgraph (one `_entities` call per cart read), merged at sign-in, expired when left
-//! untouched.
+//! subgraph (one `_entities` call per cart read), with tax at the rates staff keep and
+//! shipping from the shipping subgraph once the cart has an address; merged at sign-in,
+//! expired when left untouched.
 
 pub mod domain;
 mod graphql;
 pub mod storage;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_service::upstream::{CallPolicy, GraphqlClient, ProductsClient};
+use mart_service::upstream::{CallPolicy, GraphqlClient, ProductsClient, ShippingClient};
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -45,11 +46,17 @@ pub async fn start(
         CallPolicy::default(),
         config.request_signer.clone(),
     ));
+    let shipping = ShippingClient(GraphqlClient::new(
+        "shipping",
+        config.graphql_url(ServiceName::Shipping),
+        CallPolicy::default(),
+        config.request_signer.clone(),
+    ));
     let settings = CartSettings {
         ttl: config.cart_ttl,
         ..CartSettings::default()
     };
-    let carts = Carts::new(boot.db.clone(), products, settings);
+    let carts = Carts::new(boot.db.clone(), products, shipping, settings);
     boot.spawn(carts.clone().run_expiry(boot.shutdown.clone()));
     let routes = boot.graphql_routes(graphql::schema(carts));
     boot.serve(listener, routes)

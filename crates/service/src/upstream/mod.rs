@@ -1,10 +1,13 @@
 //! Calling another subgraph synchronously: a GraphQL client with timeouts, bounded
 //! retries and a circuit breaker ([`client`]), and the calls more than one service makes
-//! ([`products`]: prices and weights, asked by orders at placement and by checkout).
+//! ([`products`]: prices and weights; [`shipping`]: rates; asked by orders at placement
+//! and by checkout).
 
 pub mod breaker;
 pub mod client;
 pub mod products;
+pub mod shipping;
 
 pub use client::{CallPolicy, GraphqlClient, UpstreamError};
 pub use products::{ProductQuote, ProductsClient};
+pub use shipping::{ShippingClient, ShippingQuote};

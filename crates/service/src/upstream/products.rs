@@ -16,6 +16,8 @@ pub struct ProductQuote {
     pub currency: String,
     pub weight_grams: i32,
     pub active: bool,
+    /// Taxes may depend on it.
+    pub category_id: Option<Uuid>,
 }
 
 /// The products subgraph, asked through its `_entities` resolver.
@@ -23,7 +25,7 @@ pub struct ProductsClient(pub GraphqlClient);
 
 const PRODUCTS_QUERY: &str = "query Pricing($representations: [_Any!]!) {
   _entities(representations: $representations) {
-    ... on Product { id status weightGrams price { amountMinor currency } }
+    ... on Product { id status weightGrams price { amountMinor currency } category { id } }
   }
 }";
 
@@ -40,6 +42,12 @@ struct ProductEntity {
     status: String,
     weight_grams: i32,
     price: MoneyData,
+    category: Option<CategoryRef>,
+}
+
+#[derive(Deserialize)]
+struct CategoryRef {
+    id: Uuid,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +81,7 @@ impl ProductsClient {
                     currency: p.price.currency,
                     weight_grams: p.weight_grams,
                     active: p.status == "ACTIVE",
+                    category_id: p.category.map(|c| c.id),
                 };
                 (p.id, quote)
             })

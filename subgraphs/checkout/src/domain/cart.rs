@@ -1,6 +1,7 @@
 //! A cart and the rules on its lines: plain values, every refusal unit-tested.
 
 use chrono::{DateTime, Utc};
+use mart_events::catalog::AddressPayload;
 use uuid::Uuid;
 
 use super::CheckoutError;
@@ -51,6 +52,8 @@ pub struct Cart {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Where it goes, once the customer said: it sets the shipping cost and the tax.
+    pub shipping_address: Option<AddressPayload>,
 }
 
 impl Cart {
@@ -140,6 +143,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             expires_at: now + chrono::Duration::days(1),
+            shipping_address: None,
         }
     }
 

@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use mart_events::catalog::AddressPayload;
 use mart_service::Database;
-use mart_service::upstream::ProductsClient;
+use mart_service::upstream::{ProductsClient, ShippingClient};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::CheckoutError;
 use super::cart::{Cart, CartLine, CartStatus, check_quantity};
-use super::pricing::{PricedCart, price};
+use super::pricing::{Price, PricedCart, price, with_destination};
 use crate::storage::carts;
 use crate::storage::rows::CartRow;
 
@@ -36,16 +37,23 @@ impl Default for CartSettings {
 
 #[derive(Clone)]
 pub struct Carts {
-    db: Database,
+    pub(super) db: Database,
     products: Arc<ProductsClient>,
+    shipping: Arc<ShippingClient>,
     settings: CartSettings,
 }
 
 impl Carts {
-    pub fn new(db: Database, products: ProductsClient, settings: CartSettings) -> Self {
+    pub fn new(
+        db: Database,
+        products: ProductsClient,
+        shipping: ShippingClient,
+        settings: CartSettings,
+    ) -> Self {
         Self {
             db,
             products: Arc::new(products),
+            shipping: Arc::new(shipping),
             settings,
         }
     }
@@ -203,14 +211,41 @@ impl Carts {
         load(&mut conn, row).await
     }
 
-    /// The cart at today's prices: one call to the products service for all its lines.
+    /// The cart at today's prices: one call to the products service for all its lines;
+    /// with an address, its tax (the destination's rates) and shipping (one call to the
+    /// shipping service for its weight).
     pub async fn price(&self, cart: &Cart) -> Result<PricedCart, CheckoutError> {
         if cart.lines.is_empty() {
             return Ok(price(&[], &Default::default()));
         }
         let ids: Vec<Uuid> = cart.lines.iter().map(|l| l.product_id).collect();
         let quotes = self.products.quotes(&ids).await?;
-        Ok(price(&cart.lines, &quotes))
+        let priced = price(&cart.lines, &quotes);
+        let (Some(address), Some(subtotal)) = (&cart.shipping_address, &priced.subtotal) else {
+            return Ok(priced);
+        };
+        let rates = self.rates_of(&address.country).await?;
+        let shipping = self
+            .shipping
+            .quote(&address.country, priced.weight_grams(), &subtotal.currency)
+            .await?
+            .map(|q| Price {
+                amount_minor: q.amount_minor,
+                currency: q.currency,
+            });
+        Ok(with_destination(priced, &rates, shipping))
+    }
+
+    /// Sets where the cart goes: a postal address (validated as orders validates it).
+    pub async fn set_address(
+        &self,
+        id: Uuid,
+        caller: Option<Uuid>,
+        address: &AddressPayload,
+    ) -> Result<Cart, CheckoutError> {
+        let address = mart_service::address::validate(address)
+            .map_err(|e| CheckoutError::bad_input(address_field(e.field), e.message))?;
+        self.change(id, caller, Edit::Address(address)).await
     }
 
     /// A product in another currency than the cart's priced lines is refused.
@@ -247,6 +282,10 @@ impl Carts {
                     carts::set_line(c, id, product, total).await?;
                 }
                 Edit::Set(product, 0) => carts::remove_line(c, id, product).await?,
+                Edit::Address(address) => {
+                    let json = serde_json::to_value(&address).expect("addresses serialize");
+                    carts::set_address(c, id, json).await?;
+                }
                 Edit::Set(product, quantity) => {
                     if cart.quantity_of(product) == 0 {
                         return Err(CheckoutError::bad_input(
@@ -294,12 +333,27 @@ impl Carts {
 }
 
 /// A change to a cart's lines.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Edit {
     /// Add this many of the product.
     Add(Uuid, i32),
     /// Hold this many of a product already in the cart; 0 removes it.
     Set(Uuid, i32),
+    /// Send it here (validated).
+    Address(AddressPayload),
+}
+
+/// The input field of an address's field, as `setCartAddress` spells it.
+fn address_field(field: mart_service::address::AddressField) -> &'static str {
+    use mart_service::address::AddressField as F;
+    match field {
+        F::Name => "address.name",
+        F::Line1 => "address.line1",
+        F::Line2 => "address.line2",
+        F::City => "address.city",
+        F::PostalCode => "address.postalCode",
+        F::Country => "address.country",
+    }
 }
 
 fn visible(cart: Cart, caller: Option<Uuid>) -> Result<Cart, CheckoutError> {
@@ -333,6 +387,10 @@ fn assemble(row: CartRow, lines: Vec<CartLine>) -> Cart {
         created_at: row.created_at,
         updated_at: row.updated_at,
         expires_at: row.expires_at,
+        // Written by this service from a validated address; unreadable means absent.
+        shipping_address: row
+            .shipping_address
+            .and_then(|json| serde_json::from_value(json).ok()),
     }
 }
 

@@ -6,8 +6,11 @@ pub mod cart;
 pub mod carts;
 mod error;
 pub mod pricing;
+mod rates;
+pub mod tax;
 
 pub use cart::{Cart, CartLine, CartStatus};
 pub use carts::{CartSettings, Carts};
 pub use error::CheckoutError;
 pub use pricing::{PricedCart, PricedLine};
+pub use tax::TaxRate;

@@ -6,6 +6,7 @@ use mart_service::upstream::ProductQuote;
 use uuid::Uuid;
 
 use super::CartLine;
+use super::tax::{TaxRate, line_tax, rate_for};
 
 /// One line at today's price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +16,11 @@ pub struct PricedLine {
     /// `None` when the product can no longer be bought (archived or gone): the line
     /// stays for the customer to see and remove, and counts for nothing.
     pub unit_price: Option<Price>,
+    pub category_id: Option<Uuid>,
+    /// Of one item.
+    pub weight_grams: i32,
+    /// The line's tax, once the cart has a destination ([`with_destination`]).
+    pub tax_minor: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +46,54 @@ pub struct PricedCart {
     pub subtotal: Option<Price>,
     /// Items that can be bought (the priced lines' quantities).
     pub item_count: i32,
+    /// Tax on the priced lines; `None` until the cart has an address.
+    pub tax: Option<Price>,
+    /// `None` until the cart has an address, or when nothing ships there.
+    pub shipping: Option<Price>,
+    /// Subtotal, tax and shipping, as far as they are known.
+    pub total: Option<Price>,
+}
+
+impl PricedCart {
+    /// What the priced lines weigh, for the shipping rate.
+    pub fn weight_grams(&self) -> i64 {
+        self.lines
+            .iter()
+            .filter(|l| l.unit_price.is_some())
+            .map(|l| i64::from(l.weight_grams) * i64::from(l.quantity))
+            .sum()
+    }
+}
+
+/// `cart` sent where `rates` apply (the destination country's; empty: no tax) at
+/// `shipping`: each priced line's tax, the cart's tax and total.
+pub fn with_destination(
+    mut cart: PricedCart,
+    rates: &[TaxRate],
+    shipping: Option<Price>,
+) -> PricedCart {
+    let Some(subtotal) = cart.subtotal.clone() else {
+        return cart;
+    };
+    let mut tax = 0;
+    for line in &mut cart.lines {
+        if let Some(total) = line.total() {
+            let line_tax = line_tax(total.amount_minor, rate_for(rates, line.category_id));
+            line.tax_minor = Some(line_tax);
+            tax += line_tax;
+        }
+    }
+    let shipping = shipping.filter(|s| s.currency == subtotal.currency);
+    cart.total = Some(Price {
+        amount_minor: subtotal.amount_minor + tax + shipping.as_ref().map_or(0, |s| s.amount_minor),
+        currency: subtotal.currency.clone(),
+    });
+    cart.tax = Some(Price {
+        amount_minor: tax,
+        currency: subtotal.currency,
+    });
+    cart.shipping = shipping;
+    cart
 }
 
 /// Prices `lines` with `quotes` (one per product that exists). A product sold in
@@ -59,10 +113,14 @@ pub fn price(lines: &[CartLine], quotes: &HashMap<Uuid, ProductQuote>) -> Priced
                     amount_minor: q.price_minor,
                     currency: q.currency.clone(),
                 });
+            let quote = quotes.get(&line.product_id);
             PricedLine {
                 product_id: line.product_id,
                 quantity: line.quantity,
                 unit_price,
+                category_id: quote.and_then(|q| q.category_id),
+                weight_grams: quote.map_or(0, |q| q.weight_grams),
+                tax_minor: None,
             }
         })
         .collect();
@@ -78,8 +136,11 @@ pub fn price(lines: &[CartLine], quotes: &HashMap<Uuid, ProductQuote>) -> Priced
         .sum();
     PricedCart {
         lines,
+        total: subtotal.clone(),
         subtotal,
         item_count,
+        tax: None,
+        shipping: None,
     }
 }
 
@@ -93,6 +154,7 @@ mod tests {
             currency: currency.into(),
             weight_grams: 100,
             active,
+            category_id: None,
         }
     }
 
@@ -130,6 +192,46 @@ mod tests {
             .collect();
         assert_eq!(unpriced, [3, 4, 5]);
         assert_eq!(cart.lines[0].total().unwrap().amount_minor, 5997);
+    }
+
+    #[test]
+    fn a_destination_adds_tax_per_line_and_shipping() {
+        let books = Uuid::now_v7();
+        let mut book = quote(1999, "EUR", true);
+        book.category_id = Some(books);
+        let quotes = HashMap::from([
+            (Uuid::from_u128(1), book),
+            (Uuid::from_u128(2), quote(1000, "EUR", true)),
+        ]);
+        let cart = price(&[line(1, 1), line(2, 3)], &quotes);
+        assert_eq!(cart.weight_grams(), 400);
+        let rates = [
+            TaxRate {
+                country: "NL".into(),
+                category_id: None,
+                basis_points: 2100,
+            },
+            TaxRate {
+                country: "NL".into(),
+                category_id: Some(books),
+                basis_points: 900,
+            },
+        ];
+        let shipping = Price {
+            amount_minor: 490,
+            currency: "EUR".into(),
+        };
+        let sent = with_destination(cart.clone(), &rates, Some(shipping));
+        // 1999 × 9 % = 179.91 → 180; 3000 × 21 % = 630.
+        assert_eq!(sent.lines[0].tax_minor, Some(180));
+        assert_eq!(sent.lines[1].tax_minor, Some(630));
+        assert_eq!(sent.tax.as_ref().unwrap().amount_minor, 810);
+        assert_eq!(sent.total.unwrap().amount_minor, 4999 + 810 + 490);
+        // No tax where no rate is kept; no shipping rate: the total leaves it out.
+        let untaxed = with_destination(cart, &[], None);
+        assert_eq!(untaxed.tax.unwrap().amount_minor, 0);
+        assert_eq!(untaxed.shipping, None);
+        assert_eq!(untaxed.total.unwrap().amount_minor, 4999);
     }
 
     #[test]

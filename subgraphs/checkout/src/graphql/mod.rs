@@ -7,14 +7,14 @@ mod types;
 use async_graphql::{
     Context, EmptySubscription, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder,
 };
-use mart_service::identity::{identity, require_user};
+use mart_service::identity::{identity, require_admin, require_user};
 use mart_service::types::id_arg;
 use mart_service::upstream::UpstreamError;
 use mart_service::{ApiError, ApiResultExt, DbError};
 use uuid::Uuid;
 
 use crate::domain::{Carts, CheckoutError};
-use types::Cart;
+use types::{Cart, CartAddressInput, TaxRate};
 
 pub type CheckoutSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -58,6 +58,15 @@ impl Query {
         let user = require_user(ctx).gql()?;
         let carts = ctx.data_unchecked::<Carts>();
         Ok(carts.mine(user.id).await.gql()?.map(Cart::new))
+    }
+
+    /// Staff only: every tax rate, by country (the country's own rate first).
+    #[graphql(requires_scopes = "admin")]
+    async fn tax_rates(&self, ctx: &Context<'_>) -> Result<Vec<TaxRate>> {
+        require_admin(ctx).gql()?;
+        let carts = ctx.data_unchecked::<Carts>();
+        let rates = carts.tax_rates().await.gql()?;
+        Ok(rates.into_iter().map(TaxRate::from).collect())
     }
 }
 
@@ -128,6 +137,63 @@ impl Mutation {
         let carts = ctx.data_unchecked::<Carts>();
         let cart = carts.remove(cart_id, caller(ctx), product_id).await.gql()?;
         Ok(Cart::new(cart))
+    }
+
+    /// Where the cart goes: its shipping cost and tax follow from it.
+    async fn set_cart_address(
+        &self,
+        ctx: &Context<'_>,
+        cart_id: ID,
+        address: CartAddressInput,
+    ) -> Result<Cart> {
+        let cart_id = id_arg("cartId", &cart_id)?;
+        let carts = ctx.data_unchecked::<Carts>();
+        let cart = carts
+            .set_address(cart_id, caller(ctx), &address.into())
+            .await
+            .gql()?;
+        Ok(Cart::new(cart))
+    }
+
+    /// Staff only: the tax rate of a destination country in basis points (2100 =
+    /// 21 %, 0 to 10000), for one product category or, without `categoryId`, for every
+    /// category without its own. Replaces the rate it had.
+    #[graphql(requires_scopes = "admin")]
+    async fn set_tax_rate(
+        &self,
+        ctx: &Context<'_>,
+        country: String,
+        category_id: Option<ID>,
+        basis_points: i32,
+    ) -> Result<TaxRate> {
+        require_admin(ctx).gql()?;
+        let category_id = category_id
+            .map(|id| id_arg("categoryId", &id))
+            .transpose()?;
+        let carts = ctx.data_unchecked::<Carts>();
+        let rate = crate::domain::TaxRate {
+            country,
+            category_id,
+            basis_points,
+        };
+        Ok(carts.set_tax_rate(&rate).await.gql()?.into())
+    }
+
+    /// Staff only: removes a rate (a category's: the country's own applies again; the
+    /// country's: no tax). Whether there was one.
+    #[graphql(requires_scopes = "admin")]
+    async fn remove_tax_rate(
+        &self,
+        ctx: &Context<'_>,
+        country: String,
+        category_id: Option<ID>,
+    ) -> Result<bool> {
+        require_admin(ctx).gql()?;
+        let category_id = category_id
+            .map(|id| id_arg("categoryId", &id))
+            .transpose()?;
+        let carts = ctx.data_unchecked::<Carts>();
+        carts.remove_tax_rate(&country, category_id).await.gql()
     }
 
     /// After signing in: the guest cart `guestCartId` joins the customer's cart (their

@@ -1,7 +1,8 @@
 //! Output types: a cart, priced once per request however many of its fields ask.
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use mart_events::catalog::AddressPayload;
 use mart_service::ApiResultExt;
 use mart_service::types::Money;
 use tokio::sync::OnceCell;
@@ -72,6 +73,29 @@ impl Cart {
         Ok(self.priced(ctx).await?.subtotal.as_ref().map(money))
     }
 
+    /// Tax on the lines at the destination's rates (prices are tax-exclusive); null until
+    /// the cart has an address.
+    async fn tax(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
+        Ok(self.priced(ctx).await?.tax.as_ref().map(money))
+    }
+
+    /// Shipping to the cart's address for what it weighs; null until the cart has an
+    /// address, or when nothing ships there.
+    async fn shipping(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
+        Ok(self.priced(ctx).await?.shipping.as_ref().map(money))
+    }
+
+    /// Subtotal, tax and shipping, as far as they are known; null for a cart with
+    /// nothing to buy.
+    async fn total(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
+        Ok(self.priced(ctx).await?.total.as_ref().map(money))
+    }
+
+    /// Where it goes; null until given (`setCartAddress`).
+    async fn shipping_address(&self) -> Option<CartAddress> {
+        self.cart.shipping_address.clone().map(CartAddress::from)
+    }
+
     /// Whether a customer keeps it (false: a guest's).
     async fn has_owner(&self) -> bool {
         self.cart.user_id.is_some()
@@ -116,8 +140,87 @@ impl CartLine {
         self.0.total().as_ref().map(money)
     }
 
+    /// The line's tax (rounded on its own, half away from zero); null until the cart has
+    /// an address, and for a product no longer sold.
+    async fn tax(&self) -> Option<Money> {
+        let currency = self.0.unit_price.as_ref()?.currency.clone();
+        self.0.tax_minor.map(|t| Money::new(t, currency))
+    }
+
     /// Whether the product can still be bought.
     async fn available(&self) -> bool {
         self.0.unit_price.is_some()
+    }
+}
+
+/// Where a cart goes.
+#[derive(SimpleObject)]
+pub struct CartAddress {
+    /// Who the parcel is for.
+    pub name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2, e.g. `DE`.
+    pub country: String,
+}
+
+impl From<AddressPayload> for CartAddress {
+    fn from(a: AddressPayload) -> Self {
+        Self {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}
+
+/// A postal address, as orders takes it.
+#[derive(InputObject)]
+pub struct CartAddressInput {
+    pub name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2, e.g. `DE`.
+    pub country: String,
+}
+
+impl From<CartAddressInput> for AddressPayload {
+    fn from(a: CartAddressInput) -> Self {
+        Self {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}
+
+/// A tax rate staff keep.
+#[derive(SimpleObject)]
+pub struct TaxRate {
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    /// The category it is for; null: the country's rate for every other product.
+    pub category_id: Option<ID>,
+    /// 2100 = 21 %.
+    pub basis_points: i32,
+}
+
+impl From<domain::TaxRate> for TaxRate {
+    fn from(r: domain::TaxRate) -> Self {
+        Self {
+            country: r.country,
+            category_id: r.category_id.map(|id| ID(id.to_string())),
+            basis_points: r.basis_points,
+        }
     }
 }

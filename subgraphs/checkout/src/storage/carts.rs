@@ -156,3 +156,16 @@ pub async fn delete_expired(
     .execute(conn)
     .await
 }
+
+/// Where the cart goes (an address as validated).
+pub async fn set_address(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    address: serde_json::Value,
+) -> QueryResult<()> {
+    diesel::update(carts::table.find(id))
+        .set(carts::shipping_address.eq(address))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -3,3 +3,4 @@
 pub mod carts;
 pub mod rows;
 pub mod schema;
+pub mod taxes;

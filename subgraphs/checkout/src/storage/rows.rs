@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::{cart_lines, carts};
+use super::schema::{cart_lines, carts, tax_rates};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = carts, check_for_backend(diesel::pg::Pg))]
@@ -15,6 +15,7 @@ pub struct CartRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    pub shipping_address: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -22,4 +23,12 @@ pub struct CartRow {
 pub struct LineRow {
     pub product_id: Uuid,
     pub quantity: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tax_rates, check_for_backend(diesel::pg::Pg))]
+pub struct TaxRateRow {
+    pub country: String,
+    pub category_id: Option<Uuid>,
+    pub basis_points: i32,
 }

@@ -8,6 +8,16 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         expires_at -> Timestamptz,
+        shipping_address -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    tax_rates (country, category_id) {
+        country -> Text,
+        category_id -> Nullable<Uuid>,
+        basis_points -> Int4,
+        updated_at -> Timestamptz,
     }
 }
 

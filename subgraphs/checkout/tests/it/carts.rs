@@ -228,8 +228,134 @@ async fn untouched_carts_expire_and_are_deleted() {
             mart_service::upstream::CallPolicy::default(),
             None,
         ));
-    let carts = mart_checkout::Carts::new(db, products, mart_checkout::CartSettings::default());
+    let shipping =
+        mart_service::upstream::ShippingClient(mart_service::upstream::GraphqlClient::new(
+            "shipping",
+            "http://127.0.0.1:9/graphql".into(),
+            mart_service::upstream::CallPolicy::default(),
+            None,
+        ));
+    let carts = mart_checkout::Carts::new(
+        db,
+        products,
+        shipping,
+        mart_checkout::CartSettings::default(),
+    );
     assert_eq!(carts.sweep().await.unwrap(), 1);
     assert_eq!(carts.sweep().await.unwrap(), 0);
+    shop.stop().await;
+}
+
+const SET_RATE: &str = "mutation($country: String!, $category: ID, $bp: Int!) { \
+    setTaxRate(country: $country, categoryId: $category, basisPoints: $bp) { country categoryId basisPoints } }";
+const SET_ADDRESS: &str = "mutation($c: ID!, $country: String!) { setCartAddress(cartId: $c, address: { \
+    name: \"Ada\", line1: \"1 Dam\", city: \"Amsterdam\", postalCode: \"1012 JS\", country: $country }) { \
+    subtotal { amountMinor } tax { amountMinor } shipping { amountMinor currency } total { amountMinor } \
+    shippingAddress { city country } lines { tax { amountMinor } } } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_address_adds_tax_per_line_and_shipping_to_the_total() {
+    let shop = Shop::start("checkout_tax").await;
+    let admin = shop.admin().to_string();
+    let books = shop
+        .products
+        .gql_as(
+            Some(&admin),
+            "mutation { createCategory(input: { name: \"Books\" }) { id } }",
+            json!({}),
+        )
+        .await["data"]["createCategory"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let book = shop.product_in("BOOK", 1999, Some(&books)).await;
+    let mug = shop.product("MUG", 1000).await;
+    for (category, bp) in [(None, 2100), (Some(books.as_str()), 900)] {
+        let rate = shop
+            .ok(
+                Some(&admin),
+                SET_RATE,
+                json!({ "country": "nl", "category": category, "bp": bp }),
+            )
+            .await;
+        assert_eq!(rate["country"], "NL");
+    }
+
+    let cart = id(&shop.ok(None, &create_cart(), json!({})).await);
+    for (product, quantity) in [(&book, 1), (&mug, 3)] {
+        let (q, v) = add(&cart, product, quantity);
+        let added = shop.ok(None, &q, v).await;
+        assert_eq!(added["lines"][0]["product"]["id"], book.as_str());
+    }
+    let (q, v) = read(&cart);
+    let before = shop
+        .ok(
+            None,
+            &q.replace(
+                "itemCount",
+                "itemCount tax { amountMinor } total { amountMinor }",
+            ),
+            v,
+        )
+        .await;
+    assert_eq!(before["tax"], Value::Null, "no address, no tax yet");
+    assert_eq!(before["total"]["amountMinor"], 4999);
+
+    let sent = shop
+        .ok(None, SET_ADDRESS, json!({ "c": cart, "country": "NL" }))
+        .await;
+    assert_eq!(
+        sent["shippingAddress"],
+        json!({ "city": "Amsterdam", "country": "NL" })
+    );
+    // Per line, half away from zero: 1999 × 9 % = 179.91 → 180; 3 × 1000 × 21 % = 630.
+    assert_eq!(sent["lines"][0]["tax"]["amountMinor"], 180);
+    assert_eq!(sent["lines"][1]["tax"]["amountMinor"], 630);
+    assert_eq!(sent["tax"]["amountMinor"], 810);
+    // Shipping is the shipping service's rate for the cart's 400 g.
+    let rate = shop
+        .shipping
+        .gql_as(
+            None,
+            "{ shippingQuote(country: \"NL\", weightGrams: 400, currency: \"EUR\") { amountMinor currency } }",
+            json!({}),
+        )
+        .await["data"]["shippingQuote"]
+        .clone();
+    assert!(rate.is_object(), "the rate table ships to NL: {rate}");
+    assert_eq!(sent["shipping"], rate);
+    let shipping = rate["amountMinor"].as_i64().unwrap();
+    assert_eq!(sent["total"]["amountMinor"], 4999 + 810 + shipping);
+
+    // A country where no rate is kept: no tax.
+    let untaxed = shop
+        .ok(None, SET_ADDRESS, json!({ "c": cart, "country": "DE" }))
+        .await;
+    assert_eq!(untaxed["tax"]["amountMinor"], 0);
+
+    // Staff only, and bounded.
+    let customer = shop.auth.token(Role::Customer);
+    let vars = json!({ "country": "NL", "bp": 2100 });
+    assert_eq!(
+        shop.error(Some(&customer), SET_RATE, vars).await.0,
+        "FORBIDDEN"
+    );
+    for (vars, field) in [
+        (json!({ "country": "XX", "bp": 2100 }), "country"),
+        (json!({ "country": "NL", "bp": 10_001 }), "basisPoints"),
+    ] {
+        let (code, got) = shop.error(Some(&admin), SET_RATE, vars).await;
+        assert_eq!(
+            (code.as_str(), got.as_deref()),
+            ("BAD_USER_INPUT", Some(field))
+        );
+    }
+    let (code, field) = shop
+        .error(None, SET_ADDRESS, json!({ "c": cart, "country": "Narnia" }))
+        .await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("BAD_USER_INPUT", Some("address.country"))
+    );
     shop.stop().await;
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 pub struct Shop {
     pub checkout: testkit::TestService,
     pub products: testkit::TestService,
+    pub shipping: testkit::TestService,
     pub auth: TestAuth,
     admin: String,
     _databases: testkit::DropDatabases,
@@ -30,10 +31,16 @@ impl Shop {
         config
             .urls
             .insert(ServiceName::Products, products.url.clone());
+        let shipping =
+            testkit::TestService::start(config.clone(), mart_shipping::SUBGRAPH.start).await;
+        config
+            .urls
+            .insert(ServiceName::Shipping, shipping.url.clone());
         let checkout = testkit::TestService::start(config, mart_checkout::SUBGRAPH.start).await;
         Self {
             checkout,
             products,
+            shipping,
             admin: auth.token(Role::Admin),
             auth,
             _databases: databases,
@@ -42,6 +49,11 @@ impl Shop {
 
     /// A product for sale at `price` EUR cents; its id.
     pub async fn product(&self, sku: &str, price: i64) -> String {
+        self.product_in(sku, price, None).await
+    }
+
+    /// A product of `category` (an id) for sale at `price` EUR cents; its id.
+    pub async fn product_in(&self, sku: &str, price: i64, category: Option<&str>) -> String {
         let body = self
             .products
             .gql_as(
@@ -50,6 +62,7 @@ impl Shop {
                 json!({ "input": {
                     "sku": sku, "name": format!("Product {sku}"),
                     "price": { "amountMinor": price, "currency": "EUR" }, "weightGrams": 100,
+                    "categoryId": category,
                 } }),
             )
             .await;
@@ -66,6 +79,11 @@ impl Shop {
             .gql_as(Some(&self.admin), mutation, variables)
             .await;
         assert!(body.get("errors").is_none(), "{body}");
+    }
+
+    /// A staff token.
+    pub fn admin(&self) -> &str {
+        &self.admin
     }
 
     /// Sends `query` to checkout as `token` (anonymous when `None`).
@@ -108,6 +126,7 @@ impl Shop {
     pub async fn stop(self) {
         self.checkout.stop().await;
         self.products.stop().await;
+        self.shipping.stop().await;
     }
 }
 

@@ -55,13 +55,7 @@ pub struct PlaceOrderRequest {
     pub idempotency_key: String,
 }
 
-pub use mart_service::upstream::ProductQuote;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShippingQuote {
-    pub amount_minor: i64,
-    pub currency: String,
-}
+pub use mart_service::upstream::{ProductQuote, ShippingQuote};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PricedLine {
@@ -346,6 +340,7 @@ mod tests {
             currency: currency.into(),
             weight_grams: 250,
             active,
+            category_id: None,
         }
     }
 

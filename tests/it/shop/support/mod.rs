@@ -154,11 +154,12 @@ impl Shop {
         let mut order = vec![
             ServiceName::Users,
             ServiceName::Products,
-            ServiceName::Checkout,
             ServiceName::Inventory,
             ServiceName::Shipping,
             ServiceName::Payments,
             ServiceName::Orders,
+            // Calls products and shipping: started after them, it knows their URLs.
+            ServiceName::Checkout,
         ];
         if options.without_payments {
             order.retain(|s| *s != ServiceName::Payments);
