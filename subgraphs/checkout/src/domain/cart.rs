@@ -54,6 +54,8 @@ pub struct Cart {
     pub expires_at: DateTime<Utc>,
     /// Where it goes, once the customer said: it sets the shipping cost and the tax.
     pub shipping_address: Option<AddressPayload>,
+    /// The discount code applied (checked again whenever the cart is priced).
+    pub discount_code: Option<String>,
 }
 
 impl Cart {
@@ -144,6 +146,7 @@ mod tests {
             updated_at: now,
             expires_at: now + chrono::Duration::days(1),
             shipping_address: None,
+            discount_code: None,
         }
     }
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::CheckoutError;
 use super::cart::{Cart, CartLine, CartStatus, check_quantity};
-use super::pricing::{Price, PricedCart, price, with_destination};
+use super::pricing::{Price, PricedCart, price, with_destination, with_discount};
 use crate::storage::carts;
 use crate::storage::rows::CartRow;
 
@@ -220,7 +220,12 @@ impl Carts {
         }
         let ids: Vec<Uuid> = cart.lines.iter().map(|l| l.product_id).collect();
         let quotes = self.products.quotes(&ids).await?;
-        let priced = price(&cart.lines, &quotes);
+        let mut priced = price(&cart.lines, &quotes);
+        if let Some(code) = &cart.discount_code
+            && let Some(code) = self.discount_code(code).await?
+        {
+            priced = with_discount(priced, &code, Utc::now());
+        }
         let (Some(address), Some(subtotal)) = (&cart.shipping_address, &priced.subtotal) else {
             return Ok(priced);
         };
@@ -265,7 +270,7 @@ impl Carts {
 
     /// Makes `edit` to the locked cart `id` (if `caller` may change it), pushes its
     /// expiry forward and answers the cart as changed.
-    async fn change(
+    pub(super) async fn change(
         &self,
         id: Uuid,
         caller: Option<Uuid>,
@@ -282,6 +287,7 @@ impl Carts {
                     carts::set_line(c, id, product, total).await?;
                 }
                 Edit::Set(product, 0) => carts::remove_line(c, id, product).await?,
+                Edit::Discount(code) => carts::set_discount_code(c, id, code.as_deref()).await?,
                 Edit::Address(address) => {
                     let json = serde_json::to_value(&address).expect("addresses serialize");
                     carts::set_address(c, id, json).await?;
@@ -334,13 +340,15 @@ impl Carts {
 
 /// A change to a cart's lines.
 #[derive(Debug, Clone)]
-enum Edit {
+pub(super) enum Edit {
     /// Add this many of the product.
     Add(Uuid, i32),
     /// Hold this many of a product already in the cart; 0 removes it.
     Set(Uuid, i32),
     /// Send it here (validated).
     Address(AddressPayload),
+    /// Carry this discount code (checked), or none.
+    Discount(Option<String>),
 }
 
 /// The input field of an address's field, as `setCartAddress` spells it.
@@ -391,6 +399,7 @@ fn assemble(row: CartRow, lines: Vec<CartLine>) -> Cart {
         shipping_address: row
             .shipping_address
             .and_then(|json| serde_json::from_value(json).ok()),
+        discount_code: row.discount_code,
     }
 }
 

@@ -16,6 +16,9 @@ pub enum CheckoutError {
     /// or none at all: one answer, so ids cannot be probed).
     #[error("no cart with id {0}")]
     NoCart(Uuid),
+    /// Staff created a code that exists.
+    #[error("a discount code {0} already exists")]
+    CodeTaken(String),
     /// Merging needs a signed-in customer.
     #[error("sign in to keep a cart")]
     SignInRequired,

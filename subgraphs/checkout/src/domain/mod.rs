@@ -4,6 +4,8 @@
 
 pub mod cart;
 pub mod carts;
+mod codes;
+pub mod discount;
 mod error;
 pub mod pricing;
 mod rates;
@@ -11,6 +13,7 @@ pub mod tax;
 
 pub use cart::{Cart, CartLine, CartStatus};
 pub use carts::{CartSettings, Carts};
+pub use discount::{DiscountCode, Off};
 pub use error::CheckoutError;
 pub use pricing::{PricedCart, PricedLine};
 pub use tax::TaxRate;

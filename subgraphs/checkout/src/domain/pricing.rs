@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use mart_service::upstream::ProductQuote;
 use uuid::Uuid;
 
 use super::CartLine;
+use super::discount::{DiscountCode, allocate};
 use super::tax::{TaxRate, line_tax, rate_for};
 
 /// One line at today's price.
@@ -19,7 +21,10 @@ pub struct PricedLine {
     pub category_id: Option<Uuid>,
     /// Of one item.
     pub weight_grams: i32,
-    /// The line's tax, once the cart has a destination ([`with_destination`]).
+    /// The line's share of the cart's discount ([`with_discount`]).
+    pub discount_minor: i64,
+    /// The line's tax on what is left after its discount, once the cart has a
+    /// destination ([`with_destination`]).
     pub tax_minor: Option<i64>,
 }
 
@@ -50,7 +55,11 @@ pub struct PricedCart {
     pub tax: Option<Price>,
     /// `None` until the cart has an address, or when nothing ships there.
     pub shipping: Option<Price>,
-    /// Subtotal, tax and shipping, as far as they are known.
+    /// What the cart's discount code takes off; `None` without one, or when it does
+    /// not apply (then [`Self::discount_problem`] says why).
+    pub discount: Option<Price>,
+    pub discount_problem: Option<String>,
+    /// Subtotal less discount, plus tax and shipping, as far as they are known.
     pub total: Option<Price>,
 }
 
@@ -65,8 +74,34 @@ impl PricedCart {
     }
 }
 
+/// `cart` with `code` applied at `now`: the discount spread over the priced lines.
+pub fn with_discount(mut cart: PricedCart, code: &DiscountCode, now: DateTime<Utc>) -> PricedCart {
+    let Some(subtotal) = cart.subtotal.clone() else {
+        return cart;
+    };
+    if let Err(problem) = code.applies(subtotal.amount_minor, &subtotal.currency, now) {
+        cart.discount_problem = Some(problem.to_string());
+        return cart;
+    }
+    let off = code.amount_off(subtotal.amount_minor);
+    let totals: Vec<i64> = cart
+        .lines
+        .iter()
+        .map(|l| l.total().map_or(0, |t| t.amount_minor))
+        .collect();
+    for (line, part) in cart.lines.iter_mut().zip(allocate(off, &totals)) {
+        line.discount_minor = part;
+    }
+    cart.discount = Some(Price {
+        amount_minor: off,
+        currency: subtotal.currency,
+    });
+    cart.with_total()
+}
+
 /// `cart` sent where `rates` apply (the destination country's; empty: no tax) at
-/// `shipping`: each priced line's tax, the cart's tax and total.
+/// `shipping`: each priced line's tax (on the line less its discount), the cart's tax
+/// and total.
 pub fn with_destination(
     mut cart: PricedCart,
     rates: &[TaxRate],
@@ -78,22 +113,31 @@ pub fn with_destination(
     let mut tax = 0;
     for line in &mut cart.lines {
         if let Some(total) = line.total() {
-            let line_tax = line_tax(total.amount_minor, rate_for(rates, line.category_id));
+            let taxable = total.amount_minor - line.discount_minor;
+            let line_tax = line_tax(taxable, rate_for(rates, line.category_id));
             line.tax_minor = Some(line_tax);
             tax += line_tax;
         }
     }
-    let shipping = shipping.filter(|s| s.currency == subtotal.currency);
-    cart.total = Some(Price {
-        amount_minor: subtotal.amount_minor + tax + shipping.as_ref().map_or(0, |s| s.amount_minor),
-        currency: subtotal.currency.clone(),
-    });
+    cart.shipping = shipping.filter(|s| s.currency == subtotal.currency);
     cart.tax = Some(Price {
         amount_minor: tax,
         currency: subtotal.currency,
     });
-    cart.shipping = shipping;
-    cart
+    cart.with_total()
+}
+
+impl PricedCart {
+    fn with_total(mut self) -> Self {
+        let amount = |p: &Option<Price>| p.as_ref().map_or(0, |p| p.amount_minor);
+        self.total = self.subtotal.as_ref().map(|subtotal| Price {
+            amount_minor: subtotal.amount_minor - amount(&self.discount)
+                + amount(&self.tax)
+                + amount(&self.shipping),
+            currency: subtotal.currency.clone(),
+        });
+        self
+    }
 }
 
 /// Prices `lines` with `quotes` (one per product that exists). A product sold in
@@ -120,6 +164,7 @@ pub fn price(lines: &[CartLine], quotes: &HashMap<Uuid, ProductQuote>) -> Priced
                 unit_price,
                 category_id: quote.and_then(|q| q.category_id),
                 weight_grams: quote.map_or(0, |q| q.weight_grams),
+                discount_minor: 0,
                 tax_minor: None,
             }
         })
@@ -141,6 +186,8 @@ pub fn price(lines: &[CartLine], quotes: &HashMap<Uuid, ProductQuote>) -> Priced
         item_count,
         tax: None,
         shipping: None,
+        discount: None,
+        discount_problem: None,
     }
 }
 
@@ -232,6 +279,48 @@ mod tests {
         assert_eq!(untaxed.tax.unwrap().amount_minor, 0);
         assert_eq!(untaxed.shipping, None);
         assert_eq!(untaxed.total.unwrap().amount_minor, 4999);
+    }
+
+    #[test]
+    fn a_discount_lowers_each_lines_tax() {
+        use crate::domain::discount::Off;
+        let quotes = HashMap::from([
+            (Uuid::from_u128(1), quote(1000, "EUR", true)),
+            (Uuid::from_u128(2), quote(2000, "EUR", true)),
+        ]);
+        let cart = price(&[line(1, 1), line(2, 1)], &quotes);
+        let code = DiscountCode {
+            code: "TEN".into(),
+            off: Off::Percent(1000),
+            min_subtotal_minor: 0,
+            starts_at: Utc::now() - chrono::Duration::hours(1),
+            ends_at: None,
+            max_uses: None,
+            max_uses_per_customer: None,
+            uses: 0,
+        };
+        let discounted = with_discount(cart, &code, Utc::now());
+        assert_eq!(discounted.discount.as_ref().unwrap().amount_minor, 300);
+        assert_eq!(discounted.total.as_ref().unwrap().amount_minor, 2700);
+        let rates = [TaxRate {
+            country: "NL".into(),
+            category_id: None,
+            basis_points: 2100,
+        }];
+        let sent = with_destination(discounted, &rates, None);
+        // (1000 − 100) × 21 % = 189; (2000 − 200) × 21 % = 378.
+        assert_eq!(sent.lines[0].tax_minor, Some(189));
+        assert_eq!(sent.lines[1].tax_minor, Some(378));
+        assert_eq!(sent.total.unwrap().amount_minor, 2700 + 567);
+        // Below its minimum: not applied, and the cart says why.
+        let small = price(&[line(1, 1)], &quotes);
+        let picky = DiscountCode {
+            min_subtotal_minor: 5_000,
+            ..code
+        };
+        let refused = with_discount(small, &picky, Utc::now());
+        assert_eq!(refused.discount, None);
+        assert!(refused.discount_problem.unwrap().contains("at least 5000"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use mart_service::{ApiError, ApiResultExt, DbError};
 use uuid::Uuid;
 
 use crate::domain::{Carts, CheckoutError};
-use types::{Cart, CartAddressInput, TaxRate};
+use types::{Cart, CartAddressInput, DiscountCode, DiscountCodeInput, TaxRate};
 
 pub type CheckoutSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -23,6 +23,7 @@ impl From<CheckoutError> for ApiError {
         match e {
             CheckoutError::BadInput { field, message } => ApiError::bad_input(field, message),
             CheckoutError::NoCart(_) => ApiError::NotFound(e.to_string()),
+            CheckoutError::CodeTaken(_) => ApiError::Conflict(e.to_string()),
             CheckoutError::SignInRequired => ApiError::Unauthenticated,
             CheckoutError::Products(UpstreamError::Unavailable { .. }) => {
                 ApiError::ServiceUnavailable("prices are unavailable; try again shortly".into())
@@ -58,6 +59,15 @@ impl Query {
         let user = require_user(ctx).gql()?;
         let carts = ctx.data_unchecked::<Carts>();
         Ok(carts.mine(user.id).await.gql()?.map(Cart::new))
+    }
+
+    /// Staff only: every discount code, newest first.
+    #[graphql(requires_scopes = "admin")]
+    async fn discount_codes(&self, ctx: &Context<'_>) -> Result<Vec<DiscountCode>> {
+        require_admin(ctx).gql()?;
+        let carts = ctx.data_unchecked::<Carts>();
+        let codes = carts.codes().await.gql()?;
+        Ok(codes.into_iter().map(DiscountCode).collect())
     }
 
     /// Staff only: every tax rate, by country (the country's own rate first).
@@ -153,6 +163,44 @@ impl Mutation {
             .await
             .gql()?;
         Ok(Cart::new(cart))
+    }
+
+    /// Puts a discount code on the cart, if it applies to it now (otherwise
+    /// `BAD_USER_INPUT` on `code` says why). It is checked again whenever the cart is
+    /// priced; a use is taken only at checkout.
+    async fn apply_discount_code(
+        &self,
+        ctx: &Context<'_>,
+        cart_id: ID,
+        code: String,
+    ) -> Result<Cart> {
+        let cart_id = id_arg("cartId", &cart_id)?;
+        let carts = ctx.data_unchecked::<Carts>();
+        Ok(Cart::new(
+            carts.apply_code(cart_id, caller(ctx), &code).await.gql()?,
+        ))
+    }
+
+    /// Takes the discount code off the cart.
+    async fn remove_discount_code(&self, ctx: &Context<'_>, cart_id: ID) -> Result<Cart> {
+        let cart_id = id_arg("cartId", &cart_id)?;
+        let carts = ctx.data_unchecked::<Carts>();
+        Ok(Cart::new(
+            carts.remove_code(cart_id, caller(ctx)).await.gql()?,
+        ))
+    }
+
+    /// Staff only: a new discount code. `CONFLICT` when the code exists.
+    #[graphql(requires_scopes = "admin")]
+    async fn create_discount_code(
+        &self,
+        ctx: &Context<'_>,
+        input: DiscountCodeInput,
+    ) -> Result<DiscountCode> {
+        require_admin(ctx).gql()?;
+        let code = input.into_domain().gql()?;
+        let carts = ctx.data_unchecked::<Carts>();
+        Ok(DiscountCode(carts.create_code(&code).await.gql()?))
     }
 
     /// Staff only: the tax rate of a destination country in basis points (2100 =

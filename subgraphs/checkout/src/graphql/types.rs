@@ -73,6 +73,23 @@ impl Cart {
         Ok(self.priced(ctx).await?.subtotal.as_ref().map(money))
     }
 
+    /// The discount code on the cart, as typed in upper case.
+    async fn discount_code(&self) -> Option<&str> {
+        self.cart.discount_code.as_deref()
+    }
+
+    /// What the discount code takes off the subtotal; null without one, or when it does
+    /// not apply now (`discountProblem` says why).
+    async fn discount(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
+        Ok(self.priced(ctx).await?.discount.as_ref().map(money))
+    }
+
+    /// Why the cart's discount code does not apply now (expired, used up, below its
+    /// minimum subtotal…); null when it applies or there is none.
+    async fn discount_problem(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.priced(ctx).await?.discount_problem.clone())
+    }
+
     /// Tax on the lines at the destination's rates (prices are tax-exclusive); null until
     /// the cart has an address.
     async fn tax(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
@@ -85,8 +102,8 @@ impl Cart {
         Ok(self.priced(ctx).await?.shipping.as_ref().map(money))
     }
 
-    /// Subtotal, tax and shipping, as far as they are known; null for a cart with
-    /// nothing to buy.
+    /// Subtotal less discount, plus tax and shipping as far as they are known; null
+    /// for a cart with nothing to buy.
     async fn total(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
         Ok(self.priced(ctx).await?.total.as_ref().map(money))
     }
@@ -138,6 +155,12 @@ impl CartLine {
     /// Unit price × quantity; null when the product is no longer sold.
     async fn line_total(&self) -> Option<Money> {
         self.0.total().as_ref().map(money)
+    }
+
+    /// The line's share of the cart's discount (in proportion to its total).
+    async fn discount(&self) -> Option<Money> {
+        let currency = self.0.unit_price.as_ref()?.currency.clone();
+        Some(Money::new(self.0.discount_minor, currency))
     }
 
     /// The line's tax (rounded on its own, half away from zero); null until the cart has
@@ -222,5 +245,114 @@ impl From<domain::TaxRate> for TaxRate {
             category_id: r.category_id.map(|id| ID(id.to_string())),
             basis_points: r.basis_points,
         }
+    }
+}
+
+/// A discount code, as staff see it.
+pub struct DiscountCode(pub domain::DiscountCode);
+
+#[Object]
+impl DiscountCode {
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Basis points off the subtotal (1500 = 15 %); null for an amount off.
+    async fn percent_off(&self) -> Option<i32> {
+        match self.0.off {
+            domain::Off::Percent(bp) => Some(bp),
+            domain::Off::Amount { .. } => None,
+        }
+    }
+
+    /// An amount off the subtotal; null for a percentage.
+    async fn amount_off(&self) -> Option<Money> {
+        match &self.0.off {
+            domain::Off::Amount { minor, currency } => Some(Money::new(*minor, currency.clone())),
+            domain::Off::Percent(_) => None,
+        }
+    }
+
+    /// The least subtotal it applies to, in minor units.
+    async fn min_subtotal(&self) -> i64 {
+        self.0.min_subtotal_minor
+    }
+
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.0.starts_at
+    }
+
+    async fn ends_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ends_at
+    }
+
+    async fn max_uses(&self) -> Option<i32> {
+        self.0.max_uses
+    }
+
+    async fn max_uses_per_customer(&self) -> Option<i32> {
+        self.0.max_uses_per_customer
+    }
+
+    /// Uses taken at checkout so far.
+    async fn uses(&self) -> i32 {
+        self.0.uses
+    }
+}
+
+/// A new discount code: exactly one of `percentOff` and `amountOff`.
+#[derive(InputObject)]
+pub struct DiscountCodeInput {
+    /// 3 to 32 letters, digits, `-` or `_`; stored upper-cased (shoppers type any case).
+    pub code: String,
+    /// Basis points off the subtotal, 1 to 10000 (1500 = 15 %).
+    pub percent_off: Option<i32>,
+    /// An amount off the subtotal (at most the subtotal is taken).
+    pub amount_off: Option<MoneyInput>,
+    /// The least subtotal it applies to, in minor units (default 0).
+    pub min_subtotal: Option<i64>,
+    /// Default: now.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Default: never ends.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Uses in all; default unlimited.
+    pub max_uses: Option<i32>,
+    /// Uses per customer; default unlimited.
+    pub max_uses_per_customer: Option<i32>,
+}
+
+/// An amount in minor units of an ISO 4217 currency.
+#[derive(InputObject)]
+#[graphql(name = "DiscountAmountInput")]
+pub struct MoneyInput {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+impl DiscountCodeInput {
+    pub fn into_domain(self) -> std::result::Result<domain::DiscountCode, mart_service::ApiError> {
+        let off = match (self.percent_off, self.amount_off) {
+            (Some(bp), None) => domain::Off::Percent(bp),
+            (None, Some(m)) => domain::Off::Amount {
+                minor: m.amount_minor,
+                currency: m.currency,
+            },
+            _ => {
+                return Err(mart_service::ApiError::bad_input(
+                    "percentOff",
+                    "give exactly one of percentOff and amountOff",
+                ));
+            }
+        };
+        Ok(domain::DiscountCode {
+            code: self.code,
+            off,
+            min_subtotal_minor: self.min_subtotal.unwrap_or(0),
+            starts_at: self.starts_at.unwrap_or_else(Utc::now),
+            ends_at: self.ends_at,
+            max_uses: self.max_uses,
+            max_uses_per_customer: self.max_uses_per_customer,
+            uses: 0,
+        })
     }
 }

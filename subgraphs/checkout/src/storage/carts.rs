@@ -169,3 +169,16 @@ pub async fn set_address(
         .await?;
     Ok(())
 }
+
+/// The discount code the cart carries (`None`: none).
+pub async fn set_discount_code(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    code: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(carts::table.find(id))
+        .set(carts::discount_code.eq(code))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::{cart_lines, carts, tax_rates};
+use super::schema::{cart_lines, carts, discount_codes, tax_rates};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = carts, check_for_backend(diesel::pg::Pg))]
@@ -16,6 +16,7 @@ pub struct CartRow {
     pub updated_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub shipping_address: Option<serde_json::Value>,
+    pub discount_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -31,4 +32,19 @@ pub struct TaxRateRow {
     pub country: String,
     pub category_id: Option<Uuid>,
     pub basis_points: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = discount_codes, check_for_backend(diesel::pg::Pg))]
+pub struct DiscountRow {
+    pub code: String,
+    pub percent_basis_points: Option<i32>,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub min_subtotal_minor: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub max_uses: Option<i32>,
+    pub max_uses_per_customer: Option<i32>,
+    pub uses: i32,
 }

@@ -9,6 +9,23 @@ diesel::table! {
         updated_at -> Timestamptz,
         expires_at -> Timestamptz,
         shipping_address -> Nullable<Jsonb>,
+        discount_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    discount_codes (code) {
+        code -> Text,
+        percent_basis_points -> Nullable<Int4>,
+        amount_minor -> Nullable<Int8>,
+        currency -> Nullable<Text>,
+        min_subtotal_minor -> Int8,
+        starts_at -> Timestamptz,
+        ends_at -> Nullable<Timestamptz>,
+        max_uses -> Nullable<Int4>,
+        max_uses_per_customer -> Nullable<Int4>,
+        uses -> Int4,
+        created_at -> Timestamptz,
     }
 }
 
@@ -31,4 +48,4 @@ diesel::table! {
 }
 
 diesel::joinable!(cart_lines -> carts (cart_id));
-diesel::allow_tables_to_appear_in_same_query!(carts, cart_lines);
+diesel::allow_tables_to_appear_in_same_query!(carts, cart_lines, discount_codes);

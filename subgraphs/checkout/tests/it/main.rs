@@ -3,4 +3,5 @@
 //! the real Postgres, topics on the real broker.
 
 mod carts;
+mod discounts;
 mod support;

@@ -1,0 +1,2 @@
+ALTER TABLE carts DROP COLUMN discount_code;
+DROP TABLE discount_codes;
