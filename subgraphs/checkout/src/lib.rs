@@ -5,6 +5,7 @@
 
 pub mod domain;
 mod graphql;
+pub mod stock;
 pub mod storage;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
@@ -13,7 +14,7 @@ use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartEr
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use domain::{CartSettings, Carts};
+pub use domain::{CartSettings, Carts, Services};
 
 pub const SERVICE: ServiceName = ServiceName::Checkout;
 
@@ -52,11 +53,25 @@ pub async fn start(
         CallPolicy::default(),
         config.request_signer.clone(),
     ));
+    let inventory = stock::InventoryClient(GraphqlClient::new(
+        "inventory",
+        config.graphql_url(ServiceName::Inventory),
+        CallPolicy::default(),
+        config.request_signer.clone(),
+    ));
     let settings = CartSettings {
         ttl: config.cart_ttl,
         ..CartSettings::default()
     };
-    let carts = Carts::new(boot.db.clone(), products, shipping, settings);
+    let carts = Carts::new(
+        boot.db.clone(),
+        Services {
+            products,
+            shipping,
+            inventory,
+        },
+        settings,
+    );
     boot.spawn(carts.clone().run_expiry(boot.shutdown.clone()));
     let routes = boot.graphql_routes(graphql::schema(carts));
     boot.serve(listener, routes)

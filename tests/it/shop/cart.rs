@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::support::Shop;
 
 const CART: &str = "id itemCount subtotal { amountMinor currency } \
-    lines { quantity lineTotal { amountMinor } product { id name price { amountMinor } stock { available } } }";
+    lines { quantity inStock lineTotal { amountMinor } product { id name price { amountMinor } stock { available } } }";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_guest_cart_is_filled_and_merged_at_sign_in_through_the_router() {
@@ -54,6 +54,9 @@ async fn a_guest_cart_is_filled_and_merged_at_sign_in_through_the_router() {
     assert_eq!(line["product"]["price"]["amountMinor"], 1299);
     assert_eq!(line["product"]["stock"]["available"], 7);
     assert_eq!(cart["lines"][1]["product"]["stock"]["available"], 0);
+    // Checkout asks inventory itself whether the stock covers each line.
+    assert_eq!(line["inStock"], true);
+    assert_eq!(cart["lines"][1]["inStock"], false);
 
     let ada = shop.customer();
     let merged = call(

@@ -1,6 +1,7 @@
 //! The cart use cases. Every change locks its cart row first, so two changes to one
 //! cart happen one after the other, and pushes the cart's expiry forward.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use uuid::Uuid;
 use super::CheckoutError;
 use super::cart::{Cart, CartLine, CartStatus, check_quantity};
 use super::pricing::{Price, PricedCart, price, with_destination, with_discount};
+use crate::stock::InventoryClient;
 use crate::storage::carts;
 use crate::storage::rows::CartRow;
 
@@ -38,24 +40,35 @@ impl Default for CartSettings {
 #[derive(Clone)]
 pub struct Carts {
     pub(super) db: Database,
-    products: Arc<ProductsClient>,
-    shipping: Arc<ShippingClient>,
+    services: Arc<Services>,
     settings: CartSettings,
 }
 
+/// The subgraphs a cart asks: products for prices, shipping for rates, inventory for
+/// stock.
+pub struct Services {
+    pub products: ProductsClient,
+    pub shipping: ShippingClient,
+    pub inventory: InventoryClient,
+}
+
 impl Carts {
-    pub fn new(
-        db: Database,
-        products: ProductsClient,
-        shipping: ShippingClient,
-        settings: CartSettings,
-    ) -> Self {
+    pub fn new(db: Database, services: Services, settings: CartSettings) -> Self {
         Self {
             db,
-            products: Arc::new(products),
-            shipping: Arc::new(shipping),
+            services: Arc::new(services),
             settings,
         }
+    }
+
+    /// Units of each of the cart's products that can be ordered now: one call to the
+    /// inventory service.
+    pub async fn stock(&self, cart: &Cart) -> Result<HashMap<Uuid, i32>, CheckoutError> {
+        if cart.lines.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = cart.lines.iter().map(|l| l.product_id).collect();
+        Ok(self.services.inventory.available(&ids).await?)
     }
 
     fn expiry(&self) -> DateTime<Utc> {
@@ -121,7 +134,7 @@ impl Carts {
         quantity: i32,
     ) -> Result<Cart, CheckoutError> {
         check_quantity("quantity", quantity, 1)?;
-        let quotes = self.products.quotes(&[product_id]).await?;
+        let quotes = self.services.products.quotes(&[product_id]).await?;
         let quote = quotes
             .get(&product_id)
             .filter(|q| q.active)
@@ -219,7 +232,7 @@ impl Carts {
             return Ok(price(&[], &Default::default()));
         }
         let ids: Vec<Uuid> = cart.lines.iter().map(|l| l.product_id).collect();
-        let quotes = self.products.quotes(&ids).await?;
+        let quotes = self.services.products.quotes(&ids).await?;
         let mut priced = price(&cart.lines, &quotes);
         if let Some(code) = &cart.discount_code
             && let Some(code) = self.discount_code(code).await?
@@ -231,6 +244,7 @@ impl Carts {
         };
         let rates = self.rates_of(&address.country).await?;
         let shipping = self
+            .services
             .shipping
             .quote(&address.country, priced.weight_grams(), &subtotal.currency)
             .await?

@@ -12,7 +12,7 @@ mod rates;
 pub mod tax;
 
 pub use cart::{Cart, CartLine, CartStatus};
-pub use carts::{CartSettings, Carts};
+pub use carts::{CartSettings, Carts, Services};
 pub use discount::{DiscountCode, Off};
 pub use error::CheckoutError;
 pub use pricing::{PricedCart, PricedLine};

@@ -53,13 +53,24 @@ impl Cart {
 
     /// Oldest first.
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<CartLine>> {
+        // Stock only when a line's `inStock` is asked for: one call to inventory.
+        let stock = if ctx.look_ahead().field("inStock").exists() {
+            let carts = ctx.data_unchecked::<Carts>();
+            Some(carts.stock(&self.cart).await.gql()?)
+        } else {
+            None
+        };
         Ok(self
             .priced(ctx)
             .await?
             .lines
             .iter()
-            .cloned()
-            .map(CartLine)
+            .map(|line| CartLine {
+                available: stock
+                    .as_ref()
+                    .map(|s| s.get(&line.product_id).copied().unwrap_or(0)),
+                line: line.clone(),
+            })
             .collect())
     }
 
@@ -132,47 +143,58 @@ impl Cart {
     }
 }
 
-pub struct CartLine(domain::PricedLine);
+pub struct CartLine {
+    line: domain::PricedLine,
+    /// Units of the product that can be ordered now, when asked for.
+    available: Option<i32>,
+}
 
 /// One product in a cart.
 #[Object]
 impl CartLine {
     async fn product(&self) -> Product {
         Product {
-            id: ID(self.0.product_id.to_string()),
+            id: ID(self.line.product_id.to_string()),
         }
     }
 
     async fn quantity(&self) -> i32 {
-        self.0.quantity
+        self.line.quantity
     }
 
     /// Today's price; null when the product is no longer sold (remove the line).
     async fn unit_price(&self) -> Option<Money> {
-        self.0.unit_price.as_ref().map(money)
+        self.line.unit_price.as_ref().map(money)
     }
 
     /// Unit price × quantity; null when the product is no longer sold.
     async fn line_total(&self) -> Option<Money> {
-        self.0.total().as_ref().map(money)
+        self.line.total().as_ref().map(money)
     }
 
     /// The line's share of the cart's discount (in proportion to its total).
     async fn discount(&self) -> Option<Money> {
-        let currency = self.0.unit_price.as_ref()?.currency.clone();
-        Some(Money::new(self.0.discount_minor, currency))
+        let currency = self.line.unit_price.as_ref()?.currency.clone();
+        Some(Money::new(self.line.discount_minor, currency))
     }
 
     /// The line's tax (rounded on its own, half away from zero); null until the cart has
     /// an address, and for a product no longer sold.
     async fn tax(&self) -> Option<Money> {
-        let currency = self.0.unit_price.as_ref()?.currency.clone();
-        self.0.tax_minor.map(|t| Money::new(t, currency))
+        let currency = self.line.unit_price.as_ref()?.currency.clone();
+        self.line.tax_minor.map(|t| Money::new(t, currency))
+    }
+
+    /// Whether the stock covers the line now (inventory's units that can be ordered,
+    /// over every warehouse, against its quantity). Stock is held only when the order
+    /// is placed.
+    async fn in_stock(&self) -> bool {
+        self.available.is_some_and(|a| a >= self.line.quantity)
     }
 
     /// Whether the product can still be bought.
     async fn available(&self) -> bool {
-        self.0.unit_price.is_some()
+        self.line.unit_price.is_some()
     }
 }
 

@@ -235,12 +235,19 @@ async fn untouched_carts_expire_and_are_deleted() {
             mart_service::upstream::CallPolicy::default(),
             None,
         ));
-    let carts = mart_checkout::Carts::new(
-        db,
+    let inventory =
+        mart_checkout::stock::InventoryClient(mart_service::upstream::GraphqlClient::new(
+            "inventory",
+            "http://127.0.0.1:9/graphql".into(),
+            mart_service::upstream::CallPolicy::default(),
+            None,
+        ));
+    let services = mart_checkout::Services {
         products,
         shipping,
-        mart_checkout::CartSettings::default(),
-    );
+        inventory,
+    };
+    let carts = mart_checkout::Carts::new(db, services, mart_checkout::CartSettings::default());
     assert_eq!(carts.sweep().await.unwrap(), 1);
     assert_eq!(carts.sweep().await.unwrap(), 0);
     shop.stop().await;
