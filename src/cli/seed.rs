@@ -45,6 +45,12 @@ async fn demo_accounts(config: &ServiceConfig) -> Result<()> {
     let accounts = mart_users::seed(config)
         .await
         .context("seeding demo accounts")?;
+    mart_checkout::seed_demo(config)
+        .await
+        .context("seeding demo tax rates and discount code")?;
+    println!(
+        "Demo tax rates: NL, BE 21 %, DE 19 %, FR, GB 20 %; discount code WELCOME10 (10 % from 20.00)"
+    );
     println!("Demo accounts:");
     for account in accounts {
         println!(

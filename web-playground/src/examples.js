@@ -44,8 +44,9 @@ const searchVariables = { filter: { search: 'kettle' }, sort: 'RELEVANCE' };
 const cart = `# A cart, no account needed: run CreateCart, paste its
 # id into the variables (it is the only key to a guest's
 # cart) and a product id from BrowseProducts, then
-# AddToCart. After logging in, MergeCart hands the guest
-# cart to you (or adds it to the cart you had).
+# AddToCart, SetCartAddress, ApplyDiscountCode. After
+# logging in, MergeCart hands the guest cart to you (or
+# adds it to the cart you had).
 mutation CreateCart {
   createCart { id expiresAt }
 }
@@ -59,6 +60,29 @@ mutation AddToCart($cartId: ID!, $productId: ID!) {
       lineTotal { amountMinor currency }
       product { name stock { available } }
     }
+  }
+}
+
+# Where it goes sets tax and shipping (the demo shop
+# taxes NL, BE, DE, FR and GB); WELCOME10 takes 10 %
+# off a subtotal of 20.00 or more.
+mutation SetCartAddress($cartId: ID!) {
+  setCartAddress(cartId: $cartId, address: {
+    name: "Demo Customer", line1: "1 Example Street",
+    city: "Amsterdam", postalCode: "1011 AA", country: "NL"
+  }) {
+    subtotal { amountMinor currency }
+    tax { amountMinor }
+    shipping { amountMinor }
+    total { amountMinor currency }
+  }
+}
+
+mutation ApplyDiscountCode($cartId: ID!) {
+  applyDiscountCode(cartId: $cartId, code: "WELCOME10") {
+    discount { amountMinor }
+    discountProblem
+    total { amountMinor currency }
   }
 }
 

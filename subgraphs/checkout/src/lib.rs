@@ -5,6 +5,7 @@
 
 pub mod domain;
 mod graphql;
+mod seed;
 pub mod stock;
 pub mod storage;
 
@@ -15,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use domain::{CartSettings, Carts, Services};
+pub use seed::seed_demo;
 
 pub const SERVICE: ServiceName = ServiceName::Checkout;
 
