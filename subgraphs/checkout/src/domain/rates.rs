@@ -4,7 +4,16 @@ use uuid::Uuid;
 
 use super::tax::{TaxRate, check_basis_points};
 use super::{Carts, CheckoutError};
+use crate::storage::rows::TaxRateRow;
 use crate::storage::taxes;
+
+fn rate(row: TaxRateRow) -> TaxRate {
+    TaxRate {
+        country: row.country,
+        category_id: row.category_id,
+        basis_points: row.basis_points,
+    }
+}
 
 impl Carts {
     pub(super) async fn rates_of(&self, country: &str) -> Result<Vec<TaxRate>, CheckoutError> {
@@ -12,26 +21,14 @@ impl Carts {
         Ok(taxes::of_country(&mut conn, country)
             .await?
             .into_iter()
-            .map(|r| TaxRate {
-                country: r.country,
-                category_id: r.category_id,
-                basis_points: r.basis_points,
-            })
+            .map(rate)
             .collect())
     }
 
     /// Staff: every tax rate.
     pub async fn tax_rates(&self) -> Result<Vec<TaxRate>, CheckoutError> {
         let mut conn = self.db.conn().await?;
-        Ok(taxes::all(&mut conn)
-            .await?
-            .into_iter()
-            .map(|r| TaxRate {
-                country: r.country,
-                category_id: r.category_id,
-                basis_points: r.basis_points,
-            })
-            .collect())
+        Ok(taxes::all(&mut conn).await?.into_iter().map(rate).collect())
     }
 
     /// Staff: sets the rate of `country` (for `category_id`, or its own).
