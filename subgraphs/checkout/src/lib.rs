@@ -10,7 +10,9 @@ pub mod stock;
 pub mod storage;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_service::upstream::{CallPolicy, GraphqlClient, ProductsClient, ShippingClient};
+use mart_service::upstream::{
+    CallPolicy, GraphqlClient, ProductsClient, ShippingClient, UsersClient,
+};
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -61,6 +63,12 @@ pub async fn start(
         CallPolicy::default(),
         config.request_signer.clone(),
     ));
+    let users = UsersClient(GraphqlClient::new(
+        "users",
+        config.graphql_url(ServiceName::Users),
+        CallPolicy::default(),
+        config.request_signer.clone(),
+    ));
     let settings = CartSettings {
         ttl: config.cart_ttl,
         ..CartSettings::default()
@@ -71,6 +79,7 @@ pub async fn start(
             products,
             shipping,
             inventory,
+            users,
         },
         settings,
     );

@@ -83,3 +83,77 @@ async fn a_guest_cart_is_filled_and_merged_at_sign_in_through_the_router() {
     let _ = router.stop().await;
     shop.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customers_saved_address_sends_the_cart_there() {
+    let shop = Shop::start("cartaddr").await;
+    let router = shop.router().await;
+    let url = router.graphql_url();
+    let mug = shop.product(1299, 400, 5).await;
+    let ada = shop.account("Ada").await;
+    let saved = shop
+        .save_address(
+            &ada,
+            json!({ "name": "Ada Lovelace", "line1": "12 Rue des Machines", "city": "Paris",
+                    "postalCode": "75001", "country": "FR" }),
+        )
+        .await;
+    let send = "mutation($c: ID!, $a: ID!) { setCartAddress(cartId: $c, savedAddressId: $a) { \
+        shippingAddress { city country } shipping { amountMinor currency } } }";
+
+    let body = shop
+        .gql(
+            &url,
+            Some(&ada),
+            "mutation { createCart { id } }",
+            json!({}),
+        )
+        .await;
+    let cart = body["data"]["createCart"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let add =
+        "mutation($c: ID!, $p: ID!) { addToCart(cartId: $c, productId: $p, quantity: 1) { id } }";
+    let body = shop
+        .gql(&url, Some(&ada), add, json!({ "c": cart, "p": mug }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    let body = shop
+        .gql(&url, Some(&ada), send, json!({ "c": cart, "a": saved }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    let sent = &body["data"]["setCartAddress"];
+    assert_eq!(
+        sent["shippingAddress"],
+        json!({ "city": "Paris", "country": "FR" })
+    );
+    assert!(
+        sent["shipping"]["amountMinor"].as_i64().unwrap() > 0,
+        "{sent}"
+    );
+
+    // Someone else's saved address is not found for this customer.
+    let bob = shop.account("Bob").await;
+    let body = shop
+        .gql(
+            &url,
+            Some(&bob),
+            "mutation { createCart { id } }",
+            json!({}),
+        )
+        .await;
+    let bobs = body["data"]["createCart"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = shop
+        .gql(&url, Some(&bob), send, json!({ "c": bobs, "a": saved }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "savedAddressId",
+        "{body:#}"
+    );
+    let _ = router.stop().await;
+    shop.stop().await;
+}

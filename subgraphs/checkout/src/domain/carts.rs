@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use mart_events::catalog::AddressPayload;
 use mart_service::Database;
-use mart_service::upstream::{ProductsClient, ShippingClient};
+use mart_service::identity::AccessToken;
+use mart_service::upstream::{
+    ProductsClient, SavedAddress, ShippingClient, UpstreamError, UsersClient,
+};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -45,11 +48,12 @@ pub struct Carts {
 }
 
 /// The subgraphs a cart asks: products for prices, shipping for rates, inventory for
-/// stock.
+/// stock, users for a customer's saved address.
 pub struct Services {
     pub products: ProductsClient,
     pub shipping: ShippingClient,
     pub inventory: InventoryClient,
+    pub users: UsersClient,
 }
 
 impl Carts {
@@ -253,6 +257,37 @@ impl Carts {
                 currency: q.currency,
             });
         Ok(with_destination(priced, &rates, shipping))
+    }
+
+    /// Sets where the cart goes: one of the signed-in customer's saved addresses, as
+    /// users holds it now (asked with their own token, so only theirs is found).
+    pub async fn set_saved_address(
+        &self,
+        id: Uuid,
+        user: Uuid,
+        token: &AccessToken,
+        address_id: Uuid,
+    ) -> Result<Cart, CheckoutError> {
+        let saved = self
+            .services
+            .users
+            .saved_address(token, user, address_id)
+            .await
+            .map_err(|e| match e {
+                UpstreamError::Refused { ref code, .. } if code == "UNAUTHENTICATED" => {
+                    CheckoutError::SignInRequired
+                }
+                other => other.into(),
+            })?;
+        let SavedAddress::Found(address) = saved else {
+            return Err(CheckoutError::bad_input(
+                "savedAddressId",
+                "savedAddressId is not one of your saved addresses",
+            ));
+        };
+        let address = mart_service::address::validate(&address)
+            .map_err(|e| CheckoutError::bad_input("savedAddressId", e.message))?;
+        self.change(id, Some(user), Edit::Address(address)).await
     }
 
     /// Sets where the cart goes: a postal address (validated as orders validates it).

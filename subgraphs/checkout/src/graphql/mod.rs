@@ -7,7 +7,7 @@ mod types;
 use async_graphql::{
     Context, EmptySubscription, ID, Object, Result, SDLExportOptions, Schema, SchemaBuilder,
 };
-use mart_service::identity::{identity, require_admin, require_user};
+use mart_service::identity::{access_token, identity, require_admin, require_user};
 use mart_service::types::id_arg;
 use mart_service::upstream::UpstreamError;
 use mart_service::{ApiError, ApiResultExt, DbError};
@@ -149,20 +149,41 @@ impl Mutation {
         Ok(Cart::new(cart))
     }
 
-    /// Where the cart goes: its shipping cost and tax follow from it.
+    /// Where the cart goes: a postal `address`, or (signed in) one of the customer's
+    /// saved addresses by `savedAddressId` (copied as it is now); exactly one. Its
+    /// shipping cost and tax follow from it.
     async fn set_cart_address(
         &self,
         ctx: &Context<'_>,
         cart_id: ID,
-        address: CartAddressInput,
+        address: Option<CartAddressInput>,
+        saved_address_id: Option<ID>,
     ) -> Result<Cart> {
         let cart_id = id_arg("cartId", &cart_id)?;
         let carts = ctx.data_unchecked::<Carts>();
-        let cart = carts
-            .set_address(cart_id, caller(ctx), &address.into())
-            .await
-            .gql()?;
-        Ok(Cart::new(cart))
+        let cart = match (address, saved_address_id) {
+            (Some(address), None) => {
+                carts
+                    .set_address(cart_id, caller(ctx), &address.into())
+                    .await
+            }
+            (None, Some(saved)) => {
+                let user = require_user(ctx).gql()?;
+                let saved = id_arg("savedAddressId", &saved)?;
+                let token = access_token(ctx).ok_or(ApiError::Unauthenticated).gql()?;
+                carts
+                    .set_saved_address(cart_id, user.id, token, saved)
+                    .await
+            }
+            _ => {
+                return Err(ApiError::bad_input(
+                    "address",
+                    "give exactly one of address and savedAddressId",
+                ))
+                .gql();
+            }
+        };
+        Ok(Cart::new(cart.gql()?))
     }
 
     /// Puts a discount code on the cart, if it applies to it now (otherwise

@@ -242,10 +242,17 @@ async fn untouched_carts_expire_and_are_deleted() {
             mart_service::upstream::CallPolicy::default(),
             None,
         ));
+    let users = mart_service::upstream::UsersClient(mart_service::upstream::GraphqlClient::new(
+        "users",
+        "http://127.0.0.1:9/graphql".into(),
+        mart_service::upstream::CallPolicy::default(),
+        None,
+    ));
     let services = mart_checkout::Services {
         products,
         shipping,
         inventory,
+        users,
     };
     let carts = mart_checkout::Carts::new(db, services, mart_checkout::CartSettings::default());
     assert_eq!(carts.sweep().await.unwrap(), 1);

@@ -2,9 +2,7 @@
 //! products subgraph, the shipping cost from the shipping subgraph, and a saved
 //! address from the users subgraph.
 
-pub mod users;
-
 pub use mart_service::upstream::{
-    CallPolicy, GraphqlClient, ProductsClient, ShippingClient, UpstreamError,
+    CallPolicy, GraphqlClient, ProductsClient, SavedAddress, ShippingClient, UpstreamError,
+    UsersClient,
 };
-pub use users::{SavedAddress, UsersClient};

@@ -1,20 +1,20 @@
 //! The users subgraph, asked for the caller's saved addresses with the caller's
-//! own token: users decides whose addresses they are, so orders can never be
-//! led to read someone else's.
+//! own token: users decides whose addresses they are, so neither orders nor checkout
+//! can be led to read someone else's.
 
+use crate::identity::AccessToken;
 use mart_events::catalog::AddressPayload;
-use mart_service::identity::AccessToken;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{GraphqlClient, UpstreamError};
+use super::client::{GraphqlClient, UpstreamError};
 
 pub struct UsersClient(pub GraphqlClient);
 
 // `me` rather than a lookup by id: it only ever holds the caller's own
 // addresses (a handful; users caps how many an account keeps).
-const ADDRESSES_QUERY: &str = "query OrderShippingAddress {
+const ADDRESSES_QUERY: &str = "query SavedAddresses {
   me { id addresses { id name line1 line2 city postalCode country } }
 }";
 
