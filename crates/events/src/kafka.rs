@@ -11,6 +11,8 @@ use rdkafka::producer::FutureProducer;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
+use crate::topics::Topic;
+
 /// How long a producer waits to fill a batch before sending it. Every produce request costs
 /// the broker a transaction (tansu: SQL it parses anew each time), and every batch becomes a
 /// round of the next consumer's transaction, so fuller batches save work all along the saga.
@@ -116,14 +118,41 @@ pub async fn ensure_topics(
     topics: &[String],
     partitions: i32,
 ) -> Result<(), KafkaError> {
+    let wanted: Vec<(String, i32, i32)> =
+        topics.iter().map(|t| (t.clone(), partitions, 1)).collect();
+    create_missing(brokers, &wanted).await
+}
+
+/// Creates every topic of the system that does not exist yet under `prefix`, each with
+/// the partitions and replication factor `layout` gives it.
+pub async fn ensure_layout(
+    brokers: &str,
+    prefix: &str,
+    layout: &crate::TopicLayout,
+) -> Result<(), KafkaError> {
+    let wanted: Vec<(String, i32, i32)> = Topic::ALL
+        .iter()
+        .map(|t| {
+            (
+                t.name(prefix),
+                layout.partitions(*t),
+                layout.replication(*t),
+            )
+        })
+        .collect();
+    create_missing(brokers, &wanted).await
+}
+
+/// Creates each (name, partitions, replication factor) that does not exist yet.
+async fn create_missing(brokers: &str, topics: &[(String, i32, i32)]) -> Result<(), KafkaError> {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .create()?;
     let retention_ms = crate::retention::TOPIC_RETENTION.as_millis().to_string();
     let new: Vec<NewTopic<'_>> = topics
         .iter()
-        .map(|t| {
-            NewTopic::new(t, partitions, TopicReplication::Fixed(1))
+        .map(|(name, partitions, replication)| {
+            NewTopic::new(name, *partitions, TopicReplication::Fixed(*replication))
                 // tansu deletes old records only of topics that say so.
                 .set("cleanup.policy", "delete")
                 .set("retention.ms", &retention_ms)

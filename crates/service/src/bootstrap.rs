@@ -66,13 +66,13 @@ impl Bootstrap {
             brokers: config.kafka_brokers.clone(),
             reason,
         };
-        let topics: Vec<String> = Topic::ALL
-            .iter()
-            .map(|t| t.name(&config.topic_prefix))
-            .collect();
-        mart_events::kafka::ensure_topics(&config.kafka_brokers, &topics, 1)
-            .await
-            .map_err(|e| kafka_error(e.to_string()))?;
+        mart_events::kafka::ensure_layout(
+            &config.kafka_brokers,
+            &config.topic_prefix,
+            &config.topic_layout,
+        )
+        .await
+        .map_err(|e| kafka_error(e.to_string()))?;
         let producer = mart_events::kafka::shared_producer(&config.kafka_brokers)
             .map_err(|e| kafka_error(e.to_string()))?;
         let outbox = OutboxSignal::new();

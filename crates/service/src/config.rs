@@ -206,6 +206,16 @@ pub const ENV_VARS: &[EnvVar] = &[
         meaning: "accounts one client address may register within 15 minutes (users service); 0: no limit",
     },
     EnvVar {
+        name: "MART_TOPIC_PARTITIONS",
+        default: "1",
+        meaning: "partitions of each topic created: one count (4), or per topic without the prefix with * for the rest (orders=8,order-status=2,*=4); existing topics are left as they are",
+    },
+    EnvVar {
+        name: "MART_TOPIC_REPLICATION",
+        default: "1",
+        meaning: "replication factor of each topic created, in the same form as MART_TOPIC_PARTITIONS (3 on a production cluster)",
+    },
+    EnvVar {
         name: "MART_CART_TTL_SECS",
         default: "2592000",
         meaning: "a cart untouched this long (default 30 days) expires and is deleted (checkout service)",
@@ -275,6 +285,8 @@ pub struct ServiceConfig {
     pub registrations_per_address: u32,
     /// `MART_CART_TTL_SECS` (default 30 days): how long an untouched cart lives.
     pub cart_ttl: Duration,
+    /// `MART_TOPIC_PARTITIONS` and `MART_TOPIC_REPLICATION` (default one of each).
+    pub topic_layout: mart_events::TopicLayout,
     /// `MART_SUBGRAPH_SECRET`: when set, a subgraph answers only requests signed with it
     /// (the router's, and orders' calls at placement), and signs its own calls to others.
     pub request_signer: Option<mart_auth::RequestSigner>,
@@ -506,6 +518,11 @@ impl ServiceConfig {
             trusted_proxies,
             registrations_per_address,
             cart_ttl: secs("MART_CART_TTL_SECS", 1)?,
+            topic_layout: mart_events::TopicLayout::parse(
+                &get("MART_TOPIC_PARTITIONS"),
+                &get("MART_TOPIC_REPLICATION"),
+            )
+            .map_err(|reason| invalid("MART_TOPIC_PARTITIONS or MART_TOPIC_REPLICATION", reason))?,
             request_signer: mart_auth::RequestSigner::new(&get("MART_SUBGRAPH_SECRET")),
             payment_token_key: non_empty("MART_PAYMENT_TOKEN_KEY"),
             verifier: None,

@@ -7,4 +7,5 @@ mod memory;
 mod outbox;
 mod probes;
 mod retention;
+mod topics;
 mod upkeep;
