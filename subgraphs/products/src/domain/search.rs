@@ -8,29 +8,23 @@
 //! nothing matches, each word is replaced by the closest word of the catalogue
 //! (trigram similarity: "skilet" becomes "skillet") and the search runs again; the
 //! listing says so (`correctedSearch`).
+//!
+//! The values themselves are plain data of the storage layer ([`crate::storage::search`]),
+//! which builds the SQL from them; what they mean and how they are made is here.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use mart_service::types::cursor;
 use uuid::Uuid;
 
 use super::ProductsError;
+pub use crate::storage::search::{After, PRICE_BANDS, ProductSort, TextQuery};
 
 /// Words past this many are ignored: a search box's text, not a document.
 pub const MAX_WORDS: usize = 8;
 /// A word longer than any in the catalogue's vocabulary is cut to this many characters.
 pub const MAX_WORD_CHARS: usize = 40;
-
-/// A search, ready for the database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextQuery {
-    /// Lowercased words, at most [`MAX_WORDS`]; empty when the text had none (then
-    /// nothing matches).
-    pub words: Vec<String>,
-    /// The words joined by spaces.
-    pub phrase: String,
-}
 
 impl TextQuery {
     pub fn parse(text: &str) -> Self {
@@ -54,17 +48,6 @@ impl TextQuery {
     }
 }
 
-/// The order of a listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProductSort {
-    /// Best match first; needs a search (without one the listing is oldest first).
-    Relevance,
-    PriceAscending,
-    PriceDescending,
-    Newest,
-    Oldest,
-}
-
 impl ProductSort {
     /// The order a request gets: relevance when it searches, oldest first when it does
     /// not (and relevance without a search means oldest first).
@@ -75,19 +58,6 @@ impl ProductSort {
             (Some(other), _) => other,
         }
     }
-}
-
-/// Where a sorted page starts: the sort key of the last product of the previous page.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum After {
-    /// `(created_at, id)`; the format every Mart connection uses, so cursors of the
-    /// default listing stay valid.
-    Oldest(DateTime<Utc>, Uuid),
-    Newest(DateTime<Utc>, Uuid),
-    PriceAscending(i64, Uuid),
-    PriceDescending(i64, Uuid),
-    /// The score as the database computed it: compared exactly, so its bits are kept.
-    Relevance(f32, Uuid),
 }
 
 const VERSION: &str = "s1";
@@ -164,11 +134,6 @@ impl After {
         }
     }
 }
-
-/// The price bands the listing's facets count, in minor units: each band runs from its
-/// bound up to the next one (exclusive); the last has no upper end. Fixed, so that a
-/// shop's filters stay put while the results change.
-pub const PRICE_BANDS: [i64; 6] = [0, 1_000, 2_500, 5_000, 10_000, 25_000];
 
 #[cfg(test)]
 mod tests {

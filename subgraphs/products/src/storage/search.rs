@@ -1,5 +1,7 @@
-//! The catalogue listing in SQL: full-text and trigram matching, the sorted and
-//! keyset-paged page, the total and the facet counts. The statement's shape depends on
+//! The catalogue listing in SQL: full-text matching, the correction of misspelt words
+//! (trigrams), the sorted and keyset-paged page, the total and the facet counts. The
+//! values a listing is made of are plain data here; what they mean and how they are
+//! made is the domain's (`domain::search`). The statement's shape depends on
 //! the filter (how many words, which filters), so it is written out here rather than
 //! in Diesel's DSL, which has no tsquery; every value still travels as a bind.
 //!
@@ -9,6 +11,7 @@
 //! catalogue's words (`search_words`) with a trigram index, for correcting typos.
 //! Measured on 100,000 generated products: bench/search.sh, figures in bench/README.md.
 
+use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
@@ -18,7 +21,45 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::rows::ProductRow;
-use crate::domain::search::{After, PRICE_BANDS, ProductSort, TextQuery};
+
+/// A search, ready for the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextQuery {
+    /// Lowercased words (at most `domain::search::MAX_WORDS`); empty when the text had
+    /// none (then nothing matches).
+    pub words: Vec<String>,
+    /// The words joined by spaces.
+    pub phrase: String,
+}
+
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductSort {
+    /// Best match first; needs a search (without one the listing is oldest first).
+    Relevance,
+    PriceAscending,
+    PriceDescending,
+    Newest,
+    Oldest,
+}
+
+/// Where a sorted page starts: the sort key of the last product of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum After {
+    /// `(created_at, id)`; the format every Mart connection uses, so cursors of the
+    /// default listing stay valid.
+    Oldest(DateTime<Utc>, Uuid),
+    Newest(DateTime<Utc>, Uuid),
+    PriceAscending(i64, Uuid),
+    PriceDescending(i64, Uuid),
+    /// The score as the database computed it: compared exactly, so its bits are kept.
+    Relevance(f32, Uuid),
+}
+
+/// The price bands the listing's facets count, in minor units: each band runs from its
+/// bound up to the next one (exclusive); the last has no upper end. Fixed, so that a
+/// shop's filters stay put while the results change.
+pub const PRICE_BANDS: [i64; 6] = [0, 1_000, 2_500, 5_000, 10_000, 25_000];
 
 /// A validated listing filter; `None` fields do not filter.
 #[derive(Debug, Clone, Default)]
