@@ -2,6 +2,7 @@
 //! touch it ([`cart`]), what it costs now ([`pricing`]), and the use cases
 //! ([`carts`]).
 
+mod address;
 pub mod cart;
 pub mod carts;
 mod codes;
