@@ -45,44 +45,18 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> Result<ServiceHandle, StartError> {
     let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
-    let products = ProductsClient(GraphqlClient::new(
-        "products",
-        config.graphql_url(ServiceName::Products),
-        CallPolicy::default(),
-        config.request_signer.clone(),
-    ));
-    let shipping = ShippingClient(GraphqlClient::new(
-        "shipping",
-        config.graphql_url(ServiceName::Shipping),
-        CallPolicy::default(),
-        config.request_signer.clone(),
-    ));
-    let inventory = stock::InventoryClient(GraphqlClient::new(
-        "inventory",
-        config.graphql_url(ServiceName::Inventory),
-        CallPolicy::default(),
-        config.request_signer.clone(),
-    ));
-    let users = UsersClient(GraphqlClient::new(
-        "users",
-        config.graphql_url(ServiceName::Users),
-        CallPolicy::default(),
-        config.request_signer.clone(),
-    ));
+    let client = |service| GraphqlClient::to(config, service, CallPolicy::default());
+    let services = Services {
+        products: ProductsClient(client(ServiceName::Products)),
+        shipping: ShippingClient(client(ServiceName::Shipping)),
+        inventory: stock::InventoryClient(client(ServiceName::Inventory)),
+        users: UsersClient(client(ServiceName::Users)),
+    };
     let settings = CartSettings {
         ttl: config.cart_ttl,
         ..CartSettings::default()
     };
-    let carts = Carts::new(
-        boot.db.clone(),
-        Services {
-            products,
-            shipping,
-            inventory,
-            users,
-        },
-        settings,
-    );
+    let carts = Carts::new(boot.db.clone(), services, settings);
     boot.spawn(carts.clone().run_expiry(boot.shutdown.clone()));
     let routes = boot.graphql_routes(graphql::schema(carts));
     boot.serve(listener, routes)

@@ -84,6 +84,21 @@ enum Attempt<T> {
 }
 
 impl GraphqlClient {
+    /// A client of the subgraph `service` as `config` reaches it (its URL, and the
+    /// shared secret its calls are signed with, if any).
+    pub fn to(
+        config: &crate::ServiceConfig,
+        service: crate::ServiceName,
+        policy: CallPolicy,
+    ) -> Self {
+        Self::new(
+            service.as_str(),
+            config.graphql_url(service),
+            policy,
+            config.request_signer.clone(),
+        )
+    }
+
     pub fn new(
         service: &'static str,
         url: String,

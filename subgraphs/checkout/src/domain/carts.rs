@@ -135,8 +135,15 @@ impl Carts {
         quantity: i32,
     ) -> Result<Cart, CheckoutError> {
         check_quantity("quantity", quantity, 1)?;
-        let quotes = self.services.products.quotes(&[product_id]).await?;
-        let quote = quotes
+        // The product and the cart's lines priced in one call, before the cart is
+        // locked (no call to another service while holding the lock).
+        let current = self.get(id, caller).await?;
+        let mut ids: Vec<Uuid> = current.lines.iter().map(|l| l.product_id).collect();
+        if !ids.contains(&product_id) {
+            ids.push(product_id);
+        }
+        let quotes = self.services.products.quotes(&ids).await?;
+        let currency = &quotes
             .get(&product_id)
             .filter(|q| q.active)
             .ok_or_else(|| {
@@ -145,12 +152,19 @@ impl Carts {
                     format!("no product for sale with id {product_id}"),
                 )
             })?
-            .clone();
-        // A new line must be in the cart's currency (priced before the cart is locked:
-        // no call to another service while holding the lock).
-        let current = self.get(id, caller).await?;
-        if current.quantity_of(product_id) == 0 {
-            self.check_currency(&current, &quote.currency).await?;
+            .currency;
+        // A new line must be in the cart's currency.
+        if current.quantity_of(product_id) == 0
+            && let Some(subtotal) = price(&current.lines, &quotes).subtotal
+            && subtotal.currency != *currency
+        {
+            return Err(CheckoutError::bad_input(
+                "productId",
+                format!(
+                    "the cart is in {}; this product is sold in {currency}",
+                    subtotal.currency
+                ),
+            ));
         }
         self.change(id, caller, Edit::Add(product_id, quantity))
             .await
@@ -254,21 +268,6 @@ impl Carts {
                 currency: q.currency,
             });
         Ok(with_destination(priced, &rates, shipping))
-    }
-
-    /// A product in another currency than the cart's priced lines is refused.
-    async fn check_currency(&self, cart: &Cart, currency: &str) -> Result<(), CheckoutError> {
-        let priced = self.price(cart).await?;
-        match priced.subtotal {
-            Some(subtotal) if subtotal.currency != currency => Err(CheckoutError::bad_input(
-                "productId",
-                format!(
-                    "the cart is in {}; this product is sold in {currency}",
-                    subtotal.currency
-                ),
-            )),
-            _ => Ok(()),
-        }
     }
 
     /// Makes `edit` to the locked cart `id` (if `caller` may change it), pushes its

@@ -42,6 +42,11 @@ fn caller(ctx: &Context<'_>) -> Option<Uuid> {
     identity(ctx).user().map(|u| u.id)
 }
 
+/// The `cartId` and `productId` arguments of a change to a line.
+fn line_ids(cart_id: &ID, product_id: &ID) -> Result<(Uuid, Uuid)> {
+    Ok((id_arg("cartId", cart_id)?, id_arg("productId", product_id)?))
+}
+
 pub struct Query;
 
 #[Object]
@@ -101,10 +106,7 @@ impl Mutation {
         product_id: ID,
         quantity: i32,
     ) -> Result<Cart> {
-        let (cart_id, product_id) = (
-            id_arg("cartId", &cart_id)?,
-            id_arg("productId", &product_id)?,
-        );
+        let (cart_id, product_id) = line_ids(&cart_id, &product_id)?;
         let carts = ctx.data_unchecked::<Carts>();
         let cart = carts
             .add(cart_id, caller(ctx), product_id, quantity)
@@ -121,10 +123,7 @@ impl Mutation {
         product_id: ID,
         quantity: i32,
     ) -> Result<Cart> {
-        let (cart_id, product_id) = (
-            id_arg("cartId", &cart_id)?,
-            id_arg("productId", &product_id)?,
-        );
+        let (cart_id, product_id) = line_ids(&cart_id, &product_id)?;
         let carts = ctx.data_unchecked::<Carts>();
         let cart = carts
             .set_quantity(cart_id, caller(ctx), product_id, quantity)
@@ -140,10 +139,7 @@ impl Mutation {
         cart_id: ID,
         product_id: ID,
     ) -> Result<Cart> {
-        let (cart_id, product_id) = (
-            id_arg("cartId", &cart_id)?,
-            id_arg("productId", &product_id)?,
-        );
+        let (cart_id, product_id) = line_ids(&cart_id, &product_id)?;
         let carts = ctx.data_unchecked::<Carts>();
         let cart = carts.remove(cart_id, caller(ctx), product_id).await.gql()?;
         Ok(Cart::new(cart))

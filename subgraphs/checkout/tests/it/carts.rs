@@ -2,6 +2,10 @@
 //! in merges them, untouched ones expire.
 
 use mart_auth::Role;
+use mart_service::ServiceName;
+use mart_service::upstream::{
+    CallPolicy, GraphqlClient, ProductsClient, ShippingClient, UsersClient,
+};
 use serde_json::{Value, json};
 
 use crate::support::{SHORT, Shop, add, create_cart, lines, read, set};
@@ -221,38 +225,13 @@ async fn untouched_carts_expire_and_are_deleted() {
     )
     .await
     .unwrap();
-    let products =
-        mart_service::upstream::ProductsClient(mart_service::upstream::GraphqlClient::new(
-            "products",
-            shop.products.url.clone(),
-            mart_service::upstream::CallPolicy::default(),
-            None,
-        ));
-    let shipping =
-        mart_service::upstream::ShippingClient(mart_service::upstream::GraphqlClient::new(
-            "shipping",
-            "http://127.0.0.1:9/graphql".into(),
-            mart_service::upstream::CallPolicy::default(),
-            None,
-        ));
-    let inventory =
-        mart_checkout::stock::InventoryClient(mart_service::upstream::GraphqlClient::new(
-            "inventory",
-            "http://127.0.0.1:9/graphql".into(),
-            mart_service::upstream::CallPolicy::default(),
-            None,
-        ));
-    let users = mart_service::upstream::UsersClient(mart_service::upstream::GraphqlClient::new(
-        "users",
-        "http://127.0.0.1:9/graphql".into(),
-        mart_service::upstream::CallPolicy::default(),
-        None,
-    ));
+    let config = &shop.checkout.config;
+    let client = |service| GraphqlClient::to(config, service, CallPolicy::default());
     let services = mart_checkout::Services {
-        products,
-        shipping,
-        inventory,
-        users,
+        products: ProductsClient(client(ServiceName::Products)),
+        shipping: ShippingClient(client(ServiceName::Shipping)),
+        inventory: mart_checkout::stock::InventoryClient(client(ServiceName::Inventory)),
+        users: UsersClient(client(ServiceName::Users)),
     };
     let carts = mart_checkout::Carts::new(db, services, mart_checkout::CartSettings::default());
     assert_eq!(carts.sweep().await.unwrap(), 1);
