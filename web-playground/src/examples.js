@@ -46,7 +46,9 @@ const cart = `# A cart, no account needed: run CreateCart, paste its
 # cart) and a product id from BrowseProducts, then
 # AddToCart, SetCartAddress, ApplyDiscountCode. After
 # logging in, MergeCart hands the guest cart to you (or
-# adds it to the cart you had).
+# adds it to the cart you had), and CheckoutComplete
+# places it as an order (paste the total you were shown
+# as expectedTotal; watch it in WatchMyOrders).
 mutation CreateCart {
   createCart { id expiresAt }
 }
@@ -89,9 +91,24 @@ mutation ApplyDiscountCode($cartId: ID!) {
 mutation MergeCart($cartId: ID!) {
   mergeCart(guestCartId: $cartId) { id itemCount subtotal { amountMinor currency } }
 }
+
+# PRICE_CHANGED (nothing charged) if the total is no
+# longer expectedTotal: the cart shows the new one.
+mutation CheckoutComplete($cartId: ID!, $expectedTotal: Int!) {
+  checkoutComplete(cartId: $cartId, paymentToken: "tok_ok",
+      idempotencyKey: "playground-checkout-1", expectedTotal: $expectedTotal) {
+    outcome
+    cart { status total { amountMinor currency } discountProblem }
+    order { id number status discount { amountMinor } tax { amountMinor } total { amountMinor currency } }
+  }
+}
 `;
 
-const cartVariables = { cartId: 'PASTE-THE-CART-ID', productId: 'PASTE-A-PRODUCT-ID' };
+const cartVariables = {
+  cartId: 'PASTE-THE-CART-ID',
+  productId: 'PASTE-A-PRODUCT-ID',
+  expectedTotal: 0,
+};
 
 const logIn = `# Log in. The form at the top does the same and
 # then sends the token with every request.

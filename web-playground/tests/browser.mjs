@@ -278,6 +278,52 @@ const steps = [
       await t.screenshot('live-order-awaiting-shipment');
     },
   },
+  {
+    name: 'a guest cart, merged at login, discounted and checked out, goes live to AWAITING_SHIPMENT with the cart\'s total',
+    async run(t) {
+      // The CreateCart tab's operations, sent as the page would: a guest first, then the
+      // signed-in customer (the page's session).
+      const token = await sessionToken(t.page);
+      const { createCart } = await graphql(baseUrl, 'mutation { createCart { id } }');
+      const cartId = createCart.id;
+      // Enough of it for WELCOME10's minimum subtotal of 20.00.
+      const { product } = await graphql(baseUrl, 'query($p: ID!) { product(id: $p) { price { amountMinor } } }',
+        { variables: { p: live.productId } });
+      const quantity = Math.max(1, Math.ceil(2000 / product.price.amountMinor));
+      await graphql(baseUrl, 'mutation($c: ID!, $p: ID!, $q: Int!) { addToCart(cartId: $c, productId: $p, quantity: $q) { id } }',
+        { variables: { c: cartId, p: live.productId, q: quantity } });
+      const asCustomer = (query, variables) => graphql(baseUrl, query, { token, variables });
+      await asCustomer('mutation($c: ID!) { mergeCart(guestCartId: $c) { id } }', { c: cartId });
+      const { myCart } = await asCustomer('{ myCart { id } }');
+      await asCustomer(`mutation($c: ID!) { setCartAddress(cartId: $c, address: { name: "Demo Customer",
+        line1: "1 Example Street", city: "Amsterdam", postalCode: "1011 AA", country: "NL" }) { id } }`, { c: myCart.id });
+      const { applyDiscountCode: cart } = await asCustomer(`mutation($c: ID!) {
+        applyDiscountCode(cartId: $c, code: "WELCOME10") { discount { amountMinor } tax { amountMinor } total { amountMinor } } }`,
+      { c: myCart.id });
+      assert(cart.discount?.amountMinor > 0, `WELCOME10 took nothing off: ${JSON.stringify(cart)}`);
+      const { checkoutComplete: done } = await asCustomer(`mutation($c: ID!, $k: String!, $e: Int!) {
+        checkoutComplete(cartId: $c, paymentToken: "tok_ok", idempotencyKey: $k, expectedTotal: $e) {
+          outcome order { id number total { amountMinor } discount { amountMinor } tax { amountMinor } } } }`,
+      { c: myCart.id, k: `browser-checkout-${Date.now()}`, e: cart.total.amountMinor });
+      assert(done.outcome === 'PLACED' && done.order, `checkout answered ${JSON.stringify(done)}`);
+      const { id, number } = done.order;
+      assert(done.order.total.amountMinor === cart.total.amountMinor
+        && done.order.discount.amountMinor === cart.discount.amountMinor
+        && done.order.tax.amountMinor === cart.tax.amountMinor,
+      `the order ${JSON.stringify(done.order)} is not the cart ${JSON.stringify(cart)}`);
+
+      const updates = () => results(live.recorder, live.subscriptionId, 'myOrderUpdates')
+        .filter((update) => update.order.id === id);
+      await eventually(`${number} to reach AWAITING_SHIPMENT over the WebSocket`, () =>
+        updates().some((u) => u.status === 'AWAITING_SHIPMENT'), { timeoutMs: 60000 });
+      const statuses = updates().map((u) => u.status);
+      assert(JSON.stringify(statuses) === JSON.stringify(SAGA),
+        `the page received ${statuses.join(' → ')} for the checked-out order`);
+      await eventually(`${number} AWAITING_SHIPMENT in the result pane`, async () =>
+        (await paneStatuses(t.page, id)).at(-1) === 'AWAITING_SHIPMENT');
+      await t.screenshot('checked-out-order-awaiting-shipment');
+    },
+  },
 ];
 
 const ok = await runSteps({ baseUrl, screenshotDir, steps });

@@ -1,6 +1,7 @@
 //! Every event type of the system, with its topic and version. Payload fields are
 //! camelCase on the wire; money is integer minor units with a currency code.
 
+mod checkout;
 mod inventory;
 mod orders;
 mod payments;
@@ -9,6 +10,7 @@ mod reservations;
 mod shipping;
 mod users;
 
+pub use checkout::*;
 pub use inventory::*;
 pub use orders::*;
 pub use payments::*;

@@ -17,6 +17,8 @@ pub enum Topic {
     OrderStatus,
     Payments,
     Shipping,
+    /// `checkout.completed`: a cart checked out, for orders to turn into an order.
+    Checkout,
 }
 
 impl Topic {
@@ -28,6 +30,7 @@ impl Topic {
         Topic::OrderStatus,
         Topic::Payments,
         Topic::Shipping,
+        Topic::Checkout,
     ];
 
     /// The name without the deployment's prefix.
@@ -40,6 +43,7 @@ impl Topic {
             Topic::OrderStatus => "order-status",
             Topic::Payments => "payments",
             Topic::Shipping => "shipping",
+            Topic::Checkout => "checkout",
         }
     }
 

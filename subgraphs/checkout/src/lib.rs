@@ -5,9 +5,13 @@
 
 pub mod domain;
 mod graphql;
+pub mod orders;
+mod saga;
 mod seed;
 pub mod stock;
 pub mod storage;
+
+use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use mart_service::upstream::{
@@ -51,6 +55,9 @@ pub async fn start(
         shipping: ShippingClient(client(ServiceName::Shipping)),
         inventory: stock::InventoryClient(client(ServiceName::Inventory)),
         users: UsersClient(client(ServiceName::Users)),
+        orders: orders::OrdersClient(client(ServiceName::Orders)),
+        outbox: boot.outbox.clone(),
+        seal: mart_service::payment_token::TokenSeal::load(config)?,
     };
     let settings = CartSettings {
         ttl: config.cart_ttl,
@@ -58,6 +65,11 @@ pub async fn start(
     };
     let carts = Carts::new(boot.db.clone(), services, settings);
     boot.spawn(carts.clone().run_expiry(boot.shutdown.clone()));
+    boot.consume(
+        "saga",
+        saga::TOPICS,
+        Arc::new(mart_events::consumer::Saga(saga::SagaHandler)),
+    );
     let routes = boot.graphql_routes(graphql::schema(carts));
     boot.serve(listener, routes)
 }

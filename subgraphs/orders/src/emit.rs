@@ -43,6 +43,8 @@ pub async fn placed(
             .collect(),
         subtotal: money(order.subtotal_minor),
         shipping_cost: money(order.shipping_minor),
+        discount: (order.discount_minor > 0).then(|| money(order.discount_minor)),
+        tax: (order.tax_minor > 0).then(|| money(order.tax_minor)),
         total: money(order.total_minor),
         total_weight_grams: order.total_weight_grams,
         shipping_address: address.clone(),

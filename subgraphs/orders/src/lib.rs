@@ -81,7 +81,10 @@ pub async fn start_with(
     boot.consume(
         "saga",
         saga::TOPICS,
-        Arc::new(mart_events::consumer::Saga(saga::SagaHandler)),
+        Arc::new(mart_events::consumer::Saga(saga::SagaHandler {
+            reservation_ttl: chrono::Duration::from_std(orders.settings().reservation_ttl)
+                .unwrap_or(chrono::Duration::MAX),
+        })),
     );
     boot.spawn(orders.clone().run_expiry(boot.shutdown.clone()));
     // Every instance its own group: each must see every status change.

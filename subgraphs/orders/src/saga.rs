@@ -1,23 +1,25 @@
 //! The orders service's reactions to the saga: each inventory, payment and
-//! shipment event becomes an [`OrderEvent`] for the state machine.
+//! shipment event becomes an [`OrderEvent`] for the state machine, and each
+//! `checkout.completed` a new order ([`intake::accept_checkout`]).
 
 use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{
-    DomainEvent, PaymentAuthorized, PaymentDeclined, ShipmentCreated, ShipmentDelivered,
-    ShipmentShipped, StockRejected, StockReserved,
+    CheckoutCompleted, DomainEvent, PaymentAuthorized, PaymentDeclined, ShipmentCreated,
+    ShipmentDelivered, ShipmentShipped, StockRejected, StockReserved,
 };
 use mart_events::consumer::{BatchFuture, HandlerFuture, Reactions};
 use mart_events::{EventEnvelope, HandlerError, Urgency};
 use uuid::Uuid;
 
 use crate::domain::OrderEvent;
-use crate::domain::transition;
+use crate::domain::{intake, transition};
 
 /// The saga events this service follows.
 pub const TOPICS: &[mart_events::Topic] = &[
     mart_events::Topic::Inventory,
     mart_events::Topic::Payments,
     mart_events::Topic::Shipping,
+    mart_events::Topic::Checkout,
 ];
 
 type OrderOf = fn(&EventEnvelope) -> Result<Uuid, HandlerError>;
@@ -91,10 +93,24 @@ pub fn order_event(envelope: &EventEnvelope) -> Result<Option<(Uuid, OrderEvent)
     Ok(Some((order_of(envelope)?, *event)))
 }
 
-pub struct SagaHandler;
+/// The followed types and `checkout.completed`.
+const HANDLED_TYPES: [&str; FOLLOWED.len() + 1] = {
+    let mut types = [CheckoutCompleted::TYPE; FOLLOWED.len() + 1];
+    let mut at = 0;
+    while at < FOLLOWED.len() {
+        types[at] = FOLLOWED_TYPES[at];
+        at += 1;
+    }
+    types
+};
+
+pub struct SagaHandler {
+    /// How long a new order from a checked-out cart may wait for stock and payment.
+    pub reservation_ttl: chrono::Duration,
+}
 
 impl Reactions for SagaHandler {
-    const HANDLED: &'static [&'static str] = &FOLLOWED_TYPES;
+    const HANDLED: &'static [&'static str] = &HANDLED_TYPES;
     /// A customer waits for the order to be confirmed.
     const URGENCY: Urgency = Urgency::Interactive;
 
@@ -131,13 +147,23 @@ impl Reactions for SagaHandler {
         })
     }
 
-    /// Never called: every event followed is in the one run.
+    /// `checkout.completed`, the one type outside the run: a new order.
     fn react<'a>(
         &'a self,
-        _conn: &'a mut AsyncPgConnection,
-        _envelope: &'a EventEnvelope,
+        conn: &'a mut AsyncPgConnection,
+        envelope: &'a EventEnvelope,
     ) -> HandlerFuture<'a> {
-        Box::pin(async { Ok(()) })
+        Box::pin(async move {
+            if envelope.event_type != CheckoutCompleted::TYPE {
+                return Ok(());
+            }
+            let event: CheckoutCompleted = envelope.decode()?;
+            let now = chrono::Utc::now();
+            if !intake::accept_checkout(conn, &event, self.reservation_ttl, now).await? {
+                tracing::debug!(order_id = %event.order_id, "checked-out cart already an order");
+            }
+            Ok(())
+        })
     }
 }
 

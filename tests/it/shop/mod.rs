@@ -6,6 +6,7 @@ mod accounts;
 mod admission;
 mod broker;
 mod cart;
+mod checkout;
 mod faults;
 mod killable;
 mod limits;

@@ -41,6 +41,14 @@ pub struct OrderPlaced {
     pub lines: Vec<OrderLinePayload>,
     pub subtotal: MoneyPayload,
     pub shipping_cost: MoneyPayload,
+    /// Taken off the subtotal by a discount code (orders from a checked-out cart);
+    /// absent when none was, and from producers that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<MoneyPayload>,
+    /// Tax on the lines less their discount; absent when the order has none recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<MoneyPayload>,
+    /// Subtotal − discount + tax + shipping: what payments charges.
     pub total: MoneyPayload,
     pub total_weight_grams: i64,
     pub shipping_address: AddressPayload,

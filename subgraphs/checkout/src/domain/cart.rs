@@ -16,6 +16,8 @@ pub enum CartStatus {
     Active,
     /// Adopted into a customer's cart at sign-in; nobody sees it any more.
     Merged,
+    /// Checked out: an order was made from it; it changes no more.
+    Ordered,
 }
 
 impl CartStatus {
@@ -23,12 +25,14 @@ impl CartStatus {
         match self {
             Self::Active => "ACTIVE",
             Self::Merged => "MERGED",
+            Self::Ordered => "ORDERED",
         }
     }
 
     pub fn from_column(text: &str) -> Self {
         match text {
             "MERGED" => Self::Merged,
+            "ORDERED" => Self::Ordered,
             _ => Self::Active,
         }
     }
@@ -56,6 +60,8 @@ pub struct Cart {
     pub shipping_address: Option<AddressPayload>,
     /// The discount code applied (checked again whenever the cart is priced).
     pub discount_code: Option<String>,
+    /// Once checked out: the order made from it and the checkout's idempotency key.
+    pub checkout: Option<(Uuid, String)>,
 }
 
 impl Cart {
@@ -147,6 +153,7 @@ mod tests {
             expires_at: now + chrono::Duration::days(1),
             shipping_address: None,
             discount_code: None,
+            checkout: None,
         }
     }
 

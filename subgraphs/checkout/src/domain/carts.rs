@@ -7,15 +7,19 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use mart_events::OutboxSignal;
 use mart_events::catalog::AddressPayload;
 use mart_service::Database;
+use mart_service::payment_token::TokenSeal;
 use mart_service::upstream::{ProductsClient, ShippingClient, UsersClient};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::CheckoutError;
 use super::cart::{Cart, CartLine, CartStatus, check_quantity};
+use super::discount::NotApplicable;
 use super::pricing::{Price, PricedCart, price, with_destination, with_discount};
+use crate::orders::OrdersClient;
 use crate::stock::InventoryClient;
 use crate::storage::carts;
 use crate::storage::rows::CartRow;
@@ -44,13 +48,19 @@ pub struct Carts {
     settings: CartSettings,
 }
 
-/// The subgraphs a cart asks: products for prices, shipping for rates, inventory for
-/// stock, users for a customer's saved address.
+/// What carts use beyond their database: the subgraphs they ask (products for prices,
+/// shipping for rates, inventory for stock, users for a customer's saved address,
+/// orders for a checked-out cart's order), the outbox's wake-up and the payment-token
+/// seal for checkouts.
 pub struct Services {
     pub products: ProductsClient,
     pub shipping: ShippingClient,
     pub inventory: InventoryClient,
     pub users: UsersClient,
+    pub orders: OrdersClient,
+    pub outbox: OutboxSignal,
+    /// Seals the customer's payment token for payments' eyes only.
+    pub seal: TokenSeal,
 }
 
 impl Carts {
@@ -107,6 +117,15 @@ impl Carts {
             None => return Err(CheckoutError::NoCart(id)),
         };
         visible(cart, caller)
+    }
+
+    /// The cart `id` whoever's and however it is (merged, checked out, expired).
+    pub(super) async fn any_cart(&self, id: Uuid) -> Result<Cart, CheckoutError> {
+        let mut conn = self.db.conn().await?;
+        match carts::find(&mut conn, id).await? {
+            Some(row) => load(&mut conn, row).await,
+            None => Err(CheckoutError::NoCart(id)),
+        }
     }
 
     /// The customer's active cart, if they have one.
@@ -252,7 +271,13 @@ impl Carts {
         if let Some(code) = &cart.discount_code
             && let Some(code) = self.discount_code(code).await?
         {
-            priced = with_discount(priced, &code, Utc::now());
+            priced = match self.used_by_owner(cart, &code).await? {
+                true => PricedCart {
+                    discount_problem: Some(NotApplicable::UsedByYou.to_string()),
+                    ..priced
+                },
+                false => with_discount(priced, &code, Utc::now()),
+            };
         }
         let (Some(address), Some(subtotal)) = (&cart.shipping_address, &priced.subtotal) else {
             return Ok(priced);
@@ -361,7 +386,10 @@ fn visible(cart: Cart, caller: Option<Uuid>) -> Result<Cart, CheckoutError> {
     }
 }
 
-async fn load(conn: &mut AsyncPgConnection, row: CartRow) -> Result<Cart, CheckoutError> {
+pub(super) async fn load(
+    conn: &mut AsyncPgConnection,
+    row: CartRow,
+) -> Result<Cart, CheckoutError> {
     let lines = carts::lines(conn, row.id).await?;
     Ok(assemble(
         row,
@@ -389,6 +417,7 @@ fn assemble(row: CartRow, lines: Vec<CartLine>) -> Cart {
             .shipping_address
             .and_then(|json| serde_json::from_value(json).ok()),
         discount_code: row.discount_code,
+        checkout: row.order_id.zip(row.checkout_key),
     }
 }
 

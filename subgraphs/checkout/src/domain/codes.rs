@@ -49,6 +49,20 @@ impl Carts {
         Ok(discounts::find(&mut conn, code).await?.map(from_row))
     }
 
+    /// Whether the cart's owner holds as many uses of `code` as it allows each
+    /// customer (a guest's cart: not yet known, checked at sign-in and checkout).
+    pub(super) async fn used_by_owner(
+        &self,
+        cart: &Cart,
+        code: &DiscountCode,
+    ) -> Result<bool, CheckoutError> {
+        let (Some(user), Some(max)) = (cart.user_id, code.max_uses_per_customer) else {
+            return Ok(false);
+        };
+        let mut conn = self.db.conn().await?;
+        Ok(discounts::uses_by(&mut conn, &code.code, user).await? >= i64::from(max))
+    }
+
     /// Staff: a new code.
     pub async fn create_code(&self, code: &DiscountCode) -> Result<DiscountCode, CheckoutError> {
         let row = validate(code)?;

@@ -41,6 +41,8 @@ pub enum NotApplicable {
     Ended,
     #[error("the code has been used up")]
     UsedUp,
+    #[error("you have used this code as often as it allows")]
+    UsedByYou,
     #[error("the code needs a subtotal of at least {0} (minor units)")]
     BelowMinimum(i64),
     #[error("the code is for carts in {0}")]

@@ -19,6 +19,12 @@ pub enum CheckoutError {
     /// Staff created a code that exists.
     #[error("a discount code {0} already exists")]
     CodeTaken(String),
+    /// The cart was checked out already, under another idempotency key.
+    #[error("cart {0} has been checked out already; see your orders")]
+    AlreadyOrdered(Uuid),
+    /// Something that cannot happen did (details are logged, not shown).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Merging needs a signed-in customer.
     #[error("sign in to keep a cart")]
     SignInRequired,

@@ -6,6 +6,7 @@ mod address;
 pub mod cart;
 pub mod carts;
 mod codes;
+pub mod complete;
 pub mod discount;
 mod error;
 pub mod pricing;
@@ -14,6 +15,7 @@ pub mod tax;
 
 pub use cart::{Cart, CartLine, CartStatus};
 pub use carts::{CartSettings, Carts, Services};
+pub use complete::{CheckoutRequest, Completion};
 pub use discount::{DiscountCode, Off};
 pub use error::CheckoutError;
 pub use pricing::{PricedCart, PricedLine};

@@ -2,6 +2,7 @@
 //! the id is the key) and customers (`myCart`, `mergeCart` at sign-in). Resolvers call
 //! the domain only.
 
+mod checkout;
 mod types;
 
 use async_graphql::{
@@ -13,7 +14,8 @@ use mart_service::upstream::UpstreamError;
 use mart_service::{ApiError, ApiResultExt, DbError};
 use uuid::Uuid;
 
-use crate::domain::{Carts, CheckoutError};
+use crate::domain::{Carts, CheckoutError, CheckoutRequest};
+use checkout::CheckoutResult;
 use types::{Cart, CartAddressInput, DiscountCode, DiscountCodeInput, TaxRate};
 
 pub type CheckoutSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -23,7 +25,10 @@ impl From<CheckoutError> for ApiError {
         match e {
             CheckoutError::BadInput { field, message } => ApiError::bad_input(field, message),
             CheckoutError::NoCart(_) => ApiError::NotFound(e.to_string()),
-            CheckoutError::CodeTaken(_) => ApiError::Conflict(e.to_string()),
+            CheckoutError::CodeTaken(_) | CheckoutError::AlreadyOrdered(_) => {
+                ApiError::Conflict(e.to_string())
+            }
+            CheckoutError::Internal(e) => ApiError::Internal(e),
             CheckoutError::SignInRequired => ApiError::Unauthenticated,
             CheckoutError::Products(UpstreamError::Unavailable { .. }) => {
                 ApiError::ServiceUnavailable("prices are unavailable; try again shortly".into())
@@ -259,6 +264,37 @@ impl Mutation {
             .transpose()?;
         let carts = ctx.data_unchecked::<Carts>();
         carts.remove_tax_rate(&country, category_id).await.gql()
+    }
+
+    /// Places the signed-in customer's cart as an order. The cart is priced again now:
+    /// if its total is not `expectedTotal` (minor units, the total the customer was
+    /// shown), nothing is placed and the outcome is `PRICE_CHANGED` with the new
+    /// figures. Otherwise the discount code's use is taken (a code with no use left is
+    /// a price change too), the cart becomes ORDERED and the order goes through the
+    /// same saga as `placeOrder`, with the cart's discount and tax recorded on it. The
+    /// same `idempotencyKey` again answers the same order; the cart checked out under
+    /// another key is a `CONFLICT`.
+    async fn checkout_complete(
+        &self,
+        ctx: &Context<'_>,
+        cart_id: ID,
+        payment_token: String,
+        idempotency_key: String,
+        expected_total: i64,
+    ) -> Result<CheckoutResult> {
+        let user = require_user(ctx).gql()?;
+        let cart_id = id_arg("cartId", &cart_id)?;
+        let carts = ctx.data_unchecked::<Carts>();
+        let request = CheckoutRequest {
+            payment_token,
+            idempotency_key,
+            expected_total_minor: expected_total,
+        };
+        let done = carts
+            .complete(cart_id, user.id, access_token(ctx), &request)
+            .await
+            .gql()?;
+        Ok(CheckoutResult(done))
     }
 
     /// After signing in: the guest cart `guestCartId` joins the customer's cart (their

@@ -16,6 +16,17 @@ pub struct Product {
     pub id: ID,
 }
 
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::CartStatus")]
+pub enum CartStatus {
+    /// Being filled.
+    Active,
+    /// Adopted into a customer's cart at sign-in.
+    Merged,
+    /// Checked out: an order was made from it.
+    Ordered,
+}
+
 pub struct Cart {
     cart: domain::Cart,
     priced: OnceCell<PricedCart>,
@@ -46,6 +57,10 @@ fn money(price: &domain::pricing::Price) -> Money {
 /// What a guest or customer is about to buy, at today's prices.
 #[Object]
 impl Cart {
+    async fn status(&self) -> CartStatus {
+        self.cart.status.into()
+    }
+
     /// For a guest's cart, the only key to it.
     async fn id(&self) -> ID {
         ID(self.cart.id.to_string())

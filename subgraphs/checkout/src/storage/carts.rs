@@ -182,3 +182,22 @@ pub async fn set_discount_code(
         .await?;
     Ok(())
 }
+
+/// A checked-out cart: ORDERED, naming its order and the checkout's idempotency key.
+pub async fn mark_ordered(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    order_id: Uuid,
+    key: &str,
+) -> QueryResult<()> {
+    diesel::update(carts::table.find(id))
+        .set((
+            carts::status.eq("ORDERED"),
+            carts::order_id.eq(order_id),
+            carts::checkout_key.eq(key),
+            carts::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -17,6 +17,9 @@ pub struct CartRow {
     pub expires_at: DateTime<Utc>,
     pub shipping_address: Option<serde_json::Value>,
     pub discount_code: Option<String>,
+    /// Once checked out: the order made from it, and the checkout's idempotency key.
+    pub order_id: Option<Uuid>,
+    pub checkout_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

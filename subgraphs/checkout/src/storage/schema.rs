@@ -10,6 +10,18 @@ diesel::table! {
         expires_at -> Timestamptz,
         shipping_address -> Nullable<Jsonb>,
         discount_code -> Nullable<Text>,
+        order_id -> Nullable<Uuid>,
+        checkout_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    discount_uses (order_id) {
+        order_id -> Uuid,
+        code -> Text,
+        user_id -> Uuid,
+        taken_at -> Timestamptz,
+        released_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -48,4 +60,4 @@ diesel::table! {
 }
 
 diesel::joinable!(cart_lines -> carts (cart_id));
-diesel::allow_tables_to_appear_in_same_query!(carts, cart_lines, discount_codes);
+diesel::allow_tables_to_appear_in_same_query!(carts, cart_lines, discount_codes, discount_uses);

@@ -232,6 +232,9 @@ async fn untouched_carts_expire_and_are_deleted() {
         shipping: ShippingClient(client(ServiceName::Shipping)),
         inventory: mart_checkout::stock::InventoryClient(client(ServiceName::Inventory)),
         users: UsersClient(client(ServiceName::Users)),
+        orders: mart_checkout::orders::OrdersClient(client(ServiceName::Orders)),
+        outbox: mart_events::OutboxSignal::new(),
+        seal: mart_service::payment_token::TokenSeal::load(config).unwrap(),
     };
     let carts = mart_checkout::Carts::new(db, services, mart_checkout::CartSettings::default());
     assert_eq!(carts.sweep().await.unwrap(), 1);

@@ -214,6 +214,8 @@ pub fn order_placed(order_id: Uuid, user_id: Uuid, number: &str) -> OrderPlaced 
         lines: vec![],
         subtotal: money(1000),
         shipping_cost: money(499),
+        discount: None,
+        tax: None,
         total: money(1499),
         total_weight_grams: 500,
         shipping_address: mart_events::catalog::AddressPayload {

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod admission;
 mod error;
+pub mod intake;
 mod order;
 pub mod orders;
 pub mod placement;

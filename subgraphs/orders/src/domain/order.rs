@@ -22,7 +22,13 @@ pub struct Order {
     pub currency: String,
     pub subtotal_minor: i64,
     pub shipping_minor: i64,
-    /// Subtotal plus shipping, fixed at placement.
+    /// Taken off by a discount code (orders from a checked-out cart; else 0).
+    pub discount_minor: i64,
+    /// Tax on the lines less their discount (orders from a checked-out cart; else 0).
+    pub tax_minor: i64,
+    /// The discount code the order used.
+    pub discount_code: Option<String>,
+    /// Subtotal − discount + tax + shipping, fixed at placement.
     pub total_minor: i64,
     pub total_weight_grams: i64,
     /// Where it goes, as given at placement.
@@ -45,6 +51,9 @@ impl From<OrderRow> for Order {
             currency: row.currency,
             subtotal_minor: row.subtotal_minor,
             shipping_minor: row.shipping_minor,
+            discount_minor: row.discount_minor,
+            tax_minor: row.tax_minor,
+            discount_code: row.discount_code,
             total_minor: row.total_minor,
             total_weight_grams: row.total_weight_grams,
             reservation_expires_at: row.reservation_expires_at,
@@ -61,6 +70,10 @@ pub struct OrderLine {
     pub product_id: Uuid,
     pub quantity: i32,
     pub unit_price_minor: i64,
+    /// The line's share of the order's discount.
+    pub discount_minor: i64,
+    /// Tax on the line less its discount.
+    pub tax_minor: i64,
 }
 
 impl OrderLine {
@@ -77,6 +90,8 @@ impl From<LineRow> for OrderLine {
             product_id: row.product_id,
             quantity: row.quantity,
             unit_price_minor: row.unit_price_minor,
+            discount_minor: row.discount_minor,
+            tax_minor: row.tax_minor,
         }
     }
 }

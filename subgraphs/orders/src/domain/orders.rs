@@ -11,11 +11,11 @@ use mart_service::identity::AccessToken;
 use uuid::Uuid;
 
 use super::admission::Admission;
+use super::intake::{self, NewOrder};
 use super::placement::{self, Destination, PlaceOrderRequest};
 use super::status::{OrderEvent, OrderStatus, Outcome};
 use super::transition;
 use super::{Order, OrdersError, OrdersSettings};
-use crate::emit;
 use crate::storage::{self, rows::LineRow, rows::OrderRow};
 use crate::upstream::{
     GraphqlClient, ProductsClient, SavedAddress, ShippingClient, UpstreamError, UsersClient,
@@ -192,6 +192,8 @@ impl Orders {
                 quantity: l.quantity,
                 unit_price_minor: l.unit_price_minor,
                 weight_grams: l.weight_grams,
+                discount_minor: 0,
+                tax_minor: 0,
             })
             .collect();
         let address_json =
@@ -219,8 +221,18 @@ impl Orders {
                     created_at: now,
                     updated_at: now,
                     request_fingerprint: Some(fingerprint.clone()),
+                    discount_minor: 0,
+                    tax_minor: 0,
+                    discount_code: None,
                 };
-                let Some(order) = storage::insert_order(conn, &row).await? else {
+                let new = NewOrder {
+                    row,
+                    lines: lines.clone(),
+                    currency,
+                    address: &address,
+                    sealed_payment_token: &sealed_token,
+                };
+                let Some(order) = intake::write(conn, &new).await? else {
                     let first =
                         storage::find_by_idempotency_key(conn, user_id, &request.idempotency_key)
                             .await?
@@ -229,14 +241,6 @@ impl Orders {
                             })?;
                     return Ok((replay(first, &fingerprint)?, false));
                 };
-                // Sent together (pipelined): one round trip.
-                let conn: &diesel_async::AsyncPgConnection = conn;
-                futures::try_join!(
-                    storage::insert_lines(conn, &lines),
-                    storage::record_history(conn, order_id, OrderStatus::Pending.as_str(), None),
-                    emit::placed(conn, &order, &lines, currency, &address, &sealed_token),
-                    emit::created(conn, &order),
-                )?;
                 Ok((order, true))
             })
             .await?;

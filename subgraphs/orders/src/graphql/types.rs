@@ -53,7 +53,12 @@ pub struct OrderAddress {
 pub struct OrderLine {
     pub quantity: i32,
     pub unit_price: Money,
+    /// Unit price times quantity, before discount and tax.
     pub line_total: Money,
+    /// The line's share of the order's discount.
+    pub discount: Money,
+    /// Tax on the line total less its discount (rounded per line, half away from zero).
+    pub tax: Money,
     #[graphql(skip)]
     pub product_id: Uuid,
 }
@@ -101,6 +106,8 @@ impl Order {
             quantity: line.quantity,
             unit_price: self.money(line.unit_price_minor),
             line_total: self.money(line.total_minor()),
+            discount: self.money(line.discount_minor),
+            tax: self.money(line.tax_minor),
             product_id: line.product_id,
         }
     }
@@ -140,7 +147,24 @@ impl Order {
         self.money(self.0.shipping_minor)
     }
 
-    /// What the payment authorizes: subtotal plus shipping, fixed at placement.
+    /// Taken off the subtotal by a discount code (orders from a cart; else zero).
+    async fn discount(&self) -> Money {
+        self.money(self.0.discount_minor)
+    }
+
+    /// The discount code used, if any.
+    async fn discount_code(&self) -> Option<&str> {
+        self.0.discount_code.as_deref()
+    }
+
+    /// Tax on the lines less their discount: the sum of the lines' tax (orders from a
+    /// cart; zero for orders placed with `placeOrder`, whose prices are as they are).
+    async fn tax(&self) -> Money {
+        self.money(self.0.tax_minor)
+    }
+
+    /// What the payment authorizes: subtotal − discount + tax + shipping, fixed at
+    /// placement.
     async fn total(&self) -> Money {
         self.money(self.0.total_minor)
     }

@@ -29,6 +29,12 @@ pub struct OrderRow {
     /// What the placement asked, to tell a retry from another request under
     /// the same idempotency key; `None` for orders placed before it was kept.
     pub request_fingerprint: Option<Vec<u8>>,
+    /// Taken off by a discount code (checked-out carts only; else 0).
+    pub discount_minor: i64,
+    /// On the lines less their discount (checked-out carts only; else 0).
+    pub tax_minor: i64,
+    /// The code whose use the order holds.
+    pub discount_code: Option<String>,
 }
 
 impl OrderRow {
@@ -54,6 +60,9 @@ pub struct LineRow {
     pub quantity: i32,
     pub unit_price_minor: i64,
     pub weight_grams: i32,
+    /// The line's share of the order's discount.
+    pub discount_minor: i64,
+    pub tax_minor: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

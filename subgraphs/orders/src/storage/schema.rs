@@ -16,6 +16,9 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         request_fingerprint -> Nullable<Bytea>,
+        discount_minor -> Int8,
+        tax_minor -> Int8,
+        discount_code -> Nullable<Text>,
     }
 }
 
@@ -27,6 +30,8 @@ diesel::table! {
         quantity -> Int4,
         unit_price_minor -> Int8,
         weight_grams -> Int4,
+        discount_minor -> Int8,
+        tax_minor -> Int8,
     }
 }
 
