@@ -54,7 +54,7 @@ export MART_DATA_DIR="$OUT/data-$RUN_ID"
 # As `./dev up` runs it: the playground and introspection are off by default.
 export MART_ROUTER_INTROSPECTION=true MART_ROUTER_PLAYGROUND=true
 # Every service mart may start gets a free port (names of mart_service::ServiceName).
-SERVICES=(ROUTER PRODUCTS INVENTORY USERS ORDERS PAYMENTS SHIPPING NOTIFICATIONS)
+SERVICES=(ROUTER PRODUCTS INVENTORY USERS ORDERS PAYMENTS SHIPPING NOTIFICATIONS CHECKOUT)
 read -r -a PORTS <<<"$(free_ports ${#SERVICES[@]})"
 for i in "${!SERVICES[@]}"; do
   export "MART_${SERVICES[$i]}_PORT=${PORTS[$i]}"

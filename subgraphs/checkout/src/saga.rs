@@ -5,7 +5,11 @@ use mart_events::catalog::{DomainEvent, OrderCancelled};
 use mart_events::consumer::{HandlerFuture, Reactions};
 use mart_events::{EventEnvelope, Topic};
 
-use crate::storage::discounts;
+use mart_events::HandlerError;
+
+use mart_service::DbError;
+
+use crate::domain::{CheckoutError, give_back_use};
 
 pub const TOPICS: &[Topic] = &[Topic::Orders];
 
@@ -23,7 +27,14 @@ impl Reactions for SagaHandler {
     ) -> HandlerFuture<'a> {
         Box::pin(async move {
             let event: OrderCancelled = envelope.decode()?;
-            if discounts::release_use(conn, event.order_id).await? {
+            let given = give_back_use(conn, event.order_id)
+                .await
+                .map_err(|e| match e {
+                    // A query's own failure says whether retrying can help.
+                    CheckoutError::Storage(DbError::Query(e)) => HandlerError::from(e),
+                    other => HandlerError::Transient(other.to_string()),
+                })?;
+            if given {
                 tracing::info!(order_id = %event.order_id, "discount code use given back");
             }
             Ok(())

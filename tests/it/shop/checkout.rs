@@ -3,7 +3,9 @@
 //! answered instead of charged; a discount code's uses taken atomically and given back
 //! when the order is cancelled.
 
-use mart_service::testkit;
+use std::time::Duration;
+
+use mart_service::{ServiceName, testkit};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -324,6 +326,44 @@ async fn a_code_with_five_uses_discounts_exactly_five_of_fifty_concurrent_checko
         assert_eq!(order["discount"]["amountMinor"], 300, "{order:#}");
         assert_eq!(order["discountCode"], "FIVE");
     }
+    let _ = router.stop().await;
+    shop.stop().await;
+}
+
+/// Orders is down when the customer checks out: the checkout is accepted (checkout's
+/// outbox holds it), and the order is made and confirmed once orders is back, with
+/// nothing lost and nothing charged twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checkout_while_orders_is_down_becomes_an_order_when_it_is_back() {
+    let shop = Shop::start("checkoutdown").await;
+    let router = shop.router().await;
+    let url = router.graphql_url();
+    let mug = shop.product(1299, 400, 3).await;
+    let ada = shop.customer();
+    let cart = filled_cart(&shop, &url, &ada, &[(mug, 1)], None).await;
+    let orders_url = shop.orders_url.clone();
+    let client = reqwest::Client::new();
+
+    let restart = shop.restart(ServiceName::Orders, Duration::from_secs(3));
+    let checkout = async {
+        testkit::eventually("orders to be down", SAGA_TIMEOUT, || async {
+            client.get(&orders_url).send().await.is_err().then_some(())
+        })
+        .await;
+        // Only checkout's own fields: the order itself is orders' to show.
+        let query = "mutation($c: ID!, $e: Int!) { checkoutComplete(cartId: $c, \
+            paymentToken: \"tok_ok\", idempotencyKey: \"down\", expectedTotal: $e) { outcome orderId } }";
+        let vars = json!({ "c": cart["id"], "e": total_of(&cart) });
+        call(&shop, &url, Some(&ada), query, vars).await
+    };
+    let ((), placed) = tokio::join!(restart, checkout);
+    assert_eq!(placed["outcome"], "PLACED", "{placed:#}");
+    let order_id: Uuid = placed["orderId"].as_str().unwrap().parse().unwrap();
+
+    let order = shop.wait_for_status(&ada, order_id, "CONFIRMED").await;
+    assert_eq!(order["total"]["amountMinor"], total_of(&cart), "{order:#}");
+    let payment = shop.wait_for_payment(&ada, order_id, "AUTHORIZED").await;
+    assert_eq!(payment["amount"]["amountMinor"], total_of(&cart));
     let _ = router.stop().await;
     shop.stop().await;
 }

@@ -90,6 +90,15 @@ impl Carts {
     }
 }
 
+/// Gives back the discount use order `order_id` took, if it took one not given back yet
+/// (a cancelled order's compensation); whether it did. In the caller's transaction.
+pub async fn give_back_use(
+    conn: &mut diesel_async::AsyncPgConnection,
+    order_id: Uuid,
+) -> Result<bool, CheckoutError> {
+    Ok(discounts::release_use(conn, order_id).await?)
+}
+
 /// The row of a code staff asked for, or what is wrong with it.
 fn validate(code: &DiscountCode) -> Result<DiscountRow, CheckoutError> {
     let bad = CheckoutError::bad_input;

@@ -15,6 +15,7 @@ pub mod tax;
 
 pub use cart::{Cart, CartLine, CartStatus};
 pub use carts::{CartSettings, Carts, Services};
+pub use codes::give_back_use;
 pub use complete::{CheckoutRequest, Completion};
 pub use discount::{DiscountCode, Off};
 pub use error::CheckoutError;
