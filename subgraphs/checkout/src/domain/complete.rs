@@ -232,8 +232,12 @@ impl Carts {
                 if now.status != CartStatus::Active {
                     return Ok(Taken::Already(Box::new(now)));
                 }
-                // The lines or the code changed since they were priced: price again.
-                if now.lines != cart.lines || now.discount_code != cart.discount_code {
+                // The lines, the code or the address changed since the cart was priced:
+                // the customer is shown it again.
+                if now.lines != cart.lines
+                    || now.discount_code != cart.discount_code
+                    || now.shipping_address != cart.shipping_address
+                {
                     return Ok(Taken::Already(Box::new(now)));
                 }
                 if let Some(code) = &event.discount_code

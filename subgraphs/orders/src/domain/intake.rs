@@ -15,10 +15,13 @@ use crate::emit;
 use crate::storage::{self, rows::LineRow, rows::OrderRow};
 
 /// The idempotency key an order checked out from cart `cart_id` is stored under: a cart
-/// is checked out once, so a redelivered `checkout.completed` finds its order.
+/// is checked out once. `placeOrder` refuses keys starting with [`CART_KEY_PREFIX`].
 pub fn cart_key(cart_id: Uuid) -> String {
-    format!("cart:{cart_id}")
+    format!("{CART_KEY_PREFIX}{cart_id}")
 }
+
+/// The idempotency keys of checked-out carts' orders.
+pub const CART_KEY_PREFIX: &str = "cart:";
 
 /// A new order and what it says of itself, ready to be written.
 pub struct NewOrder<'a> {
@@ -68,13 +71,10 @@ pub async fn accept_checkout(
 ) -> Result<bool, HandlerError> {
     check_figures(event).map_err(HandlerError::Permanent)?;
     let currency = event.total.currency;
-    let key = cart_key(event.cart_id);
-    if storage::find_by_idempotency_key(conn, event.user_id, &key)
-        .await?
-        .is_some()
-    {
+    if storage::find(conn, event.order_id).await?.is_some() {
         return Ok(false);
     }
+    let key = cart_key(event.cart_id);
     let lines = event
         .lines
         .iter()
@@ -120,7 +120,16 @@ pub async fn accept_checkout(
         address: &event.shipping_address,
         sealed_payment_token: &event.payment_token,
     };
-    Ok(write(conn, &order).await?.is_some())
+    match write(conn, &order).await? {
+        Some(_) => Ok(true),
+        // placeOrder refuses keys in the `cart:` namespace, so only another event for the
+        // same cart gets here: one cart, one order.
+        None => {
+            tracing::warn!(order_id = %event.order_id, cart_id = %event.cart_id,
+                "a second checkout of one cart; the first order stands");
+            Ok(false)
+        }
+    }
 }
 
 /// Every amount in one currency, none negative, and the parts adding up: the lines to

@@ -94,6 +94,15 @@ pub fn validate(request: &PlaceOrderRequest) -> Result<PlaceOrderRequest, Orders
             format!("idempotencyKey must be 1 to {MAX_KEY_LEN} characters"),
         ));
     }
+    if key.starts_with(super::intake::CART_KEY_PREFIX) {
+        return Err(bad(
+            "idempotencyKey",
+            format!(
+                "idempotencyKey may not start with {:?}: those keys are checked-out carts'",
+                super::intake::CART_KEY_PREFIX
+            ),
+        ));
+    }
     let token = request.payment_token.trim();
     if token.is_empty() {
         return Err(bad("paymentToken", "paymentToken must not be empty"));
@@ -389,6 +398,8 @@ mod tests {
         assert_eq!(field_of(validate(&r).unwrap_err()), "address.country");
         let mut r = request(vec![line(1, 1)]);
         r.idempotency_key = String::new();
+        assert_eq!(field_of(validate(&r).unwrap_err()), "idempotencyKey");
+        r.idempotency_key = format!("cart:{}", Uuid::from_u128(9));
         assert_eq!(field_of(validate(&r).unwrap_err()), "idempotencyKey");
     }
 

@@ -28,6 +28,15 @@ impl Shop {
         response.json().await.expect("a JSON body")
     }
 
+    /// The one field of `data` a request to `url` as `who` answers, which must come with no
+    /// errors.
+    pub async fn data(&self, url: &str, who: Option<&Customer>, query: &str, vars: Value) -> Value {
+        let body = self.gql(url, who, query, vars).await;
+        assert!(body.get("errors").is_none(), "{query}: {body:#}");
+        let data = body["data"].as_object().expect("data");
+        data.values().next().expect("one field").clone()
+    }
+
     pub async fn place(&self, who: &Customer, input: Value) -> Value {
         self.gql(
             &self.orders_url,
