@@ -209,6 +209,21 @@ impl Carts {
         token: Option<&AccessToken>,
         request: &CheckoutRequest,
     ) -> Result<Completion, CheckoutError> {
+        let done = self.check_out(cart_id, user, request).await?;
+        // A retry too: the first answer may have been lost in a crash before orders had
+        // the order.
+        if let (Completion::Placed { order_id, .. }, Some(token)) = (&done, token) {
+            self.wait_for_order(token, *order_id).await;
+        }
+        Ok(done)
+    }
+
+    async fn check_out(
+        &self,
+        cart_id: Uuid,
+        user: Uuid,
+        request: &CheckoutRequest,
+    ) -> Result<Completion, CheckoutError> {
         let request = validate(request)?;
         let cart = own_cart(self.any_cart(cart_id).await?, user)?;
         if cart.status == CartStatus::Ordered {
@@ -261,9 +276,6 @@ impl Carts {
         }
         self.services.outbox.committed();
         tracing::info!(%order_id, cart_id = %cart_id, "cart checked out");
-        if let Some(token) = token {
-            self.wait_for_order(token, order_id).await;
-        }
         let row = carts::find(&mut conn, cart_id)
             .await?
             .ok_or(CheckoutError::NoCart(cart_id))?;
