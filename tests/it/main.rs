@@ -4,6 +4,7 @@
 mod chaos;
 mod docker_compose;
 mod identity;
+mod kubernetes;
 mod playground_bundle;
 mod readme;
 mod schema;

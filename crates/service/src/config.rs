@@ -228,7 +228,7 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar {
         name: "MART_PAYMENT_TOKEN_KEY",
         default: "",
-        meaning: "64 hex digits: the key orders and payments seal customers' payment tokens with in order.placed (no other service can read them); empty: <MART_DATA_DIR>/keys/payment-token.key, created on first start",
+        meaning: "64 hex digits: the key orders, checkout and payments share to seal customers' payment tokens in order.placed and checkout.completed (no other service can read them); empty: <MART_DATA_DIR>/keys/payment-token.key, created on first start",
     },
     EnvVar {
         name: "MART_ADMIN_EMAIL",
