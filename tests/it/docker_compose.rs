@@ -10,18 +10,18 @@ use mart_service::config::ENV_VARS;
 use serde_yaml::Value;
 
 /// A service block of docker-compose.yml, after YAML anchors and merge keys are applied.
-struct Container<'a> {
-    name: &'a str,
+pub(super) struct Container<'a> {
+    pub(super) name: &'a str,
     spec: &'a Value,
 }
 
 impl<'a> Container<'a> {
-    fn get(&self, key: &str) -> Option<&'a Value> {
+    pub(super) fn get(&self, key: &str) -> Option<&'a Value> {
         self.spec.get(key)
     }
 
     /// `command` as a list of arguments, without a leading `mart` (the image's entrypoint).
-    fn command(&self) -> Vec<String> {
+    pub(super) fn command(&self) -> Vec<String> {
         let mut args = match self.get("command") {
             Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
             Some(Value::Sequence(items)) => items.iter().map(scalar).collect(),
@@ -34,7 +34,7 @@ impl<'a> Container<'a> {
     }
 
     /// The `mart` service this container runs with `mart serve <name>`, if any.
-    fn serves(&self) -> Option<String> {
+    pub(super) fn serves(&self) -> Option<String> {
         match self.command().as_slice() {
             [serve, name] if serve == "serve" => Some(name.clone()),
             _ => None,
@@ -42,7 +42,7 @@ impl<'a> Container<'a> {
     }
 
     /// `environment`, in either of its forms (map, or list of `NAME=value`).
-    fn environment(&self) -> BTreeMap<String, String> {
+    pub(super) fn environment(&self) -> BTreeMap<String, String> {
         match self.get("environment") {
             Some(Value::Mapping(map)) => map.iter().map(|(k, v)| (scalar(k), scalar(v))).collect(),
             Some(Value::Sequence(items)) => items
@@ -67,7 +67,7 @@ impl<'a> Container<'a> {
         }
     }
 
-    fn strings(&self, key: &str) -> Vec<String> {
+    pub(super) fn strings(&self, key: &str) -> Vec<String> {
         match self.get(key) {
             Some(Value::Sequence(items)) => items.iter().map(scalar).collect(),
             _ => Vec::new(),
@@ -75,7 +75,7 @@ impl<'a> Container<'a> {
     }
 }
 
-fn scalar(value: &Value) -> String {
+pub(super) fn scalar(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -85,7 +85,7 @@ fn scalar(value: &Value) -> String {
     }
 }
 
-fn compose() -> Value {
+pub(super) fn compose() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docker-compose.yml");
     let text = std::fs::read_to_string(path).expect("read docker-compose.yml");
     let mut value: Value = serde_yaml::from_str(&text).expect("docker-compose.yml is YAML");
@@ -95,7 +95,7 @@ fn compose() -> Value {
     value
 }
 
-fn containers(compose: &Value) -> Vec<Container<'_>> {
+pub(super) fn containers(compose: &Value) -> Vec<Container<'_>> {
     let Some(Value::Mapping(services)) = compose.get("services") else {
         panic!("docker-compose.yml has no services mapping");
     };
@@ -109,7 +109,10 @@ fn containers(compose: &Value) -> Vec<Container<'_>> {
 }
 
 /// The container that runs `mart serve <service>`.
-fn container_for<'a>(all: &'a [Container<'a>], service: ServiceName) -> &'a Container<'a> {
+pub(super) fn container_for<'a>(
+    all: &'a [Container<'a>],
+    service: ServiceName,
+) -> &'a Container<'a> {
     let running: Vec<_> = all
         .iter()
         .filter(|c| c.serves().as_deref() == Some(service.as_str()))

@@ -2,6 +2,7 @@
 //! matches the code, and the whole system of real processes under faults (chaos).
 
 mod chaos;
+mod compose_processes;
 mod docker_compose;
 mod identity;
 mod kubernetes;
