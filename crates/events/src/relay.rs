@@ -1,10 +1,16 @@
 //! Publishes outbox rows to Kafka in commit order and marks them sent.
 //!
-//! Rows are locked while they are being published, so several relays (or
-//! replicas) never send the same batch at once. Publishing and marking happen in
-//! one transaction: a relay that dies between the two leaves the rows unsent, and
-//! the next run sends them again — at least once, never lost; consumers drop the
-//! duplicate by event id.
+//! One relay of a database publishes at a time: each batch's transaction first takes
+//! a transaction-scoped advisory lock, and a relay (another replica of the service)
+//! that cannot take it publishes nothing this round. Rows were once only locked with
+//! `SKIP LOCKED`, so two replicas took consecutive batches at once and could send one
+//! order's later event before its earlier one; now every batch is the oldest unsent
+//! rows, sent after the batch before it was acknowledged, so the events of one
+//! aggregate reach its partition in the order they were written. One relay sends
+//! thousands of events a second (bench/README.md); the others stand by and take over
+//! the moment it stops. Publishing and marking happen in one transaction: a relay that
+//! dies between the two leaves the rows unsent, and the next run sends them again — at
+//! least once, never lost; consumers drop the duplicate by event id.
 //!
 //! A row the broker refuses for good (larger than [`MAX_ENVELOPE_BYTES`] or
 //! than the broker accepts, or invalid) never blocks the rows behind it: it is
@@ -62,6 +68,25 @@ pub struct OutboxRelay {
 
 type Row = (i64, uuid::Uuid, String, String, serde_json::Value);
 
+/// The advisory lock key of the outbox relay (advisory locks are per database, and each
+/// service has its own).
+const PUBLISHING_LOCK: i64 = 0x6d61_7274_6f75_7462; // "martoutb"
+
+#[derive(diesel::QueryableByName)]
+struct Turn {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    taken: bool,
+}
+
+/// Whether this transaction may publish: it holds the relay lock until it ends.
+async fn publishing_turn(conn: &mut AsyncPgConnection) -> QueryResult<bool> {
+    let turn: Turn = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS taken")
+        .bind::<diesel::sql_types::BigInt, _>(PUBLISHING_LOCK)
+        .get_result(conn)
+        .await?;
+    Ok(turn.taken)
+}
+
 impl OutboxRelay {
     pub fn new(
         pool: Pool<AsyncPgConnection>,
@@ -117,6 +142,9 @@ impl OutboxRelay {
             .await
             .map_err(|e| RelayError::Pool(e.to_string()))?;
         conn.transaction::<_, RelayError, _>(async |conn| {
+            if !publishing_turn(conn).await? {
+                return Ok(0);
+            }
             let rows: Vec<Row> = outbox_events::table
                 .filter(outbox_events::published_at.is_null())
                 .order(outbox_events::seq)

@@ -273,3 +273,47 @@ async fn consumer_applies_a_redelivered_event_once() {
     .await;
     assert_eq!(applied, 1, "a redelivered event must not apply twice");
 }
+
+/// Two replicas' relays on one outbox, each taking one row at a time: the events reach
+/// the topic in the order they were written. When each relay took the next unlocked rows
+/// (`SKIP LOCKED`), the two sent neighbouring rows at once and the later one could land
+/// first.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_relays_publish_in_the_order_events_were_written() {
+    let config = isolated_config("outbox_two_relays");
+    let db = test_database(&config).await;
+    let topic = Topic::Products.name(&config.topic_prefix);
+    create_topic(&config, &topic).await;
+    let mut conn = db.conn().await.unwrap();
+    let mut written = Vec::new();
+    for _ in 0..120 {
+        written.push(insert_widget_with_event(&mut conn, Uuid::new_v4()).await.id);
+    }
+
+    let shutdown = CancellationToken::new();
+    let replicas: Vec<_> = (0..2)
+        .map(|_| {
+            let mut relay = relay(&db, &config.topic_prefix, OutboxSignal::new());
+            relay.batch_size = 1;
+            relay.poll_interval = Duration::from_millis(5);
+            tokio::spawn(relay.run(shutdown.clone()))
+        })
+        .collect();
+    let got = read_topic(&config, &topic, Duration::from_secs(60), |s| {
+        s.len() >= written.len()
+    })
+    .await;
+    shutdown.cancel();
+    for replica in replicas {
+        replica.await.unwrap();
+    }
+    let sent: Vec<Uuid> = got.iter().map(|e| e.id).collect();
+    let misplaced = sent.iter().zip(&written).filter(|(s, w)| s != w).count();
+    assert_eq!(sent.len(), written.len(), "every event once");
+    assert_eq!(
+        misplaced,
+        0,
+        "{misplaced} of {} events reached the topic out of the order they were written",
+        written.len()
+    );
+}
