@@ -18,7 +18,6 @@
 mod driver;
 mod memory;
 mod report;
-mod subscriber;
 mod truth;
 
 use std::collections::{HashMap, HashSet};
@@ -33,9 +32,9 @@ use tokio::sync::watch;
 
 use crate::shop::{Customer, Gql};
 use driver::{Order, place_all};
+use mart_bench::subscriber::{self, Connected, SharedLog};
 use memory::Memory;
 use report::Report;
-use subscriber::{Connected, SharedLog};
 use truth::Truth;
 
 /// A progress line on stderr, with the local time so phases can be matched to

@@ -9,8 +9,8 @@ use anyhow::bail;
 use super::Args;
 use super::driver::Placed;
 use super::memory::Memory;
-use super::subscriber::SharedLog;
 use super::truth::Change;
+use mart_bench::subscriber::SharedLog;
 
 /// The memory samples that bound the measured run (see `measure`).
 pub const RUN_START: &str = "one subscription each, warm";

@@ -7,6 +7,7 @@
 
 mod shop;
 mod system;
+mod two_of_each;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

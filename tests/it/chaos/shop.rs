@@ -27,6 +27,8 @@ pub const SETTLE_WITHIN: Duration = Duration::from_secs(60);
 
 pub struct Shopper {
     pub gql: Arc<Gql>,
+    /// One client per router; a burst spreads its orders over them.
+    routers: Vec<Arc<Gql>>,
     admin: String,
     warehouse: String,
     customers: Arc<Vec<Customer>>,
@@ -46,12 +48,23 @@ impl Shopper {
         let warehouse = data["warehouses"][0]["id"].as_str().unwrap().to_string();
         let run = format!("{label}-{}", testkit::unique_suffix());
         let customers = gql.customers(&run, 10).await.unwrap();
+        let gql = Arc::new(gql);
+        let mut routers = vec![gql.clone()];
+        for url in &system.router_urls()[1..] {
+            routers.push(Arc::new(Gql::new(url).unwrap()));
+        }
         Self {
-            gql: Arc::new(gql),
+            gql,
+            routers,
             admin,
             warehouse,
             customers: Arc::new(customers),
         }
+    }
+
+    /// The first customer of the bursts (a tenth of each burst's orders are theirs).
+    pub fn first_customer(&self) -> &Customer {
+        &self.customers[0]
     }
 
     /// A new product with `STOCK` units.
@@ -83,22 +96,22 @@ impl Shopper {
         product
     }
 
-    /// Places `ORDERS` orders of one unit of `product`, a few at a time; each
-    /// is retried with its key until the router accepts it. `placed` counts
-    /// the accepted ones as they come.
+    /// Places `ORDERS` orders of one unit of `product`, a few at a time, each through
+    /// the next router in turn; each is retried with its key until the router accepts
+    /// it. `placed` counts the accepted ones as they come.
     pub fn burst(
         &self,
         product: String,
         placed: Arc<AtomicUsize>,
     ) -> tokio::task::JoinHandle<Vec<String>> {
-        let gql = self.gql.clone();
+        let routers = self.routers.clone();
         let customers = self.customers.clone();
         let run = testkit::unique_suffix();
         tokio::spawn(async move {
             futures::stream::iter(0..ORDERS)
                 .map(|i| {
                     let (gql, customers, product, placed) = (
-                        gql.clone(),
+                        routers[i % routers.len()].clone(),
                         customers.clone(),
                         product.clone(),
                         placed.clone(),

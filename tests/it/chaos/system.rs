@@ -1,6 +1,6 @@
 //! A whole Mart of real processes for one test: a tansu broker of its own, and
 //! either every service as its own `mart serve <service>` (as docker-compose
-//! runs them) or everything in one `mart up`; all on free loopback ports, with
+//! runs them), two of each, or everything in one `mart up`; all on free loopback ports, with
 //! databases and topics of their own. Processes are stopped by their pid with
 //! SIGKILL, as a crash would, and started again with the same settings.
 
@@ -19,6 +19,10 @@ pub enum Layout {
     Separate,
     /// `mart up`.
     OneProcess,
+    /// Two `mart serve <service>` of every subgraph and two routers, as two stacks: each
+    /// stack's processes call their own stack's subgraphs, and the two share the
+    /// databases, the topics (four partitions each) and the data directory.
+    TwoOfEach,
 }
 
 pub struct System {
@@ -28,6 +32,8 @@ pub struct System {
     layout: Layout,
     env: Vec<(String, String)>,
     ports: HashMap<ServiceName, u16>,
+    /// The second stack's ports ([`Layout::TwoOfEach`]; empty otherwise).
+    second: HashMap<ServiceName, u16>,
     broker: Option<Broker>,
     processes: BTreeMap<String, Child>,
 }
@@ -75,6 +81,13 @@ impl System {
         for (service, port) in &ports {
             env.push((service.port_var(), port.to_string()));
         }
+        let second: HashMap<ServiceName, u16> = match layout {
+            Layout::TwoOfEach => {
+                env.push(("MART_TOPIC_PARTITIONS".into(), "4".into()));
+                ports.keys().map(|s| (*s, free_port())).collect()
+            }
+            _ => HashMap::new(),
+        };
         let router_url = format!("http://127.0.0.1:{}/graphql", ports[&ServiceName::Router]);
         let mut system = Self {
             dir,
@@ -83,6 +96,7 @@ impl System {
             layout,
             env,
             ports,
+            second,
             broker: Some(broker),
             processes: BTreeMap::new(),
         };
@@ -95,6 +109,14 @@ impl System {
                 system.spawn(ROUTER, &["serve", ROUTER]);
             }
             Layout::OneProcess => system.spawn(UP, &["up"]),
+            Layout::TwoOfEach => {
+                system.run_to_end(&["seed", "--demo"]);
+                for service in ServiceName::subgraphs().chain([ServiceName::Router]) {
+                    let name = service.as_str();
+                    system.spawn(name, &["serve", name]);
+                    system.spawn(&format!("{name}-2"), &["serve", name]);
+                }
+            }
         }
         system.wait_until_ready().await;
         system
@@ -106,6 +128,14 @@ impl System {
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null());
+        // The second stack's processes listen on, and call, the second stack's ports.
+        if log.ends_with("-2") {
+            command.envs(
+                self.second
+                    .iter()
+                    .map(|(s, p)| (s.port_var(), p.to_string())),
+            );
+        }
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -143,10 +173,18 @@ impl System {
         out
     }
 
+    /// Every router's GraphQL URL (two with [`Layout::TwoOfEach`]).
+    pub fn router_urls(&self) -> Vec<String> {
+        let second = self.second.get(&ServiceName::Router);
+        std::iter::once(self.router_url.clone())
+            .chain(second.map(|p| format!("http://127.0.0.1:{p}/graphql")))
+            .collect()
+    }
+
     /// Every service answers `/health` (and the router its own).
     pub async fn wait_until_ready(&self) {
         let client = reqwest::Client::new();
-        for port in self.ports.values() {
+        for port in self.ports.values().chain(self.second.values()) {
             let url = format!("http://127.0.0.1:{port}/health");
             let client = &client;
             testkit::eventually(&url, Duration::from_secs(120), || async {
@@ -195,14 +233,14 @@ impl System {
         let name = self.process_of(service);
         match self.layout {
             Layout::OneProcess => self.spawn(UP, &["up"]),
-            Layout::Separate => self.spawn(&name, &["serve", &name]),
+            Layout::Separate | Layout::TwoOfEach => self.spawn(&name, &["serve", &name]),
         }
     }
 
     fn process_of(&self, service: ServiceName) -> String {
         match self.layout {
             Layout::OneProcess => UP.to_string(),
-            Layout::Separate => service.as_str().to_string(),
+            Layout::Separate | Layout::TwoOfEach => service.as_str().to_string(),
         }
     }
 
