@@ -50,6 +50,12 @@ pub const ENV_VARS: &[RouterEnvVar] = &[
         "supergraph SDL file",
     ),
     var(
+        "MART_ROUTER_TLS_CA_FILE",
+        "",
+        "PEM file of private certificate authorities `https://` subgraphs' certificates may \
+         come from (the web PKI's roots are always trusted)",
+    ),
+    var(
         "MART_ROUTER_HOT_RELOAD",
         "true",
         "watch the supergraph file and swap in a new valid version",

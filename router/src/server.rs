@@ -30,6 +30,8 @@ pub enum RouterError {
     },
     #[error("invalid header in configuration: {0}")]
     Header(String),
+    #[error(transparent)]
+    Tls(#[from] crate::subgraph::tls::TlsError),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -56,7 +58,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RouterError> {
     let generation = load_generation(&config).await?;
-    serve_loaded(listener, config, generation, shutdown).await
+    let tls = crate::subgraph::tls::client_config(config.tls_ca_file.as_deref())?;
+    serve_loaded(listener, config, generation, tls, shutdown).await
 }
 
 async fn load_generation(config: &RouterConfig) -> Result<Generation, RouterError> {
@@ -71,13 +74,14 @@ async fn serve_loaded(
     listener: TcpListener,
     config: RouterConfig,
     generation: Generation,
+    tls: Arc<rustls::ClientConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RouterError> {
     let addr = listener.local_addr().map_err(RouterError::Serve)?;
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::default());
     let inserted = inserted_headers(&config)?;
-    let pipeline = Pipeline::new(config.clone(), generation, metrics.clone(), inserted);
+    let pipeline = Pipeline::new(config.clone(), generation, metrics.clone(), inserted, tls);
     let state = Arc::new(RouterState {
         authenticator: crate::auth::verify::Authenticator::from_config(&config.auth),
         shutdown: tokio_util::sync::CancellationToken::new(),
@@ -240,8 +244,9 @@ pub async fn start(config: RouterConfig) -> Result<RunningRouter, RouterError> {
     let listener = bind(config.listen).await?;
     let addr = listener.local_addr().map_err(RouterError::Serve)?;
     let generation = load_generation(&config).await?;
+    let tls = crate::subgraph::tls::client_config(config.tls_ca_file.as_deref())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve_loaded(listener, config, generation, async move {
+    let task = tokio::spawn(serve_loaded(listener, config, generation, tls, async move {
         let _ = rx.await;
     }));
     Ok(RunningRouter {

@@ -20,6 +20,9 @@ impl RouterConfig {
             match key {
                 "LISTEN" => self.listen = value.parse().map_err(|_| bad())?,
                 "SUPERGRAPH" => self.supergraph_path = PathBuf::from(&value),
+                "TLS_CA_FILE" => {
+                    self.tls_ca_file = Some(PathBuf::from(&value)).filter(|_| !value.is_empty());
+                }
                 "HOT_RELOAD" => self.hot_reload = parse_bool(&value).ok_or_else(bad)?,
                 "SUBGRAPH_TIMEOUT_MS" => {
                     self.subgraph_timeout_ms = value.parse().map_err(|_| bad())?

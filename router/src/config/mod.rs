@@ -72,6 +72,10 @@ pub struct RouterConfig {
     /// the YAML file, whose contents are easier to leak.
     #[serde(skip)]
     pub subgraph_signer: Option<mart_auth::RequestSigner>,
+    /// PEM file of the certificate authorities (besides the web PKI's) whose certificates
+    /// `https://` subgraphs may present, e.g. a cluster's private CA. Default: none. Env:
+    /// `MART_ROUTER_TLS_CA_FILE`.
+    pub tls_ca_file: Option<PathBuf>,
     /// Time a request's headers may take, from its first byte (or the connection's start),
     /// before the connection is closed (slowloris). Default `10000`. Env:
     /// `MART_ROUTER_HEADER_READ_TIMEOUT_MS`.
@@ -118,6 +122,7 @@ impl Default for RouterConfig {
             planning_timeout_ms: 10_000,
             body_limit_bytes: 2 * 1024 * 1024,
             subgraph_signer: None,
+            tls_ca_file: None,
             header_read_timeout_ms: 10_000,
             idle_timeout_ms: 120_000,
             request_timeout_ms: 60_000,

@@ -57,12 +57,14 @@ impl Pipeline {
         generation: Generation,
         metrics: Arc<Metrics>,
         inserted_headers: HeaderMap,
+        tls: Arc<rustls::ClientConfig>,
     ) -> Pipeline {
         Pipeline {
             client: SubgraphClient::new(
                 config.pool_max_idle_per_host,
                 metrics.clone(),
                 config.subgraph_signer.clone(),
+                tls,
             ),
             generations: Arc::new(Generations::new(generation)),
             config,

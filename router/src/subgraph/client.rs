@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Uri};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -36,8 +37,11 @@ impl FetchError {
     }
 }
 
+/// The pooled client: `http://` and, through rustls, `https://` subgraphs.
+type Http = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
 pub struct SubgraphClient {
-    http: Client<HttpConnector, Full<Bytes>>,
+    http: Http,
     in_flight: InFlight<Key, Result<Bytes, FetchError>>,
     metrics: Arc<Metrics>,
     /// Signs every request when the subgraphs require it (`MART_SUBGRAPH_SECRET`).
@@ -63,11 +67,19 @@ impl SubgraphClient {
         pool_max_idle_per_host: usize,
         metrics: Arc<Metrics>,
         signer: Option<mart_auth::RequestSigner>,
+        tls: Arc<rustls::ClientConfig>,
     ) -> SubgraphClient {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_keepalive(Some(Duration::from_secs(60)));
         connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        // The TLS layer sees the scheme; the TCP connector must let `https` through.
+        connector.enforce_http(false);
+        let connector = HttpsConnectorBuilder::new()
+            .with_tls_config((*tls).clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let http = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(pool_max_idle_per_host)
             .pool_idle_timeout(Duration::from_secs(90))
@@ -140,7 +152,7 @@ fn build_request(
 }
 
 async fn timed_send(
-    http: Client<HttpConnector, Full<Bytes>>,
+    http: Http,
     request: Request<Full<Bytes>>,
     timeout: Duration,
     metrics: &crate::metrics::SubgraphMetrics,
@@ -159,10 +171,7 @@ async fn timed_send(
     result
 }
 
-async fn send_and_read(
-    http: Client<HttpConnector, Full<Bytes>>,
-    request: Request<Full<Bytes>>,
-) -> Result<Bytes, FetchError> {
+async fn send_and_read(http: Http, request: Request<Full<Bytes>>) -> Result<Bytes, FetchError> {
     let response = http
         .request(request)
         .await

@@ -2,4 +2,5 @@
 //! WebSocket ([`websocket`]), and what their responses mean ([`response`]).
 pub mod client;
 pub mod response;
+pub mod tls;
 pub mod websocket;

@@ -17,3 +17,4 @@ mod shop;
 mod shop_tests;
 mod subscription_auth_tests;
 mod subscription_tests;
+mod tls_tests;

@@ -1,0 +1,158 @@
+//! The router calls a subgraph over `https://`: with a certificate from a private CA
+//! generated here, trusted through `tls_ca_file` (`MART_ROUTER_TLS_CA_FILE`); without it
+//! the certificate is refused, as any unknown issuer's.
+
+use std::sync::Arc;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+use async_graphql_axum::GraphQL;
+use axum::Router;
+use axum::routing::post_service;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::service::TowerToHyperService;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde_json::json;
+
+use crate::harness::{Subgraph, client, compose, test_config, write_supergraph};
+
+const SDL: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+type Query { hello: String! }
+"#;
+
+struct Hello;
+
+#[Object]
+impl Hello {
+    async fn hello(&self) -> &str {
+        "over TLS"
+    }
+}
+
+/// A CA of this test, and a certificate it issued for `localhost`.
+struct Pki {
+    ca_pem: String,
+    leaf: CertificateDer<'static>,
+    leaf_key: PrivateKeyDer<'static>,
+}
+
+fn pki() -> Pki {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "Mart test CA");
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca_cert, &ca_key)
+        .unwrap();
+    Pki {
+        ca_pem: ca_cert.pem(),
+        leaf: leaf.der().clone(),
+        leaf_key: PrivatePkcs8KeyDer::from(leaf_key.serialize_der()).into(),
+    }
+}
+
+/// Serves the subgraph over TLS with `pki`'s certificate; its `https://localhost` URL.
+async fn serve_over_tls(pki: &Pki) -> String {
+    #[allow(deprecated)] // ring, as the router uses (router/src/subgraph/tls.rs)
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![pki.leaf.clone()], pki.leaf_key.clone_key())
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let schema = Schema::build(Hello, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .finish();
+    let app = Router::new().route("/graphql", post_service(GraphQL::new(schema)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake here.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = TowerToHyperService::new(app);
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    format!("https://localhost:{port}/graphql")
+}
+
+async fn hello_through_router(
+    tls_ca_file: Option<std::path::PathBuf>,
+    url: String,
+) -> serde_json::Value {
+    let supergraph = compose(&[Subgraph {
+        name: "hello",
+        url,
+        sdl: SDL,
+    }]);
+    let mut config = test_config(write_supergraph(&supergraph));
+    config.tls_ca_file = tls_ca_file;
+    let router = mart_router::start(config).await.unwrap();
+    let body = client()
+        .post(router.graphql_url())
+        .json(&json!({ "query": "{ hello }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    router.stop().await.unwrap();
+    body
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_subgraph_is_reached_with_its_ca_trusted_and_refused_without() {
+    let pki = pki();
+    let url = serve_over_tls(&pki).await;
+    let ca_file = std::env::temp_dir().join(format!("mart-test-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca_file, &pki.ca_pem).unwrap();
+
+    let trusted = hello_through_router(Some(ca_file.clone()), url.clone()).await;
+    assert_eq!(trusted, json!({ "data": { "hello": "over TLS" } }));
+
+    // The web PKI alone does not know this CA: the subgraph cannot be reached, and the
+    // client is told so without the network's details.
+    let unknown = hello_through_router(None, url).await;
+    let message = unknown["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(unknown["data"].is_null(), "{unknown:#}");
+    assert!(message.contains("could not be reached"), "{unknown:#}");
+    let _ = std::fs::remove_file(&ca_file);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ca_file_that_is_not_pem_stops_the_router_at_start() {
+    let file = std::env::temp_dir().join(format!("mart-test-bad-ca-{}.pem", std::process::id()));
+    std::fs::write(&file, "not a certificate").unwrap();
+    let supergraph = compose(&[Subgraph {
+        name: "hello",
+        url: "https://localhost:1/graphql".into(),
+        sdl: SDL,
+    }]);
+    let mut config = test_config(write_supergraph(&supergraph));
+    config.tls_ca_file = Some(file.clone());
+    let error = mart_router::start(config).await.err().expect("refused");
+    assert!(
+        error.to_string().contains("MART_ROUTER_TLS_CA_FILE"),
+        "{error}"
+    );
+    let _ = std::fs::remove_file(&file);
+}
