@@ -246,9 +246,15 @@ pub async fn start(config: RouterConfig) -> Result<RunningRouter, RouterError> {
     let generation = load_generation(&config).await?;
     let tls = crate::subgraph::tls::client_config(config.tls_ca_file.as_deref())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve_loaded(listener, config, generation, tls, async move {
-        let _ = rx.await;
-    }));
+    let task = tokio::spawn(serve_loaded(
+        listener,
+        config,
+        generation,
+        tls,
+        async move {
+            let _ = rx.await;
+        },
+    ));
     Ok(RunningRouter {
         addr,
         shutdown: Some(tx),

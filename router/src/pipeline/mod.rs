@@ -44,6 +44,8 @@ pub struct Pipeline {
     pub config: Arc<RouterConfig>,
     pub generations: Arc<Generations>,
     pub client: SubgraphClient,
+    /// TLS for `https://` subgraphs and their `wss://` subscriptions.
+    pub tls: Arc<rustls::ClientConfig>,
     pub metrics: Arc<Metrics>,
     /// `headers.insert` from the configuration, parsed once.
     inserted_headers: HeaderMap,
@@ -64,8 +66,9 @@ impl Pipeline {
                 config.pool_max_idle_per_host,
                 metrics.clone(),
                 config.subgraph_signer.clone(),
-                tls,
+                tls.clone(),
             ),
+            tls,
             generations: Arc::new(Generations::new(generation)),
             config,
             metrics,

@@ -15,7 +15,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::response::{SubgraphResponse, convert_error};
 use crate::graphql_error::{GraphQLError, codes};
@@ -49,6 +49,8 @@ pub struct UpstreamRequest<'a> {
     pub keepalive: Duration,
     /// Signs the upgrade request when the subgraphs require it.
     pub signer: Option<&'a mart_auth::RequestSigner>,
+    /// For `https://` subgraphs, whose socket is `wss://` (the HTTP client's roots).
+    pub tls: &'a std::sync::Arc<rustls::ClientConfig>,
 }
 
 pub enum UpstreamEvent {
@@ -127,10 +129,14 @@ async fn handshake(request: &UpstreamRequest<'_>) -> Result<Upstream, GraphQLErr
     );
     let config = WebSocketConfig::default().read_buffer_size(SOCKET_READ_BUFFER);
     // Nagle off (`true`): pings and pongs are tiny and must not wait for earlier ones' ACKs.
-    let (mut socket, response) =
-        tokio_tungstenite::connect_async_with_config(ws_request, Some(config), true)
-            .await
-            .map_err(|e| open_failed(service, &describe(&e)))?;
+    let (mut socket, response) = tokio_tungstenite::connect_async_tls_with_config(
+        ws_request,
+        Some(config),
+        true,
+        Some(Connector::Rustls(request.tls.clone())),
+    )
+    .await
+    .map_err(|e| open_failed(service, &describe(&e)))?;
     let accepted = response
         .headers()
         .get("sec-websocket-protocol")

@@ -101,6 +101,7 @@ pub async fn run(subscription: Subscription<'_>, emit: &mut Emit<'_>) -> Ended {
         timeout,
         keepalive: state.pipeline.config.subscriptions.keepalive_interval(),
         signer: state.pipeline.config.subgraph_signer.as_ref(),
+        tls: &state.pipeline.tls,
     });
     let metrics = &state.pipeline.metrics.subscriptions;
     let mut upstream = tokio::select! {

@@ -1,13 +1,15 @@
-//! The router calls a subgraph over `https://`: with a certificate from a private CA
-//! generated here, trusted through `tls_ca_file` (`MART_ROUTER_TLS_CA_FILE`); without it
-//! the certificate is refused, as any unknown issuer's.
+//! The router calls a subgraph over `https://` (and subscribes over `wss://`): with a
+//! certificate from a private CA generated here, trusted through `tls_ca_file`
+//! (`MART_ROUTER_TLS_CA_FILE`); without it the certificate is refused, as any unknown
+//! issuer's.
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
-use async_graphql_axum::GraphQL;
+use async_graphql::{EmptyMutation, Object, Schema, Subscription};
+use async_graphql_axum::{GraphQL, GraphQLSubscription};
 use axum::Router;
-use axum::routing::post_service;
+use axum::routing::{get_service, post_service};
+use futures::Stream;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
@@ -19,6 +21,7 @@ use crate::harness::{Subgraph, client, compose, test_config, write_supergraph};
 const SDL: &str = r#"
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
 type Query { hello: String! }
+type Subscription { ticks: Int! }
 "#;
 
 struct Hello;
@@ -31,6 +34,15 @@ impl Hello {
 }
 
 /// A CA of this test, and a certificate it issued for `localhost`.
+struct Ticks;
+
+#[Subscription]
+impl Ticks {
+    async fn ticks(&self) -> impl Stream<Item = i32> {
+        futures::stream::iter(1..=3)
+    }
+}
+
 struct Pki {
     ca_pem: String,
     leaf: CertificateDer<'static>,
@@ -67,10 +79,14 @@ async fn serve_over_tls(pki: &Pki) -> String {
         .with_single_cert(vec![pki.leaf.clone()], pki.leaf_key.clone_key())
         .unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let schema = Schema::build(Hello, EmptyMutation, EmptySubscription)
+    let schema = Schema::build(Hello, EmptyMutation, Ticks)
         .enable_federation()
         .finish();
-    let app = Router::new().route("/graphql", post_service(GraphQL::new(schema)));
+    let app = Router::new().route(
+        "/graphql",
+        post_service(GraphQL::new(schema.clone()))
+            .merge(get_service(GraphQLSubscription::new(schema))),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -86,7 +102,7 @@ async fn serve_over_tls(pki: &Pki) -> String {
                 };
                 let service = TowerToHyperService::new(app);
                 let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(tls), service)
+                    .serve_connection_with_upgrades(TokioIo::new(tls), service)
                     .await;
             });
         }
@@ -94,10 +110,11 @@ async fn serve_over_tls(pki: &Pki) -> String {
     format!("https://localhost:{port}/graphql")
 }
 
-async fn hello_through_router(
+/// `{ hello }` and `subscription { ticks }` (as SSE) through a router over the subgraph.
+async fn through_router(
     tls_ca_file: Option<std::path::PathBuf>,
     url: String,
-) -> serde_json::Value {
+) -> (serde_json::Value, String) {
     let supergraph = compose(&[Subgraph {
         name: "hello",
         url,
@@ -115,8 +132,20 @@ async fn hello_through_router(
         .json()
         .await
         .unwrap();
+    // A subscription: the router opens wss:// to the subgraph and relays its events (SSE
+    // here), until the subgraph completes the stream.
+    let events = client()
+        .post(router.graphql_url())
+        .header("accept", "text/event-stream")
+        .json(&json!({ "query": "subscription { ticks }" }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     router.stop().await.unwrap();
-    body
+    (body, events)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -126,12 +155,17 @@ async fn an_https_subgraph_is_reached_with_its_ca_trusted_and_refused_without() 
     let ca_file = std::env::temp_dir().join(format!("mart-test-ca-{}.pem", std::process::id()));
     std::fs::write(&ca_file, &pki.ca_pem).unwrap();
 
-    let trusted = hello_through_router(Some(ca_file.clone()), url.clone()).await;
+    let (trusted, events) = through_router(Some(ca_file.clone()), url.clone()).await;
     assert_eq!(trusted, json!({ "data": { "hello": "over TLS" } }));
+    for tick in 1..=3 {
+        let event = format!("data: {}", json!({ "data": { "ticks": tick } }));
+        assert!(events.contains(&event), "{event} in {events}");
+    }
 
     // The web PKI alone does not know this CA: the subgraph cannot be reached, and the
     // client is told so without the network's details.
-    let unknown = hello_through_router(None, url).await;
+    let (unknown, events) = through_router(None, url).await;
+    assert!(!events.contains("ticks"), "{events}");
     let message = unknown["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(unknown["data"].is_null(), "{unknown:#}");
     assert!(message.contains("could not be reached"), "{unknown:#}");

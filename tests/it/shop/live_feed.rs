@@ -85,7 +85,8 @@ pub async fn product_name(shop: &Shop, url: &str, product: uuid::Uuid) -> String
 
 /// One client's subscription, whatever carries it.
 pub enum Feed {
-    Ws(Socket),
+    // Boxed: a socket that may carry TLS is over a kilobyte, the HTTP stream a tenth of it.
+    Ws(Box<Socket>),
     Http(HttpStream),
 }
 

@@ -28,7 +28,7 @@ const ONE: &str = "orderStatusChanged";
 async fn ws(url: &str, token: Option<&str>, query: &str, variables: serde_json::Value) -> Feed {
     let mut socket = Socket::connect(&ws_url(url), token).await;
     socket.subscribe("1", query, variables).await;
-    Feed::Ws(socket)
+    Feed::Ws(Box::new(socket))
 }
 
 async fn http(url: &str, format: Format, token: Option<&str>, query: &str) -> Feed {
