@@ -54,10 +54,10 @@ pub(crate) struct RemoteJwks {
 
 impl RemoteJwks {
     pub(crate) fn new(url: String, options: JwksOptions) -> Self {
-        let client = reqwest::Client::builder()
+        let client = crate::tls::client_builder()
             .timeout(options.fetch_timeout)
             .build()
-            .expect("an HTTP client without TLS builds");
+            .expect("an HTTP client with valid roots builds");
         Self {
             url,
             options,

@@ -8,6 +8,7 @@
 //! - [`issuer`]: the published [`KeySet`] and the [`TokenIssuer`].
 //! - [`verifier`]: the [`Verifier`], over static keys or a JWKS URL.
 //! - [`identity`]: the [`Identity`] a verified token becomes.
+//! - [`tls`]: the private CAs the process's HTTP clients trust.
 
 pub mod claims;
 pub mod identity;
@@ -15,6 +16,7 @@ pub mod issuer;
 pub mod jwks;
 pub mod keys;
 pub mod signing;
+pub mod tls;
 pub mod verifier;
 
 #[cfg(test)]

@@ -231,6 +231,11 @@ pub const ENV_VARS: &[EnvVar] = &[
         meaning: "64 hex digits: the key orders, checkout and payments share to seal customers' payment tokens in order.placed and checkout.completed (no other service can read them); empty: <MART_DATA_DIR>/keys/payment-token.key, created on first start",
     },
     EnvVar {
+        name: "MART_TLS_CA_FILE",
+        default: "",
+        meaning: "PEM file of private certificate authorities trusted, besides the web PKI's, by the services' HTTPS calls (to https:// subgraph URLs and MART_JWKS_URL)",
+    },
+    EnvVar {
         name: "MART_ADMIN_EMAIL",
         default: "",
         meaning: "`mart seed`: email of a first admin, created once with MART_ADMIN_PASSWORD when no such account exists",
@@ -487,6 +492,12 @@ impl ServiceConfig {
                     "expected an integer ≥ 0".into(),
                 )
             })?;
+
+        // Process-wide, like a trust store: every HTTP client built from now on trusts it.
+        if let Some(ca_file) = non_empty("MART_TLS_CA_FILE") {
+            mart_auth::tls::trust_pem_file(std::path::Path::new(&ca_file))
+                .map_err(|e| invalid("MART_TLS_CA_FILE", e.reason))?;
+        }
 
         let mut ports = HashMap::new();
         let mut urls = HashMap::new();

@@ -105,12 +105,12 @@ impl GraphqlClient {
         policy: CallPolicy,
         signer: Option<mart_auth::RequestSigner>,
     ) -> Self {
-        let http = reqwest::Client::builder()
+        let http = mart_auth::tls::client_builder()
             .timeout(policy.attempt_timeout)
             .connect_timeout(policy.attempt_timeout)
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
-            .expect("an HTTP client without TLS always builds");
+            .expect("an HTTP client with valid roots builds");
         Self {
             service,
             url,

@@ -7,5 +7,6 @@ mod memory;
 mod outbox;
 mod probes;
 mod retention;
+mod tls;
 mod topics;
 mod upkeep;
