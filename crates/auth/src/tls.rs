@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
 static EXTRA_ROOTS: RwLock<Vec<reqwest::Certificate>> = RwLock::new(Vec::new());
+/// The same CAs as PEM, for clients other than reqwest (PostgreSQL's).
+static EXTRA_PEM: RwLock<Vec<Vec<u8>>> = RwLock::new(Vec::new());
 
 #[derive(Debug, thiserror::Error)]
 #[error("MART_TLS_CA_FILE {path}: {reason}")]
@@ -32,7 +34,16 @@ pub fn trust_pem_file(path: &Path) -> Result<(), TlsError> {
         .write()
         .unwrap_or_else(|p| p.into_inner())
         .extend(certs);
+    EXTRA_PEM
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(pem);
     Ok(())
+}
+
+/// Every PEM file trusted with [`trust_pem_file`], as read.
+pub fn extra_pem() -> Vec<Vec<u8>> {
+    EXTRA_PEM.read().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 /// A client builder that trusts the web PKI and the CAs added with [`trust_pem_file`].

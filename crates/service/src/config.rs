@@ -116,6 +116,11 @@ pub const ENV_VARS: &[EnvVar] = &[
         meaning: "PostgreSQL server; each service creates and migrates its own database on it",
     },
     EnvVar {
+        name: "MART_DATABASE_TLS",
+        default: "false",
+        meaning: "true: every PostgreSQL connection uses TLS, the server's certificate verified (chain and host name) against the web PKI and MART_TLS_CA_FILE",
+    },
+    EnvVar {
         name: "MART_DATABASE_PREFIX",
         default: "mart_",
         meaning: "prefix of each service's database name (products uses mart_products)",
@@ -301,6 +306,8 @@ pub struct ServiceConfig {
     /// Checks access tokens in place of the JWKS of [`AuthConfig::jwks_url`]: for a test or
     /// an embedding whose tokens come from an issuer of its own. No variable; `None`.
     pub verifier: Option<std::sync::Arc<mart_auth::Verifier>>,
+    /// TLS to PostgreSQL, verified (`MART_DATABASE_TLS`); `None`: plain connections.
+    pub database_tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 /// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`); a bare
@@ -499,6 +506,20 @@ impl ServiceConfig {
                 .map_err(|e| invalid("MART_TLS_CA_FILE", e.reason))?;
         }
 
+        let database_tls = match get("MART_DATABASE_TLS").as_str() {
+            "" | "false" | "0" => None,
+            "true" | "1" => Some(
+                crate::pg_tls::client_config(&mart_auth::tls::extra_pem())
+                    .map_err(|reason| invalid("MART_DATABASE_TLS", reason))?,
+            ),
+            other => {
+                return Err(invalid(
+                    "MART_DATABASE_TLS",
+                    format!("expected true or false, got {other:?}"),
+                ));
+            }
+        };
+
         let mut ports = HashMap::new();
         let mut urls = HashMap::new();
         for service in ServiceName::ALL {
@@ -537,6 +558,7 @@ impl ServiceConfig {
             request_signer: mart_auth::RequestSigner::new(&get("MART_SUBGRAPH_SECRET")),
             payment_token_key: non_empty("MART_PAYMENT_TOKEN_KEY"),
             verifier: None,
+            database_tls,
         })
     }
 

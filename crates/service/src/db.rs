@@ -55,14 +55,19 @@ impl Database {
         name: &str,
         migrations: &[&'static EmbeddedMigrations],
     ) -> Result<Self, DbError> {
-        create_database_if_missing(&config.database_url, name).await?;
+        let tls = config.database_tls.as_ref();
+        create_database(&config.database_url, name, tls).await?;
         let url = format!("{}/{}", config.database_url, name);
-        run_migrations(&url, name, migrations).await?;
+        run_migrations(&url, name, migrations, tls).await?;
         // A pooled connection is handed out again without a `SELECT 1` first (one
         // round trip less per checkout); one the server closed is still
         // discarded, and any other failure shows on its first query.
         let mut manager_config = ManagerConfig::default();
         manager_config.recycling_method = RecyclingMethod::Fast;
+        if let Some(tls) = tls.cloned() {
+            manager_config.custom_setup =
+                Box::new(move |url| crate::pg_tls::establish(url.to_string(), tls.clone()));
+        }
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
             url.clone(),
             manager_config,
@@ -125,19 +130,36 @@ fn validate_name(name: &str) -> Result<(), DbError> {
 }
 
 async fn connect(url: &str) -> Result<AsyncPgConnection, DbError> {
-    AsyncPgConnection::establish(url)
-        .await
-        .map_err(|e| DbError::Connect {
-            url: redact_url(url),
-            reason: e.to_string(),
-        })
+    connect_with(url, None).await
 }
+
+/// A connection to `url`, over `tls` when given (`MART_DATABASE_TLS`).
+async fn connect_with(url: &str, tls: Option<&TlsConfig>) -> Result<AsyncPgConnection, DbError> {
+    let connected = match tls {
+        Some(tls) => crate::pg_tls::establish(url.to_string(), tls.clone()).await,
+        None => AsyncPgConnection::establish(url).await,
+    };
+    connected.map_err(|e| DbError::Connect {
+        url: redact_url(url),
+        reason: e.to_string(),
+    })
+}
+
+type TlsConfig = std::sync::Arc<rustls::ClientConfig>;
 
 /// Idempotent and safe against another process creating the same database at the
 /// same moment.
 pub async fn create_database_if_missing(server_url: &str, name: &str) -> Result<(), DbError> {
+    create_database(server_url, name, None).await
+}
+
+async fn create_database(
+    server_url: &str,
+    name: &str,
+    tls: Option<&TlsConfig>,
+) -> Result<(), DbError> {
     validate_name(name)?;
-    let mut conn = connect(&format!("{server_url}/postgres")).await?;
+    let mut conn = connect_with(&format!("{server_url}/postgres"), tls).await?;
     let existing: Vec<DatName> =
         diesel::sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname = $1")
             .bind::<Text, _>(name)
@@ -204,8 +226,9 @@ async fn run_migrations(
     url: &str,
     database: &str,
     migrations: &[&'static EmbeddedMigrations],
+    tls: Option<&TlsConfig>,
 ) -> Result<(), DbError> {
-    let mut conn = connect(url).await?;
+    let mut conn = connect_with(url, tls).await?;
     diesel::sql_query("SELECT pg_advisory_lock(7263540)")
         .execute(&mut conn)
         .await?;

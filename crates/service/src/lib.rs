@@ -14,6 +14,7 @@ pub mod http;
 pub mod identity;
 pub mod memory;
 pub mod payment_token;
+pub mod pg_tls;
 pub mod shutdown;
 pub mod signature;
 pub mod subgraph;

@@ -5,6 +5,7 @@ mod dead_letters;
 mod kafka_support;
 mod memory;
 mod outbox;
+mod pg_tls;
 mod probes;
 mod retention;
 mod tls;
