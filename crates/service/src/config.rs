@@ -143,7 +143,7 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar {
         name: "MART_REDIS_URL",
         default: "redis://127.0.0.1:6379",
-        meaning: "Redis server for notification fan-out",
+        meaning: "Redis server for notification fan-out (rediss:// for TLS)",
     },
     EnvVar {
         name: "MART_BIND_HOST",

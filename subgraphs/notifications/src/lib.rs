@@ -73,7 +73,7 @@ pub async fn start_with(
     shutdown: CancellationToken,
     options: StartOptions,
 ) -> Result<ServiceHandle, StartError> {
-    let client = redis::Client::open(config.redis_url.as_str()).map_err(|e| {
+    let client = delivery::channels::client(&config.redis_url).map_err(|e| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             format!("MART_REDIS_URL is not a Redis URL: {e}"),

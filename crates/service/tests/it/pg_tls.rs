@@ -204,10 +204,7 @@ async fn a_database_over_tls_opens_with_its_ca_and_not_without() {
         .await
         .err()
         .expect("refused");
-    assert!(
-        unknown.to_string().contains("TLS handshake"),
-        "{unknown}"
-    );
+    assert!(unknown.to_string().contains("TLS handshake"), "{unknown}");
 
     // Created, migrated and pooled over TLS; the server says the session is encrypted.
     let db = testkit::eventually(

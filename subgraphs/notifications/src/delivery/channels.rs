@@ -16,6 +16,24 @@ pub const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 pub const BACKOFF_MIN: Duration = Duration::from_millis(50);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(2);
 
+/// A client of `url`: `redis://` plain, `rediss://` over TLS (rustls), the server's
+/// certificate verified against the private CAs of `MART_TLS_CA_FILE` when there are
+/// any, else against the system's trust store.
+pub fn client(url: &str) -> redis::RedisResult<redis::Client> {
+    if !url.starts_with("rediss://") {
+        return redis::Client::open(url);
+    }
+    let private = mart_auth::tls::extra_pem();
+    let root_cert = (!private.is_empty()).then(|| private.concat());
+    redis::Client::build_with_tls(
+        url,
+        redis::TlsCertificates {
+            client_tls: None,
+            root_cert,
+        },
+    )
+}
+
 #[derive(Clone)]
 pub struct Redis {
     pub client: redis::Client,

@@ -5,6 +5,8 @@
 //! email, SMS, push).
 
 pub(crate) mod channels;
+
+pub use channels::client as redis_client;
 pub(crate) mod hub;
 pub(crate) mod live;
 pub(crate) mod publisher;

@@ -6,5 +6,6 @@ mod delivery;
 mod history;
 mod live;
 mod redis_outage;
+mod redis_tls;
 mod schema;
 mod support;
