@@ -3,17 +3,12 @@
 //! (`MART_ROUTER_TLS_CA_FILE`); without it the certificate is refused, as any unknown
 //! issuer's.
 
-use std::sync::Arc;
-
 use async_graphql::{EmptyMutation, Object, Schema, Subscription};
 use async_graphql_axum::{GraphQL, GraphQLSubscription};
 use axum::Router;
 use axum::routing::{get_service, post_service};
 use futures::Stream;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::service::TowerToHyperService;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use mart_service::testkit::tls::{self, TestCa};
 use serde_json::json;
 
 use crate::harness::{Subgraph, client, compose, test_config, write_supergraph};
@@ -33,7 +28,6 @@ impl Hello {
     }
 }
 
-/// A CA of this test, and a certificate it issued for `localhost`.
 struct Ticks;
 
 #[Subscription]
@@ -43,42 +37,9 @@ impl Ticks {
     }
 }
 
-struct Pki {
-    ca_pem: String,
-    leaf: CertificateDer<'static>,
-    leaf_key: PrivateKeyDer<'static>,
-}
-
-fn pki() -> Pki {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "Mart test CA");
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &ca_cert, &ca_key)
-        .unwrap();
-    Pki {
-        ca_pem: ca_cert.pem(),
-        leaf: leaf.der().clone(),
-        leaf_key: PrivatePkcs8KeyDer::from(leaf_key.serialize_der()).into(),
-    }
-}
-
-/// Serves the subgraph over TLS with `pki`'s certificate; its `https://localhost` URL.
-async fn serve_over_tls(pki: &Pki) -> String {
-    #[allow(deprecated)] // ring, as the router uses (router/src/subgraph/tls.rs)
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![pki.leaf.clone()], pki.leaf_key.clone_key())
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+/// Serves the subgraph over TLS with a certificate `ca` issued; its `https://localhost`
+/// URL.
+async fn serve_over_tls(ca: &TestCa) -> String {
     let schema = Schema::build(Hello, EmptyMutation, Ticks)
         .enable_federation()
         .finish();
@@ -87,26 +48,7 @@ async fn serve_over_tls(pki: &Pki) -> String {
         post_service(GraphQL::new(schema.clone()))
             .merge(get_service(GraphQLSubscription::new(schema))),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let (acceptor, app) = (acceptor.clone(), app.clone());
-            tokio::spawn(async move {
-                // A client that refuses the certificate ends the handshake here.
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let service = TowerToHyperService::new(app);
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection_with_upgrades(TokioIo::new(tls), service)
-                    .await;
-            });
-        }
-    });
+    let port = tls::serve(app, ca).await;
     format!("https://localhost:{port}/graphql")
 }
 
@@ -150,10 +92,9 @@ async fn through_router(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_https_subgraph_is_reached_with_its_ca_trusted_and_refused_without() {
-    let pki = pki();
-    let url = serve_over_tls(&pki).await;
-    let ca_file = std::env::temp_dir().join(format!("mart-test-ca-{}.pem", std::process::id()));
-    std::fs::write(&ca_file, &pki.ca_pem).unwrap();
+    let ca = TestCa::new("Mart test CA");
+    let url = serve_over_tls(&ca).await;
+    let ca_file = ca.write_pem(&std::env::temp_dir());
 
     let (trusted, events) = through_router(Some(ca_file.clone()), url.clone()).await;
     assert_eq!(trusted, json!({ "data": { "hello": "over TLS" } }));

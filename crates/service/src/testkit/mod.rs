@@ -4,6 +4,7 @@
 mod broker;
 pub mod clients;
 mod service;
+pub mod tls;
 
 use std::time::{Duration, Instant};
 

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use mart_service::testkit::tls::TestCa;
 use mart_service::testkit::{self, free_port};
 use mart_service::{Database, DbError};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 
 /// The directory of PostgreSQL's programs (`initdb`, `postgres`).
 fn pg_bin() -> PathBuf {
@@ -86,26 +86,7 @@ impl Drop for TlsServer {
     }
 }
 
-struct Ca {
-    pem: String,
-    cert: rcgen::Certificate,
-    key: KeyPair,
-}
-
-fn ca(name: &str) -> Ca {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, name);
-    let cert = params.self_signed(&key).unwrap();
-    Ca {
-        pem: cert.pem(),
-        cert,
-        key,
-    }
-}
-
-async fn tls_server(ca: &Ca) -> TlsServer {
+async fn tls_server(ca: &TestCa) -> TlsServer {
     let bin = pg_bin();
     let dir = std::env::temp_dir().join(format!("mart-pgtls-{}", testkit::unique_suffix()));
     let data = dir.join("data");
@@ -128,13 +109,9 @@ async fn tls_server(ca: &Ca) -> TlsServer {
     .unwrap();
     assert!(initdb.success(), "initdb failed");
 
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &ca.cert, &ca.key)
-        .unwrap();
-    std::fs::write(data.join("server.crt"), leaf.pem()).unwrap();
-    std::fs::write(data.join("server.key"), leaf_key.serialize_pem()).unwrap();
+    let leaf = ca.localhost();
+    std::fs::write(data.join("server.crt"), &leaf.cert_pem).unwrap();
+    std::fs::write(data.join("server.key"), &leaf.key_pem).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(
         data.join("server.key"),
@@ -189,7 +166,7 @@ async fn open(server: &TlsServer, tls: Option<&str>) -> Result<Database, DbError
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_database_over_tls_opens_with_its_ca_and_not_without() {
-    let trusted = ca("Mart test CA");
+    let trusted = TestCa::new("Mart test CA");
     let server = tls_server(&trusted).await;
 
     // Plain connections are refused by the server.
@@ -199,7 +176,7 @@ async fn a_database_over_tls_opens_with_its_ca_and_not_without() {
         "{plain}"
     );
     // A certificate from a CA the client does not know is refused by the client.
-    let stranger = ca("Another CA");
+    let stranger = TestCa::new("Another CA");
     let unknown = open(&server, Some(&stranger.pem))
         .await
         .err()

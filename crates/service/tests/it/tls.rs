@@ -2,18 +2,13 @@
 //! server whose certificate a private CA generated here issued. Refused while the CA is
 //! unknown, answered once it is trusted (`MART_TLS_CA_FILE` does this at start).
 
-use std::sync::Arc;
-
 use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
 use async_graphql_axum::GraphQL;
 use axum::Router;
 use axum::routing::{get, post_service};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::service::TowerToHyperService;
 use mart_auth::{KeySet, Role, SigningKey, TokenIssuer, TokenSettings, Verifier, VerifierSettings};
+use mart_service::testkit::tls::{self, TestCa};
 use mart_service::upstream::{CallPolicy, GraphqlClient, UpstreamError};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::{Value, json};
 
 struct Hello;
@@ -23,49 +18,6 @@ impl Hello {
     async fn hello(&self) -> &str {
         "over TLS"
     }
-}
-
-/// Serves `app` over TLS with a certificate for `localhost` from a new CA; the port and
-/// the CA's PEM.
-async fn serve_over_tls(app: Router) -> (u16, String) {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "Mart test CA");
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &ca_cert, &ca_key)
-        .unwrap();
-    #[allow(deprecated)] // ring, as the clients use (router/src/subgraph/tls.rs)
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf.der().clone()], key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let (acceptor, app) = (acceptor.clone(), app.clone());
-            tokio::spawn(async move {
-                // A client that refuses the certificate ends the handshake here.
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(tls), TowerToHyperService::new(app))
-                    .await;
-            });
-        }
-    });
-    (port, ca_cert.pem())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,7 +42,8 @@ async fn subgraph_calls_and_the_jwks_go_over_https_once_the_private_ca_is_truste
                 async move { axum::Json(jwks) }
             }),
         );
-    let (port, ca_pem) = serve_over_tls(app).await;
+    let ca = TestCa::new("Mart test CA");
+    let port = tls::serve(app, &ca).await;
     let graphql = format!("https://localhost:{port}/graphql");
     let jwks_url = format!("https://localhost:{port}{}", mart_auth::JWKS_PATH);
     let policy = CallPolicy {
@@ -114,8 +67,7 @@ async fn subgraph_calls_and_the_jwks_go_over_https_once_the_private_ca_is_truste
     let verifier = Verifier::with_jwks_url(settings.clone(), &jwks_url, Default::default());
     assert!(verifier.verify(&token.token).await.is_err());
 
-    let ca_file = std::env::temp_dir().join(format!("mart-service-ca-{port}.pem"));
-    std::fs::write(&ca_file, ca_pem).unwrap();
+    let ca_file = ca.write_pem(&std::env::temp_dir());
     mart_auth::tls::trust_pem_file(&ca_file).unwrap();
 
     let client = GraphqlClient::new("products", graphql, policy, None);

@@ -4,8 +4,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use mart_service::testkit::tls::TestCa;
 use mart_service::testkit::{self, free_port};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 
 use crate::support::{Harness, TIMEOUT};
 
@@ -28,25 +28,16 @@ impl Drop for TlsRedis {
 async fn tls_redis() -> (TlsRedis, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("mart-redis-tls-{}", testkit::unique_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "Mart test CA");
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .signed_by(&key, &ca_cert, &ca_key)
-        .unwrap();
+    let ca = TestCa::new("Mart test CA");
+    let leaf = ca.localhost();
     let file = |name: &str, text: String| {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
     };
-    let ca_file = file("ca.pem", ca_cert.pem());
-    let cert = file("redis.crt", leaf.pem());
-    let key = file("redis.key", key.serialize_pem());
+    let ca_file = file("ca.pem", ca.pem.clone());
+    let cert = file("redis.crt", leaf.cert_pem);
+    let key = file("redis.key", leaf.key_pem);
     let port = free_port();
     let child = Command::new("redis-server")
         .args([
