@@ -50,7 +50,7 @@ impl EventEnvelope {
             occurred_at: Utc::now(),
             aggregate_id: event.aggregate_id(),
             payload: serde_json::to_value(event).expect("event payloads serialize"),
-            traceparent: None,
+            traceparent: crate::trace::current(),
         }
     }
 

@@ -16,6 +16,7 @@ pub mod relay;
 pub mod retention;
 mod schema;
 pub mod topics;
+pub mod trace;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 

@@ -193,6 +193,7 @@ impl Bootstrap {
             )),
             None => app,
         };
+        let app = app.layer(axum::middleware::from_fn(crate::http::trace_context));
         let app = crate::client::resolve(app, &self.config.trusted_proxies);
         let app = app.merge(probe_routes(self.readiness())).merge(metrics);
         let mut handle = spawn_server(self.service.as_str(), listener, app, self.shutdown)?;

@@ -195,3 +195,17 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
 }
+
+/// Runs the request in its `traceparent`'s trace context, so the events it writes carry
+/// it ([`mart_events::trace`]).
+pub async fn trace_context(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let traceparent = request
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    mart_events::trace::scope(traceparent, next.run(request)).await
+}

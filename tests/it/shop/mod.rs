@@ -19,3 +19,4 @@ mod saga;
 mod saved_address;
 mod streams;
 mod support;
+mod trace;
