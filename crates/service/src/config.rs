@@ -509,7 +509,7 @@ impl ServiceConfig {
         let database_tls = match get("MART_DATABASE_TLS").as_str() {
             "" | "false" | "0" => None,
             "true" | "1" => Some(
-                crate::pg_tls::client_config(&mart_auth::tls::extra_pem())
+                mart_auth::tls::rustls_client_config(&mart_auth::tls::extra_pem())
                     .map_err(|reason| invalid("MART_DATABASE_TLS", reason))?,
             ),
             other => {

@@ -16,33 +16,9 @@ use std::task::{Context, Poll};
 use diesel::ConnectionError;
 use diesel_async::AsyncPgConnection;
 use futures::future::BoxFuture;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
-
-/// The client side of TLS to PostgreSQL, with the web PKI and the `extra` PEM blobs.
-pub fn client_config(extra_pem: &[Vec<u8>]) -> Result<Arc<rustls::ClientConfig>, String> {
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    for pem in extra_pem {
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            roots
-                .add(cert.map_err(|e| e.to_string())?)
-                .map_err(|e| e.to_string())?;
-        }
-    }
-    // ring, as every TLS client of Mart (router/src/subgraph/tls.rs says why).
-    #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
 
 /// One connection to `url` over TLS, as diesel-async's pool and the migrations use.
 pub fn establish(

@@ -65,10 +65,7 @@ impl TestCa {
 /// WebSocket upgrades included); returns the port.
 pub async fn serve(app: axum::Router, ca: &TestCa) -> u16 {
     let issued = ca.localhost();
-    // ring, as every TLS client of Mart (router/src/subgraph/tls.rs says why).
-    #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    let config = rustls::ServerConfig::builder_with_provider(mart_auth::tls::crypto_provider())
         .with_safe_default_protocol_versions()
         .expect("TLS versions")
         .with_no_client_auth()

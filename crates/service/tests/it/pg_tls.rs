@@ -160,7 +160,7 @@ async fn open(server: &TlsServer, tls: Option<&str>) -> Result<Database, DbError
     // `localhost`: the name the certificate is for.
     config.database_url = format!("postgres://postgres@localhost:{}", server.port);
     config.database_tls =
-        tls.map(|pem| mart_service::pg_tls::client_config(&[pem.as_bytes().to_vec()]).unwrap());
+        tls.map(|pem| mart_auth::tls::rustls_client_config(&[pem.as_bytes().to_vec()]).unwrap());
     Database::open_named(&config, "t_pgtls", &[&mart_events::MIGRATIONS]).await
 }
 
