@@ -4,7 +4,6 @@
 use std::hash::Hasher;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, SystemTime};
 
 use xxhash_rust::xxh3::Xxh3;
@@ -70,15 +69,15 @@ pub async fn watch(
         match built {
             Ok(Ok(generation)) => {
                 generations.replace(generation);
-                metrics.supergraph_reloads.fetch_add(1, Relaxed);
+                metrics.supergraph_reloads.increment(1);
                 tracing::info!(path = %path.display(), "supergraph reloaded");
             }
             Ok(Err(error)) => {
-                metrics.supergraph_reload_failures.fetch_add(1, Relaxed);
+                metrics.supergraph_reload_failures.increment(1);
                 tracing::error!(path = %path.display(), %error, "new supergraph rejected; keeping the current one");
             }
             Err(join_error) => {
-                metrics.supergraph_reload_failures.fetch_add(1, Relaxed);
+                metrics.supergraph_reload_failures.increment(1);
                 tracing::error!(path = %path.display(), error = %join_error, "supergraph reload crashed; keeping the current one");
             }
         }

@@ -149,12 +149,19 @@ fn routes(state: Arc<RouterState>) -> Router {
     } else {
         router
     };
+    let tracked =
+        mart_metrics::http::HttpMetrics::new(state.pipeline.metrics.registry().clone(), "router");
     let router = router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             http::limits::limit,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
+        // Outside the limits, so that refused requests are counted too.
+        .layer(axum::middleware::from_fn_with_state(
+            tracked,
+            mart_metrics::http::track,
+        ))
         .with_state(state);
     match cors {
         Some(cors) => router.layer(cors),

@@ -49,6 +49,9 @@ pub struct Bootstrap {
     pub upkeep: Arc<crate::upkeep::UpkeepStats>,
     /// Idle connections closed, for `/metrics`.
     pub reclaim: Arc<crate::memory::ReclaimStats>,
+    /// This instance's metrics: HTTP requests and pool waits are recorded here; a
+    /// service adds its own (saga outcomes, deliveries).
+    pub metrics: mart_metrics::Registry,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -61,7 +64,10 @@ impl Bootstrap {
         migrations: &'static EmbeddedMigrations,
         shutdown: CancellationToken,
     ) -> Result<Self, StartError> {
-        let db = Database::open(config, service, &[&mart_events::MIGRATIONS, migrations]).await?;
+        let mut db =
+            Database::open(config, service, &[&mart_events::MIGRATIONS, migrations]).await?;
+        let metrics = mart_metrics::Registry::new();
+        db.observe(&metrics, service.as_str());
         let kafka_error = |reason: String| StartError::Kafka {
             brokers: config.kafka_brokers.clone(),
             reason,
@@ -111,6 +117,7 @@ impl Bootstrap {
             pipeline: PipelineHealth::new(),
             upkeep,
             reclaim,
+            metrics,
             tasks: vec![relay_task, prune_task, upkeep_task, reclaim_task],
         })
     }
@@ -178,13 +185,16 @@ impl Bootstrap {
     /// Serves `app` (plus `/health`, `/ready` and `/metrics`) on `listener`
     /// until shutdown.
     pub fn serve(self, listener: TcpListener, app: Router) -> Result<ServiceHandle, StartError> {
-        let metrics = crate::http::metrics_route(
-            self.service.as_str(),
-            self.pipeline.clone(),
-            self.upkeep.clone(),
-            self.reclaim.clone(),
-            self.db.pool().clone(),
-        );
+        let metrics = crate::http::metrics_route(crate::http::MetricsSources {
+            service: self.service.as_str(),
+            registry: self.metrics.clone(),
+            pipeline: self.pipeline.clone(),
+            upkeep: self.upkeep.clone(),
+            reclaim: self.reclaim.clone(),
+            db: self.db.clone(),
+        });
+        let tracked =
+            mart_metrics::http::HttpMetrics::new(self.metrics.clone(), self.service.as_str());
         // Requests past the router must carry its signature, when a secret is configured.
         let app = match &self.config.request_signer {
             Some(signer) => app.layer(axum::middleware::from_fn_with_state(
@@ -195,7 +205,13 @@ impl Bootstrap {
         };
         let app = app.layer(axum::middleware::from_fn(crate::http::trace_context));
         let app = crate::client::resolve(app, &self.config.trusted_proxies);
-        let app = app.merge(probe_routes(self.readiness())).merge(metrics);
+        let app = app
+            .merge(probe_routes(self.readiness()))
+            .merge(metrics)
+            .layer(axum::middleware::from_fn_with_state(
+                tracked,
+                mart_metrics::http::track,
+            ));
         let mut handle = spawn_server(self.service.as_str(), listener, app, self.shutdown)?;
         handle.tasks.extend(self.tasks);
         Ok(handle)

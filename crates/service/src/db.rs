@@ -15,6 +15,12 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 use crate::config::{ServiceConfig, ServiceName, redact_url};
 
 pub type PgPool = Pool<AsyncPgConnection>;
+
+const POOL_WAIT: &str = "mart_db_pool_wait_seconds";
+const POOL_OPEN: &str = "mart_db_pool_connections";
+const POOL_IN_USE: &str = "mart_db_pool_connections_in_use";
+const POOL_MAX: &str = "mart_db_pool_connections_max";
+const POOL_WAITING: &str = "mart_db_pool_waiting";
 pub type PgConn = Object<AsyncPgConnection>;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +42,8 @@ pub enum DbError {
 pub struct Database {
     pool: PgPool,
     name: String,
+    /// How long [`Self::conn`] waited for a connection (a no-op until [`Self::observe`]).
+    wait: mart_metrics::Histogram,
 }
 
 impl Database {
@@ -87,6 +95,7 @@ impl Database {
         Ok(Self {
             pool,
             name: name.to_string(),
+            wait: mart_metrics::Histogram::noop(),
         })
     }
 
@@ -99,7 +108,41 @@ impl Database {
     }
 
     pub async fn conn(&self) -> Result<PgConn, DbError> {
-        Ok(self.pool.get().await?)
+        let started = std::time::Instant::now();
+        let conn = self.pool.get().await;
+        self.wait.record(started.elapsed().as_secs_f64());
+        Ok(conn?)
+    }
+
+    /// Records connection waits in `registry` from now on, and, each time `registry` is
+    /// rendered through [`crate::http::metrics_route`], the pool's size and use.
+    pub fn observe(&mut self, registry: &mart_metrics::Registry, service: &'static str) {
+        registry.describe_histogram(
+            POOL_WAIT,
+            "Time a request waited for a database connection from the pool, in seconds",
+        );
+        self.wait = registry.histogram(POOL_WAIT, &[("service", service)]);
+    }
+
+    /// Sets the pool gauges in `registry`: connections open, in use and the most
+    /// allowed, and requests waiting for one.
+    pub fn record_pool(&self, registry: &mart_metrics::Registry, service: &'static str) {
+        let status = self.pool.status();
+        let labels = [("service", service)];
+        registry.describe_gauge(POOL_OPEN, "Database connections open in the pool");
+        registry.describe_gauge(POOL_IN_USE, "Database connections handed out");
+        registry.describe_gauge(POOL_MAX, "The pool's most connections");
+        registry.describe_gauge(POOL_WAITING, "Requests waiting for a database connection");
+        registry.gauge(POOL_OPEN, &labels).set(status.size as f64);
+        registry
+            .gauge(POOL_IN_USE, &labels)
+            .set(status.size.saturating_sub(status.available) as f64);
+        registry
+            .gauge(POOL_MAX, &labels)
+            .set(status.max_size as f64);
+        registry
+            .gauge(POOL_WAITING, &labels)
+            .set(status.waiting as f64);
     }
 
     /// `SELECT 1` through the pool: the readiness probe.

@@ -32,6 +32,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use mart_auth::Verifier;
+use mart_metrics::http::GraphqlOperation;
 
 use crate::identity::{self, AuthError, Identity};
 
@@ -193,15 +194,44 @@ where
         );
     }
 
+    let operation = GraphqlOperation(operation_name(&request));
     let mut request = request.data::<Identity>(identity).data(client);
     if let Some(token) = token {
         request = request.data(token);
     }
     let response = endpoint.schema.execute(request).await;
-    if !legacy && is_request_error(&response) {
-        return request_error(&response);
+    let mut response = if !legacy && is_request_error(&response) {
+        request_error(&response)
+    } else {
+        GraphQLResponse::from(response).into_response()
+    };
+    response.extensions_mut().insert(operation);
+    response
+}
+
+/// What `/metrics` calls the operation: its name, or for an unnamed one (the router names
+/// none of its fetches) the first field it selects, such as `_entities` or `placeOrder`.
+/// The metrics layer bounds how many distinct values it keeps.
+fn operation_name(request: &async_graphql::Request) -> Option<String> {
+    use async_graphql::parser::types::{DocumentOperations, Selection};
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
     }
-    GraphQLResponse::from(response).into_response()
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    let operation = match &document.operations {
+        DocumentOperations::Single(op) => op,
+        DocumentOperations::Multiple(ops) => ops.values().next()?,
+    };
+    operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .find_map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.name.node.to_string()),
+            _ => None,
+        })
 }
 
 /// Why the request could not be read, as the client should hear it.

@@ -119,21 +119,32 @@ async fn ready(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) 
     (code, Json(json!({ "status": status, "checks": checks })))
 }
 
-/// `/metrics`: the event pipeline, table upkeep and pool reclaim of `service` in Prometheus' text format
-/// (docs/events.md names each series).
-pub fn metrics_route(
-    service: &'static str,
-    pipeline: Arc<mart_events::PipelineHealth>,
-    upkeep: Arc<crate::upkeep::UpkeepStats>,
-    reclaim: Arc<crate::memory::ReclaimStats>,
-    pool: crate::db::PgPool,
-) -> Router {
+/// What `/metrics` shows of a service.
+pub struct MetricsSources {
+    pub service: &'static str,
+    /// HTTP requests, pool waits, saga outcomes: everything recorded through the
+    /// `metrics` crate.
+    pub registry: mart_metrics::Registry,
+    pub pipeline: Arc<mart_events::PipelineHealth>,
+    pub upkeep: Arc<crate::upkeep::UpkeepStats>,
+    pub reclaim: Arc<crate::memory::ReclaimStats>,
+    pub db: crate::db::Database,
+}
+
+/// `/metrics` in Prometheus' text format: the registry's series, the pool's gauges as
+/// of the scrape, and the event pipeline, table upkeep and pool reclaim (docs/events.md
+/// and docs/operations.md name each series).
+pub fn metrics_route(sources: MetricsSources) -> Router {
+    let sources = Arc::new(sources);
     Router::new().route(
         "/metrics",
         get(move || async move {
-            let mut body = pipeline.render(service, &pool).await;
-            body.push_str(&upkeep.render(service));
-            body.push_str(&reclaim.render(service));
+            let s = &sources;
+            s.db.record_pool(&s.registry, s.service);
+            let mut body = s.registry.render();
+            body.push_str(&s.pipeline.render(s.service, s.db.pool()).await);
+            body.push_str(&s.upkeep.render(s.service));
+            body.push_str(&s.reclaim.render(s.service));
             (
                 [(
                     axum::http::header::CONTENT_TYPE,

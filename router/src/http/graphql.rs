@@ -4,7 +4,6 @@
 //! A GET runs only with a header a browser would have preflighted (`http/csrf.rs`).
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -165,12 +164,13 @@ async fn execute(
 ) -> Response {
     let started = Instant::now();
     let accepted = Accepted::of(headers);
+    let operation = mart_metrics::http::GraphqlOperation(request.operation_name.clone());
     let metrics = &state.pipeline.metrics;
-    metrics.requests.fetch_add(1, Relaxed);
+    metrics.requests.increment(1);
     let response = match pipeline::prepare_request(&state.pipeline, request, identity, is_get).await
     {
         Err(Stop::Refused(Refusal::MutationOverGet)) => {
-            metrics.requests_with_errors.fetch_add(1, Relaxed);
+            metrics.requests_with_errors.increment(1);
             let mut response = graphql_body(
                 StatusCode::METHOD_NOT_ALLOWED,
                 media,
@@ -185,7 +185,7 @@ async fn execute(
             response
         }
         Err(Stop::Errors(errors)) => {
-            metrics.requests_with_errors.fetch_add(1, Relaxed);
+            metrics.requests_with_errors.increment(1);
             request_errors(&errors, media, accepted)
         }
         Ok(ready) if ready.kind() == OperationType::Subscription => {
@@ -195,7 +195,7 @@ async fn execute(
             {
                 Some(format) => {
                     let Some(permit) = state.streams.acquire(identity.client_ip) else {
-                        metrics.requests_with_errors.fetch_add(1, Relaxed);
+                        metrics.requests_with_errors.increment(1);
                         return crate::subscription::too_many_streams();
                     };
                     let subgraph_headers =
@@ -214,7 +214,7 @@ async fn execute(
                     )
                 }
                 None => {
-                    metrics.requests_with_errors.fetch_add(1, Relaxed);
+                    metrics.requests_with_errors.increment(1);
                     request_errors(&[pipeline::subscription_needs_streaming()], media, accepted)
                 }
             }
@@ -223,7 +223,7 @@ async fn execute(
             let (data, errors) =
                 pipeline::execute(&state.pipeline, &ready, headers, identity).await;
             if !errors.is_empty() {
-                metrics.requests_with_errors.fetch_add(1, Relaxed);
+                metrics.requests_with_errors.increment(1);
             }
             let body = data_body(data, &errors);
             if accepted.sse_only() {
@@ -233,7 +233,9 @@ async fn execute(
             }
         }
     };
-    metrics.request_duration.observe(started.elapsed());
+    metrics.request_duration.record(started.elapsed());
+    let mut response = response;
+    response.extensions_mut().insert(operation);
     response
 }
 

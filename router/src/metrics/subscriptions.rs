@@ -1,9 +1,7 @@
 //! Subscription metrics: gauges of open sockets and active subscriptions per transport, and
 //! counters of delivered events, dropped clients and lost subgraph streams.
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
-use super::counter;
+use mart_metrics::{Counter, Gauge, Registry};
 
 /// How a client receives a subscription's events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,74 +23,59 @@ impl Transport {
     }
 }
 
-#[derive(Default)]
 pub struct SubscriptionMetrics {
-    websockets: AtomicI64,
-    active: [AtomicI64; 3],
-    pub events: AtomicU64,
-    pub clients_dropped: AtomicU64,
-    pub upstream_failures: AtomicU64,
+    websockets: Gauge,
+    active: [Gauge; 3],
+    pub events: Counter,
+    pub clients_dropped: Counter,
+    pub upstream_failures: Counter,
 }
 
 /// Holds one unit of a gauge; gives it back when dropped, whatever path ends the work.
-pub struct GaugeGuard<'a>(&'a AtomicI64);
+pub struct GaugeGuard(Gauge);
 
-impl Drop for GaugeGuard<'_> {
+impl Drop for GaugeGuard {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Relaxed);
+        self.0.decrement(1.0);
     }
 }
 
+const EVENTS: &str = "mart_router_subscription_events_total";
+const DROPPED: &str = "mart_router_subscription_clients_dropped_total";
+const FAILURES: &str = "mart_router_subscription_upstream_failures_total";
+const WEBSOCKETS: &str = "mart_router_websocket_connections";
+const ACTIVE: &str = "mart_router_subscriptions_active";
+
 impl SubscriptionMetrics {
-    pub fn websocket_opened(&self) -> GaugeGuard<'_> {
-        self.websockets.fetch_add(1, Relaxed);
-        GaugeGuard(&self.websockets)
-    }
-
-    pub fn subscription_started(&self, transport: Transport) -> GaugeGuard<'_> {
-        let gauge = &self.active[transport as usize];
-        gauge.fetch_add(1, Relaxed);
-        GaugeGuard(gauge)
-    }
-
-    pub fn render(&self, out: &mut String) {
-        let _ = writeln!(
-            out,
-            "# HELP mart_router_websocket_connections Open client WebSockets\n\
-             # TYPE mart_router_websocket_connections gauge\n\
-             mart_router_websocket_connections {}",
-            self.websockets.load(Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP mart_router_subscriptions_active Subscriptions running, by client transport\n\
-             # TYPE mart_router_subscriptions_active gauge"
-        );
-        for transport in Transport::ALL {
-            let _ = writeln!(
-                out,
-                "mart_router_subscriptions_active{{transport=\"{}\"}} {}",
-                transport.label(),
-                self.active[transport as usize].load(Relaxed)
-            );
-        }
-        counter(
-            out,
-            "mart_router_subscription_events_total",
-            "Subscription events delivered to clients",
-            self.events.load(Relaxed),
-        );
-        counter(
-            out,
-            "mart_router_subscription_clients_dropped_total",
+    pub fn new(registry: &Registry) -> Self {
+        registry.describe_gauge(WEBSOCKETS, "Open client WebSockets");
+        registry.describe_gauge(ACTIVE, "Subscriptions running, by client transport");
+        registry.describe_counter(EVENTS, "Subscription events delivered to clients");
+        registry.describe_counter(
+            DROPPED,
             "Clients dropped for not reading their subscription events",
-            self.clients_dropped.load(Relaxed),
         );
-        counter(
-            out,
-            "mart_router_subscription_upstream_failures_total",
+        registry.describe_counter(
+            FAILURES,
             "Subgraph subscription streams that could not open or broke off",
-            self.upstream_failures.load(Relaxed),
         );
+        Self {
+            websockets: registry.gauge(WEBSOCKETS, &[]),
+            active: Transport::ALL.map(|t| registry.gauge(ACTIVE, &[("transport", t.label())])),
+            events: registry.counter(EVENTS, &[]),
+            clients_dropped: registry.counter(DROPPED, &[]),
+            upstream_failures: registry.counter(FAILURES, &[]),
+        }
+    }
+
+    pub fn websocket_opened(&self) -> GaugeGuard {
+        self.websockets.increment(1.0);
+        GaugeGuard(self.websockets.clone())
+    }
+
+    pub fn subscription_started(&self, transport: Transport) -> GaugeGuard {
+        let gauge = &self.active[transport as usize];
+        gauge.increment(1.0);
+        GaugeGuard(gauge.clone())
     }
 }

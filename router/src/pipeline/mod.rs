@@ -180,10 +180,7 @@ pub async fn execute_with(
         })
         .await;
     if role == Role::Follower {
-        pipeline
-            .metrics
-            .requests_deduplicated
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        pipeline.metrics.requests_deduplicated.increment(1);
     }
     Arc::try_unwrap(answer).unwrap_or_else(|shared| (*shared).clone())
 }

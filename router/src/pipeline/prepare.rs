@@ -22,10 +22,9 @@ pub async fn prepared_operation(
     query: &str,
     operation_name: Option<&str>,
 ) -> PrepareResult {
-    use std::sync::atomic::Ordering::Relaxed;
     let key = parse::cache_key(query, operation_name);
     if let Some(prepared) = lock(&generation.prepared).get(&key).cloned() {
-        metrics.plan_cache_hits.fetch_add(1, Relaxed);
+        metrics.plan_cache_hits.increment(1);
         return Ok(prepared);
     }
     let (preparation, leader) = {
@@ -63,9 +62,9 @@ pub async fn prepared_operation(
         }
     };
     if leader {
-        metrics.plan_cache_misses.fetch_add(1, Relaxed);
+        metrics.plan_cache_misses.increment(1);
     } else {
-        metrics.plan_cache_hits.fetch_add(1, Relaxed);
+        metrics.plan_cache_hits.increment(1);
     }
     let result = preparation.await;
     // Every waiter clears the entry: the leader's request may have been dropped mid-way.

@@ -95,9 +95,7 @@ impl SubgraphClient {
     pub async fn execute(&self, request: SubgraphRequest<'_>) -> Result<Bytes, FetchError> {
         let metrics = self.metrics.subgraph(request.service);
         if !request.deduplicate {
-            metrics
-                .requests
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            metrics.requests.increment(1);
             return self.send(&request, &metrics).await;
         }
         let key = fetch_key(&request);
@@ -109,7 +107,7 @@ impl SubgraphClient {
             Role::Leader => &metrics.requests,
             Role::Follower => &metrics.deduplicated,
         };
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        counter.increment(1);
         result
     }
 
@@ -162,11 +160,9 @@ async fn timed_send(
         Ok(result) => result,
         Err(_) => Err(FetchError::Timeout(timeout.as_millis())),
     };
-    metrics.duration.observe(started.elapsed());
+    metrics.duration.record(started.elapsed());
     if result.is_err() {
-        metrics
-            .errors
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        metrics.errors.increment(1);
     }
     result
 }

@@ -7,7 +7,6 @@ use std::future::pending;
 
 use hive_router_query_planner::planner::plan_nodes::{FetchNode, PlanNode, QueryPlan};
 use serde_json::{Map, Value};
-use std::sync::atomic::Ordering::Relaxed;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -111,7 +110,7 @@ pub async fn run(subscription: Subscription<'_>, emit: &mut Emit<'_>) -> Ended {
         opened = open => match opened {
             Ok(upstream) => upstream,
             Err(error) => {
-                metrics.upstream_failures.fetch_add(1, Relaxed);
+                metrics.upstream_failures.increment(1);
                 return fail(emit, vec![error]);
             }
         },
@@ -134,7 +133,7 @@ pub async fn run(subscription: Subscription<'_>, emit: &mut Emit<'_>) -> Ended {
                 let body = event_response(state, ready, headers, plan, primary, response).await;
                 match emit(body) {
                     Ok(()) => {
-                        metrics.events.fetch_add(1, Relaxed);
+                        metrics.events.increment(1);
                     }
                     Err(error) => {
                         upstream.complete().await;
@@ -151,7 +150,7 @@ pub async fn run(subscription: Subscription<'_>, emit: &mut Emit<'_>) -> Ended {
                     .iter()
                     .any(|e| e.code() == Some(codes::SUBSCRIPTION_UPSTREAM_CLOSED))
                 {
-                    metrics.upstream_failures.fetch_add(1, Relaxed);
+                    metrics.upstream_failures.increment(1);
                 }
                 upstream.complete().await;
                 return fail(emit, errors);

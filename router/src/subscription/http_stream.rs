@@ -5,7 +5,6 @@
 //! gets a last `SUBSCRIBER_TOO_SLOW` result.
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -132,7 +131,7 @@ pub fn subscribe(
             expires,
         };
         if execute::run(subscription, &mut emit).await == Ended::TooSlow {
-            metrics.clients_dropped.fetch_add(1, Relaxed);
+            metrics.clients_dropped.increment(1);
             let error = GraphQLError::with_code(
                 "The client did not read its events fast enough; the subscription ended.",
                 codes::SUBSCRIBER_TOO_SLOW,

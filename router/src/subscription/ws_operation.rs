@@ -4,7 +4,6 @@
 //! one `next` and `complete`.
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use hyper::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -83,7 +82,7 @@ impl Operation {
             client_ip: self.client_ip,
         };
         // Counted like HTTP requests: every operation, whatever its kind.
-        state.pipeline.metrics.requests.fetch_add(1, Relaxed);
+        state.pipeline.metrics.requests.increment(1);
         let prepared = tokio::select! {
             biased;
             _ = self.cancel.cancelled() => return,
@@ -99,11 +98,7 @@ impl Operation {
                         codes::BAD_REQUEST,
                     )],
                 };
-                state
-                    .pipeline
-                    .metrics
-                    .requests_with_errors
-                    .fetch_add(1, Relaxed);
+                state.pipeline.metrics.requests_with_errors.increment(1);
                 let _ = self.outbox.push(self.protocol.error(&self.id, &errors));
                 return;
             }
@@ -118,17 +113,13 @@ impl Operation {
             };
             let (data, errors) = executed;
             if !errors.is_empty() {
-                state
-                    .pipeline
-                    .metrics
-                    .requests_with_errors
-                    .fetch_add(1, Relaxed);
+                state.pipeline.metrics.requests_with_errors.increment(1);
             }
             state
                 .pipeline
                 .metrics
                 .request_duration
-                .observe(started.elapsed());
+                .record(started.elapsed());
             let next = self.protocol.next(&self.id, &data_body(data, &errors));
             if self.outbox.push(next).is_ok() {
                 let _ = self.outbox.push(self.protocol.complete(&self.id));

@@ -173,7 +173,7 @@ impl Connection {
                     .metrics
                     .subscriptions
                     .clients_dropped
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    .increment(1);
                 let _ = abort_tx.send(close_frame(code, &reason));
             }
             Ending::Gone => {}

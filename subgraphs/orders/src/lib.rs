@@ -12,6 +12,7 @@ pub mod domain;
 mod emit;
 mod graphql;
 pub mod live;
+pub mod outcomes;
 pub mod saga;
 pub mod storage;
 pub mod upstream;
@@ -66,6 +67,7 @@ pub async fn start_with(
     options: StartOptions,
 ) -> Result<ServiceHandle, StartError> {
     let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
+    let outcomes = outcomes::SagaOutcomes::new(&boot.metrics);
     let orders = Orders::new(
         boot.db.clone(),
         boot.outbox.clone(),
@@ -75,6 +77,7 @@ pub async fn start_with(
             users_url: config.graphql_url(ServiceName::Users),
             signer: config.request_signer.clone(),
             seal: mart_service::payment_token::TokenSeal::load(config)?,
+            outcomes: outcomes.clone(),
         },
         options.settings,
     );
@@ -84,6 +87,7 @@ pub async fn start_with(
         Arc::new(mart_events::consumer::Saga(saga::SagaHandler {
             reservation_ttl: chrono::Duration::from_std(orders.settings().reservation_ttl)
                 .unwrap_or(chrono::Duration::MAX),
+            outcomes,
         })),
     );
     boot.spawn(orders.clone().run_expiry(boot.shutdown.clone()));

@@ -107,6 +107,8 @@ const HANDLED_TYPES: [&str; FOLLOWED.len() + 1] = {
 pub struct SagaHandler {
     /// How long a new order from a checked-out cart may wait for stock and payment.
     pub reservation_ttl: chrono::Duration,
+    /// Where confirmations and cancellations are counted.
+    pub outcomes: crate::outcomes::SagaOutcomes,
 }
 
 impl Reactions for SagaHandler {
@@ -138,6 +140,7 @@ impl Reactions for SagaHandler {
                 .await
                 .map_err(|e| (moves.first().map_or(0, |(at, _)| *at), e.into()))?;
             for ((at, (order_id, _)), applied) in moves.iter().zip(applied) {
+                self.outcomes.record(&applied.outcome);
                 if applied.order.is_none() {
                     let kind = &events[*at].event_type;
                     tracing::warn!(%order_id, kind, "event for an unknown order");

@@ -33,6 +33,7 @@ struct Inner {
     users: UsersClient,
     admission: Admission,
     settings: OrdersSettings,
+    outcomes: crate::outcomes::SagaOutcomes,
 }
 
 /// Where orders reaches the subgraphs it asks at placement.
@@ -45,6 +46,8 @@ pub struct Dependencies {
     pub signer: Option<mart_auth::RequestSigner>,
     /// Seals the payment token for payments' eyes only.
     pub seal: mart_service::payment_token::TokenSeal,
+    /// Where cancellations and expiries are counted.
+    pub outcomes: crate::outcomes::SagaOutcomes,
 }
 
 fn upstream_error(e: UpstreamError) -> OrdersError {
@@ -108,6 +111,7 @@ impl Orders {
             users,
             admission: Admission::new(settings.max_waiting_orders),
             settings,
+            outcomes: dependencies.outcomes,
         }))
     }
 
@@ -310,6 +314,7 @@ impl Orders {
             })
             .await?;
         if applied.moved() {
+            self.0.outcomes.record(&applied.outcome);
             self.0.outbox.committed();
         }
         applied
@@ -335,6 +340,7 @@ impl Orders {
                 })
                 .await?;
             if applied.moved() {
+                self.0.outcomes.record(&applied.outcome);
                 cancelled += 1;
             }
         }
