@@ -28,6 +28,8 @@ pub const STALL_AFTER: Duration = Duration::from_secs(10);
 #[derive(Default)]
 pub struct PipelineHealth {
     consumers: Mutex<Vec<Arc<ConsumerHealth>>>,
+    /// Outbox rows the relay handed to the broker (or dead-lettered) since start.
+    published: AtomicU64,
 }
 
 /// One partition as the last lag check saw it.
@@ -51,6 +53,8 @@ pub struct ConsumerHealth {
     last_round_ms: AtomicU64,
     recoveries: AtomicU64,
     dead_lettered: AtomicU64,
+    /// Messages settled in applied rounds (handled, skipped as seen, or dead-lettered).
+    settled: AtomicU64,
 }
 
 impl ConsumerHealth {
@@ -63,10 +67,12 @@ impl ConsumerHealth {
             last_round_ms: AtomicU64::new(0),
             recoveries: AtomicU64::new(0),
             dead_lettered: AtomicU64::new(0),
+            settled: AtomicU64::new(0),
         }
     }
 
-    pub(crate) fn round_applied(&self) {
+    pub(crate) fn round_applied(&self, messages: usize) {
+        self.settled.fetch_add(messages as u64, Relaxed);
         let ms = self.started.elapsed().as_millis().max(1) as u64;
         self.last_round_ms.store(ms, Relaxed);
     }
@@ -180,6 +186,11 @@ impl PipelineHealth {
         health
     }
 
+    /// Counts rows the outbox relay settled.
+    pub fn published(&self, rows: usize) {
+        self.published.fetch_add(rows as u64, Relaxed);
+    }
+
     pub fn consumers(&self) -> Vec<Arc<ConsumerHealth>> {
         self.consumers.lock().unwrap().clone()
     }
@@ -203,6 +214,13 @@ impl PipelineHealth {
     pub async fn render(&self, service: &str, pool: &Pool<AsyncPgConnection>) -> String {
         let mut out = String::new();
         self.render_consumers(service, &mut out);
+        let _ = writeln!(
+            out,
+            "# HELP mart_outbox_published_total Outbox rows the relay published (or dead-lettered) since start.\n\
+             # TYPE mart_outbox_published_total counter\n\
+             mart_outbox_published_total{{service=\"{service}\"}} {}",
+            AtomicU64::load(&self.published, Relaxed)
+        );
         match pool.get().await {
             Ok(mut conn) => {
                 if let Err(e) = render_tables(service, &mut conn, &mut out).await {
@@ -216,7 +234,7 @@ impl PipelineHealth {
 
     fn render_consumers(&self, service: &str, out: &mut String) {
         let consumers = self.consumers();
-        let families: [(&str, &str, &str); 5] = [
+        let families: [(&str, &str, &str); 6] = [
             (
                 "mart_consumer_lag",
                 "gauge",
@@ -241,6 +259,11 @@ impl PipelineHealth {
                 "mart_consumer_dead_lettered_total",
                 "counter",
                 "Messages this consumer recorded as dead letters since the process started.",
+            ),
+            (
+                "mart_consumer_messages_total",
+                "counter",
+                "Messages this consumer settled (handled, skipped as already seen, or dead-lettered).",
             ),
         ];
         for (i, (name, kind, help)) in families.iter().enumerate() {
@@ -271,8 +294,12 @@ impl PipelineHealth {
                     3 => {
                         let _ = writeln!(out, "{name}{{{labels}}} {}", c.recoveries());
                     }
-                    _ => {
+                    4 => {
                         let n = AtomicU64::load(&c.dead_lettered, Relaxed);
+                        let _ = writeln!(out, "{name}{{{labels}}} {n}");
+                    }
+                    _ => {
+                        let n = AtomicU64::load(&c.settled, Relaxed);
                         let _ = writeln!(out, "{name}{{{labels}}} {n}");
                     }
                 }
@@ -350,7 +377,7 @@ mod tests {
         assert!(PipelineHealth::default().check().is_ok());
 
         // A round applied just now: moving, whatever the broker says yet.
-        health.round_applied();
+        health.round_applied(1);
         assert!(health.stall().is_none());
 
         let moved = ConsumerHealth::new("orders.saga", "g");

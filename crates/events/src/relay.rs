@@ -64,6 +64,8 @@ pub struct OutboxRelay {
     pub batch_size: i64,
     /// How often to look for rows when nobody signalled. Default 200 ms.
     pub poll_interval: Duration,
+    /// Where published rows are counted, for `/metrics`.
+    pub health: Option<Arc<crate::PipelineHealth>>,
 }
 
 type Row = (i64, uuid::Uuid, String, String, serde_json::Value);
@@ -101,6 +103,7 @@ impl OutboxRelay {
             signal,
             batch_size: 256,
             poll_interval: Duration::from_millis(200),
+            health: None,
         }
     }
 
@@ -111,7 +114,11 @@ impl OutboxRelay {
             if shutdown.is_cancelled() {
                 return;
             }
-            match self.publish_batch().await {
+            let published = self.publish_batch().await;
+            if let (Ok(n), Some(health)) = (&published, &self.health) {
+                health.published(*n);
+            }
+            match published {
                 Ok(n) if n as i64 == self.batch_size => backoff.reset(),
                 Ok(_) => {
                     backoff.reset();

@@ -82,12 +82,14 @@ impl Bootstrap {
         let producer = mart_events::kafka::shared_producer(&config.kafka_brokers)
             .map_err(|e| kafka_error(e.to_string()))?;
         let outbox = OutboxSignal::new();
-        let relay = OutboxRelay::new(
+        let pipeline = PipelineHealth::new();
+        let mut relay = OutboxRelay::new(
             db.pool().clone(),
             producer,
             config.topic_prefix.clone(),
             outbox.clone(),
         );
+        relay.health = Some(pipeline.clone());
         let relay_task = tokio::spawn(relay.run(shutdown.clone()));
         let prune_task = tokio::spawn(mart_events::retention::run(
             db.pool().clone(),
@@ -114,7 +116,7 @@ impl Bootstrap {
             db,
             outbox,
             shutdown,
-            pipeline: PipelineHealth::new(),
+            pipeline,
             upkeep,
             reclaim,
             metrics,

@@ -119,7 +119,7 @@ impl Database {
     pub fn observe(&mut self, registry: &mart_metrics::Registry, service: &'static str) {
         registry.describe_histogram(
             POOL_WAIT,
-            "Time a request waited for a database connection from the pool, in seconds",
+            "Time a request (not an event consumer) waited for a database connection, in seconds",
         );
         self.wait = registry.histogram(POOL_WAIT, &[("service", service)]);
     }

@@ -12,6 +12,7 @@ mod killable;
 mod limits;
 mod live;
 mod live_feed;
+mod metrics;
 mod placement;
 mod router;
 mod router_live;

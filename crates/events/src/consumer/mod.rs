@@ -345,6 +345,7 @@ impl Run {
         else {
             return false;
         };
+        let poisoned = batch.poison.len();
         let mut letters = std::mem::take(&mut batch.poison);
         let mut origins: Vec<Option<batch::Origin>> = std::mem::take(&mut batch.origins)
             .into_iter()
@@ -365,7 +366,7 @@ impl Run {
             }
             self.handler.committed();
         }
-        settings.health.round_applied();
+        settings.health.round_applied(batch.events.len() + poisoned);
         stats.record(batch, outcome.applied, started.elapsed());
         true
     }

@@ -217,6 +217,16 @@ impl Shop {
         }
     }
 
+    /// The `/metrics` address of every service running now.
+    pub fn metrics_urls(&self) -> Vec<(ServiceName, String)> {
+        self.running
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| (r.service, format!("http://{}/metrics", r.addr)))
+            .collect()
+    }
+
     /// A signed-in customer without an account in users (enough for anything
     /// but saved addresses).
     pub fn customer(&self) -> Customer {
