@@ -59,8 +59,13 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    mart_service::telemetry::init();
-    match Args::parse().command {
+    let args = Args::parse();
+    let service = match &args.command {
+        Command::Serve { service } => format!("mart-{service}"),
+        _ => "mart".to_string(),
+    };
+    let _exporting = mart_service::telemetry::init(&service);
+    match args.command {
         Command::Up { no_seed } => cli::run::up(!no_seed).await,
         Command::Serve { service } => cli::run::serve(&service).await,
         Command::Seed { demo, first_admin } => {

@@ -150,7 +150,7 @@ fn routes(state: Arc<RouterState>) -> Router {
         router
     };
     let tracked =
-        mart_metrics::http::HttpMetrics::new(state.pipeline.metrics.registry().clone(), "router");
+        mart_telemetry::http::HttpMetrics::new(state.pipeline.metrics.registry().clone(), "router");
     let router = router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -160,7 +160,7 @@ fn routes(state: Arc<RouterState>) -> Router {
         // Outside the limits, so that refused requests are counted too.
         .layer(axum::middleware::from_fn_with_state(
             tracked,
-            mart_metrics::http::track,
+            mart_telemetry::http::track,
         ))
         .with_state(state);
     match cors {

@@ -1,4 +1,8 @@
 //! W3C trace context: each subgraph request continues the client's trace (or starts one).
+//!
+//! With traces exported (`mart_telemetry::trace`), a client request is a server span, child
+//! of the client's `traceparent`, and each subgraph fetch a client span within it whose id
+//! the subgraph hears; without, the subgraph hears a new child id of the client's trace.
 use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,9 +32,51 @@ fn next_u64() -> u64 {
     })
 }
 
+/// The span of one client request when traces are exported (a disabled span otherwise, so
+/// that requests pay nothing for it): a child of the client's `traceparent`.
+pub fn request_span(headers: &hyper::HeaderMap, operation: Option<&str>) -> tracing::Span {
+    if !mart_telemetry::trace::exporting() {
+        return tracing::Span::none();
+    }
+    let span = tracing::info_span!(
+        "graphql request",
+        otel.name = %format!("graphql {}", operation.unwrap_or("anonymous")),
+        otel.kind = "server",
+        graphql.operation.name = operation.unwrap_or(""),
+        mart.service = "router",
+    );
+    let incoming = headers.get("traceparent").and_then(|v| v.to_str().ok());
+    mart_telemetry::trace::set_parent(&span, incoming);
+    span
+}
+
+/// The span of one fetch from `subgraph` (disabled when traces are not exported), and the
+/// `traceparent` that names it to the subgraph.
+pub fn fetch_span(subgraph: &str) -> (tracing::Span, Option<HeaderValue>) {
+    if !mart_telemetry::trace::exporting() {
+        return (tracing::Span::none(), None);
+    }
+    let span = tracing::info_span!(
+        "subgraph fetch",
+        otel.name = %format!("fetch {subgraph}"),
+        otel.kind = "client",
+        subgraph,
+        mart.service = "router",
+    );
+    let traceparent =
+        mart_telemetry::trace::traceparent(&span).and_then(|t| HeaderValue::from_str(&t).ok());
+    (span, traceparent)
+}
+
 /// The `traceparent` for subgraph requests: same trace id and flags as the client's header
 /// with a new parent id, or a new sampled trace when the client sent none (or a bad one).
 pub fn child_traceparent(incoming: Option<&HeaderValue>) -> Option<HeaderValue> {
+    // Within an exported request span: that span is the subgraph's parent.
+    if let Some(own) = mart_telemetry::trace::traceparent(&tracing::Span::current())
+        .and_then(|t| HeaderValue::from_str(&t).ok())
+    {
+        return Some(own);
+    }
     let span = next_u64().max(1);
     let parsed = incoming.and_then(|v| v.to_str().ok()).and_then(|v| {
         let parts: Vec<&str> = v.trim().split('-').collect();

@@ -20,7 +20,7 @@ pub struct EventEnvelope {
     /// The entity the event is about; also the Kafka message key.
     pub aggregate_id: String,
     pub payload: serde_json::Value,
-    /// W3C trace context of the request that caused the event.
+    /// W3C trace context of the request or consumed event that caused the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
 }
@@ -43,14 +43,15 @@ pub enum EnvelopeError {
 
 impl EventEnvelope {
     pub fn wrap<E: DomainEvent>(event: &E) -> Self {
+        let aggregate_id = event.aggregate_id();
         Self {
             id: Uuid::now_v7(),
             event_type: E::TYPE.to_string(),
             version: E::VERSION,
             occurred_at: Utc::now(),
-            aggregate_id: event.aggregate_id(),
+            traceparent: crate::trace::current_for(&aggregate_id),
+            aggregate_id,
             payload: serde_json::to_value(event).expect("event payloads serialize"),
-            traceparent: crate::trace::current(),
         }
     }
 

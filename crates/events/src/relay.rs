@@ -18,7 +18,9 @@
 //! same transaction. Any other failure is retried with jittered backoff.
 
 use std::sync::Arc;
+
 use std::time::Duration;
+use tracing::Instrument;
 
 use diesel::prelude::*;
 use diesel_async::pooled_connection::deadpool::Pool;
@@ -227,7 +229,8 @@ impl OutboxRelay {
                     return Ok(Some(refused(error)));
                 }
                 let record = FutureRecord::to(&topic).key(key).payload(&payload);
-                match self.producer.send(record, Duration::from_secs(10)).await {
+                let sent = self.producer.send(record, Duration::from_secs(10));
+                match sent.instrument(publish_span(&topic, envelope)).await {
                     Ok(_) => Ok(None),
                     Err((source, _)) if refused_for_good(&source) => {
                         Ok(Some(refused(source.to_string())))
@@ -245,6 +248,25 @@ impl OutboxRelay {
         }
         Ok(refused)
     }
+}
+
+/// The producer span of one event's publication, child of the span that wrote it (none
+/// when traces are not exported).
+fn publish_span(topic: &str, envelope: &serde_json::Value) -> tracing::Span {
+    if !mart_telemetry::trace::exporting() {
+        return tracing::Span::none();
+    }
+    let kind = envelope["type"].as_str().unwrap_or("event");
+    let span = tracing::info_span!(
+        parent: None,
+        "publish",
+        otel.name = %format!("publish {kind}"),
+        otel.kind = "producer",
+        messaging.destination.name = topic,
+        messaging.system = "kafka",
+    );
+    mart_telemetry::trace::set_parent(&span, envelope["traceparent"].as_str());
+    span
 }
 
 /// Errors that sending the same bytes again cannot cure.

@@ -1,12 +1,35 @@
 //! The W3C trace context of the work in progress: an event written while a request is
-//! handled carries the request's `traceparent` in its envelope, so whoever follows the
-//! trace (a log search today, an exporter later) can tie the events to the request that
-//! caused them. Events written by a consumer's round carry none yet.
+//! handled carries the request's `traceparent` in its envelope, and an event written while
+//! a consumer's round handles another event of the same aggregate (the same order) carries
+//! that event's consume span (when traces are exported), so one order's trace runs on
+//! through every hop of the saga.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 tokio::task_local! {
     static CURRENT: String;
+    static ROUND: HashMap<String, String>;
+}
+
+/// Runs a consumer round's `work` with `by_aggregate` (aggregate id → the `traceparent` of
+/// the span that handles that aggregate's event): events written for an aggregate in the
+/// round continue its trace.
+pub async fn scope_round<F: Future>(by_aggregate: HashMap<String, String>, work: F) -> F::Output {
+    if by_aggregate.is_empty() {
+        return work.await;
+    }
+    ROUND.scope(by_aggregate, work).await
+}
+
+/// The trace context for an event about `aggregate_id`: the round's span for it, else the
+/// task's.
+pub fn current_for(aggregate_id: &str) -> Option<String> {
+    ROUND
+        .try_with(|round| round.get(aggregate_id).cloned())
+        .ok()
+        .flatten()
+        .or_else(current)
 }
 
 /// Runs `work` with `traceparent` as the current trace context, when it is a valid one.

@@ -51,7 +51,7 @@ pub struct Bootstrap {
     pub reclaim: Arc<crate::memory::ReclaimStats>,
     /// This instance's metrics: HTTP requests and pool waits are recorded here; a
     /// service adds its own (saga outcomes, deliveries).
-    pub metrics: mart_metrics::Registry,
+    pub metrics: mart_telemetry::Registry,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -66,7 +66,7 @@ impl Bootstrap {
     ) -> Result<Self, StartError> {
         let mut db =
             Database::open(config, service, &[&mart_events::MIGRATIONS, migrations]).await?;
-        let metrics = mart_metrics::Registry::new();
+        let metrics = mart_telemetry::Registry::new();
         db.observe(&metrics, service.as_str());
         let kafka_error = |reason: String| StartError::Kafka {
             brokers: config.kafka_brokers.clone(),
@@ -196,7 +196,7 @@ impl Bootstrap {
             db: self.db.clone(),
         });
         let tracked =
-            mart_metrics::http::HttpMetrics::new(self.metrics.clone(), self.service.as_str());
+            mart_telemetry::http::HttpMetrics::new(self.metrics.clone(), self.service.as_str());
         // Requests past the router must carry its signature, when a secret is configured.
         let app = match &self.config.request_signer {
             Some(signer) => app.layer(axum::middleware::from_fn_with_state(
@@ -205,14 +205,17 @@ impl Bootstrap {
             )),
             None => app,
         };
-        let app = app.layer(axum::middleware::from_fn(crate::http::trace_context));
+        let app = app.layer(axum::middleware::from_fn_with_state(
+            self.service.as_str(),
+            crate::http::trace_context,
+        ));
         let app = crate::client::resolve(app, &self.config.trusted_proxies);
         let app = app
             .merge(probe_routes(self.readiness()))
             .merge(metrics)
             .layer(axum::middleware::from_fn_with_state(
                 tracked,
-                mart_metrics::http::track,
+                mart_telemetry::http::track,
             ));
         let mut handle = spawn_server(self.service.as_str(), listener, app, self.shutdown)?;
         handle.tasks.extend(self.tasks);

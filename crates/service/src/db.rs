@@ -43,7 +43,7 @@ pub struct Database {
     pool: PgPool,
     name: String,
     /// How long [`Self::conn`] waited for a connection (a no-op until [`Self::observe`]).
-    wait: mart_metrics::Histogram,
+    wait: mart_telemetry::Histogram,
 }
 
 impl Database {
@@ -95,7 +95,7 @@ impl Database {
         Ok(Self {
             pool,
             name: name.to_string(),
-            wait: mart_metrics::Histogram::noop(),
+            wait: mart_telemetry::Histogram::noop(),
         })
     }
 
@@ -116,7 +116,7 @@ impl Database {
 
     /// Records connection waits in `registry` from now on, and, each time `registry` is
     /// rendered through [`crate::http::metrics_route`], the pool's size and use.
-    pub fn observe(&mut self, registry: &mart_metrics::Registry, service: &'static str) {
+    pub fn observe(&mut self, registry: &mart_telemetry::Registry, service: &'static str) {
         registry.describe_histogram(
             POOL_WAIT,
             "Time a request (not an event consumer) waited for a database connection, in seconds",
@@ -126,7 +126,7 @@ impl Database {
 
     /// Sets the pool gauges in `registry`: connections open, in use and the most
     /// allowed, and requests waiting for one.
-    pub fn record_pool(&self, registry: &mart_metrics::Registry, service: &'static str) {
+    pub fn record_pool(&self, registry: &mart_telemetry::Registry, service: &'static str) {
         let status = self.pool.status();
         let labels = [("service", service)];
         registry.describe_gauge(POOL_OPEN, "Database connections open in the pool");

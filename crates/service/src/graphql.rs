@@ -32,7 +32,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use mart_auth::Verifier;
-use mart_metrics::http::GraphqlOperation;
+use mart_telemetry::http::GraphqlOperation;
 
 use crate::identity::{self, AuthError, Identity};
 

@@ -124,7 +124,7 @@ pub struct MetricsSources {
     pub service: &'static str,
     /// HTTP requests, pool waits, saga outcomes: everything recorded through the
     /// `metrics` crate.
-    pub registry: mart_metrics::Registry,
+    pub registry: mart_telemetry::Registry,
     pub pipeline: Arc<mart_events::PipelineHealth>,
     pub upkeep: Arc<crate::upkeep::UpkeepStats>,
     pub reclaim: Arc<crate::memory::ReclaimStats>,
@@ -208,15 +208,43 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 /// Runs the request in its `traceparent`'s trace context, so the events it writes carry
-/// it ([`mart_events::trace`]).
+/// it ([`mart_events::trace`]). With traces exported, the request is a server span of
+/// `service`, child of that `traceparent`, and the events carry this span instead.
 pub async fn trace_context(
+    axum::extract::State(service): axum::extract::State<&'static str>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let traceparent = request
+    use tracing::Instrument;
+    let incoming = request
         .headers()
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    mart_events::trace::scope(traceparent, next.run(request)).await
+    // Probes and scrapes are not the shop's work: no spans for them.
+    if !mart_telemetry::trace::exporting() || request.uri().path() != "/graphql" {
+        return mart_events::trace::scope(incoming, next.run(request)).await;
+    }
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %format!("{service} graphql"),
+        otel.kind = "server",
+        http.route = "/graphql",
+        graphql.operation.name = tracing::field::Empty,
+        mart.service = service,
+    );
+    mart_telemetry::trace::set_parent(&span, incoming.as_deref());
+    let own = mart_telemetry::trace::traceparent(&span).or(incoming);
+    let response = mart_events::trace::scope(own, next.run(request))
+        .instrument(span.clone())
+        .await;
+    let operation = response
+        .extensions()
+        .get::<mart_telemetry::http::GraphqlOperation>()
+        .and_then(|o| o.0.as_deref())
+        .unwrap_or("anonymous");
+    // The name is known only now (the handler read it); the span's name was fixed when it
+    // started, so the operation is an attribute.
+    span.record("graphql.operation.name", operation);
+    response
 }

@@ -351,18 +351,19 @@ impl ExecutionContext<'_> {
                 "the subgraph URL is not a valid URL",
             ));
         };
+        let (span, own_traceparent) = crate::trace::fetch_span(service);
         let request = SubgraphRequest {
             service,
             url,
             body,
             headers: self.headers.for_subgraph(service),
-            traceparent: self.headers.traceparent.as_ref(),
+            traceparent: own_traceparent
+                .as_ref()
+                .or(self.headers.traceparent.as_ref()),
             timeout: endpoint.timeout,
             deduplicate: may_deduplicate && self.deduplicate,
         };
-        let bytes = self
-            .client
-            .execute(request)
+        let bytes = tracing::Instrument::instrument(self.client.execute(request), span)
             .await
             .map_err(|e| fetch_failed(service, &e))?;
         decode(&bytes, service)

@@ -4,7 +4,9 @@
 //! A GET runs only with a header a browser would have preflighted (`http/csrf.rs`).
 use std::collections::HashMap;
 use std::sync::Arc;
+
 use std::time::Instant;
+use tracing::Instrument;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -76,7 +78,10 @@ pub async fn post_graphql(
         }
     };
     let identity = identity.map_or_else(RequestIdentity::unchecked, |Extension(i)| i);
-    execute(&state, request, &headers, &identity, false, media).await
+    let span = crate::trace::request_span(&headers, request.operation_name.as_deref());
+    execute(&state, request, &headers, &identity, false, media)
+        .instrument(span)
+        .await
 }
 
 pub async fn get_graphql(
@@ -136,7 +141,10 @@ pub async fn get_graphql(
         extensions,
     };
     let identity = identity.map_or_else(RequestIdentity::unchecked, |Extension(i)| i);
-    execute(&state, request, &headers, &identity, true, media).await
+    let span = crate::trace::request_span(&headers, request.operation_name.as_deref());
+    execute(&state, request, &headers, &identity, true, media)
+        .instrument(span)
+        .await
 }
 
 pub async fn method_not_allowed() -> Response {
@@ -164,7 +172,7 @@ async fn execute(
 ) -> Response {
     let started = Instant::now();
     let accepted = Accepted::of(headers);
-    let operation = mart_metrics::http::GraphqlOperation(request.operation_name.clone());
+    let operation = mart_telemetry::http::GraphqlOperation(request.operation_name.clone());
     let metrics = &state.pipeline.metrics;
     metrics.requests.increment(1);
     let response = match pipeline::prepare_request(&state.pipeline, request, identity, is_get).await

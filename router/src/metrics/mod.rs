@@ -1,17 +1,17 @@
-//! The router's Prometheus metrics, kept in a [`mart_metrics::Registry`] of its own (one per
+//! The router's Prometheus metrics, kept in a [`mart_telemetry::Registry`] of its own (one per
 //! router, so that routers started side by side in one process keep their counts apart).
 //!
 //! - this file: requests, the plan cache, supergraph reloads and each subgraph's fetches;
 //! - [`subscriptions`]: open sockets, running subscriptions and their events;
 //! - [`reachability`]: each subgraph's last connection probe.
 //!
-//! Every request is also counted by route, operation and status by the `mart_metrics::http`
+//! Every request is also counted by route, operation and status by the `mart_telemetry::http`
 //! middleware (`mart_http_requests_total`), as on every service.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use mart_metrics::{Counter, Histogram, Registry};
+use mart_telemetry::{Counter, Histogram, Registry};
 
 pub mod reachability;
 pub mod subscriptions;

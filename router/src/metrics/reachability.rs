@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 
-use mart_metrics::Registry;
+use mart_telemetry::Registry;
 
 const REACHABLE: &str = "mart_router_subgraph_reachable";
 

@@ -1,7 +1,7 @@
 //! Subscription metrics: gauges of open sockets and active subscriptions per transport, and
 //! counters of delivered events, dropped clients and lost subgraph streams.
 
-use mart_metrics::{Counter, Gauge, Registry};
+use mart_telemetry::{Counter, Gauge, Registry};
 
 /// How a client receives a subscription's events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! its round commits, so a round that fails to commit and is run again counts its moves
 //! twice: rare (a lost database connection), and the alert rules read rates, not totals.
 
-use mart_metrics::Registry;
+use mart_telemetry::Registry;
 
 use crate::domain::status::{OrderStatus, Outcome};
 

@@ -7,6 +7,7 @@
 
 mod shop;
 mod system;
+mod traces;
 mod two_of_each;
 
 use std::sync::Arc;

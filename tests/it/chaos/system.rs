@@ -51,6 +51,11 @@ impl System {
     }
 
     pub async fn start(label: &str, layout: Layout) -> Self {
+        Self::start_with_env(label, layout, &[]).await
+    }
+
+    /// [`Self::start`], every process also given `extra` variables.
+    pub async fn start_with_env(label: &str, layout: Layout, extra: &[(&str, &str)]) -> Self {
         let mut config = testkit::isolated_config(label);
         let dir = std::env::temp_dir().join(format!("mart-{label}-{}", testkit::unique_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -81,6 +86,7 @@ impl System {
         for (service, port) in &ports {
             env.push((service.port_var(), port.to_string()));
         }
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let second: HashMap<ServiceName, u16> = match layout {
             Layout::TwoOfEach => {
                 env.push(("MART_TOPIC_PARTITIONS".into(), "4".into()));

@@ -15,6 +15,7 @@ mod apply;
 mod batch;
 mod reactions;
 mod stats;
+mod trace;
 mod watch;
 
 use std::future::Future;
@@ -334,15 +335,15 @@ impl Run {
         let settings = &self.settings;
         let started = Instant::now();
         let events: Vec<&EventEnvelope> = batch.events.iter().collect();
-        let Some(outcome) = apply::apply_with_retry(
+        let traced = trace::Round::start(&settings.name, &events);
+        let work = apply::apply_with_retry(
             &self.pool,
             &settings.name,
             &*self.handler,
             &events,
             &self.shutdown,
-        )
-        .await
-        else {
+        );
+        let Some(outcome) = traced.run(work).await else {
             return false;
         };
         let poisoned = batch.poison.len();

@@ -206,8 +206,15 @@ impl Orders {
         let mut conn = self.0.db.conn().await?;
         // Only payments can open it: the event and the outbox carry it sealed.
         let sealed_token = self.0.seal.seal(&request.payment_token);
-        let (order, created) = conn
-            .transaction::<_, OrdersError, _>(async |conn| {
+        // The order, its lines and its events in one transaction: a span of the request's
+        // trace when traces are exported.
+        let span = tracing::info_span!(
+            "placement transaction",
+            otel.name = "orders placement transaction",
+            db.system.name = "postgresql",
+        );
+        let (order, created) = tracing::Instrument::instrument(
+            conn.transaction::<_, OrdersError, _>(async |conn| {
                 let row = OrderRow {
                     id: order_id,
                     number: storage::next_number(conn).await?,
@@ -246,8 +253,10 @@ impl Orders {
                     return Ok((replay(first, &fingerprint)?, false));
                 };
                 Ok((order, true))
-            })
-            .await?;
+            }),
+            span,
+        )
+        .await?;
         if created {
             self.0.outbox.committed();
         }

@@ -7,6 +7,7 @@
 //! - [`labels`]: label values a client chooses (GraphQL operation names) are bounded
 //!   before they become series, since every new value is a series kept for good.
 //! - [`http`]: the axum middleware that counts and times every request.
+//! - [`trace`]: OpenTelemetry spans over OTLP, and the `traceparent` in and out of them.
 
 pub mod http;
 pub mod labels;
@@ -14,3 +15,4 @@ mod registry;
 
 pub use metrics::{Counter, Gauge, Histogram};
 pub use registry::{LATENCY_BUCKETS, Registry};
+pub mod trace;
