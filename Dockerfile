@@ -4,10 +4,10 @@
 # so the build needs no Node.
 
 FROM rust:1.95-bookworm AS builder
-# make and a C compiler build the bundled librdkafka (already in this image; listed so a
-# slimmer base keeps working).
+# make and a C compiler build the bundled librdkafka, against OpenSSL for Kafka's TLS and
+# SASL/SCRAM (already in this image; listed so a slimmer base keeps working).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends make gcc g++ \
+ && apt-get install -y --no-install-recommends make gcc g++ pkg-config libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 COPY . .
@@ -18,9 +18,9 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && cp target/release/mart /usr/local/bin/mart
 
 FROM debian:bookworm-slim
-# curl is for the container health checks (GET /health).
+# curl is for the container health checks (GET /health); libssl3 for librdkafka's TLS.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl \
+ && apt-get install -y --no-install-recommends ca-certificates curl libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /app --uid 10001 mart \
  && mkdir -p /app/data /app/schema \

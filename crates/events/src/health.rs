@@ -4,7 +4,6 @@
 //! messages were dead-lettered. Names and meanings: docs/events.md.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,6 +29,8 @@ pub struct PipelineHealth {
     consumers: Mutex<Vec<Arc<ConsumerHealth>>>,
     /// Outbox rows the relay handed to the broker (or dead-lettered) since start.
     published: AtomicU64,
+    /// Every (stage, consumer) that has had dead letters, to show it at 0 once replayed.
+    dead_letter_series: Mutex<std::collections::BTreeSet<(String, String)>>,
 }
 
 /// One partition as the last lag check saw it.
@@ -209,152 +210,163 @@ impl PipelineHealth {
         Ok(())
     }
 
-    /// The Prometheus text exposition of this service's pipeline; the outbox
-    /// and dead-letter figures are read from `pool` now.
-    pub async fn render(&self, service: &str, pool: &Pool<AsyncPgConnection>) -> String {
-        let mut out = String::new();
-        self.render_consumers(service, &mut out);
-        let _ = writeln!(
-            out,
-            "# HELP mart_outbox_published_total Outbox rows the relay published (or dead-lettered) since start.\n\
-             # TYPE mart_outbox_published_total counter\n\
-             mart_outbox_published_total{{service=\"{service}\"}} {}",
-            AtomicU64::load(&self.published, Relaxed)
-        );
+    /// Sets this service's pipeline series in `registry`, as of now: each consumer's lag,
+    /// stalls and counts, rows published, and (read from `pool` now) the outbox backlog and
+    /// the dead letters waiting.
+    pub async fn record(
+        &self,
+        registry: &mart_telemetry::Registry,
+        service: &'static str,
+        pool: &Pool<AsyncPgConnection>,
+    ) {
+        describe(registry);
+        self.record_consumers(registry, service);
+        registry
+            .counter(PUBLISHED, &[("service", service)])
+            .absolute(AtomicU64::load(&self.published, Relaxed));
         match pool.get().await {
             Ok(mut conn) => {
-                if let Err(e) = render_tables(service, &mut conn, &mut out).await {
+                if let Err(e) = self.record_tables(registry, service, &mut conn).await {
                     tracing::warn!(error = %e, "reading outbox metrics failed");
                 }
             }
             Err(e) => tracing::warn!(error = %e, "no connection for outbox metrics"),
         }
-        out
     }
 
-    fn render_consumers(&self, service: &str, out: &mut String) {
-        let consumers = self.consumers();
-        let families: [(&str, &str, &str); 6] = [
-            (
-                "mart_consumer_lag",
-                "gauge",
-                "Records on the topic past the consumer group's committed offset.",
-            ),
-            (
-                "mart_consumer_stalled_seconds",
-                "gauge",
-                "How long the group's committed offset has stood still while records wait (0 when caught up).",
-            ),
-            (
-                "mart_consumer_seconds_since_last_round",
-                "gauge",
-                "Seconds since the consumer last applied a round of messages.",
-            ),
-            (
-                "mart_consumer_recoveries_total",
-                "counter",
-                "Times the consumer left and rejoined its group after a stall.",
-            ),
-            (
-                "mart_consumer_dead_lettered_total",
-                "counter",
-                "Messages this consumer recorded as dead letters since the process started.",
-            ),
-            (
-                "mart_consumer_messages_total",
-                "counter",
-                "Messages this consumer settled (handled, skipped as already seen, or dead-lettered).",
-            ),
-        ];
-        for (i, (name, kind, help)) in families.iter().enumerate() {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for c in &consumers {
-                let labels = format!(
-                    "service=\"{service}\",consumer=\"{}\",group=\"{}\"",
-                    c.name, c.group
-                );
-                match i {
-                    0 => {
-                        for (topic, lag) in c.lag() {
-                            let _ = writeln!(out, "{name}{{{labels},topic=\"{topic}\"}} {lag}");
-                        }
-                    }
-                    1 => {
-                        for (topic, d) in c.stalled_for() {
-                            let _ = writeln!(
-                                out,
-                                "{name}{{{labels},topic=\"{topic}\"}} {:.1}",
-                                d.as_secs_f64()
-                            );
-                        }
-                    }
-                    2 => {
-                        let _ = writeln!(out, "{name}{{{labels}}} {:.1}", c.since_last_round());
-                    }
-                    3 => {
-                        let _ = writeln!(out, "{name}{{{labels}}} {}", c.recoveries());
-                    }
-                    4 => {
-                        let n = AtomicU64::load(&c.dead_lettered, Relaxed);
-                        let _ = writeln!(out, "{name}{{{labels}}} {n}");
-                    }
-                    _ => {
-                        let n = AtomicU64::load(&c.settled, Relaxed);
-                        let _ = writeln!(out, "{name}{{{labels}}} {n}");
-                    }
-                }
+    fn record_consumers(&self, registry: &mart_telemetry::Registry, service: &'static str) {
+        for c in self.consumers() {
+            let labels = [
+                ("service", service),
+                ("consumer", c.name.as_str()),
+                ("group", c.group.as_str()),
+            ];
+            for (topic, lag) in c.lag() {
+                let [a, b, d] = labels;
+                registry
+                    .gauge(LAG, &[a, b, d, ("topic", topic.as_str())])
+                    .set(lag as f64);
             }
+            for (topic, stalled) in c.stalled_for() {
+                let [a, b, d] = labels;
+                registry
+                    .gauge(STALLED, &[a, b, d, ("topic", topic.as_str())])
+                    .set(stalled.as_secs_f64());
+            }
+            registry
+                .gauge(SINCE_LAST_ROUND, &labels)
+                .set(c.since_last_round());
+            registry
+                .counter(RECOVERIES, &labels)
+                .absolute(c.recoveries());
+            registry
+                .counter(DEAD_LETTERED, &labels)
+                .absolute(AtomicU64::load(&c.dead_lettered, Relaxed));
+            registry
+                .counter(MESSAGES, &labels)
+                .absolute(AtomicU64::load(&c.settled, Relaxed));
         }
+    }
+
+    async fn record_tables(
+        &self,
+        registry: &mart_telemetry::Registry,
+        service: &'static str,
+        conn: &mut AsyncPgConnection,
+    ) -> QueryResult<()> {
+        let (unsent, oldest): (i64, Option<chrono::DateTime<chrono::Utc>>) = outbox_events::table
+            .filter(outbox_events::published_at.is_null())
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::min(outbox_events::created_at),
+            ))
+            .first(conn)
+            .await?;
+        let age = oldest
+            .map(|t| (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0)
+            .unwrap_or(0.0);
+        let labels = [("service", service)];
+        registry.gauge(UNSENT, &labels).set(unsent as f64);
+        registry.gauge(OLDEST_UNSENT, &labels).set(age);
+        let waiting = crate::dead_letter::waiting(conn).await?;
+        // Both stages always appear, so an alert has a series to watch from the start; a
+        // (stage, consumer) seen before and replayed since goes back to 0 (the registry
+        // keeps every series it was given).
+        let mut seen = self.dead_letter_series.lock().unwrap();
+        seen.insert(("publish".to_string(), String::new()));
+        seen.insert(("consume".to_string(), String::new()));
+        for (stage, consumer, _) in &waiting {
+            seen.insert((stage.clone(), consumer.clone()));
+        }
+        for (stage, consumer) in seen.iter() {
+            let n = waiting
+                .iter()
+                .find(|(s, c, _)| s == stage && c == consumer)
+                .map_or(0, |(_, _, n)| *n);
+            registry
+                .gauge(
+                    DEAD_LETTERS,
+                    &[
+                        ("service", service),
+                        ("stage", stage.as_str()),
+                        ("consumer", consumer.as_str()),
+                    ],
+                )
+                .set(n as f64);
+        }
+        Ok(())
     }
 }
 
-async fn render_tables(
-    service: &str,
-    conn: &mut AsyncPgConnection,
-    out: &mut String,
-) -> QueryResult<()> {
-    let (unsent, oldest): (i64, Option<chrono::DateTime<chrono::Utc>>) = outbox_events::table
-        .filter(outbox_events::published_at.is_null())
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::min(outbox_events::created_at),
-        ))
-        .first(conn)
-        .await?;
-    let age = oldest
-        .map(|t| (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0)
-        .unwrap_or(0.0);
-    let _ = writeln!(
-        out,
-        "# HELP mart_outbox_unsent Outbox rows not yet published to the broker.\n\
-         # TYPE mart_outbox_unsent gauge\n\
-         mart_outbox_unsent{{service=\"{service}\"}} {unsent}\n\
-         # HELP mart_outbox_oldest_unsent_seconds Age of the oldest unpublished outbox row (0 when none).\n\
-         # TYPE mart_outbox_oldest_unsent_seconds gauge\n\
-         mart_outbox_oldest_unsent_seconds{{service=\"{service}\"}} {age:.1}"
+const LAG: &str = "mart_consumer_lag";
+const STALLED: &str = "mart_consumer_stalled_seconds";
+const SINCE_LAST_ROUND: &str = "mart_consumer_seconds_since_last_round";
+const RECOVERIES: &str = "mart_consumer_recoveries_total";
+const DEAD_LETTERED: &str = "mart_consumer_dead_lettered_total";
+const MESSAGES: &str = "mart_consumer_messages_total";
+const PUBLISHED: &str = "mart_outbox_published_total";
+const UNSENT: &str = "mart_outbox_unsent";
+const OLDEST_UNSENT: &str = "mart_outbox_oldest_unsent_seconds";
+const DEAD_LETTERS: &str = "mart_dead_letters";
+
+fn describe(registry: &mart_telemetry::Registry) {
+    registry.describe_gauge(
+        LAG,
+        "Records on the topic past the consumer group's committed offset.",
     );
-    let waiting = crate::dead_letter::waiting(conn).await?;
-    let _ = writeln!(
-        out,
-        "# HELP mart_dead_letters Dead letters not yet replayed, by stage (publish, consume) and consumer.\n\
-         # TYPE mart_dead_letters gauge"
+    registry.describe_gauge(
+        STALLED,
+        "How long the group's committed offset has stood still while records wait (0 when caught up).",
     );
-    // Both stages always appear, so an alert has a series to watch from the start.
-    for stage in ["publish", "consume"] {
-        if !waiting.iter().any(|(s, _, _)| s == stage) {
-            let _ = writeln!(
-                out,
-                "mart_dead_letters{{service=\"{service}\",stage=\"{stage}\",consumer=\"\"}} 0"
-            );
-        }
-    }
-    for (stage, consumer, n) in waiting {
-        let _ = writeln!(
-            out,
-            "mart_dead_letters{{service=\"{service}\",stage=\"{stage}\",consumer=\"{consumer}\"}} {n}"
-        );
-    }
-    Ok(())
+    registry.describe_gauge(
+        SINCE_LAST_ROUND,
+        "Seconds since the consumer last applied a round of messages.",
+    );
+    registry.describe_counter(
+        RECOVERIES,
+        "Times the consumer left and rejoined its group after a stall.",
+    );
+    registry.describe_counter(
+        DEAD_LETTERED,
+        "Messages this consumer recorded as dead letters since the process started.",
+    );
+    registry.describe_counter(
+        MESSAGES,
+        "Messages this consumer settled (handled, skipped as already seen, or dead-lettered).",
+    );
+    registry.describe_counter(
+        PUBLISHED,
+        "Outbox rows the relay published (or dead-lettered) since start.",
+    );
+    registry.describe_gauge(UNSENT, "Outbox rows not yet published to the broker.");
+    registry.describe_gauge(
+        OLDEST_UNSENT,
+        "Age of the oldest unpublished outbox row (0 when none).",
+    );
+    registry.describe_gauge(
+        DEAD_LETTERS,
+        "Dead letters not yet replayed, by stage (publish, consume) and consumer.",
+    );
 }
 
 #[cfg(test)]

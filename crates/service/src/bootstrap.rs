@@ -11,7 +11,6 @@ use diesel_migrations::EmbeddedMigrations;
 use mart_events::{
     ConsumerSettings, EventHandler, OutboxRelay, OutboxSignal, PipelineHealth, Topic,
 };
-use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -70,7 +69,13 @@ impl Bootstrap {
         db.observe(&metrics, service.as_str());
         let kafka_error = |reason: String| StartError::Kafka {
             brokers: config.kafka_brokers.clone(),
-            reason,
+            reason: match mart_events::kafka::security_protocol() {
+                // A refused login looks like a broker that does not answer.
+                Some(protocol) => format!(
+                    "{reason} (over {protocol}: check MART_KAFKA_SECURITY_PROTOCOL and its credentials too)"
+                ),
+                None => reason,
+            },
         };
         mart_events::kafka::ensure_layout(
             &config.kafka_brokers,
@@ -240,8 +245,7 @@ impl ReadinessCheck for KafkaProbe {
         let brokers = self.0.clone();
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
-                let consumer: BaseConsumer = ClientConfig::new()
-                    .set("bootstrap.servers", &brokers)
+                let consumer: BaseConsumer = mart_events::kafka::client(&brokers)
                     .create()
                     .map_err(|e| e.to_string())?;
                 consumer

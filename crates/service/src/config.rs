@@ -136,6 +136,41 @@ pub const ENV_VARS: &[EnvVar] = &[
         meaning: "Kafka bootstrap servers, comma separated",
     },
     EnvVar {
+        name: "MART_KAFKA_SECURITY_PROTOCOL",
+        default: "plaintext",
+        meaning: "how every Kafka client reaches the brokers: plaintext, ssl (TLS), sasl_plaintext or sasl_ssl (SASL over TLS)",
+    },
+    EnvVar {
+        name: "MART_KAFKA_CA_FILE",
+        default: "",
+        meaning: "PEM file of the CAs the brokers' TLS certificates are checked against (default: the system's)",
+    },
+    EnvVar {
+        name: "MART_KAFKA_CERT_FILE",
+        default: "",
+        meaning: "PEM client certificate for brokers that require one (with MART_KAFKA_KEY_FILE)",
+    },
+    EnvVar {
+        name: "MART_KAFKA_KEY_FILE",
+        default: "",
+        meaning: "PEM private key of MART_KAFKA_CERT_FILE",
+    },
+    EnvVar {
+        name: "MART_KAFKA_SASL_MECHANISM",
+        default: "SCRAM-SHA-512",
+        meaning: "SASL mechanism for the sasl_* protocols: SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN",
+    },
+    EnvVar {
+        name: "MART_KAFKA_SASL_USERNAME",
+        default: "",
+        meaning: "SASL user for the sasl_* protocols",
+    },
+    EnvVar {
+        name: "MART_KAFKA_SASL_PASSWORD",
+        default: "",
+        meaning: "SASL password for the sasl_* protocols (a secret: never logged)",
+    },
+    EnvVar {
         name: "MART_TOPIC_PREFIX",
         default: "mart.",
         meaning: "prefix of every Kafka topic and consumer group",
@@ -505,6 +540,19 @@ impl ServiceConfig {
             mart_auth::tls::trust_pem_file(std::path::Path::new(&ca_file))
                 .map_err(|e| invalid("MART_TLS_CA_FILE", e.reason))?;
         }
+
+        // Process-wide too: every Kafka client made from now on uses it.
+        let kafka_security = mart_events::kafka::KafkaSecurity {
+            protocol: get("MART_KAFKA_SECURITY_PROTOCOL"),
+            ca_file: non_empty("MART_KAFKA_CA_FILE"),
+            certificate_file: non_empty("MART_KAFKA_CERT_FILE"),
+            key_file: non_empty("MART_KAFKA_KEY_FILE"),
+            sasl_mechanism: get("MART_KAFKA_SASL_MECHANISM"),
+            sasl_username: non_empty("MART_KAFKA_SASL_USERNAME"),
+            sasl_password: non_empty("MART_KAFKA_SASL_PASSWORD"),
+        };
+        mart_events::kafka::secure(&kafka_security)
+            .map_err(|reason| invalid("MART_KAFKA_SECURITY_PROTOCOL", reason))?;
 
         let database_tls = match get("MART_DATABASE_TLS").as_str() {
             "" | "false" | "0" => None,

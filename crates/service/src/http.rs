@@ -131,20 +131,22 @@ pub struct MetricsSources {
     pub db: crate::db::Database,
 }
 
-/// `/metrics` in Prometheus' text format: the registry's series, the pool's gauges as
-/// of the scrape, and the event pipeline, table upkeep and pool reclaim (docs/events.md
-/// and docs/operations.md name each series).
+/// `/metrics` in Prometheus' text format, all through the service's registry: what is
+/// counted as it happens (requests, pool waits, saga outcomes) and what is read at the
+/// scrape (the pool, the event pipeline, table upkeep, pool reclaim, the heap);
+/// docs/operations.md names each series.
 pub fn metrics_route(sources: MetricsSources) -> Router {
     let sources = Arc::new(sources);
     Router::new().route(
         "/metrics",
         get(move || async move {
             let s = &sources;
+            // What is read rather than counted is set now, as of this scrape.
             s.db.record_pool(&s.registry, s.service);
-            let mut body = s.registry.render();
-            body.push_str(&s.pipeline.render(s.service, s.db.pool()).await);
-            body.push_str(&s.upkeep.render(s.service));
-            body.push_str(&s.reclaim.render(s.service));
+            s.pipeline.record(&s.registry, s.service, s.db.pool()).await;
+            s.upkeep.record(&s.registry, s.service);
+            s.reclaim.record(&s.registry, s.service);
+            let body = s.registry.render();
             (
                 [(
                     axum::http::header::CONTENT_TYPE,

@@ -58,14 +58,14 @@ pub struct ReclaimStats {
 }
 
 impl ReclaimStats {
-    /// Prometheus text lines for `service`.
-    pub fn render(&self, service: &str) -> String {
-        format!(
-            "# HELP mart_db_idle_connections_closed_total Pooled connections closed after going unused.\n\
-             # TYPE mart_db_idle_connections_closed_total counter\n\
-             mart_db_idle_connections_closed_total{{service=\"{service}\"}} {}\n",
-            self.connections_closed.load(Ordering::Relaxed)
-        ) + &render_heap(service)
+    /// Sets `service`'s idle connections closed, and the process's heap, in `registry`.
+    pub fn record(&self, registry: &mart_telemetry::Registry, service: &'static str) {
+        const CLOSED: &str = "mart_db_idle_connections_closed_total";
+        registry.describe_counter(CLOSED, "Pooled connections closed after going unused.");
+        registry
+            .counter(CLOSED, &[("service", service)])
+            .absolute(self.connections_closed.load(Ordering::Relaxed));
+        record_heap(registry, service);
     }
 }
 
@@ -99,17 +99,20 @@ pub fn heap_usage() -> Option<HeapUsage> {
     None
 }
 
-fn render_heap(service: &str) -> String {
+fn record_heap(registry: &mart_telemetry::Registry, service: &'static str) {
+    const HEAP: &str = "mart_process_heap_bytes";
     let Some(heap) = heap_usage() else {
-        return String::new();
+        return;
     };
-    format!(
-        "# HELP mart_process_heap_bytes The process's heap: bytes in use, and bytes the allocator holds free.\n\
-         # TYPE mart_process_heap_bytes gauge\n\
-         mart_process_heap_bytes{{service=\"{service}\",state=\"in_use\"}} {}\n\
-         mart_process_heap_bytes{{service=\"{service}\",state=\"free\"}} {}\n",
-        heap.in_use, heap.free
-    )
+    registry.describe_gauge(
+        HEAP,
+        "The process's heap: bytes in use, and bytes the allocator holds free.",
+    );
+    for (state, bytes) in [("in_use", heap.in_use), ("free", heap.free)] {
+        registry
+            .gauge(HEAP, &[("service", service), ("state", state)])
+            .set(bytes as f64);
+    }
 }
 
 /// Closes the connections of `pool` unused for at least `idle_for` (those
@@ -245,7 +248,9 @@ mod tests {
             after.in_use + (SIZE as u64) <= during.in_use,
             "{during:?} then {after:?}"
         );
-        let metrics = ReclaimStats::default().render("orders");
+        let registry = mart_telemetry::Registry::new();
+        ReclaimStats::default().record(&registry, "orders");
+        let metrics = registry.render();
         assert!(
             metrics.contains("mart_process_heap_bytes{service=\"orders\",state=\"in_use\"} "),
             "{metrics}"

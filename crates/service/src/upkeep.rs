@@ -91,24 +91,22 @@ pub struct UpkeepStats {
 }
 
 impl UpkeepStats {
-    /// Prometheus text lines for `service`.
-    pub fn render(&self, service: &str) -> String {
-        let mut out = String::new();
-        out.push_str(
-            "# HELP mart_db_upkeep_total Vacuums and analyses the service ran on its own tables.\n\
-             # TYPE mart_db_upkeep_total counter\n",
+    /// Sets `service`'s upkeep counters in `registry`.
+    pub fn record(&self, registry: &mart_telemetry::Registry, service: &'static str) {
+        const UPKEEP: &str = "mart_db_upkeep_total";
+        registry.describe_counter(
+            UPKEEP,
+            "Vacuums and analyses the service ran on its own tables.",
         );
         for (kind, n) in [
             ("vacuum", &self.vacuums),
             ("analyze", &self.analyzes),
             ("failed", &self.failures),
         ] {
-            out.push_str(&format!(
-                "mart_db_upkeep_total{{service=\"{service}\",kind=\"{kind}\"}} {}\n",
-                n.load(Ordering::Relaxed)
-            ));
+            registry
+                .counter(UPKEEP, &[("service", service), ("kind", kind)])
+                .absolute(n.load(Ordering::Relaxed));
         }
-        out
     }
 }
 

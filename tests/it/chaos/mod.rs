@@ -5,6 +5,7 @@
 //! matching the levels. Each case prints how long the shop took to settle
 //! after the last restart.
 
+mod kafka_sasl;
 mod shop;
 mod system;
 mod traces;

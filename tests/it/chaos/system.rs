@@ -56,11 +56,30 @@ impl System {
 
     /// [`Self::start`], every process also given `extra` variables.
     pub async fn start_with_env(label: &str, layout: Layout, extra: &[(&str, &str)]) -> Self {
+        Self::start_with_broker(label, layout, extra, None).await
+    }
+
+    /// [`Self::start_with_env`]; with `sasl` (user, password), a broker that admits only
+    /// that user ([`Broker::start_authenticating`]).
+    pub async fn start_with_broker(
+        label: &str,
+        layout: Layout,
+        extra: &[(&str, &str)],
+        sasl: Option<(&str, &str)>,
+    ) -> Self {
         let mut config = testkit::isolated_config(label);
         let dir = std::env::temp_dir().join(format!("mart-{label}-{}", testkit::unique_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
-        let broker = Broker::start(&dir, free_port());
-        broker.wait_until_listening().await;
+        let broker = match sasl {
+            Some((user, password)) => {
+                Broker::start_authenticating(&dir, free_port(), user, password).await
+            }
+            None => {
+                let broker = Broker::start(&dir, free_port());
+                broker.wait_until_listening().await;
+                broker
+            }
+        };
         config.kafka_brokers = broker.address();
         let ports: HashMap<ServiceName, u16> = ServiceName::subgraphs()
             .chain([ServiceName::Router])
@@ -126,6 +145,11 @@ impl System {
         }
         system.wait_until_ready().await;
         system
+    }
+
+    /// The variables every process of this system is started with.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
     }
 
     fn command(&self, args: &[&str], log: &str) -> Command {

@@ -16,6 +16,33 @@ pub struct Broker {
 impl Broker {
     /// Starts `tansu` listening on `port`, storing in `dir`.
     pub fn start(dir: &Path, port: u16) -> Self {
+        Self::start_with(dir, port, &[])
+    }
+
+    /// A broker that admits only clients that authenticate (SASL/SCRAM) as `user` with
+    /// `password`: the user is created through a plain broker on the same storage, which
+    /// is then started again with `--authentication`.
+    pub async fn start_authenticating(dir: &Path, port: u16, user: &str, password: &str) -> Self {
+        let plain = Self::start(dir, port);
+        plain.wait_until_listening().await;
+        let broker = format!("tcp://127.0.0.1:{port}");
+        let created = Command::new("tansu")
+            .args(["user", "create", "--broker", &broker, user, password])
+            .args(["--mechanism", "scram512"])
+            .output()
+            .expect("tansu user create runs");
+        assert!(
+            created.status.success(),
+            "tansu user create: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        plain.kill();
+        let broker = Self::start_with(dir, port, &["--authentication"]);
+        broker.wait_until_listening().await;
+        broker
+    }
+
+    fn start_with(dir: &Path, port: u16, extra: &[&str]) -> Self {
         let url = format!("tcp://127.0.0.1:{port}");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -32,6 +59,7 @@ impl Broker {
                 &url,
             ])
             .args(["--storage-engine", "sqlite://tansu.db"])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

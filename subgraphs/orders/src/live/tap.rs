@@ -15,7 +15,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::ClientConfig;
 use rdkafka::TopicPartitionList;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
@@ -60,8 +59,7 @@ impl Tap {
         group: &str,
         topic: String,
     ) -> Result<Arc<Self>, KafkaError> {
-        let consumer: StreamConsumer = ClientConfig::new()
-            .set("bootstrap.servers", brokers)
+        let consumer: StreamConsumer = mart_events::kafka::client(brokers)
             .set("group.id", group)
             .set("enable.auto.commit", "false")
             .set("fetch.wait.max.ms", FETCH_WAIT_MS)
