@@ -12,6 +12,14 @@ use std::time::Duration;
 use mart_service::testkit::{self, Broker, free_port};
 use mart_service::{Database, ServiceConfig, ServiceName};
 
+/// A broker that admits only `user` (SASL/SCRAM), reached over TLS when `tls` names the
+/// CA of the TLS proxy in front of it ([`testkit::tls::forward`]).
+pub struct SecureBroker<'a> {
+    pub user: &'a str,
+    pub password: &'a str,
+    pub tls: Option<&'a testkit::tls::TestCa>,
+}
+
 /// How the services run.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -59,28 +67,46 @@ impl System {
         Self::start_with_broker(label, layout, extra, None).await
     }
 
-    /// [`Self::start_with_env`]; with `sasl` (user, password), a broker that admits only
-    /// that user ([`Broker::start_authenticating`]).
+    /// [`Self::start_with_env`] on `secure`'s broker, if given.
     pub async fn start_with_broker(
         label: &str,
         layout: Layout,
         extra: &[(&str, &str)],
-        sasl: Option<(&str, &str)>,
+        secure: Option<SecureBroker<'_>>,
     ) -> Self {
         let mut config = testkit::isolated_config(label);
         let dir = std::env::temp_dir().join(format!("mart-{label}-{}", testkit::unique_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
-        let broker = match sasl {
-            Some((user, password)) => {
-                Broker::start_authenticating(&dir, free_port(), user, password).await
+        let broker = match secure {
+            Some(secure) => {
+                let port = free_port();
+                // Behind TLS, clients are sent to the proxy, by the name its certificate has.
+                let front = match secure.tls {
+                    Some(ca) => {
+                        let front = free_port();
+                        testkit::tls::forward(ca, front, ([127, 0, 0, 1], port).into()).await;
+                        Some(format!("localhost:{front}"))
+                    }
+                    None => None,
+                };
+                let broker = Broker::start_authenticating(
+                    &dir,
+                    port,
+                    front.as_deref(),
+                    secure.user,
+                    secure.password,
+                )
+                .await;
+                config.kafka_brokers = front.unwrap_or_else(|| broker.address());
+                broker
             }
             None => {
                 let broker = Broker::start(&dir, free_port());
                 broker.wait_until_listening().await;
+                config.kafka_brokers = broker.address();
                 broker
             }
         };
-        config.kafka_brokers = broker.address();
         let ports: HashMap<ServiceName, u16> = ServiceName::subgraphs()
             .chain([ServiceName::Router])
             .map(|s| (s, free_port()))

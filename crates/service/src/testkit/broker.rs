@@ -22,7 +22,14 @@ impl Broker {
     /// A broker that admits only clients that authenticate (SASL/SCRAM) as `user` with
     /// `password`: the user is created through a plain broker on the same storage, which
     /// is then started again with `--authentication`.
-    pub async fn start_authenticating(dir: &Path, port: u16, user: &str, password: &str) -> Self {
+    /// `advertised`, when given, is the address clients are told to use (a TLS proxy's).
+    pub async fn start_authenticating(
+        dir: &Path,
+        port: u16,
+        advertised: Option<&str>,
+        user: &str,
+        password: &str,
+    ) -> Self {
         let plain = Self::start(dir, port);
         plain.wait_until_listening().await;
         let broker = format!("tcp://127.0.0.1:{port}");
@@ -37,13 +44,20 @@ impl Broker {
             String::from_utf8_lossy(&created.stderr)
         );
         plain.kill();
-        let broker = Self::start_with(dir, port, &["--authentication"]);
+        let mut extra = vec!["--authentication"];
+        let advertised = advertised.map(|a| format!("tcp://{a}"));
+        if let Some(advertised) = &advertised {
+            extra.extend(["--advertised-listener-url", advertised]);
+        }
+        let broker = Self::start_with(dir, port, &extra);
         broker.wait_until_listening().await;
         broker
     }
 
     fn start_with(dir: &Path, port: u16, extra: &[&str]) -> Self {
         let url = format!("tcp://127.0.0.1:{port}");
+        // A later --advertised-listener-url wins over this one.
+        let advertised_here = !extra.contains(&"--advertised-listener-url");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -51,13 +65,13 @@ impl Broker {
             .expect("the broker's log file");
         let child = Command::new("tansu")
             .current_dir(dir)
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-            ])
+            .args(["broker", "--listener-url", &url])
+            .args(
+                advertised_here
+                    .then_some(["--advertised-listener-url", url.as_str()])
+                    .into_iter()
+                    .flatten(),
+            )
             .args(["--storage-engine", "sqlite://tansu.db"])
             .args(extra)
             .stdout(Stdio::null())

@@ -61,9 +61,8 @@ impl TestCa {
     }
 }
 
-/// Serves `app` over TLS with a certificate `ca` issued for `localhost` (HTTP/1.1 and 2,
-/// WebSocket upgrades included); returns the port.
-pub async fn serve(app: axum::Router, ca: &TestCa) -> u16 {
+/// Accepts TLS with a certificate `ca` issued for `localhost`.
+fn acceptor(ca: &TestCa) -> tokio_rustls::TlsAcceptor {
     let issued = ca.localhost();
     let config = rustls::ServerConfig::builder_with_provider(mart_auth::tls::crypto_provider())
         .with_safe_default_protocol_versions()
@@ -71,7 +70,37 @@ pub async fn serve(app: axum::Router, ca: &TestCa) -> u16 {
         .with_no_client_auth()
         .with_single_cert(vec![issued.cert], issued.key)
         .expect("the certificate and its key");
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// Terminates TLS on `port` (a certificate `ca` issued for `localhost`) and forwards each
+/// connection's bytes to `target` in the clear, as a TLS load balancer in front of a server
+/// that speaks only plain TCP (tansu 0.6 cannot serve TLS itself). Runs until the test ends.
+pub async fn forward(ca: &TestCa, port: u16, target: std::net::SocketAddr) {
+    let acceptor = acceptor(ca);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind the TLS port");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut plain) = tokio::net::TcpStream::connect(target).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+}
+
+/// Serves `app` over TLS with a certificate `ca` issued for `localhost` (HTTP/1.1 and 2,
+/// WebSocket upgrades included); returns the port.
+pub async fn serve(app: axum::Router, ca: &TestCa) -> u16 {
+    let acceptor = acceptor(ca);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a TLS port");
