@@ -15,6 +15,8 @@ use crate::schema::index::{OperationType, SchemaIndex, TypeRef};
 #[derive(Debug)]
 pub struct Operation {
     pub kind: OperationType,
+    /// The operation's name in the document, if it has one (for metrics and traces).
+    pub name: Option<String>,
     pub root_type: String,
     pub selection: SelectionSet,
     pub variables: Vec<VariableDefinition>,
@@ -128,6 +130,12 @@ pub fn compile(
     schema: &SchemaIndex,
 ) -> Result<Operation, String> {
     let operation = select_operation(document, operation_name)?;
+    let name = match operation {
+        OperationDefinition::SelectionSet(_) => None,
+        OperationDefinition::Query(q) => q.name.clone(),
+        OperationDefinition::Mutation(m) => m.name.clone(),
+        OperationDefinition::Subscription(s) => s.name.clone(),
+    };
     let (kind, variable_defs, directives_set) = match operation {
         OperationDefinition::SelectionSet(set) => (OperationType::Query, &[][..], set),
         OperationDefinition::Query(q) => (
@@ -173,6 +181,7 @@ pub fn compile(
         .collect();
     Ok(Operation {
         kind,
+        name,
         root_type,
         selection,
         variables,

@@ -172,7 +172,7 @@ async fn execute(
 ) -> Response {
     let started = Instant::now();
     let accepted = Accepted::of(headers);
-    let operation = mart_telemetry::http::GraphqlOperation(request.operation_name.clone());
+    let mut operation = mart_telemetry::http::GraphqlOperation(request.operation_name.clone());
     let metrics = &state.pipeline.metrics;
     metrics.requests.increment(1);
     let response = match pipeline::prepare_request(&state.pipeline, request, identity, is_get).await
@@ -197,6 +197,9 @@ async fn execute(
             request_errors(&errors, media, accepted)
         }
         Ok(ready) if ready.kind() == OperationType::Subscription => {
+            operation.0 = operation
+                .0
+                .or_else(|| ready.prepared.operation.name.clone());
             match accepted
                 .stream
                 .filter(|_| state.pipeline.config.subscriptions.enabled)
@@ -228,6 +231,9 @@ async fn execute(
             }
         }
         Ok(ready) => {
+            operation.0 = operation
+                .0
+                .or_else(|| ready.prepared.operation.name.clone());
             let (data, errors) =
                 pipeline::execute(&state.pipeline, &ready, headers, identity).await;
             if !errors.is_empty() {
