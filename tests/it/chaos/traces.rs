@@ -116,15 +116,22 @@ async fn an_order_placed_through_the_router_is_one_trace_across_every_service() 
             .into_iter()
             .filter(|s| Some(&s.trace) == trace_id.as_ref())
             .collect();
+        // Each process sends its own batches: wait until orders' handling of the payment has
+        // come and so has every span's parent (a later span can overtake its parent's batch).
+        let ids: BTreeSet<&str> = trace.iter().map(|s| s.id.as_str()).collect();
+        let complete = trace
+            .iter()
+            .all(|s| s.parent.is_empty() || ids.contains(s.parent.as_str()));
         let done = trace
             .iter()
             .any(|s| s.service == "mart-orders" && s.name == "orders.saga payment.authorized");
-        if done {
+        if done && complete {
             break trace;
         }
         assert!(
             Instant::now() < deadline,
-            "the order's trace never reached orders' handling of payment.authorized: {trace:#?}\n{}",
+            "the order's trace never reached orders' handling of payment.authorized with every \
+             parent: {trace:#?}\n{}",
             system.logs()
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
