@@ -101,7 +101,7 @@ impl HttpClient for Client {
     ) -> Result<Response<bytes::Bytes>, HttpError> {
         let (parts, body) = request.into_parts();
         // Built and sent inside the runtime: reqwest's timeouts need its timer.
-        self.runtime.block_on(async {
+        let sent: Result<Response<bytes::Bytes>, HttpError> = self.runtime.block_on(async {
             let send = self
                 .http
                 .request(parts.method, parts.uri.to_string())
@@ -114,6 +114,32 @@ impl HttpClient for Client {
             let mut answer = Response::new(body);
             *answer.status_mut() = status;
             Ok(answer)
-        })
+        });
+        match &sent {
+            Err(e) => warn_now_and_then(&format!("cannot reach the collector: {e}")),
+            Ok(answer) if !answer.status().is_success() => {
+                warn_now_and_then(&format!("the collector answered {}", answer.status()));
+            }
+            Ok(_) => {}
+        }
+        sent
+    }
+}
+
+/// Spans that cannot be sent are dropped (the SDK retries nothing); an operator hears of it
+/// in the log, at most once a minute rather than once a batch.
+fn warn_now_and_then(problem: &str) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let last = LAST.load(Ordering::Relaxed);
+    if now >= last + 60
+        && LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        tracing::warn!(problem, "spans were not exported (OTLP)");
     }
 }
