@@ -176,8 +176,11 @@ async fn every_service_reports_requests_pool_use_pipeline_and_saga_outcomes() {
     shop.stop().await;
 }
 
-/// Every `mart_…` series named in `expr`.
+/// Every `mart_…` series named in `expr`, which must be a query Prometheus accepts.
 fn series_in(expr: &str) -> impl Iterator<Item = String> + '_ {
+    if let Err(e) = promql_parser::parser::parse(expr) {
+        panic!("not a PromQL query: {expr}\n{e}");
+    }
     expr.match_indices("mart_").map(move |(at, _)| {
         expr[at..]
             .chars()
