@@ -124,15 +124,19 @@ impl Database {
         self.wait = registry.histogram(POOL_WAIT, &[("service", service)]);
     }
 
+    /// The help text of [`Self::record_pool`]'s gauges, once per registry.
+    pub fn describe_pool(registry: &mart_telemetry::Registry) {
+        registry.describe_gauge(POOL_OPEN, "Database connections open in the pool");
+        registry.describe_gauge(POOL_IN_USE, "Database connections handed out");
+        registry.describe_gauge(POOL_MAX, "The pool's most connections");
+        registry.describe_gauge(POOL_WAITING, "Requests waiting for a database connection");
+    }
+
     /// Sets the pool gauges in `registry`: connections open, in use and the most
     /// allowed, and requests waiting for one.
     pub fn record_pool(&self, registry: &mart_telemetry::Registry, service: &'static str) {
         let status = self.pool.status();
         let labels = [("service", service)];
-        registry.describe_gauge(POOL_OPEN, "Database connections open in the pool");
-        registry.describe_gauge(POOL_IN_USE, "Database connections handed out");
-        registry.describe_gauge(POOL_MAX, "The pool's most connections");
-        registry.describe_gauge(POOL_WAITING, "Requests waiting for a database connection");
         registry.gauge(POOL_OPEN, &labels).set(status.size as f64);
         registry
             .gauge(POOL_IN_USE, &labels)

@@ -54,6 +54,7 @@ pub fn harden<Q, M, S>(
     max_depth: usize,
 ) -> SchemaBuilder<Q, M, S> {
     builder
+        .extension(OperationLabel)
         .limit_depth(max_depth)
         .limit_complexity(MAX_COMPLEXITY)
         .disable_suggestions()
@@ -194,8 +195,12 @@ where
         );
     }
 
-    let operation = GraphqlOperation(operation_name(&request));
-    let mut request = request.data::<Identity>(identity).data(client);
+    let named = request.operation_name.clone();
+    let first_field = FirstField::default();
+    let mut request = request
+        .data::<Identity>(identity)
+        .data(client)
+        .data(first_field.clone());
     if let Some(token) = token {
         request = request.data(token);
     }
@@ -205,33 +210,61 @@ where
     } else {
         GraphQLResponse::from(response).into_response()
     };
-    response.extensions_mut().insert(operation);
+    let operation = named.or_else(|| first_field.0.get().cloned());
+    response
+        .extensions_mut()
+        .insert(GraphqlOperation(operation));
     response
 }
 
-/// What `/metrics` calls the operation: its name, or for an unnamed one (the router names
-/// none of its fetches) the first field it selects, such as `_entities` or `placeOrder`.
-/// The metrics layer bounds how many distinct values it keeps.
-fn operation_name(request: &async_graphql::Request) -> Option<String> {
-    use async_graphql::parser::types::{DocumentOperations, Selection};
-    if let Some(name) = &request.operation_name {
-        return Some(name.clone());
+/// Where [`OperationLabel`] leaves the first field of an unnamed operation, for `/metrics`.
+#[derive(Clone, Default)]
+struct FirstField(Arc<std::sync::OnceLock<String>>);
+
+/// What `/metrics` calls an operation without a name (the router names none of its
+/// fetches): its first field, such as `_entities` or `placeOrder`, read from the document
+/// async-graphql has just parsed rather than parsing it again.
+struct OperationLabel;
+
+impl async_graphql::extensions::ExtensionFactory for OperationLabel {
+    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
+        Arc::new(OperationLabel)
     }
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operation = match &document.operations {
-        DocumentOperations::Single(op) => op,
-        DocumentOperations::Multiple(ops) => ops.values().next()?,
-    };
-    operation
-        .node
-        .selection_set
-        .node
-        .items
-        .iter()
-        .find_map(|item| match &item.node {
-            Selection::Field(field) => Some(field.node.name.node.to_string()),
-            _ => None,
-        })
+}
+
+#[async_trait::async_trait]
+impl async_graphql::extensions::Extension for OperationLabel {
+    async fn parse_query(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        query: &str,
+        variables: &async_graphql::Variables,
+        next: async_graphql::extensions::NextParseQuery<'_>,
+    ) -> async_graphql::ServerResult<async_graphql::parser::types::ExecutableDocument> {
+        use async_graphql::parser::types::{DocumentOperations, Selection};
+        let document = next.run(ctx, query, variables).await?;
+        if let Some(slot) = ctx.data_opt::<FirstField>() {
+            let operation = match &document.operations {
+                DocumentOperations::Single(op) => Some(op),
+                DocumentOperations::Multiple(ops) => ops.values().next(),
+            };
+            let first = operation.and_then(|op| {
+                op.node
+                    .selection_set
+                    .node
+                    .items
+                    .iter()
+                    .find_map(|item| match &item.node {
+                        Selection::Field(field) => Some(field.node.name.node.to_string()),
+                        _ => None,
+                    })
+            });
+            if let Some(first) = first {
+                let _ = slot.0.set(first);
+            }
+        }
+        Ok(document)
+    }
 }
 
 /// Why the request could not be read, as the client should hear it.

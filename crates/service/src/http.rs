@@ -136,6 +136,11 @@ pub struct MetricsSources {
 /// scrape (the pool, the event pipeline, table upkeep, pool reclaim, the heap);
 /// docs/operations.md names each series.
 pub fn metrics_route(sources: MetricsSources) -> Router {
+    let registry = &sources.registry;
+    crate::db::Database::describe_pool(registry);
+    mart_events::PipelineHealth::describe(registry);
+    crate::upkeep::UpkeepStats::describe(registry);
+    crate::memory::ReclaimStats::describe(registry);
     let sources = Arc::new(sources);
     Router::new().route(
         "/metrics",

@@ -58,10 +58,17 @@ pub struct ReclaimStats {
 }
 
 impl ReclaimStats {
+    /// The help text of [`Self::record`]'s series, once per registry.
+    pub fn describe(registry: &mart_telemetry::Registry) {
+        registry.describe_counter(CLOSED, "Pooled connections closed after going unused.");
+        registry.describe_gauge(
+            HEAP,
+            "The process's heap: bytes in use, and bytes the allocator holds free.",
+        );
+    }
+
     /// Sets `service`'s idle connections closed, and the process's heap, in `registry`.
     pub fn record(&self, registry: &mart_telemetry::Registry, service: &'static str) {
-        const CLOSED: &str = "mart_db_idle_connections_closed_total";
-        registry.describe_counter(CLOSED, "Pooled connections closed after going unused.");
         registry
             .counter(CLOSED, &[("service", service)])
             .absolute(self.connections_closed.load(Ordering::Relaxed));
@@ -99,15 +106,13 @@ pub fn heap_usage() -> Option<HeapUsage> {
     None
 }
 
+const CLOSED: &str = "mart_db_idle_connections_closed_total";
+const HEAP: &str = "mart_process_heap_bytes";
+
 fn record_heap(registry: &mart_telemetry::Registry, service: &'static str) {
-    const HEAP: &str = "mart_process_heap_bytes";
     let Some(heap) = heap_usage() else {
         return;
     };
-    registry.describe_gauge(
-        HEAP,
-        "The process's heap: bytes in use, and bytes the allocator holds free.",
-    );
     for (state, bytes) in [("in_use", heap.in_use), ("free", heap.free)] {
         registry
             .gauge(HEAP, &[("service", service), ("state", state)])

@@ -90,14 +90,19 @@ pub struct UpkeepStats {
     pub failures: AtomicU64,
 }
 
+const UPKEEP: &str = "mart_db_upkeep_total";
+
 impl UpkeepStats {
-    /// Sets `service`'s upkeep counters in `registry`.
-    pub fn record(&self, registry: &mart_telemetry::Registry, service: &'static str) {
-        const UPKEEP: &str = "mart_db_upkeep_total";
+    /// The help text of [`Self::record`]'s counter, once per registry.
+    pub fn describe(registry: &mart_telemetry::Registry) {
         registry.describe_counter(
             UPKEEP,
             "Vacuums and analyses the service ran on its own tables.",
         );
+    }
+
+    /// Sets `service`'s upkeep counters in `registry`.
+    pub fn record(&self, registry: &mart_telemetry::Registry, service: &'static str) {
         for (kind, n) in [
             ("vacuum", &self.vacuums),
             ("analyze", &self.analyzes),

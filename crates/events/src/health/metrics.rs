@@ -20,7 +20,6 @@ impl PipelineHealth {
         service: &'static str,
         pool: &Pool<AsyncPgConnection>,
     ) {
-        describe(registry);
         self.record_consumers(registry, service);
         registry
             .counter(PUBLISHED, &[("service", service)])
@@ -130,42 +129,45 @@ const UNSENT: &str = "mart_outbox_unsent";
 const OLDEST_UNSENT: &str = "mart_outbox_oldest_unsent_seconds";
 const DEAD_LETTERS: &str = "mart_dead_letters";
 
-fn describe(registry: &mart_telemetry::Registry) {
-    registry.describe_gauge(
-        LAG,
-        "Records on the topic past the consumer group's committed offset.",
-    );
-    registry.describe_gauge(
+impl PipelineHealth {
+    /// The help text of [`Self::record`]'s series, once per registry.
+    pub fn describe(registry: &mart_telemetry::Registry) {
+        registry.describe_gauge(
+            LAG,
+            "Records on the topic past the consumer group's committed offset.",
+        );
+        registry.describe_gauge(
         STALLED,
         "How long the group's committed offset has stood still while records wait (0 when caught up).",
     );
-    registry.describe_gauge(
-        SINCE_LAST_ROUND,
-        "Seconds since the consumer last applied a round of messages.",
-    );
-    registry.describe_counter(
-        RECOVERIES,
-        "Times the consumer left and rejoined its group after a stall.",
-    );
-    registry.describe_counter(
-        DEAD_LETTERED,
-        "Messages this consumer recorded as dead letters since the process started.",
-    );
-    registry.describe_counter(
-        MESSAGES,
-        "Messages this consumer settled (handled, skipped as already seen, or dead-lettered).",
-    );
-    registry.describe_counter(
-        PUBLISHED,
-        "Outbox rows the relay published (or dead-lettered) since start.",
-    );
-    registry.describe_gauge(UNSENT, "Outbox rows not yet published to the broker.");
-    registry.describe_gauge(
-        OLDEST_UNSENT,
-        "Age of the oldest unpublished outbox row (0 when none).",
-    );
-    registry.describe_gauge(
-        DEAD_LETTERS,
-        "Dead letters not yet replayed, by stage (publish, consume) and consumer.",
-    );
+        registry.describe_gauge(
+            SINCE_LAST_ROUND,
+            "Seconds since the consumer last applied a round of messages.",
+        );
+        registry.describe_counter(
+            RECOVERIES,
+            "Times the consumer left and rejoined its group after a stall.",
+        );
+        registry.describe_counter(
+            DEAD_LETTERED,
+            "Messages this consumer recorded as dead letters since the process started.",
+        );
+        registry.describe_counter(
+            MESSAGES,
+            "Messages this consumer settled (handled, skipped as already seen, or dead-lettered).",
+        );
+        registry.describe_counter(
+            PUBLISHED,
+            "Outbox rows the relay published (or dead-lettered) since start.",
+        );
+        registry.describe_gauge(UNSENT, "Outbox rows not yet published to the broker.");
+        registry.describe_gauge(
+            OLDEST_UNSENT,
+            "Age of the oldest unpublished outbox row (0 when none).",
+        );
+        registry.describe_gauge(
+            DEAD_LETTERS,
+            "Dead letters not yet replayed, by stage (publish, consume) and consumer.",
+        );
+    }
 }
