@@ -189,6 +189,19 @@ pub fn compile(
     })
 }
 
+/// How much of a requested operation name an error repeats: a name is the client's
+/// input, bounded only by the body limit, and an error as large as the request helps
+/// no one.
+const ECHOED_NAME_CHARS: usize = 64;
+
+/// `name` as an error repeats it: whole when short, else its start and an ellipsis.
+fn echoed(name: &str) -> String {
+    match name.char_indices().nth(ECHOED_NAME_CHARS) {
+        Some((end, _)) => format!("{}…", &name[..end]),
+        None => name.to_string(),
+    }
+}
+
 /// The operation the request asks for, following the GraphQL spec's GetOperation.
 pub fn select_operation<'d>(
     document: &'d Document,
@@ -201,7 +214,7 @@ pub fn select_operation<'d>(
     match operation_name {
         Some(wanted) => operations
             .find(|op| operation_name_of(op) == Some(wanted))
-            .ok_or_else(|| format!("Unknown operation named \"{wanted}\".")),
+            .ok_or_else(|| format!("Unknown operation named \"{}\".", echoed(wanted))),
         None => {
             let first = operations
                 .next()

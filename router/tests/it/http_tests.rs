@@ -157,6 +157,38 @@ async fn parse_and_validation_errors_carry_stable_codes() {
     assert_eq!(status, 200);
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 
+    // An unknown operation name is named in the error, but a long one only by its start:
+    // the answer does not grow with what the client sent.
+    let (status, _, body) = post_raw(
+        &url,
+        json!({"query": "query Known { products { id } }", "operationName": "Missing"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Unknown operation named \"Missing\"."
+    );
+    let long = "x".repeat(200_000);
+    let (status, _, body) = post_raw(
+        &url,
+        json!({"query": "query Known { products { id } }", "operationName": long}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.len() < 200, "{message}");
+    assert!(
+        message.starts_with("Unknown operation named \"xxxx"),
+        "{message}"
+    );
+
     let response = client()
         .post(&url)
         .header("content-type", "application/json")
