@@ -1,6 +1,10 @@
 //! Errors a client sees, each with a stable `extensions.code`.
 
+use std::time::Duration;
+
 use async_graphql::ErrorExtensions;
+
+use crate::log_rate::Tally;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -80,7 +84,12 @@ impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         match e {
             crate::db::DbError::Pool(_) | crate::db::DbError::Connect { .. } => {
-                tracing::error!(error = %e, "database unavailable");
+                // Every request fails alike while the database is down: one line a
+                // second, with how many failed.
+                static UNAVAILABLE: Tally = Tally::new(Duration::from_secs(1));
+                if let Some(failed) = UNAVAILABLE.add() {
+                    tracing::error!(error = %e, failed, "database unavailable");
+                }
                 ApiError::ServiceUnavailable("the database is unavailable, try again".into())
             }
             other => ApiError::internal(other),
