@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_graphql::ErrorExtensions;
 
-use crate::log_rate::Tally;
+use mart_telemetry::log_rate::Tally;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

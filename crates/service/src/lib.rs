@@ -12,7 +12,6 @@ pub mod errors;
 pub mod graphql;
 pub mod http;
 pub mod identity;
-pub mod log_rate;
 pub mod memory;
 pub mod payment_token;
 pub mod pg_tls;

@@ -11,6 +11,7 @@
 
 pub mod http;
 pub mod labels;
+pub mod log_rate;
 mod registry;
 
 pub use metrics::{Counter, Gauge, Histogram};

@@ -1,4 +1,9 @@
 //! Decoding a subgraph's response and turning its errors into client errors.
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use mart_telemetry::log_rate::Tally;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -34,8 +39,22 @@ pub fn request_failed(service: &str, reason: &str) -> GraphQLError {
 
 /// The client's error for a failed fetch; the full reason goes to the log.
 pub fn fetch_failed(service: &str, error: &FetchError) -> GraphQLError {
-    tracing::warn!(subgraph = service, error = %error, "subgraph request failed");
+    if let Some(failed) = failures_of(service).add() {
+        tracing::warn!(subgraph = service, error = %error, failed, "subgraph request failed");
+    }
     request_failed(service, &error.public_reason())
+}
+
+/// The failed fetches of each subgraph, reported one line a second: while a subgraph is
+/// down every request that needs it fails alike, and a line each buries the log.
+fn failures_of(service: &str) -> Arc<Tally> {
+    static FAILURES: LazyLock<Mutex<HashMap<String, Arc<Tally>>>> = LazyLock::new(Default::default);
+    let mut failures = FAILURES.lock().unwrap_or_else(|p| p.into_inner());
+    // The supergraph names the subgraphs, so the map holds a few entries at most.
+    failures
+        .entry(service.to_string())
+        .or_insert_with(|| Arc::new(Tally::new(Duration::from_secs(1))))
+        .clone()
 }
 
 /// A subgraph error for the client: message and extensions kept, `serviceName` added, the

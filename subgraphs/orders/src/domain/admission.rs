@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
 use std::time::Duration;
 
 use mart_service::Database;
-use mart_service::log_rate::{Every, Tally};
+use mart_telemetry::log_rate::{Every, Tally};
 
 use super::OrdersError;
 use crate::storage;

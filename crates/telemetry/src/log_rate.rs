@@ -2,6 +2,7 @@
 //! with how many happened, instead of a line each. Placement refusals came to 1,835
 //! lines in 18 s when a soak at 200/s fell behind (bench/LOG.md, session 15), and a
 //! restart of PostgreSQL under 10 orders/s to 856 "database unavailable" lines in 20 s.
+//! Used by the services and the router alike, hence here.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
