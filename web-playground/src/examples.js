@@ -23,11 +23,14 @@ const searchProducts = `# Search the catalogue: every word must start a word
 # of a product's name, category or description
 # ("mug" finds "Mugs"); a typo still finds close
 # names. Facets count the matches per category and
-# price band; pass a band's bounds as minPrice and
+# price band (estimated from a sample when a search
+# matches more than 20,000 products: countsAreExact
+# says which); pass a band's bounds as minPrice and
 # maxPrice to narrow the search.
 query SearchProducts($filter: ProductFilter, $sort: ProductSort) {
   products(filter: $filter, sort: $sort, first: 10) {
     totalCount
+    countsAreExact
     edges {
       node { id name price { amountMinor currency } category { name } }
     }

@@ -8,7 +8,7 @@ use mart_events::OutboxSignal;
 use mart_service::Database;
 use uuid::Uuid;
 
-use super::facets::Tally;
+use super::facets::{self, Tally};
 use super::listing::{ListRequest, PageQuery};
 use super::product::{NewCategory, NewProduct, ProductPatch, ProductStatus};
 use super::search::{After, TextQuery};
@@ -133,11 +133,24 @@ impl Catalog {
         })
     }
 
-    /// A listing's total and facets (the filter as its page matched).
+    /// A listing's total and facets (the filter as its page matched): exact, or
+    /// estimated from a sample when the search matches most of a large catalogue
+    /// (`domain::facets`).
     pub async fn tally(&self, filter: &Filter) -> Result<Tally, ProductsError> {
         let mut conn = self.db.conn().await?;
-        let rows = search::tally(&mut conn, filter).await?;
-        Ok(Tally::of(&rows, filter.category_id))
+        let estimated = search::estimated_tally_matches(&mut conn, filter).await?;
+        if let Some(percent) = facets::sample_percent(estimated) {
+            let counted = search::tally(&mut conn, filter, Some(percent)).await?;
+            if let Some(size) = counted.sample {
+                let scale = facets::sample_scale(size, percent);
+                let matches = counted.rows.iter().map(|r| r.n).sum();
+                if facets::sample_stands(matches, scale) {
+                    return Ok(Tally::of(&counted.rows, filter.category_id, Some(scale)));
+                }
+            }
+        }
+        let counted = search::tally(&mut conn, filter, None).await?;
+        Ok(Tally::of(&counted.rows, filter.category_id, None))
     }
 
     /// The products with any of `ids` or `skus` (for the data loader).

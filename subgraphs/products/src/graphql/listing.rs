@@ -41,7 +41,9 @@ impl ProductConnection {
     /// total or the facets.
     pub async fn list(ctx: &Context<'_>, request: &ListRequest) -> Result<Self> {
         let look = ctx.look_ahead();
-        let wanted = look.field("totalCount").exists() || look.field("facets").exists();
+        let wanted = ["totalCount", "facets", "countsAreExact"]
+            .iter()
+            .any(|field| look.field(field).exists());
         let (page, tally) = ctx
             .data_unchecked::<Catalog>()
             .list(request, wanted)
@@ -84,9 +86,18 @@ impl ProductConnection {
         self.corrected.as_deref()
     }
 
-    /// How many products match, on all pages.
+    /// How many products match, on all pages (an estimate when `countsAreExact` is
+    /// false).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(self.tally.get(ctx).await?.total)
+    }
+
+    /// Whether `totalCount` and `facets` counted every match. A search matching more
+    /// than 20,000 products is counted on a sample of the catalogue instead: its counts
+    /// are estimates rounded to two significant digits ("about 98,000 results"), and a
+    /// category with very few of those matches may be missing from the facets.
+    async fn counts_are_exact(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.tally.get(ctx).await?.exact)
     }
 
     /// How the matches spread over categories and price bands.

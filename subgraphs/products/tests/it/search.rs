@@ -304,3 +304,89 @@ async fn the_search_follows_edits_and_leaves_archived_products_out() {
     assert_eq!(archived, ["K1"]);
     service.stop().await;
 }
+
+/// A search matching most of a large catalogue is counted on a sample: its counts are
+/// estimates, said to be so, close to the truth and the same on every request; a
+/// narrow search in the same catalogue is still counted exactly.
+#[tokio::test(flavor = "multi_thread")]
+async fn broad_searches_of_a_large_catalogue_are_counted_on_a_sample() {
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+    let service = TestService::start("products_search_sampled").await;
+    // bench/search.sh's generated catalogue (its psql variable written in): every
+    // description says "Designed for…", a noun is in about a fortieth of the names.
+    let catalogue =
+        include_str!("../../../../bench/prefill/products.sql").replace(":rows", "30000");
+    let mut conn = service.db.conn().await.unwrap();
+    conn.batch_execute(&catalogue).await.unwrap();
+    conn.batch_execute("ANALYZE products").await.unwrap();
+    let active_matching = async |pattern: &str| -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM products WHERE status = 'ACTIVE' AND description ILIKE $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(pattern)
+        .get_result(&mut service.db.conn().await.unwrap())
+        .await
+        .unwrap();
+        count.n
+    };
+    const COUNTS: &str = r#"
+    query($filter: ProductFilter) {
+      products(filter: $filter, first: 3) {
+        edges { node { sku } }
+        totalCount
+        countsAreExact
+        facets { categories { count } priceBands { count } }
+      }
+    }"#;
+    let counts = async |filter: Value| {
+        service.ok(COUNTS, json!({ "filter": filter })).await["products"].clone()
+    };
+    let sum = |facet: &Value| -> i64 {
+        facet
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["count"].as_i64().unwrap())
+            .sum()
+    };
+
+    let truth = active_matching("%designed%").await;
+    assert!(truth > 29_000, "{truth}");
+    let broad = counts(json!({ "search": "designed" })).await;
+    assert_eq!(broad["countsAreExact"], false, "{broad}");
+    assert_eq!(
+        skus(&json!({ "products": broad })).len(),
+        3,
+        "the page is whole"
+    );
+    let total = broad["totalCount"].as_i64().unwrap();
+    assert!(
+        (total - truth).abs() * 20 < truth,
+        "an estimate within 5 %: {total} for {truth}"
+    );
+    assert_eq!(total % 1_000, 0, "to two significant digits: {total}");
+    for facet in ["categories", "priceBands"] {
+        let counted = sum(&broad["facets"][facet]);
+        assert!(
+            (counted - truth).abs() * 5 < truth,
+            "{facet} add up to about the total: {counted} for {truth}"
+        );
+    }
+    assert_eq!(
+        counts(json!({ "search": "designed" })).await,
+        broad,
+        "the same sample every time"
+    );
+
+    let kettles = active_matching("%kettle%").await;
+    let narrow = counts(json!({ "search": "kettle" })).await;
+    assert_eq!(narrow["countsAreExact"], true, "{narrow}");
+    assert_eq!(narrow["totalCount"], kettles);
+    assert_eq!(sum(&narrow["facets"]["categories"]), kettles);
+    service.stop().await;
+}
