@@ -127,10 +127,25 @@ impl Drop for Broker {
     }
 }
 
-/// A loopback port nobody listens on now.
+/// A loopback port nobody listens on now, for a process a test starts to listen on.
+///
+/// Taken below the kernel's ephemeral range (32768–60999 on Linux), not from it: a port
+/// the kernel hands out for `bind(0)` is also what it hands out as the source port of
+/// every outgoing connection, and with tests running side by side one of them (or
+/// another test's `bind(0)`) could take it before the started process bound it. A chaos
+/// test's router port once answered as another test's subgraph ("the request is not
+/// signed"). Each pick starts at a random place in 10000–32767 and takes the first port
+/// that binds.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
+    use std::hash::{BuildHasher, RandomState};
+    const LOW: u32 = 10_000;
+    const HIGH: u32 = 32_768;
+    let start = RandomState::new().hash_one(std::time::Instant::now()) as u32;
+    for i in 0..(HIGH - LOW) {
+        let port = (LOW + (start.wrapping_add(i)) % (HIGH - LOW)) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {LOW}..{HIGH}");
 }
