@@ -122,7 +122,9 @@ impl ProductFacets {
         Ok(counts
             .iter()
             .map(|&(id, count)| CategoryFacet {
-                category: id.and_then(|id| found.get(&id).cloned()).map(Category),
+                category: id
+                    .and_then(|id| found.get(&id).cloned())
+                    .map(Category::from),
                 count,
             })
             .collect())

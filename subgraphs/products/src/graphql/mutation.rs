@@ -57,8 +57,10 @@ impl Mutation {
     ) -> Result<Category> {
         require_admin(ctx).map_err(|e| e.extend())?;
         let catalog = ctx.data_unchecked::<Catalog>();
-        Ok(Category(
-            catalog.create_category(&input.into_domain()).await.gql()?,
-        ))
+        Ok(catalog
+            .create_category(&input.into_domain())
+            .await
+            .gql()?
+            .into())
     }
 }

@@ -60,7 +60,7 @@ impl Query {
     /// Every category, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
         let categories = ctx.data_unchecked::<Catalog>().categories().await.gql()?;
-        Ok(categories.into_iter().map(Category).collect())
+        Ok(categories.into_iter().map(Category::from).collect())
     }
 
     /// One category by exactly one of `id` or `slug`.
@@ -74,11 +74,15 @@ impl Query {
             (Some(id), None) => {
                 let id = parse_id("id", &id).gql()?;
                 let loader = ctx.data_unchecked::<DataLoader<CategoryLoader>>();
-                Ok(loader.load_one(id).await?.map(Category))
+                Ok(loader.load_one(id).await?.map(Category::from))
             }
             (None, Some(slug)) => {
                 let catalog = ctx.data_unchecked::<Catalog>();
-                Ok(catalog.category_by_slug(&slug).await.gql()?.map(Category))
+                Ok(catalog
+                    .category_by_slug(&slug)
+                    .await
+                    .gql()?
+                    .map(Category::from))
             }
             _ => Err(ApiError::bad_input("id", "give exactly one of id or slug")).gql(),
         }

@@ -1,15 +1,18 @@
 //! Output types: thin wrappers over the domain's values.
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ErrorExtensions, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use mart_service::ApiError;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
 
 use super::loaders::CategoryLoader;
 pub use mart_service::types::Money;
 use mart_service::types::Node;
 
 use super::listing::ProductConnection;
-use crate::domain::{self, ListRequest};
+use crate::domain::{self, ListRequest, ProductsError};
 
 pub struct Product(pub domain::Product);
 
@@ -57,12 +60,10 @@ impl Product {
         })
     }
 
-    async fn category(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
-        let Some(id) = self.0.category_id else {
-            return Ok(None);
-        };
-        let loader = ctx.data_unchecked::<DataLoader<CategoryLoader>>();
-        Ok(loader.load_one(id).await?.map(Category))
+    async fn category(&self) -> Option<Category> {
+        // The foreign key guarantees the category exists: its row is read only if a
+        // field other than `id` is asked for (`category { id }` is what orders asks).
+        self.0.category_id.map(Category::by_id)
     }
 
     async fn status(&self) -> ProductStatus {
@@ -94,24 +95,60 @@ pub enum ProductStatus {
     Archived,
 }
 
-pub struct Category(pub domain::Category);
+/// A category, read from the database only when a field besides `id` is asked
+/// for: a product's `category { id }` costs no lookup.
+pub struct Category {
+    id: Uuid,
+    row: OnceCell<domain::Category>,
+}
+
+impl Category {
+    /// A category known to exist (a product's foreign key names it).
+    pub fn by_id(id: Uuid) -> Self {
+        Self {
+            id,
+            row: OnceCell::new(),
+        }
+    }
+
+    async fn row(&self, ctx: &Context<'_>) -> Result<&domain::Category> {
+        self.row
+            .get_or_try_init(|| async {
+                let loader = ctx.data_unchecked::<DataLoader<CategoryLoader>>();
+                loader.load_one(self.id).await?.ok_or_else(|| {
+                    // Only if the category was deleted since its product was read.
+                    ApiError::from(ProductsError::NoCategory(Some(self.id))).extend()
+                })
+            })
+            .await
+    }
+}
+
+impl From<domain::Category> for Category {
+    fn from(row: domain::Category) -> Self {
+        Self {
+            id: row.id,
+            row: OnceCell::new_with(Some(row)),
+        }
+    }
+}
 
 #[Object]
 impl Category {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.id.to_string())
     }
 
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self, ctx: &Context<'_>) -> Result<&str> {
+        Ok(&self.row(ctx).await?.name)
     }
 
-    async fn slug(&self) -> &str {
-        &self.0.slug
+    async fn slug(&self, ctx: &Context<'_>) -> Result<&str> {
+        Ok(&self.row(ctx).await?.slug)
     }
 
-    async fn description(&self) -> &str {
-        &self.0.description
+    async fn description(&self, ctx: &Context<'_>) -> Result<&str> {
+        Ok(&self.row(ctx).await?.description)
     }
 
     /// Active products of this category, oldest first.
@@ -122,7 +159,7 @@ impl Category {
         after: Option<String>,
     ) -> Result<ProductConnection> {
         let request = ListRequest {
-            category_id: Some(self.0.id),
+            category_id: Some(self.id),
             first,
             after,
             ..Default::default()
@@ -130,8 +167,8 @@ impl Category {
         ProductConnection::list(ctx, &request).await
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>> {
+        Ok(self.row(ctx).await?.created_at)
     }
 }
 
