@@ -38,7 +38,7 @@ pub struct TaxRateRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = discount_codes, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = discount_codes, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct DiscountRow {
     pub code: String,
     pub percent_basis_points: Option<i32>,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::schema::{reservation_lines, reservations, stock_ledger, stock_levels, warehouses};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = warehouses, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = warehouses, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct WarehouseRow {
     pub id: Uuid,
     pub code: String,
@@ -36,7 +36,7 @@ pub struct ReservationRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = reservation_lines, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = reservation_lines, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct ReservationLineRow {
     pub order_id: Uuid,
     pub product_id: Uuid,
@@ -59,7 +59,7 @@ pub struct LedgerRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = stock_ledger)]
+#[diesel(table_name = stock_ledger, treat_none_as_default_value = false)]
 pub struct NewLedgerRow {
     pub product_id: Uuid,
     pub warehouse_id: Uuid,

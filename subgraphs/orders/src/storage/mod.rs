@@ -38,10 +38,13 @@ pub async fn insert_order(
 }
 
 pub async fn insert_lines(mut conn: &AsyncPgConnection, lines: &[LineRow]) -> QueryResult<()> {
-    diesel::insert_into(order_lines::table)
-        .values(lines)
-        .execute(&mut conn)
-        .await?;
+    let insert = diesel::insert_into(order_lines::table);
+    // A one-line order (most of them) as a single-row insert, a statement diesel keeps
+    // prepared; a multi-row insert's SQL depends on the count, so it never is.
+    match lines {
+        [line] => insert.values(line).execute(&mut conn).await?,
+        lines => insert.values(lines).execute(&mut conn).await?,
+    };
     Ok(())
 }
 
@@ -230,4 +233,72 @@ pub async fn count_waiting(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
         .count()
         .get_result(conn)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::pg::Pg;
+    use diesel::query_builder::QueryFragment;
+
+    use super::*;
+
+    fn order() -> OrderRow {
+        let now = Utc::now();
+        OrderRow {
+            id: Uuid::nil(),
+            number: "M-1".into(),
+            user_id: Uuid::nil(),
+            idempotency_key: "k".into(),
+            status: "PENDING".into(),
+            cancel_reason: None,
+            currency: "EUR".into(),
+            subtotal_minor: 1,
+            shipping_minor: 0,
+            total_minor: 1,
+            total_weight_grams: 1,
+            shipping_address: serde_json::json!({}),
+            reservation_expires_at: now,
+            created_at: now,
+            updated_at: now,
+            request_fingerprint: None,
+            discount_minor: 0,
+            tax_minor: 0,
+            discount_code: None,
+        }
+    }
+
+    fn cached(query: &impl QueryFragment<Pg>) -> bool {
+        query.is_safe_to_cache_prepared(&Pg).unwrap()
+    }
+
+    /// Every placement inserts an order and its line: statements diesel keeps prepared
+    /// only if no field may turn into `DEFAULT` (see `rows.rs`).
+    #[test]
+    fn a_placements_inserts_are_kept_prepared() {
+        let order = order();
+        let insert = diesel::insert_into(orders::table)
+            .values(&order)
+            .on_conflict((orders::user_id, orders::idempotency_key))
+            .do_nothing();
+        assert!(cached(&insert));
+        let line = LineRow {
+            order_id: Uuid::nil(),
+            line_no: 1,
+            product_id: Uuid::nil(),
+            quantity: 1,
+            unit_price_minor: 1,
+            weight_grams: 1,
+            discount_minor: 0,
+            tax_minor: 0,
+        };
+        assert!(cached(
+            &diesel::insert_into(order_lines::table).values(&line)
+        ));
+        // What the test guards against: a `None` written as DEFAULT is never cached.
+        let defaultable = diesel::insert_into(orders::table).values((
+            orders::id.eq(Uuid::nil()),
+            Some(orders::cancel_reason.eq("x")),
+        ));
+        assert!(!cached(&defaultable));
+    }
 }

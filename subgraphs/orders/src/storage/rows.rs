@@ -7,8 +7,13 @@ use uuid::Uuid;
 
 use super::schema::{order_lines, order_status_history, orders};
 
+// `treat_none_as_default_value = false` on every `Insertable` of the workspace: by
+// default diesel writes each field as "value or DEFAULT", which it refuses to keep as
+// a prepared statement, so every insert was parsed and planned anew (a round trip
+// more, and ~30 µs of planning each; pg_stat_statements, bench/LOG.md session 21).
+// No nullable column we insert has a default, so `None` is NULL either way.
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
-#[diesel(table_name = orders)]
+#[diesel(table_name = orders, treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct OrderRow {
     pub id: Uuid,
@@ -51,7 +56,7 @@ impl OrderRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = order_lines)]
+#[diesel(table_name = order_lines, treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct LineRow {
     pub order_id: Uuid,

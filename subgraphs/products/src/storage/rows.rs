@@ -27,7 +27,7 @@ pub struct ProductRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = products)]
+#[diesel(table_name = products, treat_none_as_default_value = false)]
 pub struct NewProductRow {
     pub id: Uuid,
     pub sku: String,
@@ -73,7 +73,7 @@ pub struct CategoryRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = categories)]
+#[diesel(table_name = categories, treat_none_as_default_value = false)]
 pub struct NewCategoryRow {
     pub id: Uuid,
     pub name: String,

@@ -18,7 +18,7 @@ pub struct RateRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = shipments)]
+#[diesel(table_name = shipments, treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct ShipmentRow {
     pub id: Uuid,

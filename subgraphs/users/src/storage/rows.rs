@@ -18,7 +18,7 @@ pub struct UserRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 pub struct NewUserRow<'a> {
     pub id: Uuid,
     pub email: &'a str,
@@ -28,7 +28,7 @@ pub struct NewUserRow<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = addresses, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = addresses, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct AddressRow {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -51,7 +51,7 @@ pub struct RefreshTokenRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = refresh_tokens)]
+#[diesel(table_name = refresh_tokens, treat_none_as_default_value = false)]
 pub struct NewRefreshTokenRow<'a> {
     pub token_hash: &'a [u8],
     pub family_id: Uuid,
