@@ -111,17 +111,11 @@ async fn products_listed_with_categories_load_the_categories_in_one_query() {
             json!({}),
         )
         .await;
-    let edges = data["products"]["edges"].as_array().unwrap();
-    let got: Vec<&str> = edges
-        .iter()
-        .map(|e| e["node"]["category"]["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, ids);
-    let names: Vec<&str> = edges
-        .iter()
-        .map(|e| e["node"]["category"]["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["Category 0", "Category 1", "Category 2"]);
+    assert_eq!(listed_categories(&data, "id"), ids);
+    assert_eq!(
+        listed_categories(&data, "name"),
+        ["Category 0", "Category 1", "Category 2"]
+    );
     let lookups = category_lookups(mark);
     assert_eq!(lookups.len(), 1, "{lookups:#?}");
     assert!(ids.iter().all(|id| lookups[0].contains(id.as_str())));
@@ -135,14 +129,18 @@ async fn products_listed_with_categories_load_the_categories_in_one_query() {
             json!({}),
         )
         .await;
-    let got: Vec<&str> = data["products"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["category"]["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, ids);
+    assert_eq!(listed_categories(&data, "id"), ids);
     let lookups = category_lookups(mark);
     assert!(lookups.is_empty(), "{lookups:#?}");
     service.stop().await;
+}
+
+/// One field of each listed product's category, in listing order.
+fn listed_categories(data: &serde_json::Value, field: &str) -> Vec<String> {
+    data["products"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["category"][field].as_str().unwrap().to_string())
+        .collect()
 }
