@@ -57,9 +57,13 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
     let args = Args::parse();
+    let shares_machine = matches!(args.command, Command::Up { .. });
+    cli::runtime::build(shares_machine)?.block_on(run(args))
+}
+
+async fn run(args: Args) -> Result<()> {
     let service = match &args.command {
         Command::Serve { service } => format!("mart-{service}"),
         _ => "mart".to_string(),

@@ -295,6 +295,11 @@ pub const ENV_VARS: &[EnvVar] = &[
         default: "text",
         meaning: "text or json",
     },
+    EnvVar {
+        name: "MART_WORKER_THREADS",
+        default: "",
+        meaning: "threads of the process's async runtime; empty: half the cores (at least one) for `mart up`, which shares its machine with PostgreSQL and the broker, every core for `mart serve`",
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
