@@ -17,6 +17,7 @@ pub mod jwks;
 pub mod keys;
 pub mod signing;
 pub mod tls;
+mod verified;
 pub mod verifier;
 
 #[cfg(test)]

@@ -80,6 +80,60 @@ async fn an_expired_token_is_refused_beyond_the_leeway_only() {
 }
 
 #[tokio::test]
+async fn a_token_accepted_before_is_refused_once_it_expires() {
+    let issuer = issuer();
+    let verifier = Verifier::with_keys(settings(), &issuer.keys().jwks());
+    let mut claims = claims_for(Uuid::new_v4(), Role::Customer);
+    // Passes for about one more second, within the 5 s leeway.
+    claims.exp = now_secs() - 4;
+    let token = issuer.sign(claims).unwrap();
+    assert!(verifier.verify(&token.token).await.is_ok());
+    assert!(
+        verifier.verify(&token.token).await.is_ok(),
+        "accepted again"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match verifier.verify(&token.token).await {
+            Err(VerifyError::Expired) => break,
+            Ok(_) => assert!(
+                std::time::Instant::now() < deadline,
+                "still accepted past exp and leeway"
+            ),
+            Err(other) => panic!("refused for another reason: {other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_token_accepted_before_does_not_vouch_for_a_tampered_copy() {
+    let issuer = issuer();
+    let verifier = Verifier::with_keys(settings(), &issuer.keys().jwks());
+    let token = issuer.issue(Uuid::new_v4(), Role::Customer).unwrap();
+    assert!(verifier.verify(&token.token).await.is_ok());
+    let (head_and_payload, signature) = token.token.rsplit_once('.').unwrap();
+    let mut forged_signature = signature.to_string();
+    let last = if forged_signature.ends_with('A') {
+        "B"
+    } else {
+        "A"
+    };
+    forged_signature.replace_range(forged_signature.len() - 1.., last);
+    let forged = format!("{head_and_payload}.{forged_signature}");
+    assert!(verifier.verify(&forged).await.is_err());
+    let mut claims = token.claims.clone();
+    claims.role = Role::Admin;
+    let parts: Vec<&str> = token.token.split('.').collect();
+    let payload = b64(&serde_json::to_vec(&claims).unwrap());
+    let tampered = format!("{}.{}.{}", parts[0], payload, parts[2]);
+    assert_eq!(
+        verifier.verify(&tampered).await,
+        Err(VerifyError::BadSignature)
+    );
+}
+
+#[tokio::test]
 async fn a_token_from_an_unknown_key_is_refused() {
     let trusted = issuer();
     let stranger = issuer();

@@ -7,7 +7,8 @@
 //! secret never reaches a verifier. Then the key named by `kid` is found (a
 //! remote JWKS is refetched when the `kid` is unknown), its algorithm must equal
 //! the header's, and finally signature, `exp` (with a small leeway), `iss`,
-//! `aud` and `sub` are checked.
+//! `aud` and `sub` are checked. A token that passed is remembered until it
+//! expires ([`crate::verified`]): sent again, it skips the signature check only.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -18,9 +19,10 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
-use crate::claims::AccessClaims;
+use crate::claims::{AccessClaims, now_secs};
 use crate::jwks::{JwksOptions, RemoteJwks};
 use crate::keys::{ALLOWED_ALGORITHMS, algorithm_of};
+use crate::verified::Verified;
 
 /// What a token must say to be accepted.
 #[derive(Debug, Clone)]
@@ -109,6 +111,7 @@ enum KeySource {
 pub struct Verifier {
     settings: VerifierSettings,
     source: KeySource,
+    verified: Verified,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -130,6 +133,7 @@ impl Verifier {
         Self {
             settings,
             source: KeySource::Static(KeyMap::from_jwks(jwks)),
+            verified: Verified::default(),
         }
     }
 
@@ -144,6 +148,7 @@ impl Verifier {
         Self {
             settings,
             source: KeySource::Remote(RemoteJwks::new(url.into(), options)),
+            verified: Verified::default(),
         }
     }
 
@@ -168,10 +173,16 @@ impl Verifier {
                 header.alg, key_algorithm
             )));
         }
+        let now = now_secs();
+        if let Some(claims) = self.verified.get(token, now) {
+            return Ok(claims);
+        }
         let claims = decode_claims(token, algorithm, &key, &self.settings)?;
         if claims.user_id().is_none() {
             return Err(VerifyError::InvalidClaims);
         }
+        self.verified
+            .insert(token, &claims, self.settings.leeway.as_secs(), now);
         Ok(claims)
     }
 }
