@@ -1,5 +1,6 @@
-//! One topic per producing service, plus one for the orders' status changes;
-//! the message key is the aggregate id, so the events of one aggregate stay in
+//! One topic per producing service, plus one for the orders' status changes and
+//! one for stock movements (what no saga step waits on stays off the topics the
+//! saga's consumers fetch); the message key is the aggregate id, so the events of one aggregate stay in
 //! order.
 
 use std::fmt;
@@ -8,6 +9,11 @@ use std::fmt;
 pub enum Topic {
     Products,
     Inventory,
+    /// Stock movements no saga step waits on: `inventory.committed`,
+    /// `inventory.released` and `inventory.stock_adjusted`. On the inventory topic,
+    /// orders and payments fetched every order's `inventory.committed` only to skip
+    /// it (see [`Topic::OrderStatus`] for what that costs).
+    Stock,
     Users,
     Orders,
     /// `order.status_changed` only: four or more per order, read only by live
@@ -25,6 +31,7 @@ impl Topic {
     pub const ALL: &'static [Topic] = &[
         Topic::Products,
         Topic::Inventory,
+        Topic::Stock,
         Topic::Users,
         Topic::Orders,
         Topic::OrderStatus,
@@ -38,6 +45,7 @@ impl Topic {
         match self {
             Topic::Products => "products",
             Topic::Inventory => "inventory",
+            Topic::Stock => "stock",
             Topic::Users => "users",
             Topic::Orders => "orders",
             Topic::OrderStatus => "order-status",

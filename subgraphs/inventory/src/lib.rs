@@ -13,9 +13,11 @@ mod saga;
 mod seed;
 pub mod storage;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use mart_events::consumer::{Saga, Unhurried};
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -73,10 +75,11 @@ pub async fn start_with(
     settings: Settings,
 ) -> Result<ServiceHandle, StartError> {
     let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
+    boot.consume("saga", saga::TOPICS, Arc::new(Saga(saga::SagaHandler)));
     boot.consume(
-        "saga",
-        saga::TOPICS,
-        std::sync::Arc::new(mart_events::consumer::Saga(saga::SagaHandler)),
+        "payments",
+        saga::PAYMENT_TOPICS,
+        Arc::new(Unhurried(Saga(saga::SagaHandler))),
     );
     boot.spawn(expiry::run(
         boot.db.clone(),

@@ -24,7 +24,15 @@ use crate::domain::reservations::{
 use crate::domain::{Adjustment, InventoryError, adjust_stock};
 use crate::emit;
 
-pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Payments];
+/// Orders placed and cancelled: reserving stock is on the way to CONFIRMED, fetched at
+/// the interactive cadence.
+pub const TOPICS: &[Topic] = &[Topic::Orders];
+
+/// Payment outcomes (sell the held stock, or release it): nobody waits on them, so a
+/// second consumer fetches them at the background cadence
+/// ([`mart_events::consumer::Unhurried`]). An order cancelled meanwhile has its stock
+/// released by the first; selling a released reservation changes nothing.
+pub const PAYMENT_TOPICS: &[Topic] = &[Topic::Payments];
 
 /// Stock is held this much longer than the order waits for payment, so the
 /// orders service's timeout (which cancels and releases) acts first and a late

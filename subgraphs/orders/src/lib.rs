@@ -20,6 +20,7 @@ pub mod upstream;
 use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use mart_events::consumer::{Saga, Unhurried};
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -81,14 +82,16 @@ pub async fn start_with(
         },
         options.settings,
     );
+    let handler = || saga::SagaHandler {
+        reservation_ttl: chrono::Duration::from_std(orders.settings().reservation_ttl)
+            .unwrap_or(chrono::Duration::MAX),
+        outcomes: outcomes.clone(),
+    };
+    boot.consume("saga", saga::TOPICS, Arc::new(Saga(handler())));
     boot.consume(
-        "saga",
-        saga::TOPICS,
-        Arc::new(mart_events::consumer::Saga(saga::SagaHandler {
-            reservation_ttl: chrono::Duration::from_std(orders.settings().reservation_ttl)
-                .unwrap_or(chrono::Duration::MAX),
-            outcomes,
-        })),
+        "shipments",
+        saga::SHIPMENT_TOPICS,
+        Arc::new(Unhurried(Saga(handler()))),
     );
     boot.spawn(orders.clone().run_expiry(boot.shutdown.clone()));
     // Every instance its own group: each must see every status change.

@@ -14,13 +14,19 @@ use uuid::Uuid;
 use crate::domain::OrderEvent;
 use crate::domain::{intake, transition};
 
-/// The saga events this service follows.
+/// The saga events on an order's way to CONFIRMED (and carts checked out), which a
+/// customer waits on: fetched at the interactive cadence.
 pub const TOPICS: &[mart_events::Topic] = &[
     mart_events::Topic::Inventory,
     mart_events::Topic::Payments,
-    mart_events::Topic::Shipping,
     mart_events::Topic::Checkout,
 ];
+
+/// Shipments' progress, which nobody waits on: fetched by a second consumer at the
+/// background cadence ([`mart_events::consumer::Unhurried`]). Every shipment event
+/// follows the `order.confirmed` that the first consumer's events led to, so the two
+/// consumers never race on one order's status.
+pub const SHIPMENT_TOPICS: &[mart_events::Topic] = &[mart_events::Topic::Shipping];
 
 type OrderOf = fn(&EventEnvelope) -> Result<Uuid, HandlerError>;
 

@@ -14,6 +14,7 @@ pub mod storage;
 use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use mart_events::consumer::{Saga, Unhurried};
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -73,12 +74,16 @@ pub async fn start_with(
         options.settings,
         mart_service::payment_token::TokenSeal::load(config)?,
     );
-    boot.consume(
-        "saga",
-        saga::TOPICS,
-        Arc::new(mart_events::consumer::Saga(saga::SagaHandler {
+    let handler = || {
+        Saga(saga::SagaHandler {
             payments: payments.clone(),
-        })),
+        })
+    };
+    boot.consume("saga", saga::TOPICS, Arc::new(handler()));
+    boot.consume(
+        "shipments",
+        saga::SHIPMENT_TOPICS,
+        Arc::new(Unhurried(handler())),
     );
     let routes = boot.graphql_routes(graphql::schema(payments));
     boot.serve(listener, routes)

@@ -10,7 +10,12 @@ use mart_events::{EventEnvelope, HandlerError, Topic, Urgency};
 
 use crate::domain::{Learned, Payments};
 
-pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Inventory, Topic::Shipping];
+/// What authorizing (or voiding) an order waits on: fetched at the interactive cadence.
+pub const TOPICS: &[Topic] = &[Topic::Orders, Topic::Inventory];
+
+/// Shipments (a capture when the parcel leaves), which nobody waits on: fetched by a
+/// second consumer at the background cadence ([`mart_events::consumer::Unhurried`]).
+pub const SHIPMENT_TOPICS: &[Topic] = &[Topic::Shipping];
 
 pub struct SagaHandler {
     pub payments: Payments,

@@ -14,4 +14,4 @@ pub struct StockAdjusted {
     pub reason: String,
     pub on_hand: i32,
 }
-domain_event!(StockAdjusted, "inventory.stock_adjusted", v 1, Topic::Inventory, |e| e.product_id);
+domain_event!(StockAdjusted, "inventory.stock_adjusted", v 1, Topic::Stock, |e| e.product_id);

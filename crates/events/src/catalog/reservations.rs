@@ -53,7 +53,7 @@ pub struct StockReleased {
     /// `payment_declined`, `order_cancelled` or `expired`.
     pub reason: String,
 }
-domain_event!(StockReleased, "inventory.released", v 1, Topic::Inventory, |e| e.order_id);
+domain_event!(StockReleased, "inventory.released", v 1, Topic::Stock, |e| e.order_id);
 
 /// The held stock is sold: it left `on_hand`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,4 +61,4 @@ domain_event!(StockReleased, "inventory.released", v 1, Topic::Inventory, |e| e.
 pub struct StockCommitted {
     pub order_id: Uuid,
 }
-domain_event!(StockCommitted, "inventory.committed", v 1, Topic::Inventory, |e| e.order_id);
+domain_event!(StockCommitted, "inventory.committed", v 1, Topic::Stock, |e| e.order_id);

@@ -16,6 +16,7 @@ mod batch;
 mod reactions;
 mod stats;
 mod trace;
+mod unhurried;
 mod watch;
 
 use std::future::Future;
@@ -32,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use apply::{Applied, BatchFailure, apply_batch, apply_once};
 pub use reactions::{Reactions, Saga, decode_run, runs};
+pub use unhurried::Unhurried;
 
 use crate::envelope::EventEnvelope;
 use crate::health::ConsumerHealth;
