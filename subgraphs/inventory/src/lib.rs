@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use mart_events::consumer::{Saga, Unhurried};
+use mart_events::consumer::Saga;
 use mart_service::{Bootstrap, ServiceConfig, ServiceHandle, ServiceName, StartError, Subgraph};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -76,11 +76,6 @@ pub async fn start_with(
 ) -> Result<ServiceHandle, StartError> {
     let mut boot = Bootstrap::start(config, SERVICE, &MIGRATIONS, shutdown).await?;
     boot.consume("saga", saga::TOPICS, Arc::new(Saga(saga::SagaHandler)));
-    boot.consume(
-        "payments",
-        saga::PAYMENT_TOPICS,
-        Arc::new(Unhurried(Saga(saga::SagaHandler))),
-    );
     boot.spawn(expiry::run(
         boot.db.clone(),
         boot.outbox.clone(),

@@ -3,11 +3,13 @@
 //! A consumer fetches every topic it reads at one cadence, and each fetch costs the broker
 //! the same per topic whether or not the topic holds anything new: tansu 0.6 plans six
 //! SQLite queries per partition on every pass over a fetch, and a fetch that finds nothing
-//! passes twice (four times at the background wait). An idle `mart up` cost tansu 0.21
-//! of a core with inventory, payments and orders fetching nine partitions every 75 ms,
-//! 0.19 with six. A participant whose customer-facing step reads some topics and whose
-//! housekeeping reads others (orders: stock and payment outcomes, then shipments) runs
-//! two consumers: the interactive one over the first, and this over the rest.
+//! passes twice (four times at the background wait). An idle `mart up` cost tansu 5.30 s
+//! of CPU in 30 s with inventory, payments and orders fetching nine partitions every
+//! 75 ms, 4.63 s with seven (at 200 orders/s the difference was within the runs' noise).
+//! A participant whose customer-facing step reads some topics and whose housekeeping
+//! reads others (orders: stock and payment outcomes, then shipments) runs two consumers:
+//! the interactive one over the first, and this over the rest. Not where both write the
+//! same hot rows: a round of the second would hold their locks while the first waits.
 
 use diesel_async::AsyncPgConnection;
 
