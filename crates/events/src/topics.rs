@@ -1,7 +1,7 @@
 //! One topic per producing service, plus one for the orders' status changes and
 //! one for stock movements (what no saga step waits on stays off the topics the
-//! saga's consumers fetch); the message key is the aggregate id, so the events of one aggregate stay in
-//! order.
+//! saga's consumers fetch); the message key is the aggregate id, so the events of
+//! one aggregate stay in order.
 
 use std::fmt;
 
