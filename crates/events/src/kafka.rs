@@ -14,8 +14,9 @@ use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use crate::topics::Topic;
 
 /// How long a producer waits to fill a batch before sending it. Every produce request costs
-/// the broker a transaction (tansu: SQL it parses anew each time), and every batch becomes a
-/// round of the next consumer's transaction, so fuller batches save work all along the saga.
+/// the broker a transaction (tansu: several SQL statements; measured when it still parsed
+/// them anew each time, tools/tansu/), and every batch becomes a round of the next
+/// consumer's transaction, so fuller batches save work all along the saga.
 /// Measured with `bench/orders.sh --duration 60s` on two cores (bench/LOG.md, session 12):
 /// at 100 orders/s, 2 ms took 69 s of CPU in all (mart, PostgreSQL, tansu; two runs), 10 ms
 /// 61 s, 20 ms 56 s, 50 ms 58 s, while p50 to CONFIRMED went 345 → 393 → 419 → 546 ms; at

@@ -1,11 +1,12 @@
 //! A handler's events from topics nobody waits on, fetched at the background cadence.
 //!
 //! A consumer fetches every topic it reads at one cadence, and each fetch costs the broker
-//! the same per topic whether or not the topic holds anything new: tansu 0.6 plans six
+//! the same per topic whether or not the topic holds anything new: tansu 0.6 runs six
 //! SQLite queries per partition on every pass over a fetch, and a fetch that finds nothing
-//! passes twice (four times at the background wait). An idle `mart up` cost tansu 5.30 s
-//! of CPU in 30 s with inventory, payments and orders fetching nine partitions every
-//! 75 ms, 4.63 s with seven (at 200 orders/s the difference was within the runs' noise).
+//! passes twice (four times at the background wait). An idle `mart up` cost the unpatched
+//! tansu (queries planned anew each time; tools/tansu/) 5.30 s of CPU in 30 s with
+//! inventory, payments and orders fetching nine partitions every 75 ms, 4.63 s with seven
+//! (at 200 orders/s the difference was within the runs' noise).
 //! A participant whose customer-facing step reads some topics and whose housekeeping
 //! reads others (orders: stock and payment outcomes, then shipments) runs two consumers:
 //! the interactive one over the first, and this over the rest. Not where both write the
