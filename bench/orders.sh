@@ -5,8 +5,9 @@
 # then prints each process's CPU time over the run (where the saga's time goes).
 #   MART_BENCH_PREFILL=N   first fill each saga database with N finished orders' rows
 #                          (bench/prefill/): the same run against a shop with history
-#   MART_BENCH_PG_STATS=1  afterwards, the run's costliest statements (needs
-#                          pg_stat_statements loaded) and each hot table's updates,
+#   MART_BENCH_PG_STATS=1  afterwards, the run's costliest statements and how many
+#                          an order took, per database (needs pg_stat_statements
+#                          loaded), and each hot table's updates,
 #                          how many were HOT, and its dead rows
 BENCH_NAME=orders
 source "$(dirname "$0")/lib/system.sh"
@@ -79,6 +80,17 @@ if pg_stats_wanted; then
     FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
     WHERE d.datname LIKE '${MART_DATABASE_PREFIX}%'
     ORDER BY s.total_exec_time DESC LIMIT 25" || true
+  # Each statement costs PostgreSQL a reply (a send) and mart a wake-up, whatever it does:
+  # the count per order is the figure that machine noise cannot move.
+  orders=$(psql -h 127.0.0.1 -U postgres -d "$(db_of orders)" -qAtc "SELECT count(*) FROM orders" 2>/dev/null || echo 0)
+  psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "
+    SELECT 'statements per order (' || $orders || ' orders, setup included): ' ||
+           round(sum(s.calls)::numeric / greatest($orders, 1), 1) || ' in all; ' ||
+           string_agg(substr(d.datname, length('$MART_DATABASE_PREFIX') + 1) || ' ' ||
+                      round(s.n::numeric / greatest($orders, 1), 1), ', ' ORDER BY s.n DESC)
+    FROM (SELECT dbid, sum(calls) AS n, sum(calls) AS calls FROM pg_stat_statements GROUP BY dbid) s
+    JOIN pg_database d ON d.oid = s.dbid
+    WHERE d.datname LIKE '${MART_DATABASE_PREFIX}%'" | while read -r line; do log "$line"; done || true
   log "tables: rows written, updates that were HOT, dead rows left:"
   for s in "${SAGA_DBS[@]}"; do
     psql -h 127.0.0.1 -U postgres -d "$(db_of "$s")" -P pager=off -c "

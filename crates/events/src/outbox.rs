@@ -46,6 +46,11 @@ pub async fn enqueue_envelope(
     Ok(())
 }
 
+/// `event` wrapped, with its topic: one entry for [`enqueue_all`].
+pub fn entry<E: DomainEvent>(event: &E) -> (&'static str, EventEnvelope) {
+    (E::TOPIC.as_str(), EventEnvelope::wrap(event))
+}
+
 /// Records `envelopes` (each with its topic, without the deployment prefix) in the outbox,
 /// in order, in one statement per thousand: what a consumer's round emits costs the
 /// database one statement instead of one per event (bench/LOG.md, session 12).

@@ -10,7 +10,8 @@ use mart_events::catalog::{
     ReservedLine, Shortage, StockAdjusted, StockCommitted, StockRejected, StockReleased,
     StockReserved,
 };
-use mart_events::enqueue;
+use mart_events::outbox::entry;
+use mart_events::{EventEnvelope, enqueue};
 use uuid::Uuid;
 
 use crate::storage::rows::StockLevelRow;
@@ -31,13 +32,13 @@ pub async fn stock_adjusted(
     enqueue(conn, &event).await.map(drop)
 }
 
-pub async fn stock_reserved(
-    conn: &AsyncPgConnection,
+/// `inventory.reserved`, for [`mart_events::outbox::enqueue_all`] with the round's others.
+pub fn stock_reserved(
     order_id: Uuid,
     quantities: &BTreeMap<Uuid, i32>,
     expires_at: DateTime<Utc>,
-) -> QueryResult<()> {
-    let event = StockReserved {
+) -> (&'static str, EventEnvelope) {
+    entry(&StockReserved {
         order_id,
         lines: quantities
             .iter()
@@ -47,8 +48,7 @@ pub async fn stock_reserved(
             })
             .collect(),
         expires_at,
-    };
-    enqueue(conn, &event).await.map(drop)
+    })
 }
 
 pub async fn stock_released(
@@ -63,8 +63,9 @@ pub async fn stock_released(
     enqueue(conn, &event).await.map(drop)
 }
 
-pub async fn stock_committed(conn: &AsyncPgConnection, order_id: Uuid) -> QueryResult<()> {
-    enqueue(conn, &StockCommitted { order_id }).await.map(drop)
+/// `inventory.committed`, for [`mart_events::outbox::enqueue_all`] with the round's others.
+pub fn stock_committed(order_id: Uuid) -> (&'static str, EventEnvelope) {
+    entry(&StockCommitted { order_id })
 }
 
 /// `inventory.rejected`: the order cannot be reserved (`out_of_stock` with

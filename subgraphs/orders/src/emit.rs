@@ -9,7 +9,8 @@ use mart_events::catalog::{
     AddressPayload, Currency, MoneyPayload, OrderCancelled, OrderConfirmed, OrderLinePayload,
     OrderPlaced, OrderStatusChanged,
 };
-use mart_events::{DomainEvent, EventEnvelope, enqueue};
+use mart_events::outbox::entry;
+use mart_events::{EventEnvelope, enqueue};
 
 use crate::domain::status::{OrderStatus, Transition};
 use crate::storage::rows::{LineRow, OrderRow};
@@ -79,15 +80,15 @@ pub fn moved(order: &OrderRow, transition: Transition) -> Vec<(&'static str, Eve
         reason: transition.reason.map(str::to_string),
         at: Utc::now(),
     };
-    let mut events = vec![envelope(&changed)];
+    let mut events = vec![entry(&changed)];
     match transition.to {
-        OrderStatus::Confirmed => events.push(envelope(&OrderConfirmed {
+        OrderStatus::Confirmed => events.push(entry(&OrderConfirmed {
             order_id: order.id,
             user_id: order.user_id,
             shipping_address: order.address(),
             total_weight_grams: order.total_weight_grams,
         })),
-        OrderStatus::Cancelled => events.push(envelope(&OrderCancelled {
+        OrderStatus::Cancelled => events.push(entry(&OrderCancelled {
             order_id: order.id,
             reason: transition.reason.unwrap_or("cancelled").to_string(),
             previous_status: transition.from.as_str().to_string(),
@@ -95,8 +96,4 @@ pub fn moved(order: &OrderRow, transition: Transition) -> Vec<(&'static str, Eve
         _ => {}
     }
     events
-}
-
-fn envelope<E: DomainEvent>(event: &E) -> (&'static str, EventEnvelope) {
-    (E::TOPIC.as_str(), EventEnvelope::wrap(event))
 }

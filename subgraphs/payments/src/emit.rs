@@ -7,30 +7,27 @@ use mart_events::catalog::{
     MoneyPayload, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentRefunded,
     PaymentVoided,
 };
-use mart_events::enqueue;
+use mart_events::outbox::entry;
+use mart_events::{EventEnvelope, enqueue};
 
 use crate::storage::PaymentRow;
 
-pub async fn authorized(
-    conn: &AsyncPgConnection,
-    row: &PaymentRow,
-    amount: MoneyPayload,
-) -> QueryResult<()> {
-    let event = PaymentAuthorized {
+/// `payment.authorized`, for [`mart_events::outbox::enqueue_all`] with the round's others.
+pub fn authorized(row: &PaymentRow, amount: MoneyPayload) -> (&'static str, EventEnvelope) {
+    entry(&PaymentAuthorized {
         order_id: row.order_id,
         payment_id: row.id,
         amount,
-    };
-    enqueue(conn, &event).await.map(drop)
+    })
 }
 
-pub async fn declined(conn: &AsyncPgConnection, row: &PaymentRow, reason: &str) -> QueryResult<()> {
-    let event = PaymentDeclined {
+/// `payment.declined`, for [`mart_events::outbox::enqueue_all`] with the round's others.
+pub fn declined(row: &PaymentRow, reason: &str) -> (&'static str, EventEnvelope) {
+    entry(&PaymentDeclined {
         order_id: row.order_id,
         payment_id: row.id,
         reason: reason.to_string(),
-    };
-    enqueue(conn, &event).await.map(drop)
+    })
 }
 
 pub async fn voided(conn: &AsyncPgConnection, row: &PaymentRow) -> QueryResult<()> {

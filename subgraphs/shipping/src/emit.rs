@@ -6,20 +6,21 @@ use diesel_async::AsyncPgConnection;
 use mart_events::catalog::{
     ShipmentCancelled, ShipmentCreated, ShipmentDelivered, ShipmentReturned, ShipmentShipped,
 };
-use mart_events::enqueue;
+use mart_events::outbox::entry;
+use mart_events::{EventEnvelope, enqueue};
 
 use crate::domain::ShipmentStatus;
 use crate::storage::ShipmentRow;
 
-/// `shipment.created`: a label exists for the order.
-pub async fn created(conn: &AsyncPgConnection, row: &ShipmentRow) -> QueryResult<()> {
-    let event = ShipmentCreated {
+/// `shipment.created`: a label exists for the order. For
+/// [`mart_events::outbox::enqueue_all`] with the round's others.
+pub fn created(row: &ShipmentRow) -> (&'static str, EventEnvelope) {
+    entry(&ShipmentCreated {
         order_id: row.order_id,
         shipment_id: row.id,
         carrier: row.carrier.clone(),
         tracking_number: row.tracking_number.clone(),
-    };
-    enqueue(conn, &event).await.map(drop)
+    })
 }
 
 /// What staff moving the parcel to `to` announces: `shipment.shipped` (the

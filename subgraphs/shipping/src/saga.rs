@@ -2,7 +2,6 @@
 //! the order is cancelled before the parcel leaves.
 
 use diesel_async::AsyncPgConnection;
-use futures::future::try_join_all;
 use mart_events::catalog::{DomainEvent, OrderCancelled, OrderConfirmed};
 use mart_events::consumer::{BatchFuture, HandlerFuture, Reactions, decode_run};
 use mart_events::{EventEnvelope, Topic};
@@ -22,8 +21,8 @@ impl Reactions for SagaHandler {
         (event_type == OrderConfirmed::TYPE).then_some(0)
     }
 
-    /// Runs of `order.confirmed` are handled side by side on the round's
-    /// connection (their statements pipelined): each order gets its own
+    /// Runs of `order.confirmed` are labelled together
+    /// ([`crate::domain::Shipping::on_orders_confirmed`]): each order gets its own
     /// shipment, so they do not depend on each other.
     fn react_to_run<'a>(
         &'a self,
@@ -32,14 +31,10 @@ impl Reactions for SagaHandler {
     ) -> BatchFuture<'a> {
         Box::pin(async move {
             let orders: Vec<OrderConfirmed> = decode_run(events)?;
-            let shared: &AsyncPgConnection = conn;
-            try_join_all(
-                orders
-                    .iter()
-                    .map(|order| self.shipping.on_order_confirmed(shared, order)),
-            )
-            .await
-            .map_err(|e| (0, e))?;
+            self.shipping
+                .on_orders_confirmed(conn, &orders)
+                .await
+                .map_err(|e| (0, e))?;
             Ok(())
         })
     }

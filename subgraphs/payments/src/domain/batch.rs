@@ -1,6 +1,7 @@
 //! What payments learns from the saga about orders (placed, stock held),
 //! recorded for a whole run of events in two round trips; an order it makes
-//! ready is authorized.
+//! ready is authorized, and the processor's answers for the run are written
+//! in three statements (statuses, log, events), not three per order.
 
 use std::collections::HashMap;
 
@@ -11,8 +12,9 @@ use mart_events::catalog::OrderPlaced;
 use uuid::Uuid;
 
 use super::PaymentStatus;
-use super::payments::Payments;
-use crate::storage::{self, Facts};
+use super::payments::{Payments, Verdict, event_money};
+use crate::emit;
+use crate::storage::{self, Facts, PaymentRow};
 
 /// Something payments learns about an order from the saga.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +50,8 @@ impl Learned<'_> {
 }
 
 const PENDING: &str = PaymentStatus::Pending.as_str();
+const AUTHORIZED: &str = PaymentStatus::Authorized.as_str();
+const DECLINED: &str = PaymentStatus::Declined.as_str();
 
 impl Payments {
     /// Records every fact (pipelined, in order), then authorizes each order
@@ -80,12 +84,46 @@ impl Payments {
                 verdicts.push((row, verdict));
             }
         }
-        try_join_all(
-            verdicts
-                .into_iter()
-                .map(|(row, verdict)| self.record_verdict(conn, row, verdict)),
-        )
-        .await?;
-        Ok(())
+        record_verdicts(conn, &verdicts).await
     }
+}
+
+/// Writes what the processor said about each order: its status, its log entry and
+/// its event, one statement each for the lot, pipelined.
+async fn record_verdicts(
+    conn: &AsyncPgConnection,
+    verdicts: &[(&PaymentRow, Verdict)],
+) -> Result<(), HandlerError> {
+    if verdicts.is_empty() {
+        return Ok(());
+    }
+    let mut statuses = Vec::with_capacity(verdicts.len());
+    let mut log = Vec::with_capacity(verdicts.len());
+    let mut events = Vec::with_capacity(verdicts.len());
+    for (row, verdict) in verdicts {
+        match verdict {
+            Verdict::Authorized { reference, amount } => {
+                let money = event_money(row, *amount)?;
+                statuses.push((row.order_id, AUTHORIZED, Some(reference.as_str())));
+                log.push((row.order_id, "authorized", Some(*amount), None));
+                events.push(emit::authorized(row, money));
+            }
+            Verdict::Declined(reason) => {
+                statuses.push((row.order_id, DECLINED, None));
+                log.push((
+                    row.order_id,
+                    "declined",
+                    row.amount_minor,
+                    Some(reason.as_str()),
+                ));
+                events.push(emit::declined(row, reason));
+            }
+        }
+    }
+    futures::try_join!(
+        storage::set_statuses(conn, &statuses),
+        storage::log_events(conn, &log),
+        mart_events::outbox::enqueue_all(conn, &events),
+    )?;
+    Ok(())
 }

@@ -59,7 +59,10 @@ fn money(row: &PaymentRow, amount_minor: i64) -> Result<MoneyPayload, String> {
     })
 }
 
-fn event_money(row: &PaymentRow, amount_minor: i64) -> Result<MoneyPayload, HandlerError> {
+pub(super) fn event_money(
+    row: &PaymentRow,
+    amount_minor: i64,
+) -> Result<MoneyPayload, HandlerError> {
     money(row, amount_minor).map_err(HandlerError::Permanent)
 }
 
@@ -141,53 +144,6 @@ impl Payments {
             }
             Err(ProviderError::Refused(detail)) => Verdict::Declined(detail),
         })
-    }
-
-    /// Writes what the processor said: the status, its log entry and the
-    /// event, sent together (pipelined): one round trip.
-    pub(super) async fn record_verdict(
-        &self,
-        conn: &AsyncPgConnection,
-        row: &PaymentRow,
-        verdict: Verdict,
-    ) -> Result<(), HandlerError> {
-        let order_id = row.order_id;
-        match verdict {
-            Verdict::Authorized { reference, amount } => {
-                let money = event_money(row, amount)?;
-                futures::try_join!(
-                    storage::set_status(
-                        conn,
-                        order_id,
-                        PaymentStatus::Authorized.as_str(),
-                        Some(&reference),
-                        ("authorized", Some(amount), None),
-                    ),
-                    emit::authorized(conn, row, money),
-                )?;
-            }
-            Verdict::Declined(reason) => self.decline(conn, row, &reason).await?,
-        }
-        Ok(())
-    }
-
-    async fn decline(
-        &self,
-        conn: &AsyncPgConnection,
-        row: &PaymentRow,
-        reason: &str,
-    ) -> Result<(), HandlerError> {
-        futures::try_join!(
-            storage::set_status(
-                conn,
-                row.order_id,
-                PaymentStatus::Declined.as_str(),
-                None,
-                ("declined", row.amount_minor, Some(reason)),
-            ),
-            emit::declined(conn, row, reason),
-        )?;
-        Ok(())
     }
 
     /// Voids an authorization; a payment not yet authorized will never be.

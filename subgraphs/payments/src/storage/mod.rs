@@ -158,6 +158,54 @@ pub async fn set_status(
     Ok(row)
 }
 
+/// Moves each payment `(order, status, processor reference)` to its status in one
+/// statement; a reference of `None` leaves the stored one.
+pub async fn set_statuses(
+    mut conn: &AsyncPgConnection,
+    changes: &[(Uuid, &str, Option<&str>)],
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, Nullable, Text};
+    let ids: Vec<Uuid> = changes.iter().map(|c| c.0).collect();
+    let statuses: Vec<&str> = changes.iter().map(|c| c.1).collect();
+    let references: Vec<Option<&str>> = changes.iter().map(|c| c.2).collect();
+    // Arrays keep the text the same for any number of payments: prepared once.
+    let update = diesel::sql_query(
+        "UPDATE payments AS p \
+         SET status = v.status, provider_ref = COALESCE(v.provider_ref, p.provider_ref), \
+             updated_at = CURRENT_TIMESTAMP \
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(order_id, status, provider_ref) \
+         WHERE p.order_id = v.order_id",
+    )
+    .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
+    .bind::<Array<Text>, _>(statuses)
+    .bind::<Array<Nullable<Text>>, _>(references);
+    cached(update).execute(&mut conn).await?;
+    Ok(())
+}
+
+/// Log entries `(order, kind, amount, detail)`, in one statement.
+pub async fn log_events(
+    mut conn: &AsyncPgConnection,
+    entries: &[(Uuid, &str, Option<i64>, Option<&str>)],
+) -> QueryResult<()> {
+    let rows: Vec<_> = entries
+        .iter()
+        .map(|&(order_id, kind, amount_minor, detail)| {
+            (
+                payment_events::order_id.eq(order_id),
+                payment_events::kind.eq(kind),
+                payment_events::amount_minor.eq(amount_minor),
+                payment_events::detail.eq(detail),
+            )
+        })
+        .collect();
+    diesel::insert_into(payment_events::table)
+        .values(rows)
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn add_refund(
     conn: &mut AsyncPgConnection,
     order_id: Uuid,

@@ -9,5 +9,6 @@ pub mod shipments;
 pub use rates::rate;
 pub use rows::{RateRow, ShipmentEventRow, ShipmentRow};
 pub use shipments::{
-    events_of, find, find_by_order, insert_shipment, lock, lock_by_order, log_status, set_status,
+    events_of, find, find_by_order, insert_shipments, lock, lock_by_order, log_status,
+    log_statuses, set_status,
 };

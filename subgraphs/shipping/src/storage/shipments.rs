@@ -7,20 +7,19 @@ use uuid::Uuid;
 use super::rows::{ShipmentEventRow, ShipmentRow};
 use super::schema::{shipment_events, shipments};
 
-/// Inserts the order's shipment unless it has one; `None` if it had. The
-/// caller logs its first status ([`log_status`]).
-pub async fn insert_shipment(
+/// Inserts every row whose order has no shipment yet, in one statement; returns
+/// those inserted. The caller logs their first status ([`log_statuses`]).
+pub async fn insert_shipments(
     mut conn: &AsyncPgConnection,
-    row: &ShipmentRow,
-) -> QueryResult<Option<ShipmentRow>> {
+    rows: &[ShipmentRow],
+) -> QueryResult<Vec<ShipmentRow>> {
     diesel::insert_into(shipments::table)
-        .values(row)
+        .values(rows)
         .on_conflict(shipments::order_id)
         .do_nothing()
         .returning(ShipmentRow::as_returning())
-        .get_result(&mut conn)
+        .get_results(&mut conn)
         .await
-        .optional()
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ShipmentRow>> {
@@ -94,6 +93,28 @@ pub async fn log_status(
             shipment_events::shipment_id.eq(shipment_id),
             shipment_events::status.eq(status),
         ))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// The same first status for each of `shipment_ids`, in one statement.
+pub async fn log_statuses(
+    mut conn: &AsyncPgConnection,
+    shipment_ids: &[Uuid],
+    status: &str,
+) -> QueryResult<()> {
+    let rows: Vec<_> = shipment_ids
+        .iter()
+        .map(|&id| {
+            (
+                shipment_events::shipment_id.eq(id),
+                shipment_events::status.eq(status),
+            )
+        })
+        .collect();
+    diesel::insert_into(shipment_events::table)
+        .values(rows)
         .execute(&mut conn)
         .await?;
     Ok(())

@@ -133,15 +133,16 @@ pub async fn reserve_batch(
         .map(|(&(product_id, warehouse_id), &quantity)| {
             stock::apply(conn, product_id, warehouse_id, 0, quantity)
         });
-    let events = announced.iter().map(|(order_id, wanted, expires_at)| {
-        emit::stock_reserved(conn, *order_id, wanted, *expires_at)
-    });
+    let events: Vec<_> = announced
+        .iter()
+        .map(|(order_id, wanted, expires_at)| emit::stock_reserved(*order_id, wanted, *expires_at))
+        .collect();
     let (claimed, held, inserted, recorded, announced) = join!(
         table::claim_many(conn, ReservationStatus::Active.as_str(), &claims),
         try_join_all(stock_changes),
         table::insert_lines(conn, &line_rows),
         crate::storage::ledger::append(conn, &ledger_rows),
-        try_join_all(events),
+        mart_events::outbox::enqueue_all(conn, &events),
     );
     let claimed = claimed?;
     if claimed.len() != claims.len() {
@@ -239,15 +240,13 @@ pub async fn commit_batch(
         .map(|(&(product_id, warehouse_id), &quantity)| {
             stock::apply(conn, product_id, warehouse_id, -quantity, -quantity)
         });
-    let events = sold
-        .iter()
-        .map(|&order_id| emit::stock_committed(conn, order_id));
+    let events: Vec<_> = sold.iter().map(|&o| emit::stock_committed(o)).collect();
     try_join!(
         stock::lock_for_products(conn, &product_ids),
         try_join_all(stock_changes),
         crate::storage::ledger::append(conn, &ledger_rows),
         table::close_many(conn, &sold, ReservationStatus::Committed.as_str()),
-        try_join_all(events),
+        mart_events::outbox::enqueue_all(conn, &events),
     )?;
     Ok(outcomes)
 }
