@@ -34,8 +34,7 @@ impl Reactions for SagaHandler {
             self.shipping
                 .on_orders_confirmed(conn, &orders)
                 .await
-                .map_err(|e| (0, e))?;
-            Ok(())
+                .map_err(|e| (0, e))
         })
     }
 

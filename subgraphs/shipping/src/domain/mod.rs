@@ -86,12 +86,12 @@ impl Shipping {
     /// Creates the labels for a round of confirmed orders (once per order): the
     /// carriers looked up once per destination and weight, then the shipments,
     /// their first status and their events in one statement each (pipelined), not
-    /// three per order. Returns how many labels are new.
+    /// three per order.
     pub async fn on_orders_confirmed(
         &self,
         conn: &AsyncPgConnection,
         orders: &[OrderConfirmed],
-    ) -> Result<usize, HandlerError> {
+    ) -> Result<(), HandlerError> {
         let mut routes: Vec<(&str, i64)> = orders
             .iter()
             .map(|o| (o.shipping_address.country.as_str(), o.total_weight_grams))
@@ -104,16 +104,9 @@ impl Shipping {
                 .map(|&(country, weight)| storage::rate(conn, country, weight, None)),
         )
         .await?;
-        let carriers: HashMap<(&str, i64), String> = routes
+        let carriers: HashMap<(&str, i64), Option<String>> = routes
             .into_iter()
-            .zip(rates)
-            .map(|(route, rate)| {
-                let carrier = rate.map(|r| r.carrier);
-                (
-                    route,
-                    carrier.unwrap_or_else(|| FALLBACK_CARRIER.to_string()),
-                )
-            })
+            .zip(rates.into_iter().map(|rate| rate.map(|r| r.carrier)))
             .collect();
         let now = Utc::now();
         let rows = orders
@@ -125,7 +118,9 @@ impl Shipping {
                     id: Uuid::now_v7(),
                     order_id: order.order_id,
                     user_id: order.user_id,
-                    carrier: carriers[&route].clone(),
+                    carrier: carriers[&route]
+                        .clone()
+                        .unwrap_or_else(|| FALLBACK_CARRIER.to_string()),
                     tracking_number: tracking_number(),
                     status: ShipmentStatus::LabelCreated.as_str().to_string(),
                     weight_grams: order.total_weight_grams,
@@ -139,7 +134,7 @@ impl Shipping {
         // An order that has its label already (a redelivery) gets no new one.
         let created = storage::insert_shipments(conn, &rows).await?;
         if created.is_empty() {
-            return Ok(0);
+            return Ok(());
         }
         let ids: Vec<Uuid> = created.iter().map(|row| row.id).collect();
         let events: Vec<_> = created.iter().map(emit::created).collect();
@@ -147,7 +142,7 @@ impl Shipping {
             storage::log_statuses(conn, &ids, ShipmentStatus::LabelCreated.as_str()),
             mart_events::outbox::enqueue_all(conn, &events),
         )?;
-        Ok(created.len())
+        Ok(())
     }
 
     /// Voids a label that has not left; a parcel already on its way is not
