@@ -3,14 +3,12 @@
 //! `order.confirmed` and `order.cancelled` for the moves the saga reacts to).
 
 use chrono::Utc;
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
+use mart_events::EventEnvelope;
 use mart_events::catalog::{
     AddressPayload, Currency, MoneyPayload, OrderCancelled, OrderConfirmed, OrderLinePayload,
     OrderPlaced, OrderStatusChanged,
 };
 use mart_events::outbox::entry;
-use mart_events::{EventEnvelope, enqueue};
 
 use crate::domain::status::{OrderStatus, Transition};
 use crate::storage::rows::{LineRow, OrderRow};
@@ -18,14 +16,13 @@ use crate::storage::rows::{LineRow, OrderRow};
 /// `order.placed` for a new `order` of `lines` priced in `currency`;
 /// `sealed_payment_token` is the customer's token sealed for payments
 /// (`mart_service::payment_token`): no other reader of the event can use it.
-pub async fn placed(
-    conn: &AsyncPgConnection,
+pub fn placed(
     order: &OrderRow,
     lines: &[LineRow],
     currency: Currency,
     address: &AddressPayload,
     sealed_payment_token: &str,
-) -> QueryResult<()> {
+) -> (&'static str, EventEnvelope) {
     let money = |amount_minor| MoneyPayload {
         amount_minor,
         currency,
@@ -52,11 +49,11 @@ pub async fn placed(
         payment_token: sealed_payment_token.to_string(),
         reservation_expires_at: order.reservation_expires_at,
     };
-    enqueue(conn, &event).await.map(drop)
+    entry(&event)
 }
 
 /// `order.status_changed` for a new order: it starts PENDING.
-pub async fn created(conn: &AsyncPgConnection, order: &OrderRow) -> QueryResult<()> {
+pub fn created(order: &OrderRow) -> (&'static str, EventEnvelope) {
     let event = OrderStatusChanged {
         order_id: order.id,
         user_id: order.user_id,
@@ -65,7 +62,7 @@ pub async fn created(conn: &AsyncPgConnection, order: &OrderRow) -> QueryResult<
         reason: None,
         at: order.created_at,
     };
-    enqueue(conn, &event).await.map(drop)
+    entry(&event)
 }
 
 /// What one move of `order` announces: `order.status_changed`, and

@@ -9,7 +9,7 @@ use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 use mart_orders::upstream::CallPolicy;
 use mart_service::{ServiceName, testkit};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::support::{Shop, error_code, issuer, open, order_input};
 
@@ -40,7 +40,14 @@ async fn an_order_snapshots_prices_and_shipping() {
     assert!(body.get("errors").is_none(), "{body:#}");
     let order = &body["data"]["placeOrder"];
     assert_eq!(order["status"], "PENDING");
-    assert!(order["number"].as_str().unwrap().starts_with("M-"));
+    let number = |order: &Value| -> i64 {
+        let text = order["number"].as_str().unwrap_or_default();
+        let digits = text
+            .strip_prefix("M-")
+            .unwrap_or_else(|| panic!("number {text:?}"));
+        digits.parse().unwrap_or_else(|_| panic!("number {text:?}"))
+    };
+    let first = number(order);
     assert_eq!(
         order["subtotal"],
         json!({ "amountMinor": 2 * 1299 + 4500, "currency": "EUR" })
@@ -66,6 +73,12 @@ async fn an_order_snapshots_prices_and_shipping() {
     let eve = shop.customer();
     let body = shop.gql(&shop.orders_url, Some(&eve), list, me).await;
     assert_eq!(error_code(&body), "FORBIDDEN");
+
+    // The next order gets the next number.
+    let next = shop
+        .place(&ada, order_input(&[(mug, 1)], "tok_ok", "snap-2"))
+        .await;
+    assert_eq!(number(&next["data"]["placeOrder"]), first + 1, "{next:#}");
     shop.stop().await;
 }
 
@@ -151,6 +164,16 @@ async fn one_idempotency_key_sent_ten_times_at_once_makes_one_order() {
     )
     .await;
     assert_eq!(placed, 1);
+    // The attempts that lost wrote nothing of their own: one line, one first status, the
+    // order's two events.
+    for (table, rows) in [
+        ("order_lines", 1),
+        ("order_status_history", 1),
+        ("outbox_events", 2),
+    ] {
+        let sql = format!("SELECT count(*) AS n FROM {table}");
+        assert_eq!(count(&shop.orders_db, &sql).await, rows, "{table}");
+    }
 
     // Another user may use the same key for an order of their own.
     let bob = shop.customer();

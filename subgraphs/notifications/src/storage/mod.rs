@@ -97,6 +97,8 @@ pub async fn remember_owners(
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&orders)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&owners);
+    // The same text for any number of orders: kept prepared (diesel would not).
+    let address = mart_events::prepared::cached(address);
     let (mut first, mut second) = (conn, conn);
     let (stored, _): (Vec<(Uuid, Uuid, Option<String>)>, usize) =
         futures::try_join!(upsert.get_results(&mut first), address.execute(&mut second))?;

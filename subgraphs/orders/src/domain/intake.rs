@@ -2,7 +2,7 @@
 //! event in one transaction, whether it was placed here (`placeOrder`) or checked out
 //! from a cart (`checkout.completed`, which carries the discount and tax checkout fixed).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use mart_events::HandlerError;
@@ -33,30 +33,23 @@ pub struct NewOrder<'a> {
     pub sealed_payment_token: &'a str,
 }
 
-/// Writes `order` unless its user already has an order under its idempotency key
-/// (`None`: the first one stays); the statements after the insert are pipelined.
+/// Writes `order`, its lines, first status and events unless its user already has an
+/// order under its idempotency key (`None`: the first one stays), in one statement.
 pub async fn write(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order: &NewOrder<'_>,
 ) -> QueryResult<Option<OrderRow>> {
-    let Some(stored) = storage::insert_order(conn, &order.row).await? else {
-        return Ok(None);
-    };
-    let conn: &AsyncPgConnection = conn;
-    futures::try_join!(
-        storage::insert_lines(conn, &order.lines),
-        storage::record_history(conn, stored.id, OrderStatus::Pending.as_str(), None),
+    let events = [
         emit::placed(
-            conn,
-            &stored,
+            &order.row,
             &order.lines,
             order.currency,
             order.address,
-            order.sealed_payment_token
+            order.sealed_payment_token,
         ),
-        emit::created(conn, &stored),
-    )?;
-    Ok(Some(stored))
+        emit::created(&order.row),
+    ];
+    storage::new_order::insert(conn, &order.row, &order.lines, &events).await
 }
 
 /// Makes the order a checked-out cart asked for: priced as checkout showed it (lines,
@@ -70,6 +63,8 @@ pub async fn accept_checkout(
     now: DateTime<Utc>,
 ) -> Result<bool, HandlerError> {
     check_figures(event).map_err(HandlerError::Permanent)?;
+    // Microseconds, as PostgreSQL keeps them: the events carry what the row holds.
+    let now = now.trunc_subsecs(6);
     let currency = event.total.currency;
     if storage::find(conn, event.order_id).await?.is_some() {
         return Ok(false);
@@ -105,7 +100,7 @@ pub async fn accept_checkout(
         total_minor: event.total.amount_minor,
         total_weight_grams: event.total_weight_grams,
         shipping_address: address_json,
-        reservation_expires_at: now + reservation_ttl,
+        reservation_expires_at: (now + reservation_ttl).trunc_subsecs(6),
         created_at: now,
         updated_at: now,
         request_fingerprint: None,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use diesel_async::AsyncConnection;
 use mart_events::OutboxSignal;
 use mart_events::catalog::AddressPayload;
@@ -32,6 +32,7 @@ struct Inner {
     shipping: ShippingClient,
     users: UsersClient,
     admission: Admission,
+    numbers: storage::new_order::Numbers,
     settings: OrdersSettings,
     outcomes: crate::outcomes::SagaOutcomes,
 }
@@ -110,6 +111,7 @@ impl Orders {
             shipping,
             users,
             admission: Admission::new(settings.max_waiting_orders),
+            numbers: Default::default(),
             settings,
             outcomes: dependencies.outcomes,
         }))
@@ -180,7 +182,8 @@ impl Orders {
             })?;
         let totals = placement::totals(&priced, &shipping)?;
 
-        let now = Utc::now();
+        // Microseconds, as PostgreSQL keeps them: the events carry what the row holds.
+        let now = Utc::now().trunc_subsecs(6);
         let ttl = chrono::Duration::from_std(self.0.settings.reservation_ttl)
             .map_err(|e| OrdersError::Internal(e.to_string()))?;
         let order_id = Uuid::now_v7();
@@ -204,62 +207,54 @@ impl Orders {
             serde_json::to_value(&address).map_err(|e| OrdersError::Internal(e.to_string()))?;
 
         let mut conn = self.0.db.conn().await?;
-        // Only payments can open it: the event and the outbox carry it sealed.
-        let sealed_token = self.0.seal.seal(&request.payment_token);
-        // The order, its lines and its events in one transaction: a span of the request's
+        let row = OrderRow {
+            id: order_id,
+            number: self.0.numbers.next(&mut conn).await?,
+            user_id,
+            idempotency_key: request.idempotency_key.clone(),
+            status: OrderStatus::Pending.as_str().to_string(),
+            cancel_reason: None,
+            currency: currency.as_str().to_string(),
+            subtotal_minor: priced.subtotal_minor,
+            shipping_minor: totals.shipping_minor,
+            total_minor: totals.total_minor,
+            total_weight_grams: priced.total_weight_grams,
+            shipping_address: address_json,
+            reservation_expires_at: (now + ttl).trunc_subsecs(6),
+            created_at: now,
+            updated_at: now,
+            request_fingerprint: Some(fingerprint.clone()),
+            discount_minor: 0,
+            tax_minor: 0,
+            discount_code: None,
+        };
+        let new = NewOrder {
+            row,
+            lines,
+            currency,
+            // Only payments can open it: the event and the outbox carry it sealed.
+            sealed_payment_token: &self.0.seal.seal(&request.payment_token),
+            address: &address,
+        };
+        // The order, its lines and its events in one statement: a span of the request's
         // trace when traces are exported.
         let span = tracing::info_span!(
-            "placement transaction",
-            otel.name = "orders placement transaction",
+            "placement statement",
+            otel.name = "orders placement statement",
             db.system.name = "postgresql",
         );
-        let (order, created) = tracing::Instrument::instrument(
-            conn.transaction::<_, OrdersError, _>(async |conn| {
-                let row = OrderRow {
-                    id: order_id,
-                    number: storage::next_number(conn).await?,
-                    user_id,
-                    idempotency_key: request.idempotency_key.clone(),
-                    status: OrderStatus::Pending.as_str().to_string(),
-                    cancel_reason: None,
-                    currency: currency.as_str().to_string(),
-                    subtotal_minor: priced.subtotal_minor,
-                    shipping_minor: totals.shipping_minor,
-                    total_minor: totals.total_minor,
-                    total_weight_grams: priced.total_weight_grams,
-                    shipping_address: address_json.clone(),
-                    reservation_expires_at: now + ttl,
-                    created_at: now,
-                    updated_at: now,
-                    request_fingerprint: Some(fingerprint.clone()),
-                    discount_minor: 0,
-                    tax_minor: 0,
-                    discount_code: None,
-                };
-                let new = NewOrder {
-                    row,
-                    lines: lines.clone(),
-                    currency,
-                    address: &address,
-                    sealed_payment_token: &sealed_token,
-                };
-                let Some(order) = intake::write(conn, &new).await? else {
-                    let first =
-                        storage::find_by_idempotency_key(conn, user_id, &request.idempotency_key)
-                            .await?
-                            .ok_or_else(|| {
-                                OrdersError::Internal("idempotency conflict without a row".into())
-                            })?;
-                    return Ok((replay(first, &fingerprint)?, false));
-                };
-                Ok((order, true))
-            }),
-            span,
-        )
-        .await?;
-        if created {
-            self.0.outbox.committed();
-        }
+        let written = tracing::Instrument::instrument(intake::write(&conn, &new), span).await?;
+        let Some(order) = written else {
+            // The key's first order, placed by a request that raced this one.
+            let first =
+                storage::find_by_idempotency_key(&mut conn, user_id, &request.idempotency_key)
+                    .await?
+                    .ok_or_else(|| {
+                        OrdersError::Internal("idempotency conflict without a row".into())
+                    })?;
+            return replay(first, &fingerprint).map(Order::from);
+        };
+        self.0.outbox.committed();
         Ok(order.into())
     }
 

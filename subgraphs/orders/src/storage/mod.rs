@@ -1,5 +1,6 @@
 //! Orders, their lines and status history in the orders database.
 
+pub mod new_order;
 pub mod rows;
 pub mod schema;
 
@@ -11,41 +12,14 @@ use uuid::Uuid;
 use rows::{HistoryRow, LineRow, OrderRow};
 use schema::{order_lines, order_status_history, orders};
 
-/// `M-1000`, `M-1001`, … from a sequence (gaps when a placement loses a race).
+/// `M-1000`, `M-1001`, … from a sequence (gaps when a placement loses a race); a
+/// checked-out cart takes one at a time, placement a block ([`new_order::Numbers`]).
 pub async fn next_number(conn: &mut AsyncPgConnection) -> QueryResult<String> {
     diesel::define_sql_function!(fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt);
     let n: i64 = diesel::select(nextval("order_numbers"))
         .get_result(conn)
         .await?;
     Ok(format!("M-{n}"))
-}
-
-/// Inserts `order` unless this user already placed one with the same
-/// idempotency key; `None` in that case (the first order wins). Its lines
-/// follow with [`insert_lines`].
-pub async fn insert_order(
-    conn: &mut AsyncPgConnection,
-    order: &OrderRow,
-) -> QueryResult<Option<OrderRow>> {
-    diesel::insert_into(orders::table)
-        .values(order)
-        .on_conflict((orders::user_id, orders::idempotency_key))
-        .do_nothing()
-        .returning(OrderRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-pub async fn insert_lines(mut conn: &AsyncPgConnection, lines: &[LineRow]) -> QueryResult<()> {
-    let insert = diesel::insert_into(order_lines::table);
-    // A one-line order (most of them) as a single-row insert, a statement diesel keeps
-    // prepared; a multi-row insert's SQL depends on the count, so it never is.
-    match lines {
-        [line] => insert.values(line).execute(&mut conn).await?,
-        lines => insert.values(lines).execute(&mut conn).await?,
-    };
-    Ok(())
 }
 
 pub async fn find_by_idempotency_key(
@@ -104,7 +78,7 @@ pub async fn set_statuses(
     let ids: Vec<Uuid> = changes.iter().map(|c| c.0).collect();
     let statuses: Vec<&str> = changes.iter().map(|c| c.1).collect();
     let cancel_reasons: Vec<Option<&str>> = changes.iter().map(|c| c.2).collect();
-    diesel::sql_query(
+    let update = diesel::sql_query(
         "UPDATE orders AS o \
          SET status = v.status, cancel_reason = v.cancel_reason, updated_at = CURRENT_TIMESTAMP \
          FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, status, cancel_reason) \
@@ -112,9 +86,10 @@ pub async fn set_statuses(
     )
     .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
     .bind::<Array<Text>, _>(statuses)
-    .bind::<Array<Nullable<Text>>, _>(cancel_reasons)
-    .load(&mut conn)
-    .await
+    .bind::<Array<Nullable<Text>>, _>(cancel_reasons);
+    // Diesel prepares a raw statement anew each time; its text is the same for any
+    // number of orders, so it is kept prepared.
+    mart_events::prepared::cached(update).load(&mut conn).await
 }
 
 /// History rows `(order, status, reason)`, in order, in one statement.
@@ -137,23 +112,6 @@ pub async fn record_histories(
         .collect();
     diesel::insert_into(order_status_history::table)
         .values(rows)
-        .execute(&mut conn)
-        .await?;
-    Ok(())
-}
-
-pub async fn record_history(
-    mut conn: &AsyncPgConnection,
-    id: Uuid,
-    status: &str,
-    reason: Option<&str>,
-) -> QueryResult<()> {
-    diesel::insert_into(order_status_history::table)
-        .values((
-            order_status_history::order_id.eq(id),
-            order_status_history::status.eq(status),
-            order_status_history::reason.eq(reason),
-        ))
         .execute(&mut conn)
         .await?;
     Ok(())
@@ -233,72 +191,4 @@ pub async fn count_waiting(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
         .count()
         .get_result(conn)
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use diesel::pg::Pg;
-    use diesel::query_builder::QueryFragment;
-
-    use super::*;
-
-    fn order() -> OrderRow {
-        let now = Utc::now();
-        OrderRow {
-            id: Uuid::nil(),
-            number: "M-1".into(),
-            user_id: Uuid::nil(),
-            idempotency_key: "k".into(),
-            status: "PENDING".into(),
-            cancel_reason: None,
-            currency: "EUR".into(),
-            subtotal_minor: 1,
-            shipping_minor: 0,
-            total_minor: 1,
-            total_weight_grams: 1,
-            shipping_address: serde_json::json!({}),
-            reservation_expires_at: now,
-            created_at: now,
-            updated_at: now,
-            request_fingerprint: None,
-            discount_minor: 0,
-            tax_minor: 0,
-            discount_code: None,
-        }
-    }
-
-    fn cached(query: &impl QueryFragment<Pg>) -> bool {
-        query.is_safe_to_cache_prepared(&Pg).unwrap()
-    }
-
-    /// Every placement inserts an order and its line: statements diesel keeps prepared
-    /// only if no field may turn into `DEFAULT` (see `rows.rs`).
-    #[test]
-    fn a_placements_inserts_are_kept_prepared() {
-        let order = order();
-        let insert = diesel::insert_into(orders::table)
-            .values(&order)
-            .on_conflict((orders::user_id, orders::idempotency_key))
-            .do_nothing();
-        assert!(cached(&insert));
-        let line = LineRow {
-            order_id: Uuid::nil(),
-            line_no: 1,
-            product_id: Uuid::nil(),
-            quantity: 1,
-            unit_price_minor: 1,
-            weight_grams: 1,
-            discount_minor: 0,
-            tax_minor: 0,
-        };
-        assert!(cached(
-            &diesel::insert_into(order_lines::table).values(&line)
-        ));
-        // What the test guards against: a `None` written as DEFAULT is never cached.
-        let defaultable = diesel::insert_into(orders::table).values((
-            orders::id.eq(Uuid::nil()),
-            Some(orders::cancel_reason.eq("x")),
-        ));
-        assert!(!cached(&defaultable));
-    }
 }
