@@ -78,23 +78,38 @@ pub async fn add_on_hand(
         .optional()
 }
 
-/// Moves stock between the columns of a level the caller has locked; the table's
-/// CHECK refuses any result with reserved outside 0..=on_hand.
-pub async fn apply(
-    mut conn: &AsyncPgConnection,
-    product_id: Uuid,
-    warehouse_id: Uuid,
-    on_hand_delta: i32,
-    reserved_delta: i32,
-) -> QueryResult<StockLevelRow> {
-    let update = diesel::update(stock_levels::table.find((product_id, warehouse_id)))
-        .set((
-            stock_levels::on_hand.eq(stock_levels::on_hand + on_hand_delta),
-            stock_levels::reserved.eq(stock_levels::reserved + reserved_delta),
-            stock_levels::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(StockLevelRow::as_returning());
-    cached(update).get_result(&mut conn).await
+/// How much one level's columns move: `(product, warehouse, on_hand delta, reserved
+/// delta)`.
+pub type Change = (Uuid, Uuid, i32, i32);
+
+/// Moves stock between the columns of levels the caller has locked, one statement for
+/// any number of levels (each at most once); the table's CHECK refuses any result with
+/// reserved outside 0..=on_hand. `NotFound` if one of the levels does not exist.
+pub async fn apply_all(mut conn: &AsyncPgConnection, changes: &[Change]) -> QueryResult<()> {
+    use diesel::sql_types::{Array, Int4, Uuid as PgUuid};
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let column = |f: fn(&Change) -> Uuid| changes.iter().map(f).collect::<Vec<_>>();
+    let delta = |f: fn(&Change) -> i32| changes.iter().map(f).collect::<Vec<_>>();
+    let update = diesel::sql_query(
+        "UPDATE stock_levels AS s \
+         SET on_hand = s.on_hand + v.on_hand, reserved = s.reserved + v.reserved, \
+             updated_at = CURRENT_TIMESTAMP \
+         FROM unnest($1::uuid[], $2::uuid[], $3::int4[], $4::int4[]) \
+           AS v(product_id, warehouse_id, on_hand, reserved) \
+         WHERE s.product_id = v.product_id AND s.warehouse_id = v.warehouse_id",
+    )
+    .bind::<Array<PgUuid>, _>(column(|c| c.0))
+    .bind::<Array<PgUuid>, _>(column(|c| c.1))
+    .bind::<Array<Int4>, _>(delta(|c| c.2))
+    .bind::<Array<Int4>, _>(delta(|c| c.3));
+    // The same text for any number of levels: kept prepared (diesel would not).
+    let updated = cached(update).execute(&mut conn).await?;
+    if updated != changes.len() {
+        return Err(diesel::result::Error::NotFound);
+    }
+    Ok(())
 }
 
 /// Every level of `product_ids`, in one query (for batched GraphQL lookups).

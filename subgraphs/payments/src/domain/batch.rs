@@ -1,12 +1,11 @@
 //! What payments learns from the saga about orders (placed, stock held),
-//! recorded for a whole run of events in two round trips; an order it makes
+//! recorded for a whole run of events in one statement; an order it makes
 //! ready is authorized, and the processor's answers for the run are written
 //! in three statements (statuses, log, events), not three per order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use diesel_async::AsyncPgConnection;
-use futures::future::try_join_all;
 use mart_events::HandlerError;
 use mart_events::catalog::OrderPlaced;
 use uuid::Uuid;
@@ -54,32 +53,32 @@ const AUTHORIZED: &str = PaymentStatus::Authorized.as_str();
 const DECLINED: &str = PaymentStatus::Declined.as_str();
 
 impl Payments {
-    /// Records every fact (pipelined, in order), then authorizes each order
-    /// they made ready, once, and writes the processor's answers (pipelined).
+    /// Records every fact (one statement for the round), then authorizes each order
+    /// they made ready, once, and writes the processor's answers.
     pub async fn learn_all(
         &self,
         conn: &AsyncPgConnection,
         learned: &[Learned<'_>],
     ) -> Result<(), HandlerError> {
-        let facts: Vec<Facts<'_>> = learned.iter().map(Learned::facts).collect();
-        let rows = try_join_all(
-            learned
-                .iter()
-                .zip(&facts)
-                .map(|(l, f)| storage::record_facts(conn, l.order_id(), f, PENDING)),
-        )
-        .await?;
-        // An order's last row holds every fact the round brought it.
-        let last: HashMap<Uuid, usize> = rows
+        // One row per order, with everything the round says of it; in order-id order,
+        // the order its row is locked in.
+        let mut facts: BTreeMap<Uuid, Facts<'_>> = BTreeMap::new();
+        for l in learned {
+            let known = facts.entry(l.order_id()).or_default();
+            *known = known.and(l.facts());
+        }
+        let facts: Vec<(Uuid, Facts<'_>)> = facts.into_iter().collect();
+        let mut rows = storage::record_all_facts(conn, &facts, PENDING).await?;
+        // Authorized in the order the round first named them.
+        let first: HashMap<Uuid, usize> = learned
             .iter()
             .enumerate()
-            .map(|(at, row)| (row.order_id, at))
+            .rev()
+            .map(|(at, l)| (l.order_id(), at))
             .collect();
+        rows.sort_by_key(|row| first.get(&row.order_id).copied());
         let mut verdicts = Vec::new();
-        for (at, row) in rows.iter().enumerate() {
-            if last[&row.order_id] != at {
-                continue;
-            }
+        for row in &rows {
             if let Some(verdict) = self.verdict(row).await {
                 verdicts.push((row, verdict));
             }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use mart_events::prepared::cached;
 use schema::{payment_events, payments};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = payments)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct PaymentRow {
@@ -42,13 +42,26 @@ pub struct PaymentEventRow {
 }
 
 /// What an event taught us about an order's payment.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub struct Facts<'a> {
     pub user_id: Option<Uuid>,
     pub amount: Option<(i64, &'a str)>,
     pub payment_token: Option<&'a str>,
     pub stock_reserved: bool,
     pub order_cancelled: bool,
+}
+
+impl<'a> Facts<'a> {
+    /// These facts and `later` ones about the same order: facts only add.
+    pub fn and(self, later: Facts<'a>) -> Facts<'a> {
+        Facts {
+            user_id: later.user_id.or(self.user_id),
+            amount: later.amount.or(self.amount),
+            payment_token: later.payment_token.or(self.payment_token),
+            stock_reserved: self.stock_reserved || later.stock_reserved,
+            order_cancelled: self.order_cancelled || later.order_cancelled,
+        }
+    }
 }
 
 /// The columns `facts` sets; `None` leaves a column as it is (facts only add).
@@ -102,6 +115,56 @@ pub async fn record_facts(
         .set(&learned)
         .returning(PaymentRow::as_returning());
     cached(upsert).get_result(&mut conn).await
+}
+
+/// [`record_facts`] for many orders (each at most once) in one statement: the rows as
+/// they now are, locked for the rest of the transaction, in no particular order. The
+/// caller passes them in order-id order, the order the rows are locked in.
+pub async fn record_all_facts(
+    mut conn: &AsyncPgConnection,
+    facts: &[(Uuid, Facts<'_>)],
+    initial_status: &str,
+) -> QueryResult<Vec<PaymentRow>> {
+    use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Uuid as PgUuid};
+    if facts.is_empty() {
+        return Ok(Vec::new());
+    }
+    fn column<'f, 'a, T>(facts: &'f [(Uuid, Facts<'a>)], f: impl Fn(&Facts<'a>) -> T) -> Vec<T> {
+        facts.iter().map(|(_, facts)| f(facts)).collect()
+    }
+    let upsert = diesel::sql_query(
+        "INSERT INTO payments AS p (order_id, id, status, user_id, amount_minor, currency, \
+           payment_token, stock_reserved, order_cancelled) \
+         SELECT f.order_id, f.id, $3, f.user_id, f.amount_minor, f.currency, f.payment_token, \
+           f.stock_reserved, f.order_cancelled \
+         FROM unnest($1::uuid[], $2::uuid[], $4::uuid[], $5::int8[], $6::text[], $7::text[], \
+           $8::bool[], $9::bool[]) AS f(order_id, id, user_id, amount_minor, currency, \
+           payment_token, stock_reserved, order_cancelled) \
+         ON CONFLICT (order_id) DO UPDATE SET \
+           user_id = COALESCE(excluded.user_id, p.user_id), \
+           amount_minor = COALESCE(excluded.amount_minor, p.amount_minor), \
+           currency = COALESCE(excluded.currency, p.currency), \
+           payment_token = COALESCE(excluded.payment_token, p.payment_token), \
+           stock_reserved = p.stock_reserved OR excluded.stock_reserved, \
+           order_cancelled = p.order_cancelled OR excluded.order_cancelled \
+         RETURNING p.*",
+    )
+    .bind::<Array<PgUuid>, _>(
+        facts
+            .iter()
+            .map(|(order_id, _)| *order_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<PgUuid>, _>(facts.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
+    .bind::<Text, _>(initial_status)
+    .bind::<Array<Nullable<PgUuid>>, _>(column(facts, |f| f.user_id))
+    .bind::<Array<Nullable<BigInt>>, _>(column(facts, |f| f.amount.map(|a| a.0)))
+    .bind::<Array<Nullable<Text>>, _>(column(facts, |f| f.amount.map(|a| a.1)))
+    .bind::<Array<Nullable<Text>>, _>(column(facts, |f| f.payment_token))
+    .bind::<Array<Bool>, _>(column(facts, |f| f.stock_reserved))
+    .bind::<Array<Bool>, _>(column(facts, |f| f.order_cancelled));
+    // The same text for any number of orders: kept prepared (diesel would not).
+    cached(upsert).load(&mut conn).await
 }
 
 pub async fn lock(conn: &mut AsyncPgConnection, order_id: Uuid) -> QueryResult<Option<PaymentRow>> {
@@ -252,4 +315,38 @@ pub async fn events_of(
         .select(PaymentEventRow::as_select())
         .load(conn)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facts_about_one_order_only_add_up() {
+        let placed = Facts {
+            user_id: Some(Uuid::from_u128(7)),
+            amount: Some((1299, "EUR")),
+            payment_token: Some("sealed"),
+            ..Facts::default()
+        };
+        let reserved = Facts {
+            stock_reserved: true,
+            ..Facts::default()
+        };
+        // Whichever arrives first, the order ends up with both.
+        for merged in [placed.and(reserved), reserved.and(placed)] {
+            assert_eq!(merged.user_id, Some(Uuid::from_u128(7)));
+            assert_eq!(merged.amount, Some((1299, "EUR")));
+            assert_eq!(merged.payment_token, Some("sealed"));
+            assert!(merged.stock_reserved);
+            assert!(!merged.order_cancelled);
+        }
+        let cancelled = Facts {
+            order_cancelled: true,
+            ..Facts::default()
+        };
+        let all = placed.and(reserved).and(cancelled).and(Facts::default());
+        assert!(all.stock_reserved && all.order_cancelled);
+        assert_eq!(all.amount, Some((1299, "EUR")));
+    }
 }

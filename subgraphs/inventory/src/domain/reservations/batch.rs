@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
-use futures::future::try_join_all;
 use futures::{join, try_join};
 use mart_events::catalog::Shortage;
 use uuid::Uuid;
@@ -128,18 +127,17 @@ pub async fn reserve_batch(
     // inserts nothing, and then everything here is rolled back. The statements
     // after it may fail because of it (that order's lines are there already),
     // so all are awaited and the claims looked at first.
-    let stock_changes = holds
+    let stock_changes: Vec<stock::Change> = holds
         .iter()
-        .map(|(&(product_id, warehouse_id), &quantity)| {
-            stock::apply(conn, product_id, warehouse_id, 0, quantity)
-        });
+        .map(|(&(product_id, warehouse_id), &quantity)| (product_id, warehouse_id, 0, quantity))
+        .collect();
     let events: Vec<_> = announced
         .iter()
         .map(|(order_id, wanted, expires_at)| emit::stock_reserved(*order_id, wanted, *expires_at))
         .collect();
     let (claimed, held, inserted, recorded, announced) = join!(
         table::claim_many(conn, ReservationStatus::Active.as_str(), &claims),
-        try_join_all(stock_changes),
+        stock::apply_all(conn, &stock_changes),
         table::insert_lines(conn, &line_rows),
         crate::storage::ledger::append(conn, &ledger_rows),
         mart_events::outbox::enqueue_all(conn, &events),
@@ -235,15 +233,16 @@ pub async fn commit_batch(
     product_ids.dedup();
     // Pipelined statements run in the order sent: the stock rows are locked
     // (in the fixed lock order) before any of them changes.
-    let stock_changes = changes
+    let stock_changes: Vec<stock::Change> = changes
         .iter()
         .map(|(&(product_id, warehouse_id), &quantity)| {
-            stock::apply(conn, product_id, warehouse_id, -quantity, -quantity)
-        });
+            (product_id, warehouse_id, -quantity, -quantity)
+        })
+        .collect();
     let events: Vec<_> = sold.iter().map(|&o| emit::stock_committed(o)).collect();
     try_join!(
         stock::lock_for_products(conn, &product_ids),
-        try_join_all(stock_changes),
+        stock::apply_all(conn, &stock_changes),
         crate::storage::ledger::append(conn, &ledger_rows),
         table::close_many(conn, &sold, ReservationStatus::Committed.as_str()),
         mart_events::outbox::enqueue_all(conn, &events),

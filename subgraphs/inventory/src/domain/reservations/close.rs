@@ -1,6 +1,7 @@
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
-use futures::future::try_join_all;
 use futures::try_join;
 use uuid::Uuid;
 
@@ -129,12 +130,19 @@ async fn close(
             .collect();
         // Pipelined statements run in the order sent: the stock rows are locked
         // (in the fixed lock order) before any of them changes.
-        let returns = lines
-            .iter()
-            .map(|line| stock::apply(c, line.product_id, line.warehouse_id, 0, -line.quantity));
+        let mut returns: BTreeMap<(Uuid, Uuid), i32> = BTreeMap::new();
+        for line in &lines {
+            *returns
+                .entry((line.product_id, line.warehouse_id))
+                .or_default() -= line.quantity;
+        }
+        let returns: Vec<stock::Change> = returns
+            .into_iter()
+            .map(|((product_id, warehouse_id), quantity)| (product_id, warehouse_id, 0, quantity))
+            .collect();
         let (_, _, _, row, _) = try_join!(
             stock::lock_for_products(c, &product_ids),
-            try_join_all(returns),
+            stock::apply_all(c, &returns),
             ledger::append(c, &ledger_rows),
             table::close(c, order_id, closing.status().as_str()),
             emit::stock_released(c, order_id, closing.reason()),
