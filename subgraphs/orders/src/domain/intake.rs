@@ -1,5 +1,5 @@
 //! Writing a new order: the order, its lines, its first status and its `order.placed`
-//! event in one transaction, whether it was placed here (`placeOrder`) or checked out
+//! event in one statement, whether it was placed here (`placeOrder`) or checked out
 //! from a cart (`checkout.completed`, which carries the discount and tax checkout fixed).
 
 use chrono::{DateTime, SubsecRound, Utc};
