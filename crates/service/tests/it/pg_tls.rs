@@ -169,8 +169,21 @@ async fn a_database_over_tls_opens_with_its_ca_and_not_without() {
     let trusted = TestCa::new("Mart test CA");
     let server = tls_server(&trusted).await;
 
-    // Plain connections are refused by the server.
-    let plain = open(&server, None).await.err().expect("refused");
+    // Plain connections are refused by the server, once it takes sessions at all: it
+    // listens a moment before it does ("the database system is starting up").
+    let plain = testkit::eventually(
+        "the TLS PostgreSQL to take sessions",
+        Duration::from_secs(30),
+        || async {
+            match open(&server, None).await {
+                Err(e) if e.to_string().contains("starting up") => None,
+                other => Some(other),
+            }
+        },
+    )
+    .await
+    .err()
+    .expect("refused");
     assert!(
         plain.to_string().contains("pg_hba") || plain.to_string().contains("reject"),
         "{plain}"
