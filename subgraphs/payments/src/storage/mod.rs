@@ -64,60 +64,22 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// The columns `facts` sets; `None` leaves a column as it is (facts only add).
-#[derive(AsChangeset)]
-#[diesel(table_name = payments)]
-struct Learned<'a> {
-    /// Always set, so the change is never empty.
-    order_id: Uuid,
-    user_id: Option<Uuid>,
-    amount_minor: Option<i64>,
-    currency: Option<&'a str>,
-    payment_token: Option<&'a str>,
-    stock_reserved: Option<bool>,
-    order_cancelled: Option<bool>,
-}
-
-/// Creates the payment row if this is the first event about the order, adds
-/// `facts` to it, and returns it locked for the rest of the transaction. One
-/// statement: the upsert takes the row lock.
-/// Adds `facts` to the order's payment, creating it in `initial_status` if it
-/// is the first we hear of the order.
+/// Adds `facts` to the order's payment, creating it in `initial_status` if it is the
+/// first we hear of the order, and returns it locked for the rest of the transaction.
 pub async fn record_facts(
-    mut conn: &AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order_id: Uuid,
     facts: &Facts<'_>,
     initial_status: &str,
 ) -> QueryResult<PaymentRow> {
-    let learned = Learned {
-        order_id,
-        user_id: facts.user_id,
-        amount_minor: facts.amount.map(|a| a.0),
-        currency: facts.amount.map(|a| a.1),
-        payment_token: facts.payment_token,
-        stock_reserved: facts.stock_reserved.then_some(true),
-        order_cancelled: facts.order_cancelled.then_some(true),
-    };
-    let upsert = diesel::insert_into(payments::table)
-        .values((
-            payments::order_id.eq(order_id),
-            payments::id.eq(Uuid::now_v7()),
-            payments::status.eq(initial_status),
-            payments::user_id.eq(facts.user_id),
-            payments::amount_minor.eq(learned.amount_minor),
-            payments::currency.eq(learned.currency),
-            payments::payment_token.eq(facts.payment_token),
-            payments::stock_reserved.eq(facts.stock_reserved),
-            payments::order_cancelled.eq(facts.order_cancelled),
-        ))
-        .on_conflict(payments::order_id)
-        .do_update()
-        .set(&learned)
-        .returning(PaymentRow::as_returning());
-    cached(upsert).get_result(&mut conn).await
+    record_all_facts(conn, &[(order_id, *facts)], initial_status)
+        .await?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
-/// [`record_facts`] for many orders (each at most once) in one statement: the rows as
+/// [`record_facts`] for many orders (each at most once) in one statement; a `None`
+/// leaves a column as it is and a flag once set stays set (facts only add). The rows as
 /// they now are, locked for the rest of the transaction, in no particular order. The
 /// caller passes them in order-id order, the order the rows are locked in.
 pub async fn record_all_facts(
