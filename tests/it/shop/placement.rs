@@ -74,7 +74,16 @@ async fn an_order_snapshots_prices_and_shipping() {
     let body = shop.gql(&shop.orders_url, Some(&eve), list, me).await;
     assert_eq!(error_code(&body), "FORBIDDEN");
 
-    // The next order gets the next number.
+    // A retry is answered with the order and takes no number: the next order gets the
+    // next one.
+    let again = shop
+        .place(
+            &ada,
+            order_input(&[(mug, 2), (lamp, 1)], "tok_ok", "snap-1"),
+        )
+        .await;
+    assert_eq!(again["data"]["placeOrder"]["id"], order["id"], "{again:#}");
+    assert_eq!(number(&again["data"]["placeOrder"]), first);
     let next = shop
         .place(&ada, order_input(&[(mug, 1)], "tok_ok", "snap-2"))
         .await;
@@ -270,6 +279,21 @@ async fn an_idempotency_key_sent_again_with_another_request_is_a_conflict() {
         .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "k-1"))
         .await;
     assert_eq!(again, first);
+    // And still once its product is withdrawn, where a new order is refused; another
+    // request under its key is still a conflict.
+    shop.archive(mug).await;
+    let withdrawn = shop
+        .place(&ada, order_input(&[(mug, 1)], "tok_ok", "k-3"))
+        .await;
+    assert_eq!(error_code(&withdrawn), "BAD_USER_INPUT", "{withdrawn:#}");
+    let again = shop
+        .place_ok(&ada, order_input(&[(mug, 1)], "tok_ok", "k-1"))
+        .await;
+    assert_eq!(again, first);
+    let other = shop
+        .place(&ada, order_input(&[(mug, 3)], "tok_ok", "k-1"))
+        .await;
+    assert_eq!(error_code(&other), "CONFLICT", "{other:#}");
     Arc::into_inner(shop).unwrap().stop().await;
 }
 

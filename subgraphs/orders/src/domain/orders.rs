@@ -138,14 +138,43 @@ impl Orders {
     ) -> Result<Order, OrdersError> {
         let request = placement::validate(&request)?;
         let fingerprint = placement::fingerprint(&request);
-        let mut conn = self.0.db.conn().await?;
-        if let Some(existing) =
-            storage::find_by_idempotency_key(&mut conn, user_id, &request.idempotency_key).await?
-        {
-            return replay(existing, &fingerprint).map(Order::from);
+        // Most placements are new: the key is looked up only when the insert found it
+        // taken (a retry, or a request that raced this one) or the placement failed, so
+        // that a retry of an accepted order is answered with it whatever a new
+        // placement would meet now: the shop busy, a product since withdrawn, a
+        // dependency down.
+        let failure = match self.place_new(user_id, token, &request, &fingerprint).await {
+            Ok(Some(order)) => return Ok(order),
+            Ok(None) => None,
+            Err(e) => Some(e),
+        };
+        let first = async {
+            let mut conn = self.0.db.conn().await?;
+            let first =
+                storage::find_by_idempotency_key(&mut conn, user_id, &request.idempotency_key)
+                    .await?;
+            Ok::<_, OrdersError>(first)
         }
-        drop(conn);
-        // A retry of an accepted order is answered above, busy or not.
+        .await;
+        match (first, failure) {
+            (Ok(Some(first)), _) => replay(first, &fingerprint).map(Order::from),
+            (_, Some(failure)) => Err(failure),
+            (Ok(None), None) => Err(OrdersError::Internal(
+                "idempotency conflict without a row".into(),
+            )),
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    /// A new order for `request`, or `None` when its user already has one under its
+    /// idempotency key (and nothing was written).
+    async fn place_new(
+        &self,
+        user_id: Uuid,
+        token: Option<&AccessToken>,
+        request: &PlaceOrderRequest,
+        fingerprint: &[u8],
+    ) -> Result<Option<Order>, OrdersError> {
         self.0.admission.check(&self.0.db).await?;
 
         let ids: Vec<Uuid> = request.lines.iter().map(|l| l.product_id).collect();
@@ -207,9 +236,10 @@ impl Orders {
             serde_json::to_value(&address).map_err(|e| OrdersError::Internal(e.to_string()))?;
 
         let mut conn = self.0.db.conn().await?;
+        let number = self.0.numbers.next(&mut conn).await?;
         let row = OrderRow {
             id: order_id,
-            number: self.0.numbers.next(&mut conn).await?,
+            number: number.clone(),
             user_id,
             idempotency_key: request.idempotency_key.clone(),
             status: OrderStatus::Pending.as_str().to_string(),
@@ -223,7 +253,7 @@ impl Orders {
             reservation_expires_at: (now + ttl).trunc_subsecs(6),
             created_at: now,
             updated_at: now,
-            request_fingerprint: Some(fingerprint.clone()),
+            request_fingerprint: Some(fingerprint.to_vec()),
             discount_minor: 0,
             tax_minor: 0,
             discount_code: None,
@@ -245,17 +275,11 @@ impl Orders {
         );
         let written = tracing::Instrument::instrument(intake::write(&conn, &new), span).await?;
         let Some(order) = written else {
-            // The key's first order, placed by a request that raced this one.
-            let first =
-                storage::find_by_idempotency_key(&mut conn, user_id, &request.idempotency_key)
-                    .await?
-                    .ok_or_else(|| {
-                        OrdersError::Internal("idempotency conflict without a row".into())
-                    })?;
-            return replay(first, &fingerprint).map(Order::from);
+            self.0.numbers.unused(&number);
+            return Ok(None);
         };
         self.0.outbox.committed();
-        Ok(order.into())
+        Ok(Some(order.into()))
     }
 
     /// The address the order goes to: the typed one, or the caller's saved one

@@ -108,9 +108,10 @@ const BLOCK: i64 = 32;
 
 /// Order numbers (`M-1000`, `M-1001`, …) handed out from blocks taken from the
 /// database's sequence, so a placement seldom spends a statement on its number. As
-/// with any sequence, a number once taken is never handed out again: a block unused
-/// when the process stops, and a placement that loses a race, leave gaps; where
-/// several processes place orders, each counts up through its own block.
+/// with any sequence, a number a placement wrote is never handed out again, and a
+/// block unused when the process stops leaves a gap; a placement that wrote nothing
+/// (its key was used before) gives its number back. Where several processes place
+/// orders, each counts up through its own block.
 #[derive(Default)]
 pub struct Numbers {
     spare: Mutex<VecDeque<i64>>,
@@ -138,6 +139,16 @@ impl Numbers {
         spare.extend(block);
         let n = spare.pop_front().expect("a block is never empty");
         Ok(format!("M-{n}"))
+    }
+
+    /// `number`, taken by [`Numbers::next`] and not written, is handed out next.
+    pub fn unused(&self, number: &str) {
+        if let Some(n) = number.strip_prefix("M-").and_then(|n| n.parse().ok()) {
+            self.spare
+                .lock()
+                .expect("the numbers' lock is never poisoned")
+                .push_front(n);
+        }
     }
 
     fn take(&self) -> Option<i64> {
