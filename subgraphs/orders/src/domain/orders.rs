@@ -239,7 +239,7 @@ impl Orders {
         let number = self.0.numbers.next(&mut conn).await?;
         let row = OrderRow {
             id: order_id,
-            number: number.clone(),
+            number: storage::label(number),
             user_id,
             idempotency_key: request.idempotency_key.clone(),
             status: OrderStatus::Pending.as_str().to_string(),
@@ -275,7 +275,7 @@ impl Orders {
         );
         let written = tracing::Instrument::instrument(intake::write(&conn, &new), span).await?;
         let Some(order) = written else {
-            self.0.numbers.unused(&number);
+            self.0.numbers.unused(number);
             return Ok(None);
         };
         self.0.outbox.committed();

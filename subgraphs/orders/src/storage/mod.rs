@@ -19,7 +19,12 @@ pub async fn next_number(conn: &mut AsyncPgConnection) -> QueryResult<String> {
     let n: i64 = diesel::select(nextval("order_numbers"))
         .get_result(conn)
         .await?;
-    Ok(format!("M-{n}"))
+    Ok(label(n))
+}
+
+/// How an order number is shown: `M-1000`.
+pub fn label(number: i64) -> String {
+    format!("M-{number}")
 }
 
 pub async fn find_by_idempotency_key(

@@ -118,10 +118,11 @@ pub struct Numbers {
 }
 
 impl Numbers {
-    /// The next number, taking a new block over `conn` when this one is used up.
-    pub async fn next(&self, conn: &mut AsyncPgConnection) -> QueryResult<String> {
+    /// The next number (shown as [`super::label`] spells it), taking a new block over
+    /// `conn` when this one is used up.
+    pub async fn next(&self, conn: &mut AsyncPgConnection) -> QueryResult<i64> {
         if let Some(n) = self.take() {
-            return Ok(format!("M-{n}"));
+            return Ok(n);
         }
         let block: Vec<i64> = diesel::select(
             diesel::dsl::sql::<Array<BigInt>>(
@@ -137,18 +138,15 @@ impl Numbers {
             .lock()
             .expect("the numbers' lock is never poisoned");
         spare.extend(block);
-        let n = spare.pop_front().expect("a block is never empty");
-        Ok(format!("M-{n}"))
+        Ok(spare.pop_front().expect("a block is never empty"))
     }
 
     /// `number`, taken by [`Numbers::next`] and not written, is handed out next.
-    pub fn unused(&self, number: &str) {
-        if let Some(n) = number.strip_prefix("M-").and_then(|n| n.parse().ok()) {
-            self.spare
-                .lock()
-                .expect("the numbers' lock is never poisoned")
-                .push_front(n);
-        }
+    pub fn unused(&self, number: i64) {
+        self.spare
+            .lock()
+            .expect("the numbers' lock is never poisoned")
+            .push_front(number);
     }
 
     fn take(&self) -> Option<i64> {
